@@ -1,0 +1,90 @@
+/**
+ * Reverse-mode differentiation over a GraphBuilder: appends the nodes that compute
+ * ∂loss/∂wrt to the same graph. Only the gradient with respect to one input is built —
+ * weights never get gradients — and only along nodes that lie on a path from `wrt` to
+ * `loss`. Where a value feeds several consumers, their contributions are summed.
+ */
+import { GraphError } from '../errors.js';
+import type { GradContext, GradOptions, GraphBuilder, GraphNode } from './builder.js';
+import { GRADIENT_RULES, NON_DIFFERENTIABLE } from './grads/index.js';
+
+export const DEFAULT_GRAD_OPTIONS: GradOptions = { convGrad: 'ConvTranspose' };
+
+/** Emit ∂loss/∂wrt into `g` and return the gradient's value name. `loss` must be a scalar. */
+export function addGradient(
+  g: GraphBuilder,
+  loss: string,
+  wrt: string,
+  options: Partial<GradOptions> = {},
+): string {
+  const forward = g.nodes.slice();
+  const dependsOnWrt = valuesDependingOn(forward, wrt);
+  if (!dependsOnWrt.has(loss)) throw new GraphError(`${loss} does not depend on ${wrt}`);
+  const onPath = valuesOnPath(forward, loss, dependsOnWrt);
+
+  const shapes = new Map<string, string>();
+  const ctx: GradContext = {
+    g,
+    options: { ...DEFAULT_GRAD_OPTIONS, ...options },
+    shapeOf(x) {
+      let s = shapes.get(x);
+      if (!s) shapes.set(x, (s = g.op('Shape', [x])));
+      return s;
+    },
+  };
+
+  const contributions = new Map<string, string[]>([[loss, [g.constant(1)]]]);
+  for (let i = forward.length - 1; i >= 0; i--) {
+    const node = forward[i]!;
+    const out = node.outputs[0]!;
+    const parts = contributions.get(out);
+    if (!parts) continue;
+    if (node.outputs.slice(1).some((o) => contributions.has(o))) {
+      throw new GraphError(`${node.opType} ${node.name}: gradients through secondary outputs are not supported`);
+    }
+    const dY = sumOf(g, parts, `${out}_grad`);
+    const rule = node.backwardOverride ?? GRADIENT_RULES[node.opType];
+    if (!rule) throw new GraphError(`no gradient rule for ${node.opType} (node ${node.name})`);
+    const thunks = rule(ctx, node, dY);
+    node.inputs.forEach((input, k) => {
+      if (!onPath.has(input)) return;
+      const thunk = thunks[k];
+      if (!thunk) return;
+      const list = contributions.get(input) ?? [];
+      list.push(thunk());
+      contributions.set(input, list);
+    });
+  }
+  const parts = contributions.get(wrt);
+  if (!parts) throw new GraphError(`no gradient reached ${wrt}`);
+  return sumOf(g, parts, `${wrt}_grad`);
+}
+
+/** Values whose computation reads `wrt` through differentiable ops. */
+function valuesDependingOn(nodes: GraphNode[], wrt: string): Set<string> {
+  const dep = new Set([wrt]);
+  for (const node of nodes) {
+    if (NON_DIFFERENTIABLE.has(node.opType)) continue;
+    if (node.inputs.some((i) => dep.has(i))) for (const o of node.outputs) dep.add(o);
+  }
+  return dep;
+}
+
+/** Values that both depend on `wrt` and reach `loss`: the only ones that need gradients. */
+function valuesOnPath(nodes: GraphNode[], loss: string, dep: Set<string>): Set<string> {
+  const need = new Set([loss]);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const node = nodes[i]!;
+    if (!node.outputs.some((o) => need.has(o))) continue;
+    for (const input of node.inputs) if (dep.has(input)) need.add(input);
+  }
+  return need;
+}
+
+function sumOf(g: GraphBuilder, parts: string[], name: string): string {
+  if (parts.length === 1) return parts[0]!;
+  // A chain of Adds rather than one Sum: the WebGPU provider has no Sum kernel.
+  let total = parts[0]!;
+  for (const part of parts.slice(1)) total = g.op('Add', [total, part], {}, g.fresh(name));
+  return total;
+}

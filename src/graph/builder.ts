@@ -1,0 +1,207 @@
+/**
+ * A small typed graph builder: values are named strings, nodes are appended in
+ * topological order (a node can only use values that already exist), and the result is
+ * encoded to ONNX ModelProto bytes by `encode.ts`. Keeping the graph as plain records
+ * lets `backward.ts` walk it and append gradient nodes to the same builder.
+ */
+import { GraphError } from '../errors.js';
+
+/** A dimension: a number, or a symbolic name so one session serves every image size. */
+export type Dim = number | string;
+
+export type ElemType = 'float32' | 'int64' | 'bool' | 'float16';
+
+/**
+ * Attribute values. A plain number is an INT attribute and a number[] INTS; floats are
+ * spelled `{ f }` / `{ floats }` because JavaScript cannot tell 1 from 1.0.
+ */
+export type AttrValue = number | number[] | string | { f: number } | { floats: number[] };
+
+export interface GraphNode {
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+  attrs: Record<string, AttrValue>;
+  name: string;
+  /**
+   * Optional custom backward for this node, used in place of the op's rule from the
+   * table (e.g. gradient normalisation, which is an identity in the forward pass).
+   * Same contract as a rule's backward.
+   */
+  backwardOverride?: BackwardFn;
+}
+
+export interface ValueInfo {
+  name: string;
+  elemType: ElemType;
+  shape: Dim[];
+}
+
+export interface Initializer {
+  name: string;
+  elemType: 'float32' | 'int64';
+  dims: number[];
+  data: Float32Array | BigInt64Array;
+}
+
+/**
+ * A gradient rule's body: given the node and the name of ∂L/∂(output 0), return one
+ * entry per input: a thunk that emits the nodes for that input's gradient and returns
+ * its value name, or null where the input has no gradient. Thunks are only called for
+ * inputs on a path to the variable we differentiate with respect to, so unneeded
+ * gradients are never emitted.
+ */
+export type BackwardFn = (ctx: GradContext, node: GraphNode, dY: string) => Array<(() => string) | null>;
+
+/** How the conv input-gradient is emitted; which is faster differs by provider. */
+export type ConvGradMode = 'ConvTranspose' | 'Conv';
+
+export interface GradOptions {
+  convGrad: ConvGradMode;
+}
+
+/** What a gradient rule gets: the builder to append to, options, and memoised helpers. */
+export interface GradContext {
+  g: GraphBuilder;
+  options: GradOptions;
+  /** Shape(x), emitted once per value. */
+  shapeOf(x: string): string;
+}
+
+const RANK_PRESERVING = new Set([
+  'Identity', 'Relu', 'Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'Add', 'Sub', 'Mul', 'Div',
+  'Neg', 'Sign', 'Abs', 'Slice', 'Pad', 'Resize', 'Cast', 'Transpose',
+]);
+
+export class GraphBuilder {
+  readonly nodes: GraphNode[] = [];
+  readonly inputs: ValueInfo[] = [];
+  readonly outputs: ValueInfo[] = [];
+  readonly initializers = new Map<string, Initializer>();
+  private readonly known = new Set<string>();
+  private readonly scalarCache = new Map<string, string>();
+  private counter = 0;
+
+  /** A fresh value name with a readable prefix. */
+  fresh(prefix: string): string {
+    let name: string;
+    do name = `${prefix}_${this.counter++}`;
+    while (this.known.has(name));
+    return name;
+  }
+
+  has(name: string): boolean {
+    return this.known.has(name);
+  }
+
+  isInitializer(name: string): boolean {
+    return this.initializers.has(name);
+  }
+
+  addInput(name: string, shape: Dim[], elemType: ElemType = 'float32'): string {
+    this.declare(name);
+    this.inputs.push({ name, elemType, shape });
+    return name;
+  }
+
+  addOutput(name: string, shape: Dim[] = [], elemType: ElemType = 'float32'): void {
+    if (!this.known.has(name)) throw new GraphError(`output ${name} is not a value of this graph`);
+    this.outputs.push({ name, elemType, shape });
+  }
+
+  addInitializer(name: string, data: Float32Array | BigInt64Array, dims: number[]): string {
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (count !== data.length) {
+      throw new GraphError(`initializer ${name}: dims [${dims}] hold ${count} values, data has ${data.length}`);
+    }
+    this.declare(name);
+    this.initializers.set(name, {
+      name,
+      elemType: data instanceof Float32Array ? 'float32' : 'int64',
+      dims,
+      data,
+    });
+    return name;
+  }
+
+  /** A float constant (scalar when dims is []); scalars are shared by value. */
+  constant(values: number | number[] | Float32Array, dims?: number[]): string {
+    const arr = typeof values === 'number' ? Float32Array.of(values) : Float32Array.from(values);
+    const shape = dims ?? (typeof values === 'number' ? [] : [arr.length]);
+    if (shape.length === 0) {
+      const key = `f:${arr[0]}`;
+      const hit = this.scalarCache.get(key);
+      if (hit) return hit;
+      const name = this.addInitializer(this.fresh('const'), arr, shape);
+      this.scalarCache.set(key, name);
+      return name;
+    }
+    return this.addInitializer(this.fresh('const'), arr, shape);
+  }
+
+  /** An int64 constant vector (shapes, axes, pads, slice bounds). */
+  constantI64(values: number[], dims: number[] = [values.length]): string {
+    const key = `i:${dims.join('x')}:${values.join(',')}`;
+    const hit = this.scalarCache.get(key);
+    if (hit) return hit;
+    const name = this.addInitializer(this.fresh('const_i64'), BigInt64Array.from(values.map(BigInt)), dims);
+    this.scalarCache.set(key, name);
+    return name;
+  }
+
+  /** Append a single-output node and return its output's name. */
+  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputName?: string): string {
+    return this.opMulti(opType, inputs, 1, attrs, outputName ? [outputName] : undefined)[0]!;
+  }
+
+  /** Append a node with several outputs. */
+  opMulti(
+    opType: string,
+    inputs: string[],
+    outputCount: number,
+    attrs: Record<string, AttrValue> = {},
+    outputNames?: string[],
+  ): string[] {
+    for (const input of inputs) {
+      // '' marks an omitted optional input in ONNX.
+      if (input !== '' && !this.known.has(input)) {
+        throw new GraphError(`${opType} uses ${input}, which is not defined yet`);
+      }
+    }
+    const outputs = outputNames ?? Array.from({ length: outputCount }, () => this.fresh(opType.toLowerCase()));
+    for (const o of outputs) this.declare(o);
+    const node: GraphNode = { opType, inputs, outputs, attrs, name: `${opType}_${this.nodes.length}` };
+    this.nodes.push(node);
+    return outputs;
+  }
+
+  /**
+   * The rank of a value where it can be known without running the graph: graph inputs,
+   * initializers, and outputs of ops that keep their first input's rank. Gradient rules
+   * that must build static attribute vectors (Slice → Pad) need it.
+   */
+  rankOf(value: string): number | undefined {
+    const input = this.inputs.find((v) => v.name === value);
+    if (input) return input.shape.length;
+    const init = this.initializers.get(value);
+    if (init) return init.dims.length;
+    const node = this.producer(value);
+    if (!node) return undefined;
+    if (RANK_PRESERVING.has(node.opType)) return this.rankOf(node.inputs[0]!);
+    if (node.opType === 'Reshape') return this.initializers.get(node.inputs[1]!)?.dims[0];
+    return undefined;
+  }
+
+  /** The node that produces `value`, if any (inputs and initializers have none). */
+  producer(value: string): GraphNode | undefined {
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      if (this.nodes[i]!.outputs.includes(value)) return this.nodes[i];
+    }
+    return undefined;
+  }
+
+  private declare(name: string): void {
+    if (this.known.has(name)) throw new GraphError(`value ${name} is defined twice`);
+    this.known.add(name);
+  }
+}

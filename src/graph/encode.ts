@@ -1,0 +1,142 @@
+/**
+ * GraphBuilder → ONNX ModelProto bytes, through the protobuf schema generated from
+ * proto/onnx.proto. onnxruntime 1.30 accepts IR versions up to 13 but rejects newer
+ * ones; IR 8 with opset 17 is what every provider we use (CPU, WebGPU, WASM) runs.
+ */
+import { create, toBinary } from '@bufbuild/protobuf';
+import {
+  AttributeProtoSchema,
+  AttributeProto_AttributeType as AttrType,
+  GraphProtoSchema,
+  ModelProtoSchema,
+  NodeProtoSchema,
+  OperatorSetIdProtoSchema,
+  TensorProtoSchema,
+  TensorProto_DataType as DataType,
+  TensorShapeProtoSchema,
+  TensorShapeProto_DimensionSchema,
+  TypeProtoSchema,
+  TypeProto_TensorSchema,
+  ValueInfoProtoSchema,
+  type AttributeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from './proto/onnx_pb.js';
+import type { AttrValue, ElemType, GraphBuilder, GraphNode, Initializer, ValueInfo } from './builder.js';
+
+export const IR_VERSION = 8n;
+export const OPSET_VERSION = 17n;
+
+const ELEM_TYPES: Record<ElemType, DataType> = {
+  float32: DataType.FLOAT,
+  int64: DataType.INT64,
+  bool: DataType.BOOL,
+  float16: DataType.FLOAT16,
+};
+
+function encodeAttr(name: string, value: AttrValue): AttributeProto {
+  if (typeof value === 'number') {
+    return create(AttributeProtoSchema, { name, type: AttrType.INT, i: BigInt(value) });
+  }
+  if (typeof value === 'string') {
+    return create(AttributeProtoSchema, { name, type: AttrType.STRING, s: new TextEncoder().encode(value) });
+  }
+  if (Array.isArray(value)) {
+    return create(AttributeProtoSchema, { name, type: AttrType.INTS, ints: value.map((v) => BigInt(v)) });
+  }
+  if ('f' in value) return create(AttributeProtoSchema, { name, type: AttrType.FLOAT, f: value.f });
+  return create(AttributeProtoSchema, { name, type: AttrType.FLOATS, floats: value.floats });
+}
+
+function encodeInitializer(init: Initializer): TensorProto {
+  // raw_data is little-endian; typed arrays are in platform order, which is little-endian
+  // on every platform onnxruntime supports.
+  const raw = new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength);
+  return create(TensorProtoSchema, {
+    name: init.name,
+    dims: init.dims.map((d) => BigInt(d)),
+    dataType: init.elemType === 'float32' ? DataType.FLOAT : DataType.INT64,
+    rawData: raw,
+  });
+}
+
+function encodeValueInfo(v: ValueInfo): ValueInfoProto {
+  const dims = v.shape.map((d) =>
+    create(
+      TensorShapeProto_DimensionSchema,
+      typeof d === 'number' ? { value: { case: 'dimValue', value: BigInt(d) } } : { value: { case: 'dimParam', value: d } },
+    ),
+  );
+  return create(ValueInfoProtoSchema, {
+    name: v.name,
+    type: create(TypeProtoSchema, {
+      value: {
+        case: 'tensorType',
+        value: create(TypeProto_TensorSchema, {
+          elemType: ELEM_TYPES[v.elemType],
+          shape: create(TensorShapeProtoSchema, { dim: dims }),
+        }),
+      },
+    }),
+  });
+}
+
+/**
+ * The graph's nodes with Identity nodes removed (their consumers read the source
+ * directly; an Identity that names a graph output renames its source instead). Builders
+ * use Identity freely to name values and to hang custom gradients on; no provider needs
+ * to see them, and the WebGPU provider has no Identity kernel.
+ */
+export function exportedNodes(g: GraphBuilder): GraphNode[] {
+  const outputs = new Set(g.outputs.map((o) => o.name));
+  const rename = new Map<string, string>();
+  const resolve = (v: string): string => {
+    let cur = v;
+    for (let next = rename.get(cur); next !== undefined; next = rename.get(cur)) cur = next;
+    return cur;
+  };
+  const kept: GraphNode[] = [];
+  for (const node of g.nodes) {
+    if (node.opType === 'Identity') {
+      const src = resolve(node.inputs[0]!);
+      const dst = node.outputs[0]!;
+      const srcIsProduced = g.producer(src) !== undefined;
+      if (!outputs.has(dst)) {
+        rename.set(dst, src);
+        continue;
+      }
+      if (srcIsProduced && !outputs.has(src)) {
+        rename.set(src, dst);
+        continue;
+      }
+    }
+    kept.push(node);
+  }
+  return kept.map((n) => ({ ...n, inputs: n.inputs.map((i) => (i === '' ? i : resolve(i))), outputs: n.outputs.map(resolve) }));
+}
+
+/** Encode the graph as ONNX bytes, ready for `InferenceSession.create`. */
+export function encodeModel(g: GraphBuilder, graphName = 'neural_style'): Uint8Array {
+  const graph = create(GraphProtoSchema, {
+    name: graphName,
+    node: exportedNodes(g).map((n) =>
+      create(NodeProtoSchema, {
+        name: n.name,
+        opType: n.opType,
+        input: n.inputs,
+        output: n.outputs,
+        attribute: Object.entries(n.attrs).map(([k, v]) => encodeAttr(k, v)),
+      }),
+    ),
+    initializer: [...g.initializers.values()].map(encodeInitializer),
+    input: g.inputs.map(encodeValueInfo),
+    output: g.outputs.map(encodeValueInfo),
+  });
+  const model = create(ModelProtoSchema, {
+    irVersion: IR_VERSION,
+    producerName: 'neural-style',
+    opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: OPSET_VERSION })],
+    graph,
+  });
+  return toBinary(ModelProtoSchema, model);
+}

@@ -1,0 +1,55 @@
+/**
+ * Convolution, input gradient only (weights are constants here). Two equivalent forms;
+ * which runs faster depends on the provider, so it is an option:
+ *  - ConvTranspose(dY, W) with the forward conv's attributes;
+ *  - Conv(dY, W') with W' = W transposed to I×O and flipped in space, pads k−1−p.
+ */
+import { GraphError } from '../../errors.js';
+import type { GraphBuilder } from '../builder.js';
+import type { GradientRule } from './rule.js';
+
+// dX = Wᵀ ⋆ dY   (the transposed convolution of dY with the forward weights)
+export const convGrad: GradientRule = {
+  opType: 'Conv',
+  backward: (ctx, node, dY) => {
+    const { g, options } = ctx;
+    const [, w] = node.inputs as [string, string];
+    const strides = (node.attrs.strides as number[] | undefined) ?? [1, 1];
+    const group = (node.attrs.group as number | undefined) ?? 1;
+    const dilations = (node.attrs.dilations as number[] | undefined) ?? [1, 1];
+    const pads = (node.attrs.pads as number[] | undefined) ?? [0, 0, 0, 0];
+    const kernel = node.attrs.kernel_shape as number[] | undefined;
+    if (!kernel) throw new GraphError(`${node.name}: Conv needs an explicit kernel_shape for its gradient`);
+    const inputGrad = () => {
+      if (options.convGrad === 'Conv' && g.isInitializer(w) && strides.every((s) => s === 1) && group === 1 &&
+        dilations.every((d) => d === 1)) {
+        return g.op('Conv', [dY, flippedWeights(g, w)], {
+          kernel_shape: kernel,
+          strides: [1, 1],
+          dilations: [1, 1],
+          pads: [kernel[0]! - 1 - pads[0]!, kernel[1]! - 1 - pads[1]!, kernel[0]! - 1 - pads[2]!, kernel[1]! - 1 - pads[3]!],
+        });
+      }
+      // Stride > 1 can leave output_padding ambiguous; VGG never strides its convs.
+      if (strides.some((s) => s !== 1)) throw new GraphError(`${node.name}: strided Conv gradient is not supported`);
+      return g.op('ConvTranspose', [dY, w], { kernel_shape: kernel, strides, dilations, pads, group });
+    };
+    return [inputGrad, null, null];
+  },
+};
+
+/** W[o, i, y, x] → W'[i, o, kh−1−y, kw−1−x], made once at build time. */
+function flippedWeights(g: GraphBuilder, w: string): string {
+  const name = `${w}_flipped`;
+  if (g.has(name)) return name;
+  const init = g.initializers.get(w)!;
+  const [o, i, kh, kw] = init.dims as [number, number, number, number];
+  const src = init.data as Float32Array;
+  const dst = new Float32Array(src.length);
+  for (let a = 0; a < o; a++)
+    for (let b = 0; b < i; b++)
+      for (let y = 0; y < kh; y++)
+        for (let x = 0; x < kw; x++)
+          dst[((b * o + a) * kh + (kh - 1 - y)) * kw + (kw - 1 - x)] = src[((a * i + b) * kh + y) * kw + x]!;
+  return g.addInitializer(name, dst, [i, o, kh, kw]);
+}

@@ -1,0 +1,81 @@
+/** Every gradient rule against central finite differences of a float64 reference. */
+import { describe, expect, it } from 'vitest';
+import type { GraphBuilder } from '../../src/graph/builder.js';
+import type { Rng } from '../../src/util/random.js';
+import { gradcheck, randomConv, randomProjection } from '../helpers/gradcheck.js';
+
+type Case = { name: string; dims: number[]; build: (g: GraphBuilder, x: string, rng: Rng) => string; symbolic?: boolean };
+
+const N = [1, 2, 6, 5]; // odd width exercises the pool rules' padding
+const cases: Case[] = [
+  { name: 'Conv (ConvTranspose form)', dims: N, build: (g, x, r) => randomProjection(g, randomConv(g, x, 2, 3, r), [1, 3, 6, 5], r) },
+  { name: 'Relu', dims: N, build: (g, x, r) => randomProjection(g, g.op('Relu', [x]), N, r) },
+  {
+    name: 'MaxPool 2×2 (odd width)',
+    dims: N,
+    symbolic: true,
+    build: (g, x, r) => randomProjection(g, g.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }), [1, 2, 3, 2], r),
+  },
+  {
+    name: 'AveragePool 2×2 (odd width)',
+    dims: N,
+    symbolic: true,
+    build: (g, x, r) => randomProjection(g, g.op('AveragePool', [x], { kernel_shape: [2, 2], strides: [2, 2] }), [1, 2, 3, 2], r),
+  },
+  {
+    name: 'MatMul + Transpose + Reshape (Gram)',
+    dims: N,
+    build: (g, x, r) => {
+      const f = g.op('Reshape', [x, g.constantI64([2, -1])]);
+      const gram = g.op('MatMul', [f, g.op('Transpose', [f], { perm: [1, 0] })]);
+      return randomProjection(g, gram, [2, 2], r);
+    },
+  },
+  {
+    name: 'Sub, Mul, Div, ReduceMean (MSE to a target)',
+    dims: N,
+    build: (g, x, r) => {
+      const t = g.constant(r.fillNormal(new Float32Array(60)), N);
+      const d = g.op('Sub', [x, t]);
+      const m = g.op('ReduceMean', [g.op('Mul', [d, d])], { keepdims: 0 });
+      return g.op('Div', [g.op('Mul', [m, g.constant(3)]), g.constant(2)]);
+    },
+  },
+  {
+    name: 'Slice (TV differences) + Neg + Add + Sum',
+    dims: N,
+    symbolic: true,
+    build: (g, x, r) => {
+      const a = g.op('Slice', [x, g.constantI64([0, 0]), g.constantI64([-1, -1]), g.constantI64([2, 3])]);
+      const b = g.op('Slice', [x, g.constantI64([0, 1]), g.constantI64([-1, 2 ** 62]), g.constantI64([2, 3])]);
+      const d = g.op('Add', [g.op('Neg', [a]), b]);
+      const s = g.op('Sum', [d, a, g.op('Identity', [b])]);
+      return randomProjection(g, s, [1, 2, 5, 4], r);
+    },
+  },
+];
+
+describe('gradient rules vs finite differences', () => {
+  for (const c of cases) {
+    it(c.name, async () => {
+      const res = await gradcheck(c.build, c.dims, { symbolic: c.symbolic, seed: 7 });
+      expect(res.cosine).toBeGreaterThan(0.99999);
+      expect(res.maxAbsError).toBeLessThan(1e-3 * Math.max(1, res.maxAbsGrad));
+    });
+  }
+
+  it('Conv gradient as flipped-weight Conv matches too', async () => {
+    const res = await gradcheck((g, x, r) => randomProjection(g, randomConv(g, x, 2, 3, r), [1, 3, 6, 5], r), N, {
+      grad: { convGrad: 'Conv' },
+      seed: 3,
+    });
+    expect(res.opTypes).not.toContain('ConvTranspose');
+    expect(res.cosine).toBeGreaterThan(0.99999);
+    expect(res.maxAbsError).toBeLessThan(1e-3 * Math.max(1, res.maxAbsGrad));
+  });
+
+  it('a value used twice accumulates both contributions (x·x)', async () => {
+    const res = await gradcheck((g, x, r) => randomProjection(g, g.op('Mul', [x, x]), N, r), N, { seed: 5 });
+    expect(res.cosine).toBeGreaterThan(0.99999);
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * Finite-difference check of a gradient graph: builds `loss = build(x)` plus our
+ * gradient, runs it on onnxruntime's CPU provider, and compares with central differences
+ * of a float64 reference interpreter (reference-ops.ts) at the same point.
+ */
+import * as ort from 'onnxruntime-node';
+import { addGradient } from '../../src/graph/backward.js';
+import { GraphBuilder, type Dim, type GradOptions } from '../../src/graph/builder.js';
+import { encodeModel } from '../../src/graph/encode.js';
+import { Rng } from '../../src/util/random.js';
+import { evaluateReference } from './reference-ops.js';
+
+export interface GradcheckResult {
+  maxAbsError: number;
+  maxAbsGrad: number;
+  cosine: number;
+  checked: number;
+  opTypes: string[];
+}
+
+export async function gradcheck(
+  build: (g: GraphBuilder, x: string, rng: Rng) => string,
+  xDims: number[],
+  options: { seed?: number; eps?: number; samples?: number; symbolic?: boolean; grad?: Partial<GradOptions> } = {},
+): Promise<GradcheckResult> {
+  const rng = new Rng(options.seed ?? 1);
+  const g = new GraphBuilder();
+  const shape: Dim[] = options.symbolic && xDims.length === 4 ? [xDims[0]!, xDims[1]!, 'H', 'W'] : xDims;
+  const x = g.addInput('x', shape);
+  const loss = build(g, x, rng);
+  const forwardCount = g.nodes.length;
+  const grad = g.op('Identity', [addGradient(g, loss, x, options.grad)], {}, 'x_grad');
+  g.addOutput(loss, []);
+  g.addOutput(grad, shape);
+
+  const xData = rng.fillNormal(new Float32Array(xDims.reduce((a, b) => a * b, 1)));
+  const session = await ort.InferenceSession.create(encodeModel(g));
+  const out = await session.run({ x: new ort.Tensor('float32', xData, xDims) });
+  const ours = out['x_grad']!.data as Float32Array;
+  await session.release();
+
+  const x64 = Float64Array.from(xData);
+  const f = (v: Float64Array) => evaluateReference(g, { x: { dims: xDims, data: v } }, loss, forwardCount).data[0]!;
+  const eps = options.eps ?? 1e-4;
+  const n = x64.length;
+  const samples = options.samples ?? 400;
+  const indices = n <= samples ? [...Array(n).keys()] : Array.from({ length: samples }, () => Math.floor(rng.next() * n));
+  let maxAbsError = 0;
+  let maxAbsGrad = 0;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (const i of indices) {
+    const orig = x64[i]!;
+    x64[i] = orig + eps;
+    const up = f(x64);
+    x64[i] = orig - eps;
+    const down = f(x64);
+    x64[i] = orig;
+    const numeric = (up - down) / (2 * eps);
+    const mine = ours[i]!;
+    maxAbsError = Math.max(maxAbsError, Math.abs(numeric - mine));
+    maxAbsGrad = Math.max(maxAbsGrad, Math.abs(numeric));
+    dot += numeric * mine;
+    na += numeric * numeric;
+    nb += mine * mine;
+  }
+  return {
+    maxAbsError,
+    maxAbsGrad,
+    cosine: dot / Math.sqrt(na * nb),
+    checked: indices.length,
+    opTypes: [...new Set(g.nodes.map((node) => node.opType))],
+  };
+}
+
+/** Turn any tensor into a scalar with a random linear functional, so every output element's gradient matters. */
+export function randomProjection(g: GraphBuilder, y: string, dims: number[], rng: Rng): string {
+  const r = g.constant(rng.fillNormal(new Float32Array(dims.reduce((a, b) => a * b, 1))), dims);
+  return g.op('ReduceSum', [g.op('Mul', [y, r])], { keepdims: 0 });
+}
+
+/** Random conv weights as initializers. */
+export function randomConv(g: GraphBuilder, x: string, cin: number, cout: number, rng: Rng): string {
+  const w = g.addInitializer(g.fresh('w'), rng.fillNormal(new Float32Array(cout * cin * 9), Math.sqrt(2 / (cin * 9))), [cout, cin, 3, 3]);
+  const b = g.addInitializer(g.fresh('b'), rng.fillNormal(new Float32Array(cout), 0.1), [cout]);
+  return g.op('Conv', [x, w, b], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1], dilations: [1, 1] });
+}

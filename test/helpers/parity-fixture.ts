@@ -1,0 +1,50 @@
+/** Loads a parity fixture written by scripts/make-parity-fixture.py. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConvWeights, LayerTable, Tensor } from '../../src/models/types.js';
+import type { ObjectiveSpec } from '../../src/objective/spec.js';
+
+export interface ParityFixture {
+  spec: ObjectiveSpec & { height: number; width: number; blend: number[] };
+  table: LayerTable;
+  weights: ConvWeights;
+  tensors: Map<string, Tensor>;
+  expected: { loss: number; content: number; style: number; tv: number };
+}
+
+export function loadParityFixture(name: string): ParityFixture {
+  const dir = join(import.meta.dirname, '..', 'fixtures', 'parity');
+  const manifest = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));
+  const bin = readFileSync(join(dir, `${name}.bin`));
+  const tensors = new Map<string, Tensor>();
+  for (const t of manifest.tensors as { name: string; dims: number[]; offset: number }[]) {
+    const count = t.dims.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(count);
+    new Uint8Array(data.buffer).set(bin.subarray(t.offset, t.offset + count * 4));
+    tensors.set(t.name, { dims: t.dims, data });
+  }
+  const weights: ConvWeights = new Map();
+  const layers = manifest.layers as { name: string; kind: 'conv' | 'relu' | 'pool' }[];
+  for (const l of layers.filter((l) => l.kind === 'conv')) {
+    weights.set(l.name, { weight: tensors.get(`${l.name}.weight`)!, bias: tensors.get(`${l.name}.bias`)! });
+  }
+  const s = manifest.spec;
+  return {
+    spec: {
+      contentLayers: s.content_layers,
+      styleLayers: s.style_layers,
+      contentWeight: s.content_weight,
+      styleWeight: s.style_weight,
+      tvWeight: s.tv_weight,
+      pooling: s.pooling,
+      normalizeGradients: s.normalize_gradients,
+      height: s.height,
+      width: s.width,
+      blend: s.blend,
+    },
+    table: { architecture: 'vgg19', layers },
+    weights,
+    tensors,
+    expected: manifest.expected,
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The whole objective against PyTorch: same weights, same images, same definitions
+ * (scripts/make-parity-fixture.py computed the reference in float64).
+ */
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { blendStyleTargets, FeatureExtractor } from '../../src/runtime/features.js';
+import { CompiledObjective } from '../../src/runtime/objective.js';
+import { sessionOptionsFor } from '../../src/runtime/ort.js';
+import { loadParityFixture } from '../helpers/parity-fixture.js';
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+describe('objective parity with PyTorch', () => {
+  for (const name of ['max-two-styles', 'avg-normalized']) {
+    for (const convGrad of ['ConvTranspose', 'Conv'] as const) {
+      it(`${name} (conv gradient as ${convGrad})`, async () => {
+        const fx = loadParityFixture(name);
+        const net = { table: fx.table, weights: fx.weights };
+        const options = sessionOptionsFor('cpu');
+        const extractor = await FeatureExtractor.create(ort, net, fx.spec, options);
+        const contentImg = fx.tensors.get('content')!;
+        const content = await extractor.extract(contentImg.data, contentImg.dims[3]!, contentImg.dims[2]!, 'content');
+        const styles = [];
+        for (let i = 0; i < fx.spec.blend.length; i++) {
+          const s = fx.tensors.get(`style${i}`)!;
+          styles.push((await extractor.extract(s.data, s.dims[3]!, s.dims[2]!, 'style')).style);
+        }
+        await extractor.release();
+
+        const objective = await CompiledObjective.create(ort, net, fx.spec, options, { convGrad });
+        const evaluator = objective.bind(
+          { content: content.content, style: blendStyleTargets(styles, fx.spec.blend) },
+          fx.spec.width,
+          fx.spec.height,
+        );
+        const result = await evaluator.evaluate(fx.tensors.get('x')!.data);
+        await objective.release();
+
+        expect(relative(result.parts.content, fx.expected.content)).toBeLessThan(1e-4);
+        expect(relative(result.parts.style, fx.expected.style)).toBeLessThan(1e-4);
+        expect(relative(result.parts.tv, fx.expected.tv)).toBeLessThan(1e-4);
+        expect(relative(result.loss, fx.expected.loss)).toBeLessThan(1e-4);
+        expect(cosine(result.grad, fx.tensors.get('grad')!.data)).toBeGreaterThan(0.9999);
+      });
+    }
+  }
+});
