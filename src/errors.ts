@@ -27,7 +27,10 @@ export class WeightsError extends NeuralStyleError {}
 export class DownloadError extends NeuralStyleError {}
 
 /** NaN/Inf in the loss or gradient, or a similar numerical breakdown. */
-export class NumericalError extends NeuralStyleError {}
+export class NumericalError extends NeuralStyleError {
+  /** The last good image before the fault, where the algorithm had one (an RgbImage). */
+  partial?: unknown;
+}
 
 /** The run would not fit in memory (RAM, or the GPU adapter's limits). */
 export class OutOfMemoryError extends NeuralStyleError {}

@@ -15,6 +15,8 @@ import { names, type ObjectiveSpec } from './spec.js';
 export interface ObjectiveGraph {
   graph: GraphBuilder;
   channels: Map<string, number>;
+  /** Nodes before this index compute the loss; the rest its gradient. */
+  forwardNodeCount: number;
 }
 
 export function buildObjectiveGraph(net: NetworkSource, spec: ObjectiveSpec, grad: Partial<GradOptions> = {}): ObjectiveGraph {
@@ -48,8 +50,9 @@ export function buildObjectiveGraph(net: NetworkSource, spec: ObjectiveSpec, gra
   const tv = g.op('Identity', [spec.tvWeight !== 0 ? weightedSum([addTotalVariation(g, x)], spec.tvWeight) : g.constant(0)], {}, names.tv);
   const loss = g.op('Add', [g.op('Add', [content, style]), tv], {}, names.loss);
 
+  const forwardNodeCount = g.nodes.length;
   const gradient = g.op('Identity', [addGradient(g, loss, x, grad)], {}, names.grad);
   for (const v of [loss, content, style, tv]) g.addOutput(v, []);
   g.addOutput(gradient, [1, 3, 'H', 'W']);
-  return { graph: g, channels };
+  return { graph: g, channels, forwardNodeCount };
 }

@@ -147,6 +147,8 @@ export function evaluateReference(g: GraphBuilder, feeds: Record<string, T64>, t
       case 'Identity': out = a; break;
       case 'Sum': out = (ins as T64[]).reduce((p, q) => broadcast2(p, q, (x, y) => x + y)); break;
       case 'Size': out = { dims: [], data: Float64Array.of(size(a.dims)) }; break;
+      case 'Shape': out = { dims: [a.dims.length], data: Float64Array.from(a.dims) }; break;
+      case 'ReduceProd': out = { dims: [], data: Float64Array.of(a.data.reduce((p, q) => p * q, 1)) }; break;
       case 'Cast': out = a; break;
       default: throw new Error(`reference: no forward for ${node.opType}`);
     }
