@@ -25,9 +25,19 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
-  /** Fill an array with normal(0, std) samples. */
+  /**
+   * Fill an array with normal(0, std) samples. Uses both values of each Box–Muller pair:
+   * full-width random VGG19 weights are 20 M samples, and this halves their cost.
+   */
   fillNormal(out: Float32Array, std = 1): Float32Array {
-    for (let i = 0; i < out.length; i++) out[i] = this.normal() * std;
+    for (let i = 0; i < out.length; i += 2) {
+      let u = 0;
+      while (u === 0) u = this.next();
+      const r = Math.sqrt(-2 * Math.log(u)) * std;
+      const theta = 2 * Math.PI * this.next();
+      out[i] = r * Math.cos(theta);
+      if (i + 1 < out.length) out[i + 1] = r * Math.sin(theta);
+    }
     return out;
   }
 }
