@@ -15,7 +15,7 @@ import { WeightsError } from '../errors.js';
 import { cachePaths, fileSize, resolveCacheDir, writeFileAtomic } from './cache-node.js';
 import { type DownloadOptions, downloadFile, hashFile, type ProgressCallback } from './download-node.js';
 import { fileSource } from './formats/byte-source-node.js';
-import { readConvWeights } from './formats/detect.js';
+import { detectFormat, readConvWeights } from './formats/detect.js';
 import { encodeSafetensors } from './formats/safetensors.js';
 import { convLayers, layerTableFor } from './layers.js';
 import { preprocessingFor } from './preprocessing.js';
@@ -69,16 +69,32 @@ export interface ResolveOptions extends CacheOptions {
 export async function resolveModel(options: ResolveOptions = {}): Promise<LoadedModel> {
   const entry = getModelEntry(options.model ?? DEFAULT_MODEL, options.registry ?? MODELS);
   const table = layerTableFor(entry.architecture);
-  const preprocessing = preprocessingFor(entry.preprocessing);
+  let preprocessing = preprocessingFor(entry.preprocessing);
   let weights: ConvWeights;
   if (options.modelFile !== undefined) {
     weights = await readWeightsFile(options.modelFile, table);
+    // The only .npz VGG in circulation is Frossard's conversion (the seed project's
+    // vgg16_weights.npz), trained on RGB 0–255 minus the mean: its preprocessing follows
+    // the file, not the --model name.
+    if ((await fileFormat(options.modelFile)) === 'npz' && entry.preprocessing !== 'frossard') {
+      preprocessing = preprocessingFor('frossard');
+      options.onNotice?.(`${options.modelFile} is a NumPy .npz (Frossard's VGG conversion): using its RGB 0-255 mean-subtracted preprocessing.`);
+    }
   } else if (!entry.url) {
     weights = randomVggWeights(table, options.seed ?? 0);
   } else {
     weights = await loadFromCache(entry, table, options);
   }
   return { name: entry.name, table, weights, preprocessing };
+}
+
+async function fileFormat(path: string): Promise<string> {
+  const source = await fileSource(path);
+  try {
+    return await detectFormat(source);
+  } finally {
+    await source.close();
+  }
 }
 
 async function readWeightsFile(path: string, table: LayerTable): Promise<ConvWeights> {

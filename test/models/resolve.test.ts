@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DownloadError, UsageError, WeightsError } from '../../src/errors.js';
 import { vgg19Table } from '../../src/models/layers.js';
-import { caffePreprocessing, torchvisionPreprocessing } from '../../src/models/preprocessing.js';
+import { caffePreprocessing, torchvisionPreprocessing, frossardPreprocessing } from '../../src/models/preprocessing.js';
 import { randomVggWeights } from '../../src/models/random-model.js';
 import { getModelEntry, MODELS, type ModelEntry } from '../../src/models/registry.js';
 import { fetchModel, listModels, resolveModel } from '../../src/models/resolve-node.js';
@@ -193,6 +193,8 @@ describe('resolveModel with --model-file', () => {
     expectMatches(model.weights, expected.vgg19);
     const vgg16 = await resolveModel({ model: 'vgg16', modelFile: fixturePath(FIXTURES.npz), cacheDir: cache });
     expect(vgg16.table.architecture).toBe('vgg16');
+    // Frossard's .npz carries its own (RGB) preprocessing whatever --model says.
+    expect(vgg16.preprocessing).toEqual(frossardPreprocessing);
     expectMatches(vgg16.weights, expected.vgg16);
     expect(await exists(cache)).toBe(false);
     expect(server.requests).toHaveLength(0);
