@@ -8,7 +8,8 @@ import { GraphError } from '../errors.js';
 import type { GradContext, GradOptions, GraphBuilder, GraphNode } from './builder.js';
 import { GRADIENT_RULES, NON_DIFFERENTIABLE } from './grads/index.js';
 
-export const DEFAULT_GRAD_OPTIONS: GradOptions = { convGrad: 'ConvTranspose' };
+/** Options that every provider can run; src/runtime picks faster ones per provider. */
+export const DEFAULT_GRAD_OPTIONS: GradOptions = { convGrad: 'ConvTranspose', maxPoolGrad: 'mask', reluGrad: 'where' };
 
 /** Emit ∂loss/∂wrt into `g` and return the gradient's value name. `loss` must be a scalar. */
 export function addGradient(

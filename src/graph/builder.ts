@@ -56,8 +56,26 @@ export type BackwardFn = (ctx: GradContext, node: GraphNode, dY: string) => Arra
 /** How the conv input-gradient is emitted; which is faster differs by provider. */
 export type ConvGradMode = 'ConvTranspose' | 'Conv';
 
+/**
+ * How the max-pool gradient is emitted:
+ *  - 'mask': Resize/Equal/Pad only, ties split evenly; every provider runs it (WebGPU has
+ *    no MaxPool `Indices` output);
+ *  - 'indices': MaxPool's `Indices` output scattered back with MaxUnpool, the first
+ *    maximum taking the gradient as PyTorch does; two ops instead of ~11 (CPU only).
+ */
+export type MaxPoolGradMode = 'mask' | 'indices';
+
+/**
+ * How the ReLU mask is applied: 'where' as Where(Y > 0, dY, 0), one kernel fewer;
+ * 'mul' as dY · float(Y > 0), which onnxruntime's CPU provider runs ~4× faster than its
+ * broadcasting Where.
+ */
+export type ReluGradMode = 'where' | 'mul';
+
 export interface GradOptions {
   convGrad: ConvGradMode;
+  maxPoolGrad: MaxPoolGradMode;
+  reluGrad: ReluGradMode;
 }
 
 /** What a gradient rule gets: the builder to append to, options, and memoised helpers. */

@@ -11,7 +11,7 @@ import { buildObjectiveGraph } from '../objective/objective-graph.js';
 import { names, type ObjectiveSpec } from '../objective/spec.js';
 import type { NetworkSource } from '../network/vgg.js';
 import type { Targets } from './features.js';
-import type { OrtModule, SessionOptions } from './ort.js';
+import { backendOf, gradOptionsFor, type OrtModule, type SessionOptions } from './ort.js';
 
 export interface LossParts {
   content: number;
@@ -23,6 +23,15 @@ export interface Evaluation {
   loss: number;
   grad: Float32Array;
   parts: LossParts;
+}
+
+export interface BindOptions {
+  /**
+   * Let onnxruntime write ∂L/∂x into one preallocated buffer instead of a fresh array per
+   * call: `grad` is then the same array every time, overwritten by the next evaluate().
+   * Only for callers that copy what they keep (the optimisers here do).
+   */
+  reuseGradient?: boolean;
 }
 
 export interface Evaluator {
@@ -45,13 +54,14 @@ export class CompiledObjective {
     options: SessionOptions,
     grad: Partial<GradOptions> = {},
   ): Promise<CompiledObjective> {
-    const { graph } = buildObjectiveGraph(net, spec, grad);
+    // The gradient graph's form is chosen for the backend; `grad` overrides it.
+    const { graph } = buildObjectiveGraph(net, spec, { ...gradOptionsFor(backendOf(options)), ...grad });
     const session = await ort.InferenceSession.create(encodeModel(graph, 'objective'), options);
     return new CompiledObjective(ort, session, spec);
   }
 
   /** Fix the targets and image size; the returned evaluator is what optimisers call. */
-  bind(targets: Targets, width: number, height: number): Evaluator {
+  bind(targets: Targets, width: number, height: number, options: BindOptions = {}): Evaluator {
     const feeds: Record<string, OrtTensor> = {};
     const usedContent = this.session.inputNames.filter((n) => n.startsWith('content_target_'));
     const usedStyle = this.session.inputNames.filter((n) => n.startsWith('style_target_'));
@@ -67,13 +77,17 @@ export class CompiledObjective {
       const t = targets.style.get(layer)!;
       feeds[name] = new this.ort.Tensor('float32', t.data, t.dims);
     }
-    const fetches = [names.loss, names.content, names.style, names.tv, names.grad];
+    const dims = [1, 3, height, width];
+    // Output names with null (onnxruntime allocates) or a tensor to fill in place.
+    const fetches: Record<string, OrtTensor | null> = { [names.loss]: null, [names.content]: null, [names.style]: null, [names.tv]: null };
+    fetches[names.grad] = options.reuseGradient ? new this.ort.Tensor('float32', new Float32Array(3 * width * height), dims) : null;
     const { ort, session } = this;
     return {
       width,
       height,
       async evaluate(x: Float32Array): Promise<Evaluation> {
-        feeds[names.image] = new ort.Tensor('float32', x, [1, 3, height, width]);
+        // Wrapping x is free: onnxruntime-node reads the typed array's memory directly.
+        feeds[names.image] = new ort.Tensor('float32', x, dims);
         const out = await session.run(feeds, fetches);
         const scalar = (n: string) => (out[n]!.data as Float32Array)[0]!;
         const result: Evaluation = {

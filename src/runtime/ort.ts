@@ -4,6 +4,7 @@
  * platform entry point instead of importing either.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import type { GradOptions } from '../graph/builder.js';
 
 export interface OrtModule {
   Tensor: typeof Tensor;
@@ -15,10 +16,45 @@ export type SessionOptions = InferenceSession.SessionOptions;
 /** Backends this project knows how to ask onnxruntime for. */
 export type BackendName = 'cpu' | 'webgpu' | 'wasm';
 
+/**
+ * Session options per backend; `extra` overrides them. Every backend gets full graph
+ * optimisation: on the CPU its blocked-layout (NCHWc) rewrite is what makes Conv fast.
+ * The CPU provider also gets the settings bench/variants.ts measured best (numbers in
+ * bench/RESULTS.md):
+ *  - no memory pattern: as fast, and 20–25% less peak memory (the pattern allocates one
+ *    block for the whole plan on top of the arena the first run grew);
+ *  - intra-op threads that sleep instead of spinning between kernels: faster when other
+ *    processes compete for the cores, no slower when they do not.
+ * The thread count stays onnxruntime's default (one per physical core).
+ */
 export function sessionOptionsFor(backend: BackendName, extra: SessionOptions = {}): SessionOptions {
-  return {
-    executionProviders: [backend],
-    graphOptimizationLevel: 'all',
-    ...extra,
-  };
+  const base: SessionOptions = { executionProviders: [backend], graphOptimizationLevel: 'all' };
+  if (backend === 'cpu') {
+    base.enableMemPattern = false;
+    base.extra = { session: { intra_op: { allow_spinning: '0' } } };
+  }
+  return { ...base, ...extra };
+}
+
+/**
+ * Gradient-graph options per backend. CPU: the conv input-gradient as a Conv with flipped
+ * weights (onnxruntime's ConvTranspose kernel is ~1.6× slower than its NCHWc Conv), the
+ * max-pool gradient from MaxPool indices + MaxUnpool (2 ops instead of ~11), the ReLU mask
+ * as a Mul (its broadcasting Where is slow). The others keep the portable defaults
+ * (src/graph/backward.ts): WebGPU has no MaxPool Indices output.
+ */
+export function gradOptionsFor(backend: BackendName): Partial<GradOptions> {
+  switch (backend) {
+    case 'cpu':
+      return { convGrad: 'Conv', maxPoolGrad: 'indices', reluGrad: 'mul' };
+    default:
+      return {};
+  }
+}
+
+/** The backend a session's options ask for first ('cpu' when none is named). */
+export function backendOf(options: SessionOptions): BackendName {
+  const first = options.executionProviders?.[0];
+  const name = typeof first === 'string' ? first : first?.name;
+  return name === 'webgpu' || name === 'wasm' ? name : 'cpu';
 }

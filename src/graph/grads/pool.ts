@@ -38,6 +38,7 @@ export const maxPoolGrad: GradientRule = {
   opType: 'MaxPool',
   backward: (ctx, node, dY) => {
     const kernel = poolGeometry(node);
+    if (ctx.options.maxPoolGrad === 'indices') return [() => maxPoolGradByIndices(ctx, node, dY, kernel)];
     return [
       () => {
         const { g } = ctx;
@@ -55,6 +56,16 @@ export const maxPoolGrad: GradientRule = {
     ];
   },
 };
+
+// dX = scatter of dY to the arg-max positions, zeros elsewhere (the first maximum of a
+// window wins ties, as in PyTorch). The forward MaxPool is left alone so onnxruntime keeps
+// its fast blocked-layout kernel; this second pool only recomputes the indices.
+function maxPoolGradByIndices(ctx: GradContext, node: GraphNode, dY: string, kernel: number[]): string {
+  const { g } = ctx;
+  const x = node.inputs[0]!;
+  const [, indices] = g.opMulti('MaxPool', [x], 2, { kernel_shape: kernel, strides: kernel });
+  return g.op('MaxUnpool', [dY, indices!, ctx.shapeOf(x)], { kernel_shape: kernel, strides: kernel });
+}
 
 // dX = spread(dY) / (kh·kw)
 export const averagePoolGrad: GradientRule = {

@@ -1,0 +1,130 @@
+/**
+ * How much memory an objective evaluation needs, before trying it, so a caller can refuse a
+ * run that will not fit and suggest an image size that will.
+ *
+ * The model follows what the compiled graph keeps alive (graph in src/objective, gradient
+ * rules in src/graph/grads):
+ *  - every ReLU output up to the deepest layer used stays alive from the forward pass to
+ *    the backward pass (its mask is the ReLU gradient; the pools' and Grams' inputs are
+ *    ReLU outputs too): Σ C·h·w floats, the bulk of it;
+ *  - the backward pass holds a few tensors of the layer it is working on at once (incoming
+ *    and outgoing gradient, the ReLU mask, onnxruntime's blocked-layout copies around each
+ *    Conv): `TRANSIENT_COPIES` × the largest layer;
+ *  - the weights are held several times (the JS arrays, the model bytes while the session
+ *    is built, onnxruntime's initializers, flipped copies for the gradient Conv, blocked
+ *    prepacked copies): `WEIGHT_COPIES` × their size;
+ *  - a fixed runtime (Node, onnxruntime, V8 heaps): `RUNTIME_BYTES`.
+ * The constants were fitted to peak RSS measured by `npm run bench` (bench/RESULTS.md) for
+ * VGG19 on the CPU provider; the estimate is meant as an upper bound within ~15%.
+ */
+import type { ConvWeights, LayerTable } from '../models/types.js';
+import type { ObjectiveSpec } from '../objective/spec.js';
+
+export interface MemoryLayer {
+  name: string;
+  kind: 'conv' | 'relu' | 'pool';
+  /** Output channels of a conv (relu and pool keep their input's). */
+  channels?: number;
+}
+
+export interface MemoryQuery {
+  width: number;
+  height: number;
+  /** The network's layers in order, up to (at least) the deepest layer the objective reads. */
+  layers: MemoryLayer[];
+  /** The deepest layer the objective reads; default the last of `layers`. */
+  deepest?: string;
+  /** Bytes of all conv weights and biases that will be loaded. */
+  weightBytes: number;
+}
+
+export interface MemoryEstimate {
+  /** Forward activations kept for the backward pass. */
+  activations: number;
+  /** Gradient and layout-copy tensors alive at once during the backward pass. */
+  gradients: number;
+  /** All copies of the weights. */
+  weights: number;
+  /** Node, onnxruntime and the rest of the process. */
+  runtime: number;
+  total: number;
+}
+
+const FLOAT = 4;
+/** Backward-pass tensors of the current layer's size alive at once (fitted). */
+export const TRANSIENT_COPIES = 4;
+/** Copies of the weights the process holds at its peak (fitted). */
+export const WEIGHT_COPIES = 4;
+/** The process without any model: Node, onnxruntime, V8 (fitted). */
+export const RUNTIME_BYTES = 160 * 2 ** 20;
+
+/** Estimated peak bytes of one process evaluating the objective at width × height. */
+export function estimateMemory(q: MemoryQuery): MemoryEstimate {
+  let h = q.height;
+  let w = q.width;
+  let c = 3;
+  let kept = 0;
+  let largest = 3 * h * w;
+  for (const layer of q.layers) {
+    if (layer.kind === 'conv') {
+      if (!layer.channels) throw new RangeError(`memory estimate: conv ${layer.name} needs its channel count`);
+      c = layer.channels;
+    } else if (layer.kind === 'pool') {
+      h = Math.floor(h / 2);
+      w = Math.floor(w / 2);
+    } else {
+      kept += c * h * w;
+    }
+    largest = Math.max(largest, c * h * w);
+    if (layer.name === q.deepest) break;
+  }
+  const activations = kept * FLOAT;
+  const gradients = TRANSIENT_COPIES * largest * FLOAT;
+  const weights = WEIGHT_COPIES * q.weightBytes;
+  return { activations, gradients, weights, runtime: RUNTIME_BYTES, total: activations + gradients + weights + RUNTIME_BYTES };
+}
+
+/** The query for a network (table + weights) and an objective spec. */
+export function memoryQueryFor(
+  net: { table: LayerTable; weights: ConvWeights },
+  spec: Pick<ObjectiveSpec, 'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight'>,
+  width: number,
+  height: number,
+): MemoryQuery {
+  const used = [...(spec.contentWeight !== 0 ? spec.contentLayers : []), ...(spec.styleWeight !== 0 ? spec.styleLayers : [])];
+  const index = (name: string) => net.table.layers.findIndex((l) => l.name === name);
+  const deepest = used.reduce((best, name) => (index(name) > index(best) ? name : best), net.table.layers[0]!.name);
+  let weightBytes = 0;
+  for (const p of net.weights.values()) weightBytes += (p.weight.data.length + p.bias.data.length) * FLOAT;
+  const layers = net.table.layers.map((l) => ({
+    name: l.name,
+    kind: l.kind,
+    channels: l.kind === 'conv' ? net.weights.get(l.name)?.weight.dims[0] : undefined,
+  }));
+  return { width, height, layers, deepest, weightBytes };
+}
+
+/**
+ * The largest size, keeping the aspect ratio, whose estimate fits in `budgetBytes`, as the
+ * longer side in pixels (a multiple of 16 by default); 0 if not even the smallest fits.
+ */
+export function largestFittingSize(query: MemoryQuery, budgetBytes: number, step = 16): number {
+  const long = Math.max(query.width, query.height);
+  const at = (side: number) => {
+    const scale = side / long;
+    return estimateMemory({
+      ...query,
+      width: Math.max(1, Math.round(query.width * scale)),
+      height: Math.max(1, Math.round(query.height * scale)),
+    }).total;
+  };
+  let lo = 0;
+  let hi = Math.max(step, Math.ceil(long / step)) * 4;
+  while (at(hi * step) <= budgetBytes && hi < 1 << 16) hi *= 2;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (at(mid * step) <= budgetBytes) lo = mid;
+    else hi = mid;
+  }
+  return lo * step;
+}
