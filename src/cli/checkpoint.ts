@@ -1,0 +1,191 @@
+/**
+ * `--checkpoint FILE` / `--resume FILE`: one binary file holding everything a run needs to
+ * continue exactly where it stopped, plus a fingerprint of what it was a run *of*.
+ *
+ * The file is `packState` bytes (a JSON header and raw float32 data; see
+ * src/optim/state-io.ts), so a 512 px L-BFGS state of ~630 MB of floats costs no base64
+ * and no giant string, and is written atomically (temp file, fsync, rename).
+ *
+ * The fingerprint holds every setting that shapes the trajectory from the checkpoint on
+ * (objective, optimiser, sizes, weights, the decoded input pixels). Settings that only
+ * matter at the start (seed, init) or outside the maths (output paths, progress,
+ * --num-iterations, backend) are left out, so a run can be resumed with more iterations
+ * or on another backend. A mismatch is a UsageError naming the first differing setting.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { InputError, UsageError } from '../errors.js';
+import type { RgbImage } from '../image/types.js';
+import { writeFileAtomic } from '../models/cache-node.js';
+import { packState, unpackState } from '../optim/state-io.js';
+import type { OptimizerState, StateValue } from '../optim/types.js';
+import type { StylizeOptions } from '../stylize/options.js';
+import type { Checkpoint } from '../stylize/stylize.js';
+
+const KIND = 'neural-style-checkpoint';
+const VERSION = 1;
+
+export type Fingerprint = Record<string, string | number | boolean | null | readonly (string | number)[]>;
+
+/** Short content hash of decoded pixels (so a re-saved but identical image still matches). */
+export function imageHash(img: RgbImage): string {
+  const h = createHash('sha256');
+  h.update(`${img.width}x${img.height}:`);
+  h.update(new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength));
+  return h.digest('hex').slice(0, 16);
+}
+
+export interface FingerprintInput {
+  options: StylizeOptions;
+  content: RgbImage;
+  styles: RgbImage[];
+  model: string;
+  modelFile?: { path: string; size: number };
+}
+
+export function fingerprint({ options: o, content, styles, model, modelFile }: FingerprintInput): Fingerprint {
+  return {
+    content: imageHash(content),
+    styles: styles.map(imageHash),
+    styleBlendWeights: o.styleBlendWeights ?? styles.map(() => 1),
+    imageSize: o.imageSize,
+    styleScale: o.styleScale,
+    contentWeight: o.contentWeight,
+    styleWeight: o.styleWeight,
+    tvWeight: o.tvWeight,
+    optimizer: o.optimizer,
+    learningRate: o.learningRate,
+    lbfgsNumCorrection: o.lbfgsNumCorrection,
+    pooling: o.pooling,
+    contentLayers: o.contentLayers,
+    styleLayers: o.styleLayers,
+    normalizeGradients: o.normalizeGradients,
+    keepBest: o.keepBest,
+    model,
+    modelFile: modelFile ? `${basename(modelFile.path)} (${modelFile.size} bytes)` : null,
+  };
+}
+
+/** How each fingerprint entry is named to a user. */
+const LABELS: Record<string, string> = {
+  content: 'content image',
+  styles: 'style image(s)',
+  styleBlendWeights: '--style-blend-weights',
+  imageSize: '--image-size',
+  styleScale: '--style-scale',
+  contentWeight: '--content-weight',
+  styleWeight: '--style-weight',
+  tvWeight: '--tv-weight',
+  optimizer: '--optimizer',
+  learningRate: '--learning-rate',
+  lbfgsNumCorrection: '--lbfgs-num-correction',
+  pooling: '--pooling',
+  contentLayers: '--content-layers',
+  styleLayers: '--style-layers',
+  normalizeGradients: '--normalize-gradients',
+  keepBest: 'keep-best (from --preset)',
+  model: '--model',
+  modelFile: '--model-file',
+};
+
+/** The first difference between two fingerprints, as a sentence; undefined when equal. */
+export function fingerprintDifference(saved: Fingerprint, current: Fingerprint): string | undefined {
+  for (const key of new Set([...Object.keys(current), ...Object.keys(saved)])) {
+    const a = JSON.stringify(saved[key] ?? null);
+    const b = JSON.stringify(current[key] ?? null);
+    if (a === b) continue;
+    const label = LABELS[key] ?? key;
+    if (key === 'content' || key === 'styles') return `the ${label} differ${key === 'content' ? 's' : ''} from the checkpoint's`;
+    return `it was made with ${label} ${show(saved[key])}, this run has ${show(current[key])}`;
+  }
+  return undefined;
+}
+
+function show(v: Fingerprint[string] | undefined): string {
+  if (v === undefined || v === null) return '(none)';
+  return Array.isArray(v) ? v.join(',') : String(v);
+}
+
+export interface SavedRun {
+  fingerprint: Fingerprint;
+  checkpoint: Checkpoint;
+}
+
+export async function saveCheckpoint(path: string, run: SavedRun): Promise<void> {
+  const c = run.checkpoint;
+  const state: OptimizerState = {
+    kind: KIND,
+    version: VERSION,
+    fingerprint: run.fingerprint as unknown as StateValue,
+    iteration: c.iteration,
+    width: c.width,
+    height: c.height,
+    elapsedMs: c.elapsedMs,
+    x: c.x,
+    optimizer: c.optimizer,
+    best: c.best ? { loss: c.best.loss, x: c.best.x } : null,
+  };
+  await writeFileAtomic(path, packState(state));
+}
+
+export async function loadCheckpoint(path: string): Promise<SavedRun> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(`--resume ${path}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`}`, { cause: e });
+  }
+  let s: Record<string, unknown>;
+  try {
+    s = unpackState(bytes) as unknown as Record<string, unknown>;
+  } catch (e) {
+    throw new InputError(`--resume ${path}: not a neural-style checkpoint, or damaged (${(e as Error).message})`, { cause: e });
+  }
+  const broken = (what: string) => new InputError(`--resume ${path}: damaged checkpoint (${what})`);
+  if (s.kind !== KIND) throw new InputError(`--resume ${path}: not a neural-style checkpoint (kind ${JSON.stringify(s.kind)})`);
+  if (s.version !== VERSION) {
+    throw new InputError(`--resume ${path}: checkpoint format version ${String(s.version)}; this neural-style reads version ${VERSION}`);
+  }
+  const int = (k: string) => {
+    const v = s[k];
+    if (!Number.isSafeInteger(v) || (v as number) < 0) throw broken(`${k} is not a whole number`);
+    return v as number;
+  };
+  const iteration = int('iteration');
+  const width = int('width');
+  const height = int('height');
+  const elapsedMs = typeof s.elapsedMs === 'number' ? s.elapsedMs : 0;
+  const n = 3 * width * height;
+  const vec = (v: unknown, what: string) => {
+    if (!(v instanceof Float32Array) || v.length !== n) throw broken(`${what} is not ${n} floats`);
+    return v;
+  };
+  const x = vec(s.x, 'x');
+  const opt = s.optimizer as OptimizerState | null;
+  if (!opt || typeof opt !== 'object' || typeof opt.kind !== 'string') throw broken('no optimizer state');
+  let best: Checkpoint['best'] = null;
+  if (s.best !== null) {
+    const b = s.best as { loss?: unknown; x?: unknown };
+    if (typeof b !== 'object' || typeof b.loss !== 'number') throw broken('best has no loss');
+    best = { loss: b.loss, x: vec(b.x, 'best.x') };
+  }
+  const fp = s.fingerprint;
+  if (!fp || typeof fp !== 'object' || Array.isArray(fp)) throw broken('no fingerprint');
+  return {
+    fingerprint: fp as Fingerprint,
+    checkpoint: { iteration, width, height, x, optimizer: opt, best, elapsedMs },
+  };
+}
+
+/** UsageError unless the checkpoint belongs to this run. */
+export function checkResumable(path: string, saved: SavedRun, current: Fingerprint, numIterations: number): void {
+  const diff = fingerprintDifference(saved.fingerprint, current);
+  if (diff) throw new UsageError(`--resume ${path}: the checkpoint is from another run: ${diff}; resume with the same inputs and settings`);
+  if (saved.checkpoint.iteration > numIterations) {
+    throw new UsageError(
+      `--resume ${path}: the checkpoint is at iteration ${saved.checkpoint.iteration}, past --num-iterations ${numIterations}`,
+    );
+  }
+}

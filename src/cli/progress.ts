@@ -1,0 +1,108 @@
+/**
+ * What a run shows while it works, in one of four modes:
+ *   json   one JSON object per iteration on stdout, nothing else there;
+ *   bar    a cli-progress bar (iteration, loss, ETA) when stdout is a terminal;
+ *   lines  a plain line every --print-iter iterations when it is not (logs, CI, pipes);
+ *   none   --quiet.
+ * Notes (backend chosen, files saved) go to stderr, except in quiet mode.
+ */
+import cliProgress from 'cli-progress';
+import type { Progress } from '../stylize/stylize.js';
+
+export interface OutStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
+export type ProgressMode = 'json' | 'bar' | 'lines' | 'none';
+
+export function progressMode(o: { json: boolean; quiet: boolean }, stdout: OutStream): ProgressMode {
+  if (o.json) return 'json';
+  if (o.quiet) return 'none';
+  return stdout.isTTY ? 'bar' : 'lines';
+}
+
+/** 1234.5 → "1.235e+3"; losses span decades, so scientific notation reads best. */
+export function fmtLoss(v: number): string {
+  return v.toExponential(3);
+}
+
+/** 83_000 ms → "1m 23s". */
+export function fmtDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+export class ProgressReporter {
+  private bar: cliProgress.SingleBar | undefined;
+
+  constructor(
+    readonly mode: ProgressMode,
+    private readonly stdout: OutStream,
+    private readonly printIter: number,
+  ) {}
+
+  update(p: Progress): void {
+    switch (this.mode) {
+      case 'json':
+        this.stdout.write(
+          JSON.stringify({
+            iteration: p.iteration,
+            loss: p.loss,
+            content: p.parts.content,
+            style: p.parts.style,
+            tv: p.parts.tv,
+            elapsedMs: p.elapsedMs,
+          }) + '\n',
+        );
+        break;
+      case 'lines':
+        if (this.printIter > 0 && (p.iteration % this.printIter === 0 || p.iteration === p.numIterations)) {
+          this.stdout.write(
+            `Iteration ${p.iteration}/${p.numIterations}: loss ${fmtLoss(p.loss)} ` +
+              `(content ${fmtLoss(p.parts.content)}, style ${fmtLoss(p.parts.style)}, tv ${fmtLoss(p.parts.tv)}), ` +
+              `${fmtDuration(p.elapsedMs)} elapsed` +
+              (p.iteration < p.numIterations && p.iteration > 0 ? `, ETA ${fmtDuration(p.etaMs)}` : '') +
+              '\n',
+          );
+        }
+        break;
+      case 'bar': {
+        // Not {eta}/{duration}: cli-progress fills those itself, from its own clock.
+        const payload = { loss: fmtLoss(p.loss), etaText: p.iteration > 0 ? fmtDuration(p.etaMs) : '…', elapsedText: fmtDuration(p.elapsedMs) };
+        if (!this.bar) {
+          this.bar = new cliProgress.SingleBar(
+            {
+              format: ' {bar} {value}/{total} | loss {loss} | {elapsedText} elapsed | ETA {etaText}',
+              stream: this.stdout as NodeJS.WritableStream,
+              hideCursor: true,
+              barsize: 24,
+              fps: 5,
+            },
+            cliProgress.Presets.shades_classic,
+          );
+          this.bar.start(p.numIterations, p.iteration, payload);
+        } else {
+          this.bar.update(p.iteration, payload);
+        }
+        break;
+      }
+      case 'none':
+        break;
+    }
+  }
+
+  /** Ends the bar's line so later messages start on a fresh one. */
+  stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+
+  /** True while a bar owns the terminal line (so per-iteration notes are better left out). */
+  get drawing(): boolean {
+    return this.bar !== undefined;
+  }
+}

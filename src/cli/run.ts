@@ -1,0 +1,184 @@
+/**
+ * The stylize command, top to bottom:
+ *
+ *   1. plan: check every option, path and input image (plan.ts)
+ *   2. choose the backend, load the weights
+ *   3. stylize, showing progress, saving --save-iter images and checkpoints
+ *   4. write the output — also when interrupted (SIGINT/SIGTERM) or when the numbers blew
+ *      up, so that an hour of work is never lost to the last second of it.
+ */
+import { basename, dirname, extname, join } from 'node:path';
+import { NumericalError } from '../errors.js';
+import { writeImage } from '../image/encode-node.js';
+import type { RgbImage } from '../image/types.js';
+import type { LoadedModel } from '../models/types.js';
+import type { OrtModule } from '../runtime/ort.js';
+import { stylize, type StylizeResult } from '../stylize/stylize.js';
+import { chooseBackend } from './backend.js';
+import { saveCheckpoint } from './checkpoint.js';
+import { planRun, type RunPlan } from './plan.js';
+import { type LossPoint, writeLossPlot } from './plot.js';
+import { fmtDuration, fmtLoss, type OutStream, progressMode, ProgressReporter } from './progress.js';
+
+export interface RunContext {
+  stdout: OutStream;
+  stderr: OutStream;
+  /** Aborted by SIGINT/SIGTERM (reason: the signal's name) or by a test. */
+  signal: AbortSignal;
+}
+
+/** Conventional exit codes of a process stopped by a signal: 128 + signal number. */
+export function exitCodeFor(reason: unknown): number {
+  return reason === 'SIGTERM' ? 143 : 130;
+}
+
+/** `NAME.png` → `NAME_ITER.png` beside it, as jcjohnson's -save_iter names them. */
+export function iterationPath(output: string, iteration: number): string {
+  const ext = extname(output);
+  return join(dirname(output), `${basename(output, ext)}_${iteration}${ext}`);
+}
+
+export async function runStylize(raw: Record<string, unknown>, ctx: RunContext): Promise<number> {
+  const plan = await planRun(raw);
+  const { cli, paths } = plan;
+  const mode = progressMode(cli, ctx.stdout);
+  const note = (msg: string) => {
+    if (!cli.quiet) ctx.stderr.write(`${msg}\n`);
+  };
+
+  const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
+  const choice = await chooseBackend(ort, cli.backend);
+  note(choice.reason);
+  plan.options.backend = choice.backend;
+
+  let model: LoadedModel;
+  try {
+    model = await loadModel(plan, note, ctx.signal);
+  } catch (err) {
+    if (!ctx.signal.aborted) throw err;
+    // Downloads resume from their .partial file, so stopping here loses nothing.
+    ctx.stderr.write('interrupted while loading the weights; nothing written (a download continues where it stopped next time)\n');
+    return exitCodeFor(ctx.signal.reason);
+  }
+  if (plan.resume) note(`resuming at iteration ${plan.resume.checkpoint.iteration} from ${paths.resume}`);
+
+  const reporter = new ProgressReporter(mode, ctx.stdout, cli.printIter);
+  // An intermediate file that cannot be written (disk full, directory removed) is worth a
+  // warning, not the run: the result in memory is still on its way to --output.
+  const keepGoing = async (what: string, save: () => Promise<void>): Promise<boolean> => {
+    try {
+      await save();
+      return true;
+    } catch (err) {
+      ctx.stderr.write(`warning: could not save ${what} (${err instanceof Error ? err.message : String(err)}); the run goes on\n`);
+      return false;
+    }
+  };
+  const history: LossPoint[] = [];
+  let lastIteration = -1;
+  let result: StylizeResult | undefined;
+  let failure: unknown;
+  try {
+    result = await stylize({
+      ort,
+      model,
+      content: plan.content,
+      styles: plan.styles,
+      initImage: plan.initImage,
+      options: plan.options,
+      signal: ctx.signal,
+      resume: plan.resume?.checkpoint,
+      checkpointEvery: cli.checkpointEvery,
+      onCheckpoint: paths.checkpoint
+        ? async (c) => {
+            await keepGoing(`the checkpoint ${paths.checkpoint}`, () => saveCheckpoint(paths.checkpoint!, { fingerprint: plan.fingerprint, checkpoint: c }));
+          }
+        : undefined,
+      onProgress: async (p) => {
+        lastIteration = p.iteration;
+        history.push({ iteration: p.iteration, loss: p.loss, ...p.parts });
+        reporter.update(p);
+        if (cli.saveIter > 0 && p.iteration > 0 && p.iteration < p.numIterations && p.iteration % cli.saveIter === 0) {
+          const path = iterationPath(paths.output, p.iteration);
+          if (await keepGoing(path, () => writeImage(path, p.image())) && !reporter.drawing) note(`saved ${path}`);
+        }
+      },
+    });
+  } catch (err) {
+    failure = err;
+  } finally {
+    reporter.stop();
+  }
+
+  if (paths.plot && history.length > 0) {
+    await writeLossPlot(paths.plot, history);
+    note(`wrote the loss plot ${paths.plot}`);
+  }
+
+  if (failure instanceof NumericalError && failure.partial && lastIteration >= 0) {
+    await writeImage(paths.output, failure.partial as RgbImage);
+    throw new NumericalError(`${failure.message}. The last good image (iteration ${lastIteration}) is in ${paths.output}`, {
+      cause: failure,
+    });
+  }
+  if (failure !== undefined) throw failure;
+  const r = result!;
+
+  if (r.interrupted) {
+    const code = exitCodeFor(ctx.signal.reason);
+    const resumeHint = paths.checkpoint ? `; continue with --resume ${paths.checkpoint}` : '';
+    if (lastIteration < 0) {
+      ctx.stderr.write(`interrupted before the first iteration; nothing written${resumeHint}\n`);
+    } else {
+      await writeImage(paths.output, r.image);
+      ctx.stderr.write(`interrupted at iteration ${lastIteration}/${cli.numIterations}: wrote ${paths.output}${resumeHint}\n`);
+    }
+    return code;
+  }
+
+  await writeImage(paths.output, r.image);
+  note(
+    `wrote ${paths.output} (${r.image.width}×${r.image.height}) after ${r.iterations} iterations, ` +
+      `loss ${fmtLoss(r.loss)}, ${fmtDuration(r.elapsedMs)}`,
+  );
+  return 0;
+}
+
+/**
+ * Generated models (vgg19-random) are the same network on every call, and generating one
+ * costs seconds: keep the last one for later runs in this process (main() called again,
+ * as tests and batch scripts do). Files are always read afresh.
+ */
+let generated: { name: string; model: LoadedModel } | undefined;
+
+async function loadModel(plan: RunPlan, note: (msg: string) => void, signal: AbortSignal): Promise<LoadedModel> {
+  const isGenerated = !plan.entry.url && !plan.paths.modelFile;
+  if (isGenerated && generated?.name === plan.entry.name) return generated.model;
+  const { resolveModel } = await import('../models/resolve-node.js');
+  const model = await resolveModel({
+    model: plan.entry.name,
+    modelFile: plan.paths.modelFile,
+    cacheDir: plan.cli.cacheDir,
+    // vgg19-random is one fixed network; --seed varies the run on it, not the network.
+    seed: 0,
+    onNotice: note,
+    onProgress: downloadProgress(note),
+    download: { signal },
+  });
+  if (isGenerated) generated = { name: plan.entry.name, model };
+  return model;
+}
+
+/** Download progress as a line every 10%, on stderr: a download happens once per model. */
+function downloadProgress(note: (msg: string) => void) {
+  let shown = -1;
+  return (p: { bytesDone: number; total?: number; etaSeconds?: number }) => {
+    if (!p.total) return;
+    const tenth = Math.floor((10 * p.bytesDone) / p.total);
+    if (tenth === shown) return;
+    shown = tenth;
+    const eta = p.etaSeconds !== undefined && p.bytesDone < p.total ? `, ETA ${fmtDuration(p.etaSeconds * 1000)}` : '';
+    note(`downloading: ${(p.bytesDone / 1e6).toFixed(0)} / ${(p.total / 1e6).toFixed(0)} MB${eta}`);
+  };
+}
+

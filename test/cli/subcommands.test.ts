@@ -1,0 +1,119 @@
+/**
+ * `neural-style models`, `fetch NAME`, `serve`, and what a failed download leaves behind
+ * (nothing in the cache, no output).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { startFileServer, type TestServer } from '../helpers/http-server.js';
+import { cli, type Fixture, listDir, makeFixture } from './helpers.js';
+
+let f: Fixture;
+let server: TestServer;
+const BASE_URL_ENV = 'NEURAL_STYLE_MODEL_BASE_URL';
+const savedBaseUrl = process.env[BASE_URL_ENV];
+
+beforeAll(async () => {
+  f = await makeFixture('ns-sub-');
+  // Serves "weights" whose checksum cannot match; every other name is a 404.
+  server = await startFileServer({ '/vgg16-00b39a1b.pth': { body: new TextEncoder().encode('not the real weights') } });
+  process.env[BASE_URL_ENV] = server.url;
+});
+afterAll(async () => {
+  if (savedBaseUrl === undefined) delete process.env[BASE_URL_ENV];
+  else process.env[BASE_URL_ENV] = savedBaseUrl;
+  await server.close();
+  await f.cleanup();
+});
+
+describe('models', () => {
+  it('lists every model with its cache status', async () => {
+    const cache = join(f.dir, 'models-cache');
+    await mkdir(cache);
+    await writeFile(join(cache, 'vgg19-d01eb7cb.conv.safetensors'), 'x');
+    const r = await cli(['models', '--cache-dir', cache]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^vgg19 +vgg19 +cached: .*vgg19-d01eb7cb\.pth$/m);
+    expect(r.stdout).toMatch(/^vgg16 +vgg16 +not cached$/m);
+    expect(r.stdout).toMatch(/^vgg19-random +vgg19 +generated, no download$/m);
+    const json = (await cli(['models', '--cache-dir', cache, '--json'])).json() as unknown as Array<{ name: string; cached: boolean }>;
+    expect(json.map((m) => [m.name, m.cached])).toEqual([
+      ['vgg19', true],
+      ['vgg16', false],
+      ['vgg19-torchvision', false],
+      ['vgg16-torchvision', false],
+      ['vgg19-random', true],
+    ]);
+  });
+});
+
+describe('fetch', () => {
+  it('has nothing to fetch for a generated model', async () => {
+    const r = await cli(['fetch', 'vgg19-random', '--cache-dir', join(f.dir, 'c0')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/vgg19-random: generated on the fly, nothing to fetch/);
+  });
+
+  it('refuses an unknown name with exit 2', async () => {
+    const r = await cli(['fetch', 'vgg99', '--cache-dir', join(f.dir, 'c1')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: Unknown model 'vgg99'/);
+  });
+
+  it('keeps a download that fails its checksum out of the cache (exit 1)', async () => {
+    const cache = join(f.dir, 'c2');
+    const r = await cli(['fetch', 'vgg16', '--cache-dir', cache]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*SHA-256/im);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(cache) ? (await listDir(cache)).filter((n) => !n.endsWith('.partial')) : []).toEqual([]);
+  });
+});
+
+describe('a stylize run whose weights cannot be downloaded', () => {
+  it('exits 1 naming the URL, with no output and no cache entry', async () => {
+    const cache = join(f.dir, 'c3');
+    const out = join(f.dir, 'never.png');
+    const r = await cli(['-c', f.photo, '-s', f.painting, '-o', out, '--model', 'vgg19', '--image-size', '32', '--cache-dir', cache, '--backend', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/vgg19-d01eb7cb\.pth/);
+    expect(r.stderr).toMatch(/404/);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(cache) ? (await listDir(cache)).filter((n) => n.endsWith('.pth') || n.endsWith('.safetensors')) : []).toEqual([]);
+  });
+});
+
+describe('serve', () => {
+  it('serves a built app until stopped', async () => {
+    const root = join(f.dir, 'app');
+    await mkdir(root);
+    await writeFile(join(root, 'index.html'), '<!doctype html><title>neural-style</title>');
+    let stderr = '';
+    const stop = new AbortController();
+    const running = main(['serve', '--port', '0', '--root', root], {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (stderr += s) },
+      signal: stop.signal,
+    });
+    for (let i = 0; i < 100 && !/serving/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    const url = /at (http:\/\/\S+)/.exec(stderr)?.[1];
+    expect(url).toBeDefined();
+    const res = await fetch(url!);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<title>neural-style</title>');
+    expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    stop.abort('SIGINT');
+    expect(await running).toBe(0);
+  });
+
+  it('says so when the app is not built (exit 1), and refuses a bad port (exit 2)', async () => {
+    const missing = await cli(['serve', '--port', '0', '--root', join(f.dir, 'nowhere')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/the browser app is not built/);
+    const port = await cli(['serve', '--port', 'http']);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toMatch(/--port must be a whole number from 0 to 65535, got 'http'/);
+  });
+});

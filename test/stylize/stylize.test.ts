@@ -1,0 +1,80 @@
+/**
+ * The library call's reliability contract, on a narrow random VGG (fast): an AbortSignal
+ * stops at an iteration boundary and the last state goes to onCheckpoint; resuming from
+ * any checkpoint reproduces the uninterrupted run; NaN/Inf gives a NumericalError naming
+ * the cause, with the last good image.
+ */
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { NumericalError } from '../../src/errors.js';
+import type { RgbImage } from '../../src/image/types.js';
+import { randomVggModel } from '../../src/models/random-model.js';
+import type { OrtModule } from '../../src/runtime/ort.js';
+import type { StylizeOptions } from '../../src/stylize/options.js';
+import { type Checkpoint, stylize } from '../../src/stylize/stylize.js';
+
+function pattern(width: number, height: number, f: (x: number, y: number, c: number) => number): RgbImage {
+  const data = new Float32Array(width * height * 3);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) data[3 * (y * width + x) + c] = f(x, y, c);
+  return { width, height, data };
+}
+
+const content = pattern(24, 18, (x, y, c) => (c === 0 ? x / 23 : c === 1 ? y / 17 : 0.5));
+const style = pattern(20, 20, (x, y, c) => (Math.floor((x + y) / 3) % 2 ? [0.9, 0.7, 0.1][c]! : [0.1, 0.2, 0.8][c]!));
+const model = randomVggModel('vgg19', 0, [4, 8, 8, 8, 8]);
+const base = { ort: ort as unknown as OrtModule, model, content, styles: [style] };
+
+async function run(options: Partial<StylizeOptions>, extra: Partial<Parameters<typeof stylize>[0]> = {}) {
+  const losses: number[] = [];
+  const result = await stylize({ ...base, options: { imageSize: 24, ...options }, onProgress: (p) => void losses.push(p.loss), ...extra });
+  return { result, losses };
+}
+
+describe('stylize: interruption and checkpoints', () => {
+  for (const optimizer of ['lbfgs', 'adam'] as const) {
+    it(`${optimizer}: an abort checkpoints the state, and resuming from it gives the uninterrupted run`, async () => {
+      const options = { optimizer, numIterations: 10, init: 'image' as const };
+      const straight = await run(options);
+
+      const stop = new AbortController();
+      const saved: Checkpoint[] = [];
+      const first = await run(options, {
+        signal: stop.signal,
+        onProgress: (p) => {
+          if (p.iteration === 4) stop.abort();
+        },
+        onCheckpoint: (c) => void saved.push(c),
+        checkpointEvery: 3,
+      });
+      expect(first.result.interrupted).toBe(true);
+      // Every 3 iterations, then the state after step 4 when the abort was seen.
+      expect(saved.map((c) => c.iteration)).toEqual([3, 5]);
+
+      const resumed = await run(options, { resume: saved.at(-1)! });
+      expect(resumed.result.interrupted).toBe(false);
+      expect(resumed.losses).toEqual(straight.losses.slice(5));
+      expect(resumed.result.image.data).toEqual(straight.result.image.data);
+    });
+  }
+
+  it('a finished run checkpoints its last state, from which more iterations continue it', async () => {
+    const saved: Checkpoint[] = [];
+    await run({ numIterations: 4, init: 'image' }, { onCheckpoint: (c) => void saved.push(c), checkpointEvery: 100 });
+    expect(saved.map((c) => c.iteration)).toEqual([4]);
+    const more = await run({ numIterations: 8, init: 'image' }, { resume: saved[0]! });
+    const straight = await run({ numIterations: 8, init: 'image' });
+    expect(more.losses).toEqual(straight.losses.slice(4));
+  });
+});
+
+describe('stylize: numerical faults', () => {
+  it('NaN/Inf stops the run with the likely cause and the last good image', async () => {
+    const err = await run({ optimizer: 'adam', learningRate: 1e30, numIterations: 10 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NumericalError);
+    const e = err as NumericalError;
+    expect(e.message).toMatch(/^numerical breakdown at iteration 1: .*--learning-rate 1e\+30\) is likely too large: try 1e\+29$/);
+    const partial = e.partial as RgbImage;
+    expect([partial.width, partial.height]).toEqual([24, 18]);
+    expect(partial.data.every((v) => Number.isFinite(v))).toBe(true);
+  });
+});
