@@ -1,0 +1,67 @@
+/**
+ * Image decoding and display in browsers (main thread or worker): createImageBitmap does
+ * the decoding (PNG, JPEG, WebP, GIF, BMP, AVIF, whatever the browser knows, EXIF
+ * orientation applied), a 2-D canvas gives the pixels, and convert.ts makes an RgbImage.
+ */
+import { InputError } from '../errors.js';
+import { fromBytes, toRgbaBytes } from '../image/convert.js';
+import type { RgbImage } from '../image/types.js';
+
+export const SUPPORTED_IMAGE_TYPES = 'PNG, JPEG, WebP, GIF, BMP or AVIF';
+
+export interface DecodeOptions {
+  /** Shrink (keeping the aspect ratio) so the longer side is at most this many px. */
+  maxSide?: number;
+  /** For messages: the file name. */
+  name?: string;
+}
+
+function canvas2d(width: number, height: number): OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D {
+  if (typeof OffscreenCanvas !== 'undefined') {
+    const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+    if (ctx) return ctx;
+  }
+  const c = document.createElement('canvas');
+  c.width = width;
+  c.height = height;
+  const ctx = c.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new InputError('this browser gives no 2-D canvas, which decoding images needs');
+  return ctx;
+}
+
+/** Decodes an image file into an RgbImage (alpha composited onto white, as the Node decoder does). */
+export async function decodeImageBlob(blob: Blob, options: DecodeOptions = {}): Promise<RgbImage> {
+  const name = options.name ?? (blob as Partial<File>).name ?? 'the image';
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
+  } catch (err) {
+    throw new InputError(
+      `'${name}' could not be decoded as an image (type ${blob.type || 'unknown'}, ${blob.size} bytes); ` +
+        `use a ${SUPPORTED_IMAGE_TYPES} file`,
+      { cause: err },
+    );
+  }
+  try {
+    let { width, height } = bitmap;
+    if (width < 1 || height < 1) throw new InputError(`'${name}' is empty (${width}×${height})`);
+    const max = options.maxSide;
+    if (max && Math.max(width, height) > max) {
+      const s = max / Math.max(width, height);
+      width = Math.max(1, Math.round(width * s));
+      height = Math.max(1, Math.round(height * s));
+    }
+    const ctx = canvas2d(width, height);
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(bitmap, 0, 0, width, height);
+    const pixels = ctx.getImageData(0, 0, width, height);
+    return fromBytes(pixels.data, width, height, 4);
+  } finally {
+    bitmap.close();
+  }
+}
+
+/** RgbImage → ImageData for putImageData (values clamped to [0, 1] and rounded). */
+export function toImageData(img: RgbImage): ImageData {
+  return new ImageData(toRgbaBytes(img) as Uint8ClampedArray<ArrayBuffer>, img.width, img.height);
+}

@@ -1,0 +1,239 @@
+/**
+ * The browser app end to end: Debian's Chromium (driven by playwright-core) against the
+ * built app served by serveApp, computing on WASM with the offline random-weights preset.
+ *
+ * The app is built here when web-dist/ is missing or older than any source file, so the
+ * test works on a fresh clone with or without `npm run build:web`. Artifacts (screenshots)
+ * go to test-artifacts/; docs/screenshot.png is written when missing or with
+ * UPDATE_SCREENSHOT=1 (which also runs longer, for a nicer picture), so ordinary runs do
+ * not dirty the work tree.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveApp, type RunningServer } from '../../src/web-server/serve-node.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const webDist = join(repo, 'web-dist');
+const artifacts = join(repo, 'test-artifacts');
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const haveChromium = existsSync(CHROMIUM);
+const docsMode = process.env.UPDATE_SCREENSHOT === '1';
+const ITERATIONS = docsMode ? 40 : 8;
+
+if (!haveChromium) {
+  console.warn(`test/web/e2e.test.ts skipped: ${CHROMIUM} is not installed (apt-get install -y chromium; .ci/run does this)`);
+}
+
+/** Newest modification time of any file under `dir`. */
+function newest(dir: string): number {
+  let t = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) t = Math.max(t, newest(p));
+    else if (entry.isFile()) t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+function ensureBuilt(): void {
+  const index = join(webDist, 'index.html');
+  const wasm = join(webDist, 'ort', 'ort-wasm-simd-threaded.jsep.wasm');
+  const sources = Math.max(newest(join(repo, 'web')), newest(join(repo, 'src')), statSync(join(repo, 'package.json')).mtimeMs);
+  if (existsSync(index) && existsSync(wasm) && statSync(index).mtimeMs >= sources) return;
+  const run = spawnSync(process.execPath, [join(repo, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts'], {
+    cwd: repo,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`vite build failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+}
+
+/** A smooth gradient with a disc (content) and diagonal stripes (style), as PNG files. */
+async function makeImages(dir: string): Promise<{ content: string; style: string }> {
+  const W = 96;
+  const H = 64;
+  const c = Buffer.alloc(W * H * 3);
+  const s = Buffer.alloc(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const i = 3 * (y * W + x);
+      c[i] = Math.round((x * 255) / (W - 1));
+      c[i + 1] = Math.round((y * 255) / (H - 1));
+      c[i + 2] = (x - 48) ** 2 + (y - 32) ** 2 < 400 ? 255 : 40;
+      const stripe = Math.floor((x + y) / 6) % 2;
+      s[i] = stripe ? 230 : 20;
+      s[i + 1] = stripe ? 180 : 60;
+      s[i + 2] = stripe ? 30 : 200;
+    }
+  }
+  const content = join(dir, 'content.png');
+  const style = join(dir, 'style.png');
+  await sharp(c, { raw: { width: W, height: H, channels: 3 } }).png().toFile(content);
+  await sharp(s, { raw: { width: W, height: H, channels: 3 } }).png().toFile(style);
+  return { content, style };
+}
+
+/** The result canvas's pixels (RGBA). */
+async function canvasPixels(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const c = document.getElementById('result') as HTMLCanvasElement;
+    return [...c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data];
+  });
+}
+
+function meanAbsDiff(a: number[], b: number[]): number {
+  if (a.length !== b.length) return Infinity;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i]! - b[i]!);
+  return s / a.length;
+}
+
+describe.skipIf(!haveChromium)('browser app end to end (Chromium, WASM)', () => {
+  let dir: string;
+  let images: { content: string; style: string };
+  let server: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'ns-e2e-'));
+    images = await makeImages(dir);
+    server = await serveApp({ port: 0, root: webDist });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(): Promise<{ page: Page; errors: string[] }> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    });
+    await page.goto(server.url);
+    return { page, errors };
+  }
+
+  it(`stylizes with the offline preset: live preview, pause/resume, falling loss, PNG download (${ITERATIONS} iterations at 64 px)`, async () => {
+    const { page, errors } = await open();
+    // Cross-origin isolated (serveApp's COOP/COEP), so WASM may use threads.
+    expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+    // The offline preset is the default and loads by itself.
+    await page.waitForSelector('body[data-weights="ready"]', { timeout: 30_000 });
+    await expect.poll(() => page.textContent('#weights-status')).toMatch(/Ready: vgg19-random.*Random weights/);
+
+    await page.setInputFiles('#content-file', images.content);
+    await page.setInputFiles('#style-files', images.style);
+    await page.waitForSelector('#style-list li');
+    await page.waitForSelector('#content-preview:not([hidden])');
+    await page.fill('#image-size', '64');
+    await page.fill('#num-iterations', String(ITERATIONS));
+    await page.selectOption('#backend-choice', 'wasm');
+    const blank = await canvasPixels(page);
+
+    const t0 = Date.now();
+    await page.click('#start');
+    await page.waitForFunction(() => Number(document.body.dataset.iteration) >= 2, undefined, { timeout: 60_000 });
+    await page.click('#pause');
+    await page.waitForSelector('body[data-state="paused"]', { timeout: 30_000 });
+    expect(await page.textContent('#backend')).toMatch(/^WASM/);
+    expect(await page.getAttribute('body', 'data-backend')).toBe('wasm');
+    const pausedAt = await page.getAttribute('body', 'data-iteration');
+    const early = await canvasPixels(page);
+    await page.waitForTimeout(1500);
+    expect(await page.getAttribute('body', 'data-iteration')).toBe(pausedAt); // really paused
+    await page.click('#pause'); // now "Resume"
+    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 120_000 });
+    const messages = await page.textContent('#messages');
+    expect(await page.getAttribute('body', 'data-state'), messages ?? '').toBe('done');
+    const seconds = (Date.now() - t0) / 1000;
+    console.log(`e2e: ${ITERATIONS} iterations at 64 px on WASM in ${seconds.toFixed(1)} s (paused at iteration ${pausedAt})`);
+
+    const final = await canvasPixels(page);
+    const first = Number(await page.getAttribute('body', 'data-first-loss'));
+    const last = Number(await page.getAttribute('body', 'data-last-loss'));
+    expect(meanAbsDiff(blank, early), 'no picture appeared on the canvas').toBeGreaterThan(10);
+    expect(
+      meanAbsDiff(early, final),
+      `the canvas did not change after iteration ${pausedAt} (loss ${first} → ${last}: a zero gradient?)`,
+    ).toBeGreaterThan(1);
+    expect(Number.isFinite(first) && Number.isFinite(last)).toBe(true);
+    expect(last, 'the loss did not fall').toBeLessThan(first);
+    expect(await page.getAttribute('body', 'data-iteration')).toBe(String(ITERATIONS));
+    expect(await page.textContent('#progress-text')).toContain(`Finished ${ITERATIONS} iterations`);
+
+    // Download PNG: the result at its computed size (64 px on the longer side).
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    expect(download.suggestedFilename()).toBe('neural-style-64x43.png');
+    const saved = join(dir, 'result.png');
+    await download.saveAs(saved);
+    const meta = await sharp(saved).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 43]);
+
+    mkdirSync(artifacts, { recursive: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const shot = join(artifacts, 'web-e2e.png');
+    await page.screenshot({ path: shot });
+    const docsShot = join(repo, 'docs', 'screenshot.png');
+    if (docsMode || !existsSync(docsShot)) {
+      mkdirSync(dirname(docsShot), { recursive: true });
+      copyFileSync(shot, docsShot);
+    }
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 150_000);
+
+  it('says which images it cannot decode', async () => {
+    const { page } = await open();
+    await page.setInputFiles('#content-file', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') });
+    await expect.poll(() => page.textContent('#messages .error')).toMatch(/'notes\.png' could not be decoded as an image.*PNG, JPEG, WebP/);
+    // Starting without images says what is missing instead of failing later.
+    await page.click('#start');
+    await expect.poll(() => page.textContent('#messages')).toContain('Choose a content image first.');
+    await page.context().close();
+  }, 60_000);
+
+  it('loads a weights file from disk through a Blob, caches it, and reuses the cache on the next visit', async () => {
+    const { page } = await open();
+    await page.waitForSelector('body[data-weights="ready"]', { timeout: 30_000 });
+
+    // Not a weight file: the WeightsError says what it is.
+    await page.selectOption('#weights-kind', 'file');
+    await page.setInputFiles('#weights-file', images.style);
+    await page.waitForSelector('body[data-weights="error"]', { timeout: 30_000 });
+    expect(await page.textContent('#messages .error')).toMatch(/These weights do not fit: style\.png: not a weight file: it is a PNG image/);
+
+    // A (tiny) real one: a PyTorch zip .pth with VGG-19's layout.
+    await page.setInputFiles('#weights-file', join(repo, 'test/fixtures/weights/mini-vgg19-zip.pth'));
+    await page.waitForSelector('body[data-weights="ready"]', { timeout: 30_000 });
+    expect(await page.textContent('#weights-status')).toMatch(/Ready: mini-vgg19-zip \(vgg19, caffe preprocessing.*saved in the browser cache/);
+
+    // Next visit: the cached copy is offered, chosen and loaded without asking.
+    await page.reload();
+    await page.waitForSelector('body[data-weights="ready"]', { timeout: 30_000 });
+    expect(await page.inputValue('#weights-kind')).toBe('cached:mini-vgg19-zip · vgg19 · caffe');
+    expect(await page.textContent('#weights-status')).toMatch(/Ready: mini-vgg19-zip .*from the browser cache/);
+    await page.context().close();
+  }, 60_000);
+});

@@ -1,0 +1,96 @@
+/**
+ * Messages between the page (main.ts) and the compute worker (worker.ts). Types only, so
+ * both sides share them without the page importing any compute code.
+ */
+import type { RgbImage } from '../../src/image/types.js';
+import type { LossParts } from '../../src/runtime/objective.js';
+import type { StylizeOptions } from '../../src/stylize/options.js';
+
+export type Architecture = 'vgg19' | 'vgg16';
+export type PreprocessingFamily = 'caffe' | 'torchvision' | 'frossard';
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+
+export type WeightsSource =
+  | { kind: 'random'; seed: number }
+  | { kind: 'file'; file: File; architecture: Architecture | 'auto'; preprocessing: PreprocessingFamily | 'auto' }
+  | { kind: 'url'; url: string; architecture: Architecture | 'auto'; preprocessing: PreprocessingFamily | 'auto' }
+  | { kind: 'cached'; id: string };
+
+export interface CachedWeights {
+  id: string;
+  name: string;
+  architecture: Architecture;
+  preprocessing: PreprocessingFamily;
+  /** Bytes of the compact conv-only copy in the cache. */
+  bytes: number;
+  /** Where it came from: a file name or URL. */
+  source: string;
+  savedAt: number;
+}
+
+export interface WeightsInfo {
+  name: string;
+  architecture: Architecture;
+  preprocessing: PreprocessingFamily;
+  /** Size of the conv weights in memory (float32). */
+  bytes: number;
+  /** Generated weights: results are textures rather than real style. */
+  lowQuality: boolean;
+  fromCache: boolean;
+  /** Set when the weights were just stored in the cache; absent when not cached. */
+  cachedAs?: CachedWeights;
+  /** Things to tell the user (guessed settings, cache failures). */
+  notes: string[];
+  loadMs: number;
+}
+
+export interface Frame {
+  width: number;
+  height: number;
+  /** RGBA, opaque, as ImageData wants. */
+  rgba: Uint8ClampedArray<ArrayBuffer>;
+}
+
+export type ToWorker =
+  | { type: 'init'; wasmPaths: string }
+  | { type: 'list-cached' }
+  | { type: 'delete-cached'; id: string }
+  | { type: 'load-weights'; source: WeightsSource }
+  | { type: 'cancel-weights' }
+  | {
+      type: 'run';
+      content: RgbImage;
+      styles: RgbImage[];
+      options: Partial<StylizeOptions>;
+      backend: BackendChoice;
+      /** Send a preview image at least every this many iterations. */
+      previewEvery: number;
+    }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' };
+
+export type ErrorKind = 'input' | 'weights' | 'download' | 'numerical' | 'memory' | 'usage' | 'cancelled' | 'internal';
+
+export type FromWorker =
+  | { type: 'ready'; webgpu: { available: boolean; reason: string }; isolated: boolean; threads: number }
+  | { type: 'cached-list'; entries: CachedWeights[] }
+  | { type: 'weights-progress'; phase: 'download' | 'read' | 'generate' | 'cache'; loaded: number; total?: number; text: string }
+  | { type: 'weights-ready'; info: WeightsInfo }
+  | { type: 'weights-error'; kind: ErrorKind; message: string }
+  | { type: 'status'; text: string }
+  | { type: 'backend'; backend: 'webgpu' | 'wasm'; label: string; notice?: string }
+  | {
+      type: 'progress';
+      iteration: number;
+      numIterations: number;
+      loss: number;
+      parts: LossParts;
+      elapsedMs: number;
+      etaMs: number;
+      frame?: Frame;
+    }
+  | { type: 'paused' }
+  | { type: 'resumed' }
+  | { type: 'done'; iterations: number; loss: number; interrupted: boolean; elapsedMs: number; frame: Frame }
+  | { type: 'run-error'; kind: ErrorKind; message: string; frame?: Frame };

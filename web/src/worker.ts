@@ -1,0 +1,264 @@
+/**
+ * The compute worker: holds onnxruntime-web and the loaded weights, and runs the same
+ * `stylize()` the CLI runs, so the page stays responsive. It reports every iteration's
+ * loss and, every few iterations, the current image.
+ *
+ * Must not import anything Node-only (test/web/no-node-imports.test.ts walks its imports).
+ */
+import * as ort from 'onnxruntime-web';
+import { NeuralStyleError } from '../../src/errors.js';
+import { toRgbaBytes } from '../../src/image/convert.js';
+import type { RgbImage } from '../../src/image/types.js';
+import type { OrtModule } from '../../src/runtime/ort.js';
+import { stylize, type Progress } from '../../src/stylize/stylize.js';
+import { describeError, firstLine, isOutOfMemory } from './describe-error.js';
+import type { Frame, FromWorker, ToWorker } from './protocol.js';
+import { deleteCached, listCached, loadWeights, type Loaded } from './weights.js';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  scope.postMessage(message, { transfer });
+}
+
+// ---------------------------------------------------------------------------------------
+// Backends
+
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: string }): Promise<unknown>;
+}
+
+let webgpu: Promise<{ available: boolean; reason: string }> | undefined;
+
+/** Whether WebGPU can be tried: `navigator.gpu` exists and gives an adapter (within 3 s). */
+function probeWebGpu(): Promise<{ available: boolean; reason: string }> {
+  webgpu ??= (async () => {
+    const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
+    if (!gpu) return { available: false, reason: 'this browser has no navigator.gpu' };
+    try {
+      const adapter = await Promise.race([
+        gpu.requestAdapter({ powerPreference: 'high-performance' }),
+        new Promise((ok) => setTimeout(() => ok('timeout'), 3000)),
+      ]);
+      if (adapter === 'timeout') return { available: false, reason: 'requestAdapter gave no answer within 3 s' };
+      if (!adapter) return { available: false, reason: 'no GPU adapter: no usable GPU, or WebGPU is disabled' };
+      return { available: true, reason: 'WebGPU adapter found' };
+    } catch (err) {
+      return { available: false, reason: `requestAdapter failed: ${firstLine(err)}` };
+    }
+  })();
+  return webgpu;
+}
+
+function wasmThreads(): number {
+  // Threads need SharedArrayBuffer, which needs a cross-origin isolated page (COOP/COEP).
+  if (!scope.crossOriginIsolated) return 1;
+  return Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
+}
+
+function wasmLabel(): string {
+  const n = ort.env.wasm.numThreads ?? 1;
+  return `WASM (${n} thread${n === 1 ? '' : 's'}${scope.crossOriginIsolated ? '' : '; page not cross-origin isolated'})`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Weights
+
+let current: { loaded: Promise<Loaded>; abort: AbortController } | undefined;
+
+async function handleLoad(source: Extract<ToWorker, { type: 'load-weights' }>['source']): Promise<void> {
+  current?.abort.abort();
+  const abort = new AbortController();
+  const loaded = loadWeights(
+    source,
+    (phase, done, total, text) => post({ type: 'weights-progress', phase, loaded: done, total, text }),
+    abort.signal,
+  );
+  const mine = { loaded, abort };
+  current = mine;
+  loaded.catch(() => undefined); // handled below; a run awaiting it reports its own error
+  try {
+    const { info } = await loaded;
+    if (current === mine) post({ type: 'weights-ready', info });
+  } catch (err) {
+    if (current !== mine) return; // superseded by a newer load, which reports for itself
+    const d = abort.signal.aborted ? { kind: 'cancelled' as const, message: 'loading cancelled' } : describeError(err);
+    if (d.kind === 'internal') console.error(err);
+    post({ type: 'weights-error', ...d });
+  }
+}
+
+/** The weights most recently asked for, even if another load starts while waiting. */
+async function latestModel(): Promise<Loaded['model']> {
+  for (;;) {
+    const c = current;
+    if (!c) throw new NeuralStyleError('no weights are loaded: choose weights first');
+    try {
+      const { model } = await c.loaded;
+      if (c === current) return model;
+    } catch (err) {
+      if (c === current) throw err;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Runs
+
+interface RunControl {
+  abort: AbortController;
+  paused: boolean;
+  resume?: () => void;
+}
+
+let run: RunControl | undefined;
+
+function frameOf(img: RgbImage): Frame {
+  return { width: img.width, height: img.height, rgba: toRgbaBytes(img) as Uint8ClampedArray<ArrayBuffer> };
+}
+
+const nextTask = () => new Promise<void>((ok) => setTimeout(ok, 0));
+
+async function handleRun(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
+  if (run) {
+    post({ type: 'run-error', kind: 'usage', message: 'a run is already going; stop it first' });
+    return;
+  }
+  const state: RunControl = { abort: new AbortController(), paused: false };
+  run = state;
+  const imageSize = msg.options.imageSize;
+  let backend: 'webgpu' | 'wasm' = 'wasm';
+  let lastImage: RgbImage | undefined;
+  try {
+    post({ type: 'status', text: 'waiting for the weights…' });
+    const model = await latestModel();
+
+    const gpu = msg.backend === 'wasm' ? undefined : await probeWebGpu();
+    backend = gpu?.available ? 'webgpu' : 'wasm';
+    // With 'auto' the page already said at start-up that WebGPU is missing.
+    let notice = msg.backend === 'webgpu' && !gpu?.available ? `WebGPU is not available (${gpu!.reason}): using WASM on the CPU instead (slower).` : undefined;
+
+    for (let attempt = 0; ; attempt++) {
+      post({ type: 'backend', backend, label: backend === 'webgpu' ? 'WebGPU' : wasmLabel(), notice });
+      post({ type: 'status', text: `building and compiling the graphs on ${backend === 'webgpu' ? 'WebGPU' : 'WASM'}…` });
+      let lastSent = -Infinity;
+      let lastSentAt = 0;
+      let started = false;
+      try {
+        const result = await stylize({
+          ort: ort as unknown as OrtModule,
+          model,
+          content: msg.content,
+          styles: msg.styles,
+          options: { ...msg.options, backend },
+          signal: state.abort.signal,
+          onProgress: async (p: Progress) => {
+            started = true;
+            const now = performance.now();
+            const last = p.iteration >= p.numIterations;
+            const wantFrame = p.iteration === 0 || last || p.iteration - lastSent >= msg.previewEvery || now - lastSentAt > 1000;
+            let frame: Frame | undefined;
+            if (wantFrame) {
+              lastImage = p.image();
+              frame = frameOf(lastImage);
+              lastSent = p.iteration;
+              lastSentAt = now;
+            }
+            post(
+              {
+                type: 'progress',
+                iteration: p.iteration,
+                numIterations: p.numIterations,
+                loss: p.loss,
+                parts: p.parts,
+                elapsedMs: p.elapsedMs,
+                etaMs: p.etaMs,
+                frame,
+              },
+              frame ? [frame.rgba.buffer] : [],
+            );
+            // Let pause/stop messages in: session.run does not yield to the event loop.
+            await nextTask();
+            if (state.paused && !state.abort.signal.aborted) {
+              post({ type: 'paused' });
+              await new Promise<void>((ok) => (state.resume = ok));
+              state.resume = undefined;
+              if (!state.abort.signal.aborted) post({ type: 'resumed' });
+            }
+          },
+        });
+        const frame = frameOf(result.image);
+        post(
+          { type: 'done', iterations: result.iterations, loss: result.loss, interrupted: result.interrupted, elapsedMs: result.elapsedMs, frame },
+          [frame.rgba.buffer],
+        );
+        return;
+      } catch (err) {
+        // WebGPU failing before the first iteration (an op or limit it lacks, a lost
+        // device) is retried on WASM; running out of GPU memory is reported instead, as
+        // WASM at the same size would be slow and likely run out too.
+        const gpuTrouble = backend === 'webgpu' && !started && attempt === 0 && !(err instanceof NeuralStyleError) && !isOutOfMemory(err);
+        if (!gpuTrouble || state.abort.signal.aborted) throw err;
+        console.warn('WebGPU failed, retrying on WASM:', err);
+        notice = `WebGPU failed (${firstLine(err)}): using WASM on the CPU instead (slower).`;
+        backend = 'wasm';
+      }
+    }
+  } catch (err) {
+    const d = describeError(err, { imageSize, backend });
+    if (d.kind === 'internal') console.error(err);
+    const partial = (err as { partial?: RgbImage }).partial ?? lastImage;
+    post({ type: 'run-error', ...d, frame: partial ? frameOf(partial) : undefined });
+  } finally {
+    run = undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+scope.onmessage = (event: MessageEvent<ToWorker>) => {
+  const msg = event.data;
+  switch (msg.type) {
+    case 'init': {
+      ort.env.wasm.wasmPaths = msg.wasmPaths;
+      ort.env.wasm.numThreads = wasmThreads();
+      ort.env.logLevel = 'error';
+      void probeWebGpu().then((gpu) =>
+        post({ type: 'ready', webgpu: gpu, isolated: scope.crossOriginIsolated, threads: ort.env.wasm.numThreads ?? 1 }),
+      );
+      return;
+    }
+    case 'list-cached':
+      void listCached()
+        .then((entries) => post({ type: 'cached-list', entries }))
+        .catch(() => post({ type: 'cached-list', entries: [] }));
+      return;
+    case 'delete-cached':
+      void deleteCached(msg.id).then(() => listCached().then((entries) => post({ type: 'cached-list', entries })));
+      return;
+    case 'load-weights':
+      void handleLoad(msg.source);
+      return;
+    case 'cancel-weights':
+      current?.abort.abort();
+      return;
+    case 'run':
+      void handleRun(msg);
+      return;
+    case 'pause':
+      if (run) run.paused = true;
+      return;
+    case 'resume':
+      if (run) {
+        run.paused = false;
+        run.resume?.();
+      }
+      return;
+    case 'stop':
+      if (run) {
+        run.abort.abort();
+        run.resume?.();
+      }
+      return;
+  }
+};
