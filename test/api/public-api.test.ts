@@ -1,0 +1,41 @@
+/** The README's library example, run as written (offline weights, tiny size). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stylize, type Progress } from '../../src/index.js';
+import { readImage, resolveModel, writeImage } from '../../src/node.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'neural-style-api-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function picture(path: string, seed: number): Promise<string> {
+  const w = 40, h = 30;
+  const px = Buffer.alloc(w * h * 3);
+  for (let i = 0; i < px.length; i++) px[i] = (i * 37 + seed * 101 + ((i / 3) % w) * 5) % 256;
+  await sharp(px, { raw: { width: w, height: h, channels: 3 } }).png().toFile(path);
+  return path;
+}
+
+describe('public API', () => {
+  it('stylizes files the way the README shows', async () => {
+    const model = await resolveModel({ model: 'vgg19-random' });
+    const seen: Progress[] = [];
+    const result = await stylize({
+      ort,
+      model,
+      content: await readImage(await picture(join(dir, 'photo.png'), 1)),
+      styles: [await readImage(await picture(join(dir, 'painting.png'), 2))],
+      options: { imageSize: 32, numIterations: 5 },
+      onProgress: (p) => void seen.push(p),
+    });
+    await writeImage(join(dir, 'out.png'), result.image);
+
+    expect(seen.map((p) => p.iteration)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(seen.at(-1)!.loss).toBeLessThan(seen[0]!.loss);
+    const meta = await sharp(join(dir, 'out.png')).metadata();
+    expect([meta.width, meta.height]).toEqual([32, 24]);
+  });
+});
