@@ -1,6 +1,6 @@
 /**
  * The options table (src/cli/options.ts) is the one place flags live: its defaults are the
- * library's, --help shows every flag with its default, docs/cli.md embeds the same table,
+ * library's, --help shows every flag with its default, README.md embeds the same table,
  * and --preset fills only what the user did not give.
  */
 import { readFileSync } from 'node:fs';
@@ -23,8 +23,8 @@ describe('the options table', () => {
     expect(options.backend).toBe('auto'); // the library has no 'auto': the CLI resolves it
   });
 
-  it('is what docs/cli.md shows (regenerate with `npx tsx scripts/cli-docs.ts`)', () => {
-    const docs = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
+  it('is what README.md shows (regenerate with `npx tsx scripts/cli-docs.ts`)', () => {
+    const docs = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     expect(docs).toContain(optionsMarkdown());
   });
 
