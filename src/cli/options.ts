@@ -26,6 +26,8 @@ export interface CliOptions {
   styleWeight: number;
   tvWeight: number;
   numIterations: number;
+  multires: number[] | undefined;
+  multiresIterations: number[] | undefined;
   optimizer: StylizeOptions['optimizer'];
   learningRate: number;
   lbfgsNumCorrection: number;
@@ -121,6 +123,12 @@ function layerList(raw: string, flag: string): string[] {
   return items;
 }
 
+function sizeList(raw: string, flag: string): number[] {
+  const values = list('whole numbers ≥ 1')(raw, flag).map((s) => (/^\d+$/.test(s) ? Number(s) : NaN));
+  if (values.some((v) => !Number.isSafeInteger(v) || v < 1)) throw bad(flag, raw, 'a comma-separated list of whole numbers ≥ 1');
+  return values;
+}
+
 function weightList(raw: string, flag: string): number[] {
   const items = list('numbers ≥ 0')(raw, flag);
   const values = items.map((s) => Number(s));
@@ -209,6 +217,22 @@ export const OPTIONS: { readonly [K in keyof CliOptions]: OptionSpec<CliOptions[
     group: 'Optimisation',
     default: D.numIterations,
     parse: int(0, 1_000_000),
+  },
+  multires: {
+    flags: '--multires <sizes>',
+    help:
+      'Coarse-to-fine: first optimise at these smaller sizes (comma-separated, increasing, below --image-size), ' +
+      'each stage starting from the previous result upsampled; then at --image-size.',
+    group: 'Optimisation',
+    default: undefined,
+    parse: sizeList,
+  },
+  multiresIterations: {
+    flags: '--multires-iterations <counts>',
+    help: 'Iterations at each --multires size (comma-separated). Default: --num-iterations for each.',
+    group: 'Optimisation',
+    default: undefined,
+    parse: sizeList,
   },
   optimizer: {
     flags: '--optimizer <name>',

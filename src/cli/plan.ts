@@ -63,6 +63,19 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
       `--style-blend-weights has ${cli.styleBlendWeights.length} weight(s) but there ${styleCount === 1 ? 'is 1 style image' : `are ${styleCount} style images`}`,
     );
   }
+  if (cli.multires !== undefined) {
+    if (cli.checkpoint !== undefined || cli.resume !== undefined) {
+      throw new UsageError('--multires cannot be combined with --checkpoint or --resume');
+    }
+    if (cli.multires.some((s, i) => s >= (cli.multires![i + 1] ?? cli.imageSize))) {
+      throw new UsageError(`--multires sizes must increase and stay below --image-size ${cli.imageSize}, got '${cli.multires.join(',')}'`);
+    }
+  }
+  if (cli.multiresIterations !== undefined && cli.multiresIterations.length !== (cli.multires?.length ?? 0)) {
+    throw new UsageError(
+      `--multires-iterations has ${cli.multiresIterations.length} count(s) for ${cli.multires?.length ?? 0} --multires size(s)`,
+    );
+  }
   if (given.has('checkpointEvery') && cli.checkpoint === undefined) {
     throw new UsageError('--checkpoint-every needs --checkpoint FILE (where to save the checkpoints)');
   }
@@ -141,6 +154,8 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
     styleWeight: cli.styleWeight,
     tvWeight: cli.tvWeight,
     numIterations: cli.numIterations,
+    multires: cli.multires,
+    multiresIterations: cli.multiresIterations,
     optimizer: cli.optimizer,
     learningRate: cli.learningRate,
     lbfgsNumCorrection: cli.lbfgsNumCorrection,
@@ -159,18 +174,27 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
   const need = 2 ** pools;
   const deepest = deepestName(table, [...cli.contentLayers, ...cli.styleLayers]);
   const c = fitMaxSide(content.width, content.height, cli.imageSize);
+  const smallest = cli.multires?.[0];
+  const cs = smallest ? fitMaxSide(content.width, content.height, smallest) : undefined;
+  if (cs && Math.min(cs.width, cs.height) < need) {
+    throw new UsageError(
+      `--multires ${smallest} makes the content image ${cs.width}×${cs.height}, too small for ${deepest} ` +
+        `(at least ${need} px on each side); start the multires sizes higher`,
+    );
+  }
   if (Math.min(c.width, c.height) < need) {
     throw new UsageError(
       `--image-size ${cli.imageSize} makes the content image ${c.width}×${c.height}, too small for ${deepest} ` +
         `(${pools} poolings need at least ${need} px on each side); raise --image-size`,
     );
   }
-  const styleSide = Math.max(1, Math.round(cli.imageSize * cli.styleScale));
+  // The smallest size any stage uses (multires stages resize the styles too).
+  const styleSide = Math.max(1, Math.round((smallest ?? cli.imageSize) * cli.styleScale));
   styles.forEach((s, i) => {
     const z = fitMaxSide(s.width, s.height, styleSide);
     if (Math.min(z.width, z.height) < need) {
       throw new UsageError(
-        `--image-size ${cli.imageSize} × --style-scale ${cli.styleScale} makes style image ${i + 1} (${basename(paths.styles[i]!)}) ` +
+        `${smallest ? `--multires ${smallest}` : `--image-size ${cli.imageSize}`} × --style-scale ${cli.styleScale} makes style image ${i + 1} (${basename(paths.styles[i]!)}) ` +
           `${z.width}×${z.height}, too small for ${deepest} (at least ${need} px on each side); raise --style-scale`,
       );
     }

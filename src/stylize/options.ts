@@ -35,6 +35,13 @@ export interface StylizeOptions {
   /** Return the iterate with the lowest loss rather than the last (the seed project did). */
   keepBest: boolean;
   backend: BackendName;
+  /**
+   * Coarse-to-fine: smaller sizes (increasing, each below imageSize) to optimise at first,
+   * each stage starting from the previous result upsampled. Empty/undefined: one size.
+   */
+  multires?: number[];
+  /** Iterations at each multires size; default numIterations for each. */
+  multiresIterations?: number[];
 }
 
 export const DEFAULT_STYLIZE_OPTIONS: StylizeOptions = {

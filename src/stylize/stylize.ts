@@ -83,6 +83,15 @@ export interface StylizeResult {
 /** Options after defaults, with the checks that need no files. */
 export function resolveOptions(partial: Partial<StylizeOptions> = {}, styleCount = 1): StylizeOptions {
   const o = { ...DEFAULT_STYLIZE_OPTIONS, ...partial };
+  const sizes = o.multires ?? [];
+  if (sizes.some((s, i) => !Number.isInteger(s) || s < 1 || s >= (sizes[i + 1] ?? o.imageSize))) {
+    throw new UsageError(
+      `multires sizes must be whole numbers in increasing order, each below the image size ${o.imageSize}; got ${sizes.join(',')}`,
+    );
+  }
+  if (o.multiresIterations && o.multiresIterations.length !== sizes.length) {
+    throw new UsageError(`${o.multiresIterations.length} multires iteration count(s) for ${sizes.length} multires size(s)`);
+  }
   if (o.styleBlendWeights && o.styleBlendWeights.length !== styleCount) {
     throw new UsageError(
       `--style-blend-weights has ${o.styleBlendWeights.length} weight(s) but there are ${styleCount} style image(s)`,
@@ -112,6 +121,63 @@ export function makeOptimizer(o: StylizeOptions, state?: OptimizerState): Optimi
 export async function stylize(input: StylizeInput): Promise<StylizeResult> {
   const o = resolveOptions(input.options, input.styles.length);
   if (input.styles.length === 0) throw new UsageError('at least one style image is needed');
+  return o.multires && o.multires.length > 0 ? coarseToFine(input, o) : stylizeAtSize(input, o);
+}
+
+/**
+ * Coarse-to-fine (jcjohnson's multires recipe as one call): optimise at each of the
+ * smaller sizes in turn, each stage starting from the previous result upsampled, then at
+ * imageSize. Coarse iterations are cheap and settle the large structures, so the final,
+ * expensive size needs fewer. Progress counts iterations across stages; each later
+ * stage's iteration 0 (the upsampled image, at a new size) is not reported, so the
+ * numbers run on without repeats.
+ */
+async function coarseToFine(input: StylizeInput, o: StylizeOptions): Promise<StylizeResult> {
+  if (input.resume || input.onCheckpoint) throw new UsageError('checkpoints are not supported with multires runs');
+  const sizes = [...o.multires!, o.imageSize];
+  const counts = sizes.map((_, i) => (i < sizes.length - 1 ? (o.multiresIterations?.[i] ?? o.numIterations) : o.numIterations));
+  const total = counts.reduce((a, b) => a + b, 0);
+  const start = Date.now();
+  let offset = 0;
+  let result: StylizeResult | undefined;
+  for (let i = 0; i < sizes.length; i++) {
+    const last = i === sizes.length - 1;
+    const stage: StylizeOptions = {
+      ...o,
+      multires: undefined,
+      imageSize: sizes[i]!,
+      numIterations: counts[i]!,
+      init: i === 0 ? o.init : 'image',
+      // Colours are put back once, at the end: a stage's output is the next one's start.
+      originalColors: last && o.originalColors,
+    };
+    const base = offset;
+    result = await stylizeAtSize(
+      {
+        ...input,
+        initImage: i === 0 ? input.initImage : result!.image,
+        onProgress: async (p) => {
+          if (i > 0 && p.iteration === 0) return;
+          const elapsedMs = Date.now() - start;
+          const doneSoFar = base + p.iteration;
+          await input.onProgress?.({
+            ...p,
+            iteration: doneSoFar,
+            numIterations: total,
+            elapsedMs,
+            etaMs: doneSoFar > 0 ? (elapsedMs / doneSoFar) * (total - doneSoFar) : 0,
+          });
+        },
+      },
+      stage,
+    );
+    offset = base + result.iterations;
+    if (result.interrupted) break;
+  }
+  return { ...result!, iterations: offset, elapsedMs: Date.now() - start };
+}
+
+async function stylizeAtSize(input: StylizeInput, o: StylizeOptions): Promise<StylizeResult> {
   const { ort, model } = input;
   const pre = model.preprocessing;
   const spec = objectiveSpec(o);

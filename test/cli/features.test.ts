@@ -176,3 +176,12 @@ describe('--preset seed', () => {
     expect(r2.json()[0]!.tv).toBeGreaterThan(0);
   });
 });
+
+describe('--multires', () => {
+  it('runs the smaller size first and writes the result at --image-size', async () => {
+    const r = await ok(small(f, ['-o', out('multi.png'), '--multires', '32', '--multires-iterations', '2', '--num-iterations', '2', '--json'], 48));
+    expect(r.json().map((l) => l.iteration)).toEqual([0, 1, 2, 3, 4]);
+    const meta = await sharp(out('multi.png')).metadata();
+    expect(Math.max(meta.width!, meta.height!)).toBe(48);
+  });
+});
