@@ -154,3 +154,20 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+const PROXY_VARS = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy'];
+
+/**
+ * Clear the proxy variables for one test — a developer's own proxy settings must not
+ * route 127.0.0.1 elsewhere — and return the function that puts them back.
+ */
+export function clearProxyEnv(): () => void {
+  const saved = Object.fromEntries(PROXY_VARS.map((k) => [k, process.env[k]]));
+  for (const k of PROXY_VARS) delete process.env[k];
+  return () => {
+    for (const k of PROXY_VARS) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  };
+}

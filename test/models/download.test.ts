@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DownloadError } from '../../src/errors.js';
 import { type DownloadProgress, downloadFile } from '../../src/models/download-node.js';
-import { closedPort, startFileServer, startProxy, type TestServer } from '../helpers/http-server.js';
+import { clearProxyEnv, closedPort, startFileServer, startProxy, type TestServer } from '../helpers/http-server.js';
 
-const PROXY_VARS = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy'];
 
 function makeBody(n: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -26,21 +25,16 @@ const SHA = createHash('sha256').update(BODY).digest('hex');
 
 let dir: string;
 let servers: TestServer[];
-let savedEnv: Record<string, string | undefined>;
+let restoreProxyEnv: () => void;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ns-download-'));
   servers = [];
-  // A developer's own proxy settings must not route 127.0.0.1 elsewhere.
-  savedEnv = Object.fromEntries(PROXY_VARS.map((k) => [k, process.env[k]]));
-  for (const k of PROXY_VARS) delete process.env[k];
+  restoreProxyEnv = clearProxyEnv();
 });
 
 afterEach(async () => {
-  for (const k of PROXY_VARS) {
-    if (savedEnv[k] === undefined) delete process.env[k];
-    else process.env[k] = savedEnv[k];
-  }
+  restoreProxyEnv();
   await Promise.all(servers.map((s) => s.close()));
   await rm(dir, { recursive: true, force: true });
 });

@@ -9,16 +9,15 @@ import { caffePreprocessing, torchvisionPreprocessing, frossardPreprocessing } f
 import { randomVggWeights } from '../../src/models/random-model.js';
 import { getModelEntry, MODELS, type ModelEntry } from '../../src/models/registry.js';
 import { fetchModel, listModels, resolveModel } from '../../src/models/resolve-node.js';
-import { closedPort, startFileServer, type TestServer } from '../helpers/http-server.js';
+import { clearProxyEnv, closedPort, startFileServer, type TestServer } from '../helpers/http-server.js';
 import { expected, expectMatches, FIXTURES, fixtureBytes, fixturePath } from './fixtures.js';
 
-const PROXY_VARS = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy'];
 const LEGACY = fixtureBytes(FIXTURES.legacy);
 const LEGACY_SHA = createHash('sha256').update(LEGACY).digest('hex');
 
 let server: TestServer;
 let dir: string;
-let savedEnv: Record<string, string | undefined>;
+let restoreProxyEnv: () => void;
 /** The registry with 'vgg19' pointing at the test server's copy of the legacy fixture. */
 let registry: ModelEntry[];
 
@@ -40,15 +39,11 @@ afterAll(() => server.close());
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ns-resolve-'));
   server.requests.length = 0;
-  savedEnv = Object.fromEntries(PROXY_VARS.map((k) => [k, process.env[k]]));
-  for (const k of PROXY_VARS) delete process.env[k];
+  restoreProxyEnv = clearProxyEnv();
 });
 
 afterEach(async () => {
-  for (const k of PROXY_VARS) {
-    if (savedEnv[k] === undefined) delete process.env[k];
-    else process.env[k] = savedEnv[k];
-  }
+  restoreProxyEnv();
   await rm(dir, { recursive: true, force: true });
 });
 
