@@ -25,15 +25,6 @@ export interface Evaluation {
   parts: LossParts;
 }
 
-export interface BindOptions {
-  /**
-   * Let onnxruntime write ∂L/∂x into one preallocated buffer instead of a fresh array per
-   * call: `grad` is then the same array every time, overwritten by the next evaluate().
-   * Only for callers that copy what they keep (the optimisers here do).
-   */
-  reuseGradient?: boolean;
-}
-
 export interface Evaluator {
   readonly width: number;
   readonly height: number;
@@ -61,7 +52,7 @@ export class CompiledObjective {
   }
 
   /** Fix the targets and image size; the returned evaluator is what optimisers call. */
-  bind(targets: Targets, width: number, height: number, options: BindOptions = {}): Evaluator {
+  bind(targets: Targets, width: number, height: number): Evaluator {
     const feeds: Record<string, OrtTensor> = {};
     const usedContent = this.session.inputNames.filter((n) => n.startsWith('content_target_'));
     const usedStyle = this.session.inputNames.filter((n) => n.startsWith('style_target_'));
@@ -78,9 +69,10 @@ export class CompiledObjective {
       feeds[name] = new this.ort.Tensor('float32', t.data, t.dims);
     }
     const dims = [1, 3, height, width];
-    // Output names with null (onnxruntime allocates) or a tensor to fill in place.
-    const fetches: Record<string, OrtTensor | null> = { [names.loss]: null, [names.content]: null, [names.style]: null, [names.tv]: null };
-    fetches[names.grad] = options.reuseGradient ? new this.ort.Tensor('float32', new Float32Array(3 * width * height), dims) : null;
+    // No preallocated outputs: onnxruntime-node 1.30 fills a preallocated tensor but still
+    // returns a fresh copy, so it saves nothing (measured, bench/RESULTS.md). Outputs it
+    // allocates itself are handed to JS without a copy.
+    const fetches = [names.loss, names.content, names.style, names.tv, names.grad];
     const { ort, session } = this;
     return {
       width,

@@ -21,7 +21,7 @@ export type BackendName = 'cpu' | 'webgpu' | 'wasm';
  * optimisation: on the CPU its blocked-layout (NCHWc) rewrite is what makes Conv fast.
  * The CPU provider also gets the settings bench/variants.ts measured best (numbers in
  * bench/RESULTS.md):
- *  - no memory pattern: as fast, and 20–25% less peak memory (the pattern allocates one
+ *  - no memory pattern: as fast, and 15–30% less peak memory (the pattern allocates one
  *    block for the whole plan on top of the arena the first run grew);
  *  - intra-op threads that sleep instead of spinning between kernels: faster when other
  *    processes compete for the cores, no slower when they do not.

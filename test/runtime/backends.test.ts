@@ -4,8 +4,10 @@
  *
  * WebGPU needs an adapter. Without a GPU, Mesa's software Vulkan driver (lavapipe) serves:
  * Dawn accepts lavapipe from Mesa 25 (Debian bookworm-backports' mesa-vulkan-drivers) but
- * not bookworm's Mesa 22.3 ("shaderUniform*ArrayDynamicIndexing required"). Where no adapter
- * is found the WebGPU cases are skipped, and the skip names the reason.
+ * not bookworm's Mesa 22.3 ("shaderUniform*ArrayDynamicIndexing required");
+ * `export VK_ICD_FILENAMES="$(bench/setup-lavapipe.sh)"` sets one up without touching the
+ * system. Where no adapter is found the WebGPU cases are skipped, and the skip names the
+ * reason. On lavapipe the first case takes ~30 s (shader compilation), the next ~1 s.
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
@@ -92,7 +94,7 @@ describe('CPU gradient-graph forms agree', () => {
 
 describe.skipIf(!webgpu.ok)(`WebGPU agrees with CPU${webgpu.ok ? '' : ` — skipped, no WebGPU adapter: ${webgpu.reason}`}`, () => {
   for (const name of fixtures) {
-    it(name, async () => {
+    it(name, { timeout: 300_000 }, async () => {
       const fx = loadParityFixture(name);
       expectClose(await evaluateOn(fx, 'webgpu'), await evaluateOn(fx, 'cpu'));
     });

@@ -1,0 +1,105 @@
+/**
+ * One side of `npm run bench`: a process that sets up the objective for one backend and
+ * image size, then answers commands from bench.ts on stdin with one JSON line each:
+ *   eval        one timed evaluation      → { ms, cpuMs, loss }
+ *   stylize N   N Adam steps from the content image → { totalMs, perStepMs, firstLoss, lastLoss }
+ *   stats       → { peakRss }
+ *   quit
+ * With `--probe BACKEND` it only checks that a small session runs on that backend.
+ */
+import { createInterface } from 'node:readline';
+import * as ort from 'onnxruntime-node';
+import { GraphBuilder } from '../src/graph/builder.js';
+import { encodeModel } from '../src/graph/encode.js';
+import { Adam } from '../src/optim/adam.js';
+import { estimateMemory, memoryQueryFor } from '../src/runtime/memory.js';
+import { CompiledObjective } from '../src/runtime/objective.js';
+import { sessionOptionsFor, type BackendName } from '../src/runtime/ort.js';
+import { BENCH_SPEC, makeTargets, peakRssBytes, vgg19RandomWeights } from './common.js';
+import { VARIANTS, withRules } from './variant-table.js';
+
+const argv = process.argv.slice(2);
+const arg = (name: string, dflt?: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  if (i >= 0) return argv[i + 1]!;
+  if (dflt === undefined) throw new Error(`--${name} is required`);
+  return dflt;
+};
+const reply = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+
+/** A 3×3 conv on a 16×16 image: enough to find out whether the backend can run at all. */
+async function probe(backend: BackendName): Promise<void> {
+  const g = new GraphBuilder();
+  const x = g.addInput('x', [1, 3, 16, 16]);
+  const w = g.addInitializer('w', new Float32Array(8 * 3 * 9).fill(0.1), [8, 3, 3, 3]);
+  g.addOutput(g.op('Conv', [x, w], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1], dilations: [1, 1] }, 'y'), [1, 8, 16, 16]);
+  const session = await ort.InferenceSession.create(encodeModel(g), sessionOptionsFor(backend));
+  const out = await session.run({ x: new ort.Tensor('float32', new Float32Array(3 * 256).fill(1), [1, 3, 16, 16]) });
+  const y = out['y']!.data as Float32Array;
+  await session.release();
+  // interior pixel: 27 taps × 0.1
+  if (Math.abs(y[17]! - 2.7) > 1e-3) throw new Error(`${backend} computed ${y[17]} instead of 2.7`);
+  console.log(`${backend}: ok`);
+}
+
+async function serve(): Promise<void> {
+  const backend = arg('backend') as BackendName;
+  const size = Number(arg('size'));
+  const threads = Number(arg('threads', '2'));
+  const warmup = Number(arg('warmup', '1'));
+  const variantName = arg('variant', 'defaults');
+  const variant = VARIANTS[variantName];
+  if (!variant) throw new Error(`unknown variant ${variantName}`);
+  const t0 = performance.now();
+  const net = vgg19RandomWeights(0);
+  // Threads only when asked: 0 keeps onnxruntime's default (one per physical core).
+  const options = sessionOptionsFor(backend, { ...(threads > 0 ? { intraOpNumThreads: threads } : {}), ...variant.session });
+  const { targets, content } = await makeTargets(ort, net, BENCH_SPEC, size, sessionOptionsFor(backend));
+  const rssBeforeObjective = process.memoryUsage().rss;
+  const c0 = performance.now();
+  const objective = await withRules(variant, () => CompiledObjective.create(ort, net, BENCH_SPEC, options, variant.grad));
+  const createMs = performance.now() - c0;
+  const evaluator = objective.bind(targets, size, size);
+  const w0 = performance.now();
+  for (let i = 0; i < warmup; i++) await evaluator.evaluate(content);
+  const warmupMs = (performance.now() - w0) / Math.max(1, warmup);
+  const estimate = estimateMemory(memoryQueryFor(net, BENCH_SPEC, size, size));
+  reply({ ready: true, variant: variantName, setupMs: performance.now() - t0, createMs, warmupMs, rssBeforeObjective, estimate });
+
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [cmd, n] = line.trim().split(/\s+/);
+    if (cmd === 'eval') {
+      const cpu0 = process.cpuUsage();
+      const s = performance.now();
+      const e = await evaluator.evaluate(content);
+      const ms = performance.now() - s;
+      const cpu = process.cpuUsage(cpu0);
+      reply({ ms, cpuMs: (cpu.user + cpu.system) / 1000, loss: e.loss });
+    } else if (cmd === 'stylize') {
+      const steps = Number(n);
+      const x = content.slice();
+      const adam = new Adam({ lr: 10 });
+      let first = NaN;
+      let last = NaN;
+      const s = performance.now();
+      for (let i = 0; i < steps; i++) {
+        const e = await evaluator.evaluate(x);
+        if (i === 0) first = e.loss;
+        last = e.loss;
+        adam.step(x, e.loss, e.grad);
+      }
+      const totalMs = performance.now() - s;
+      reply({ steps, totalMs, perStepMs: totalMs / steps, firstLoss: first, lastLoss: last });
+    } else if (cmd === 'stats') {
+      reply({ peakRss: peakRssBytes() });
+    } else if (cmd === 'quit') {
+      break;
+    } else {
+      reply({ error: `unknown command ${line}` });
+    }
+  }
+  await objective.release();
+}
+
+if (argv.includes('--probe')) await probe(arg('probe') as BackendName);
+else await serve();

@@ -1,0 +1,52 @@
+/**
+ * What every benchmark shares: VGG19 with random weights of the real shapes, the default
+ * objective (content relu4_2, style relu1_1..relu5_1, TV, max pooling), random images, and
+ * the targets computed from them. Nothing is downloaded.
+ */
+import type { InferenceSession } from 'onnxruntime-common';
+import { vgg19Table } from '../src/models/layers.js';
+import { randomVggWeights } from '../src/models/random-model.js';
+import type { NetworkSource } from '../src/network/vgg.js';
+import { DEFAULT_OBJECTIVE, type ObjectiveSpec } from '../src/objective/spec.js';
+import { blendStyleTargets, FeatureExtractor, type Targets } from '../src/runtime/features.js';
+import type { OrtModule } from '../src/runtime/ort.js';
+import { Rng } from '../src/util/random.js';
+
+export const BENCH_SPEC: ObjectiveSpec = { ...DEFAULT_OBJECTIVE, pooling: 'max', normalizeGradients: false };
+
+/** VGG19 with seeded He-normal weights of the real shapes (src/models/random-model.ts). */
+export function vgg19RandomWeights(seed = 0): NetworkSource {
+  return { table: vgg19Table, weights: randomVggWeights(vgg19Table, seed) };
+}
+
+/** A random image in network units (roughly the spread of mean-subtracted 0..255 pixels). */
+export function randomImage(size: number, seed: number): Float32Array {
+  return new Rng(seed).fillNormal(new Float32Array(3 * size * size), 60);
+}
+
+/** Content and style targets of two random images, from a forward-only session. */
+export async function makeTargets(
+  ort: OrtModule,
+  net: NetworkSource,
+  spec: ObjectiveSpec,
+  size: number,
+  options: InferenceSession.SessionOptions,
+): Promise<{ targets: Targets; content: Float32Array }> {
+  const extractor = await FeatureExtractor.create(ort, net, spec, options);
+  const content = randomImage(size, 1);
+  const c = await extractor.extract(content, size, size, 'content');
+  const s = await extractor.extract(randomImage(size, 2), size, size, 'style');
+  await extractor.release();
+  return { targets: { content: c.content, style: blendStyleTargets([s.style], [1]) }, content };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Peak resident set size of this process so far, in bytes (Linux reports KiB). */
+export function peakRssBytes(): number {
+  return process.resourceUsage().maxRSS * 1024;
+}

@@ -1,0 +1,86 @@
+/**
+ * Where one evaluation's time goes, from onnxruntime's own profiler: total kernel time per
+ * op type and the slowest nodes, over the timed runs (after a warm-up).
+ *
+ *   npx tsx bench/profile.ts --size 512 --reps 2 [--variant grad-conv] [--top 25]
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { CompiledObjective } from '../src/runtime/objective.js';
+import { sessionOptionsFor } from '../src/runtime/ort.js';
+import { BENCH_SPEC, makeTargets, vgg19RandomWeights } from './common.js';
+import { VARIANTS, withRules } from './variant-table.js';
+
+interface ProfileEvent {
+  cat: string;
+  name: string;
+  dur: number;
+  args?: { op_name?: string; provider?: string; output_size?: string; activation_size?: string };
+}
+
+const argv = process.argv.slice(2);
+const arg = (name: string, dflt: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1]! : dflt;
+};
+const size = Number(arg('size', '256'));
+const reps = Number(arg('reps', '2'));
+const top = Number(arg('top', '25'));
+const variant = VARIANTS[arg('variant', 'defaults')]!;
+
+const net = vgg19RandomWeights(0);
+const { targets, content } = await makeTargets(ort, net, BENCH_SPEC, size, sessionOptionsFor('cpu'));
+const dir = mkdtempSync(join(tmpdir(), 'ns-profile-'));
+const options = { ...sessionOptionsFor('cpu', variant.session), enableProfiling: true, profileFilePrefix: join(dir, 'objective') };
+const objective = await withRules(variant, () => CompiledObjective.create(ort, net, BENCH_SPEC, options, variant.grad));
+const evaluator = objective.bind(targets, size, size);
+await evaluator.evaluate(content); // warm-up, excluded below by counting runs
+const wall: number[] = [];
+for (let r = 0; r < reps; r++) {
+  const t0 = performance.now();
+  await evaluator.evaluate(content);
+  wall.push(performance.now() - t0);
+}
+await objective.release();
+const file = readdirSync(dir).find((f) => f.endsWith('.json'))!;
+const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as ProfileEvent[];
+rmSync(dir, { recursive: true, force: true });
+
+// Keep the node events of the last `reps` model runs.
+const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');
+const nodeEvents: ProfileEvent[][] = [];
+let current: ProfileEvent[] = [];
+for (const e of events) {
+  if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) current.push(e);
+  if (e.cat === 'Session' && e.name === 'model_run') {
+    nodeEvents.push(current);
+    current = [];
+  }
+}
+const timed = nodeEvents.slice(-reps).flat();
+const perOp = new Map<string, { us: number; count: number }>();
+const perNode = new Map<string, { us: number; op: string; size: string }>();
+for (const e of timed) {
+  const op = e.args?.op_name ?? '?';
+  const o = perOp.get(op) ?? { us: 0, count: 0 };
+  o.us += e.dur / reps;
+  o.count += 1 / reps;
+  perOp.set(op, o);
+  const name = e.name.replace(/_kernel_time$/, '');
+  const n = perNode.get(name) ?? { us: 0, op, size: e.args?.output_size ?? '' };
+  n.us += e.dur / reps;
+  perNode.set(name, n);
+}
+const kernelTotal = [...perOp.values()].reduce((a, b) => a + b.us, 0);
+const runMs = runs.slice(-reps).map((r) => r.dur / 1000);
+console.log(`size ${size}: wall ${wall.map((w) => w.toFixed(0)).join(', ')} ms; model_run ${runMs.map((r) => r.toFixed(0)).join(', ')} ms; kernels ${(kernelTotal / 1000).toFixed(0)} ms per run`);
+console.log('\nper op type (ms per run, count, share):');
+for (const [op, o] of [...perOp].sort((a, b) => b[1].us - a[1].us)) {
+  console.log(`  ${op.padEnd(22)} ${(o.us / 1000).toFixed(1).padStart(8)}  ${String(Math.round(o.count)).padStart(4)}  ${((100 * o.us) / kernelTotal).toFixed(1)}%`);
+}
+console.log(`\ntop ${top} nodes:`);
+for (const [name, n] of [...perNode].sort((a, b) => b[1].us - a[1].us).slice(0, top)) {
+  console.log(`  ${name.padEnd(40)} ${n.op.padEnd(18)} ${(n.us / 1000).toFixed(1).padStart(8)} ms  out ${n.size} B`);
+}

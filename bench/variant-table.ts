@@ -1,0 +1,84 @@
+/**
+ * The variants bench/variants.ts and bench/profile.ts know by name. Each differs from
+ * `defaults` (what src/runtime uses now) in one respect, except `original`, which is the
+ * state before the performance work (ConvTranspose input-gradient, mask max-pool gradient,
+ * generic two-product MatMul rule for the Gram matrix).
+ */
+import type { InferenceSession } from 'onnxruntime-common';
+import type { BackwardFn, GradOptions } from '../src/graph/builder.js';
+import { GRADIENT_RULES } from '../src/graph/grads/index.js';
+import type { Evaluator } from '../src/runtime/objective.js';
+
+export interface Variant {
+  /** Extra session options on top of sessionOptionsFor('cpu'). */
+  session?: InferenceSession.SessionOptions;
+  /** Gradient-graph options on top of gradOptionsFor('cpu'). */
+  grad?: Partial<GradOptions>;
+  /** Gradient rules swapped in while the graph is built. */
+  rules?: Record<string, BackwardFn>;
+}
+
+/** The MatMul rule before the Gram special case: two products and two transposes. */
+const genericMatMul: BackwardFn = ({ g }, node, dY) => {
+  const [a, b] = node.inputs as [string, string];
+  return [
+    () => g.op('MatMul', [dY, g.op('Transpose', [b], { perm: [1, 0] })]),
+    () => g.op('MatMul', [g.op('Transpose', [a], { perm: [1, 0] }), dY]),
+  ];
+};
+
+const spin = (on: boolean) => ({ extra: { session: { intra_op: { allow_spinning: on ? '1' : '0' } } } });
+
+export const VARIANTS: Record<string, Variant> = {
+  defaults: {},
+  original: {
+    session: { enableMemPattern: true, ...spin(true) },
+    grad: { convGrad: 'ConvTranspose', maxPoolGrad: 'mask', reluGrad: 'where' },
+    rules: { MatMul: genericMatMul },
+  },
+  // one change at a time from the defaults
+  'grad-convtranspose': { grad: { convGrad: 'ConvTranspose' } },
+  'grad-conv': { grad: { convGrad: 'Conv' } },
+  'pool-mask': { grad: { maxPoolGrad: 'mask' } },
+  'pool-indices': { grad: { maxPoolGrad: 'indices' } },
+  'relu-where': { grad: { reluGrad: 'where' } },
+  'relu-mul': { grad: { reluGrad: 'mul' } },
+  'gram-generic': { rules: { MatMul: genericMatMul } },
+  'threads-1': { session: { intraOpNumThreads: 1 } },
+  'threads-2': { session: { intraOpNumThreads: 2 } },
+  'threads-3': { session: { intraOpNumThreads: 3 } },
+  'threads-4': { session: { intraOpNumThreads: 4 } },
+  'parallel-exec': { session: { executionMode: 'parallel', interOpNumThreads: 2 } },
+  'opt-disabled': { session: { graphOptimizationLevel: 'disabled' } },
+  'opt-basic': { session: { graphOptimizationLevel: 'basic' } },
+  'opt-extended': { session: { graphOptimizationLevel: 'extended' } },
+  'opt-layout': { session: { graphOptimizationLevel: 'layout' } },
+  'opt-all': { session: { graphOptimizationLevel: 'all' } },
+  'mem-pattern': { session: { enableMemPattern: true } },
+  'no-mem-pattern': { session: { enableMemPattern: false } },
+  'no-arena': { session: { enableCpuMemArena: false } },
+  'spin-off': { session: spin(false) },
+  'denormal-zero': { session: { extra: { session: { intra_op: { allow_spinning: '0' }, set_denormal_as_zero: '1' } } } },
+  'spin-on': { session: spin(true) },
+  // the one extra intra-op thread pinned to the second logical processor (1-based ids)
+  affinity: { session: { extra: { session: { intra_op: { allow_spinning: '0' }, intra_op_thread_affinities: '2' } } } },
+};
+
+/** Build something with the variant's rule swaps in place, then restore the table. */
+export async function withRules<T>(variant: Variant, build: () => Promise<T>): Promise<T> {
+  const saved = new Map<string, BackwardFn | undefined>();
+  for (const [op, rule] of Object.entries(variant.rules ?? {})) {
+    saved.set(op, GRADIENT_RULES[op]);
+    GRADIENT_RULES[op] = rule;
+  }
+  try {
+    return await build();
+  } finally {
+    for (const [op, rule] of saved) {
+      if (rule) GRADIENT_RULES[op] = rule;
+      else delete GRADIENT_RULES[op];
+    }
+  }
+}
+
+export type { Evaluator };
