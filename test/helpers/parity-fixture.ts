@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConvWeights, LayerTable, Tensor } from '../../src/models/types.js';
 import type { ObjectiveSpec } from '../../src/objective/spec.js';
+import { blendStyleTargets, FeatureExtractor, type Targets } from '../../src/runtime/features.js';
+import type { OrtModule, SessionOptions } from '../../src/runtime/ort.js';
 
 export interface ParityFixture {
   spec: ObjectiveSpec & { height: number; width: number; blend: number[] };
@@ -47,4 +49,21 @@ export function loadParityFixture(name: string): ParityFixture {
     tensors,
     expected: manifest.expected,
   };
+}
+
+/** The fixture's content features and blended style Grams, computed by our features graph. */
+export async function parityTargets(ort: OrtModule, fx: ParityFixture, options: SessionOptions): Promise<Targets> {
+  const extractor = await FeatureExtractor.create(ort, { table: fx.table, weights: fx.weights }, fx.spec, options);
+  try {
+    const c = fx.tensors.get('content')!;
+    const content = await extractor.extract(c.data, c.dims[3]!, c.dims[2]!, 'content');
+    const styles = [];
+    for (let i = 0; i < fx.spec.blend.length; i++) {
+      const s = fx.tensors.get(`style${i}`)!;
+      styles.push((await extractor.extract(s.data, s.dims[3]!, s.dims[2]!, 'style')).style);
+    }
+    return { content: content.content, style: blendStyleTargets(styles, fx.spec.blend) };
+  } finally {
+    await extractor.release();
+  }
 }

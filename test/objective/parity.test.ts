@@ -4,10 +4,9 @@
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { blendStyleTargets, FeatureExtractor } from '../../src/runtime/features.js';
 import { CompiledObjective } from '../../src/runtime/objective.js';
 import { sessionOptionsFor } from '../../src/runtime/ort.js';
-import { loadParityFixture } from '../helpers/parity-fixture.js';
+import { loadParityFixture, parityTargets } from '../helpers/parity-fixture.js';
 
 function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0, na = 0, nb = 0;
@@ -28,22 +27,9 @@ describe('objective parity with PyTorch', () => {
         const fx = loadParityFixture(name);
         const net = { table: fx.table, weights: fx.weights };
         const options = sessionOptionsFor('cpu');
-        const extractor = await FeatureExtractor.create(ort, net, fx.spec, options);
-        const contentImg = fx.tensors.get('content')!;
-        const content = await extractor.extract(contentImg.data, contentImg.dims[3]!, contentImg.dims[2]!, 'content');
-        const styles = [];
-        for (let i = 0; i < fx.spec.blend.length; i++) {
-          const s = fx.tensors.get(`style${i}`)!;
-          styles.push((await extractor.extract(s.data, s.dims[3]!, s.dims[2]!, 'style')).style);
-        }
-        await extractor.release();
-
+        const targets = await parityTargets(ort, fx, options);
         const objective = await CompiledObjective.create(ort, net, fx.spec, options, { convGrad });
-        const evaluator = objective.bind(
-          { content: content.content, style: blendStyleTargets(styles, fx.spec.blend) },
-          fx.spec.width,
-          fx.spec.height,
-        );
+        const evaluator = objective.bind(targets, fx.spec.width, fx.spec.height);
         const result = await evaluator.evaluate(fx.tensors.get('x')!.data);
         await objective.release();
 

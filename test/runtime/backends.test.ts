@@ -13,10 +13,9 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/graph/builder.js';
 import { encodeModel } from '../../src/graph/encode.js';
-import { blendStyleTargets, FeatureExtractor, type Targets } from '../../src/runtime/features.js';
 import { CompiledObjective, type Evaluation } from '../../src/runtime/objective.js';
 import { gradOptionsFor, sessionOptionsFor, type BackendName } from '../../src/runtime/ort.js';
-import { loadParityFixture, type ParityFixture } from '../helpers/parity-fixture.js';
+import { loadParityFixture, parityTargets, type ParityFixture } from '../helpers/parity-fixture.js';
 
 /** Whether a tiny Conv session runs on `backend`, and why not. */
 async function probe(backend: BackendName): Promise<{ ok: true } | { ok: false; reason: string }> {
@@ -34,23 +33,9 @@ async function probe(backend: BackendName): Promise<{ ok: true } | { ok: false; 
   }
 }
 
-async function targetsFor(fx: ParityFixture, options: ort.InferenceSession.SessionOptions): Promise<Targets> {
-  const net = { table: fx.table, weights: fx.weights };
-  const extractor = await FeatureExtractor.create(ort, net, fx.spec, options);
-  const c = fx.tensors.get('content')!;
-  const content = await extractor.extract(c.data, c.dims[3]!, c.dims[2]!, 'content');
-  const styles = [];
-  for (let i = 0; i < fx.spec.blend.length; i++) {
-    const s = fx.tensors.get(`style${i}`)!;
-    styles.push((await extractor.extract(s.data, s.dims[3]!, s.dims[2]!, 'style')).style);
-  }
-  await extractor.release();
-  return { content: content.content, style: blendStyleTargets(styles, fx.spec.blend) };
-}
-
 async function evaluateOn(fx: ParityFixture, backend: BackendName, grad = gradOptionsFor(backend)): Promise<Evaluation> {
   const options = sessionOptionsFor(backend);
-  const targets = await targetsFor(fx, options);
+  const targets = await parityTargets(ort, fx, options);
   const objective = await CompiledObjective.create(ort, { table: fx.table, weights: fx.weights }, fx.spec, options, grad);
   const result = await objective.bind(targets, fx.spec.width, fx.spec.height).evaluate(fx.tensors.get('x')!.data);
   await objective.release();

@@ -3,7 +3,7 @@
  * both sides share them without the page importing any compute code.
  */
 import type { RgbImage } from '../../src/image/types.js';
-import type { LossParts } from '../../src/runtime/objective.js';
+import type { Progress } from '../../src/stylize/stylize.js';
 import type { StylizeOptions } from '../../src/stylize/options.js';
 
 export type Architecture = 'vgg19' | 'vgg16';
@@ -80,16 +80,8 @@ export type FromWorker =
   | { type: 'weights-error'; kind: ErrorKind; message: string }
   | { type: 'status'; text: string }
   | { type: 'backend'; backend: 'webgpu' | 'wasm'; label: string; notice?: string }
-  | {
-      type: 'progress';
-      iteration: number;
-      numIterations: number;
-      loss: number;
-      parts: LossParts;
-      elapsedMs: number;
-      etaMs: number;
-      frame?: Frame;
-    }
+  // stylize()'s Progress without its image() function (not cloneable), plus a frame now and then.
+  | ({ type: 'progress'; frame?: Frame } & Omit<Progress, 'image'>)
   | { type: 'paused' }
   | { type: 'resumed' }
   | { type: 'done'; iterations: number; loss: number; interrupted: boolean; elapsedMs: number; frame: Frame }
