@@ -3,6 +3,7 @@
  * image size, then answers commands from bench.ts on stdin with one JSON line each:
  *   eval        one timed evaluation      → { ms, cpuMs, loss }
  *   stylize N   N Adam steps from the content image → { totalMs, perStepMs, firstLoss, lastLoss }
+ *   stylize-lbfgs N   the same with L-BFGS (history 100)
  *   stats       → { peakRss }
  *   quit
  * With `--probe BACKEND` it only checks that a small session runs on that backend.
@@ -11,7 +12,7 @@ import { createInterface } from 'node:readline';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../src/graph/builder.js';
 import { encodeModel } from '../src/graph/encode.js';
-import { Adam } from '../src/optim/adam.js';
+import { Adam, Lbfgs } from '../src/optim/index.js';
 import { estimateMemory, memoryQueryFor } from '../src/runtime/memory.js';
 import { CompiledObjective } from '../src/runtime/objective.js';
 import { sessionOptionsFor, type BackendName } from '../src/runtime/ort.js';
@@ -75,10 +76,11 @@ async function serve(): Promise<void> {
       const ms = performance.now() - s;
       const cpu = process.cpuUsage(cpu0);
       reply({ ms, cpuMs: (cpu.user + cpu.system) / 1000, loss: e.loss });
-    } else if (cmd === 'stylize') {
+    } else if (cmd === 'stylize' || cmd === 'stylize-lbfgs') {
       const steps = Number(n);
       const x = content.slice();
-      const adam = new Adam({ lr: 10 });
+      // Adam with lr 10, or L-BFGS as neural-style runs it (history 100, step 1).
+      const optimizer = cmd === 'stylize' ? new Adam({ lr: 10 }) : new Lbfgs({ historySize: 100 });
       let first = NaN;
       let last = NaN;
       const s = performance.now();
@@ -86,7 +88,7 @@ async function serve(): Promise<void> {
         const e = await evaluator.evaluate(x);
         if (i === 0) first = e.loss;
         last = e.loss;
-        adam.step(x, e.loss, e.grad);
+        optimizer.step(x, e.loss, e.grad);
       }
       const totalMs = performance.now() - s;
       reply({ steps, totalMs, perStepMs: totalMs / steps, firstLoss: first, lastLoss: last });

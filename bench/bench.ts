@@ -32,6 +32,7 @@ export interface BenchOptions {
   torch: boolean;
   stylizeSteps: number;
   stylizeSize: number;
+  stylizeOptimizer: 'adam' | 'lbfgs';
   /** Seconds of timed evaluations per backend and size; a slow backend gets fewer reps. */
   budgetS: number;
   json: boolean;
@@ -47,6 +48,7 @@ function parseArgs(argv: string[]): BenchOptions {
     torch: true,
     stylizeSteps: 20,
     stylizeSize: 256,
+    stylizeOptimizer: 'adam',
     budgetS: 300,
     json: false,
   };
@@ -65,6 +67,7 @@ function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--no-torch') o.torch = false;
     else if (a === '--stylize-steps') o.stylizeSteps = Number(next());
     else if (a === '--stylize-size') o.stylizeSize = Number(next());
+    else if (a === '--stylize-optimizer') o.stylizeOptimizer = next() === 'lbfgs' ? 'lbfgs' : 'adam';
     else if (a === '--budget-s') o.budgetS = Number(next());
     else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') {
@@ -84,8 +87,9 @@ function readHelp(): string {
     '  --threads 2            onnxruntime intraOpNumThreads = torch.set_num_threads',
     '  --backends auto        or a list (cpu,webgpu); auto = every backend whose probe session runs',
     '  --no-torch             skip the PyTorch column',
-    '  --stylize-steps 20     Adam steps of the stylize-like run (0: skip)',
+    '  --stylize-steps 20     optimiser steps of the stylize-like run (0: skip)',
     '  --stylize-size 256',
+    '  --stylize-optimizer adam   or lbfgs (history 100, as neural-style runs it; PyTorch: torch.optim.LBFGS)',
     '  --budget-s 300         seconds of timed evaluations per backend and size (fewer reps when slow)',
     '  --json                 one JSON report on stdout (the table goes to stderr)',
   ].join('\n');
@@ -195,13 +199,14 @@ async function measure(backend: string, size: number, o: BenchOptions, withTorch
 async function stylize(o: BenchOptions, withTorch: boolean) {
   const ours = ourWorker('cpu', o.stylizeSize, o);
   await ours.read();
-  const a = await ours.ask(`stylize ${o.stylizeSteps}`);
+  const command = o.stylizeOptimizer === 'lbfgs' ? 'stylize-lbfgs' : 'stylize';
+  const a = await ours.ask(`${command} ${o.stylizeSteps}`);
   await ours.quit();
   let b: Record<string, unknown> | undefined;
   if (withTorch) {
     const torch = torchWorker(o.stylizeSize, o);
     await torch.read();
-    b = await torch.ask(`stylize ${o.stylizeSteps}`);
+    b = await torch.ask(`${command} ${o.stylizeSteps}`);
     await torch.quit();
   }
   return { size: o.stylizeSize, steps: o.stylizeSteps, ours: a, torch: b, ratio: b ? (a['totalMs'] as number) / (b['totalMs'] as number) : undefined };
@@ -241,7 +246,7 @@ async function main(): Promise<void> {
   let stylizeResult;
   if (o.stylizeSteps > 0 && backends.includes('cpu')) {
     stylizeResult = await stylize(o, withTorch);
-    log(`\nstylize-like run: ${stylizeResult.steps} Adam steps at ${stylizeResult.size}×${stylizeResult.size} (cpu)`);
+    log(`\nstylize-like run: ${stylizeResult.steps} ${o.stylizeOptimizer === "lbfgs" ? "L-BFGS" : "Adam"} steps at ${stylizeResult.size}×${stylizeResult.size} (cpu)`);
     const s = stylizeResult.ours;
     log(`  ours   ${ms(s['totalMs'] as number)} (${ms(s['perStepMs'] as number)}/step), loss ${(s['firstLoss'] as number).toPrecision(4)} → ${(s['lastLoss'] as number).toPrecision(4)}`);
     if (stylizeResult.torch) {

@@ -117,6 +117,26 @@ def stylize(content, weights, targets_c, targets_s, steps):
     return {'steps': steps, 'totalMs': total, 'perStepMs': total / steps, 'firstLoss': first, 'lastLoss': last}
 
 
+def stylize_lbfgs(content, weights, targets_c, targets_s, steps):
+    """torch.optim.LBFGS as neural-style-pt runs it: max_iter = steps evaluations,
+    history 100, no line search, no tolerance stop (what `-optimizer lbfgs` does)."""
+    x = content.clone().requires_grad_(True)
+    opt = torch.optim.LBFGS([x], max_iter=steps, history_size=100, tolerance_grad=-1, tolerance_change=-1, lr=1)
+    losses = []
+
+    def closure():
+        opt.zero_grad()
+        loss = objective(x, weights, targets_c, targets_s)
+        loss.backward()
+        losses.append(loss.item())
+        return loss
+
+    t0 = time.perf_counter()
+    opt.step(closure)
+    total = (time.perf_counter() - t0) * 1000
+    return {'steps': len(losses), 'totalMs': total, 'perStepMs': total / len(losses), 'firstLoss': losses[0], 'lastLoss': losses[-1]}
+
+
 def timed_eval(x, weights, targets_c, targets_s):
     c0 = time.process_time()
     t0 = time.perf_counter()
@@ -165,6 +185,8 @@ def main():
                 reply(timed_eval(x, weights, targets_c, targets_s))
             elif cmd[0] == 'stylize':
                 reply(stylize(content, weights, targets_c, targets_s, int(cmd[1])))
+            elif cmd[0] == 'stylize-lbfgs':
+                reply(stylize_lbfgs(content, weights, targets_c, targets_s, int(cmd[1])))
             elif cmd[0] == 'stats':
                 reply({'peakRss': peak_rss_bytes()})
             elif cmd[0] == 'quit':
