@@ -2,16 +2,10 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import type { RgbImage } from '../../src/image/types.js';
 import { randomVggModel } from '../../src/models/random-model.js';
 import type { OrtModule } from '../../src/runtime/ort.js';
 import { type Progress, stylize } from '../../src/stylize/stylize.js';
-
-function pattern(width: number, height: number, f: (x: number, y: number, c: number) => number): RgbImage {
-  const data = new Float32Array(width * height * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) data[3 * (y * width + x) + c] = f(x, y, c);
-  return { width, height, data };
-}
+import { pattern } from '../helpers/pattern-image.js';
 
 const content = pattern(48, 36, (x, y, c) => (c === 0 ? x / 47 : c === 1 ? y / 35 : 0.5));
 const style = pattern(40, 40, (x, y, c) => (Math.floor((x + y) / 4) % 2 ? [0.9, 0.7, 0.1][c]! : [0.1, 0.2, 0.8][c]!));

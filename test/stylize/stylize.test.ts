@@ -7,17 +7,12 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { NumericalError } from '../../src/errors.js';
-import type { RgbImage } from '../../src/image/types.js';
 import { randomVggModel } from '../../src/models/random-model.js';
 import type { OrtModule } from '../../src/runtime/ort.js';
 import type { StylizeOptions } from '../../src/stylize/options.js';
 import { type Checkpoint, stylize } from '../../src/stylize/stylize.js';
-
-function pattern(width: number, height: number, f: (x: number, y: number, c: number) => number): RgbImage {
-  const data = new Float32Array(width * height * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) data[3 * (y * width + x) + c] = f(x, y, c);
-  return { width, height, data };
-}
+import type { RgbImage } from '../../src/image/types.js';
+import { pattern } from '../helpers/pattern-image.js';
 
 const content = pattern(24, 18, (x, y, c) => (c === 0 ? x / 23 : c === 1 ? y / 17 : 0.5));
 const style = pattern(20, 20, (x, y, c) => (Math.floor((x + y) / 3) % 2 ? [0.9, 0.7, 0.1][c]! : [0.1, 0.2, 0.8][c]!));

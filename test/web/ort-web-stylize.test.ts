@@ -7,16 +7,10 @@
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RgbImage } from '../../src/image/types.js';
 import { randomVggModel } from '../../src/models/random-model.js';
 import type { OrtModule } from '../../src/runtime/ort.js';
 import { stylize } from '../../src/stylize/stylize.js';
-
-function pattern(width: number, height: number, f: (x: number, y: number, c: number) => number): RgbImage {
-  const data = new Float32Array(width * height * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) data[3 * (y * width + x) + c] = f(x, y, c);
-  return { width, height, data };
-}
+import { pattern } from '../helpers/pattern-image.js';
 
 const content = pattern(24, 17, (x, y, c) => (c === 0 ? x / 23 : c === 1 ? y / 16 : (x - 12) ** 2 + (y - 8) ** 2 < 30 ? 1 : 0.2));
 const style = pattern(20, 20, (x, y, c) => (Math.floor((x + y) / 3) % 2 ? [0.9, 0.7, 0.1][c]! : [0.1, 0.2, 0.8][c]!));

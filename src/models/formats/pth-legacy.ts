@@ -13,11 +13,9 @@
  * Storage offsets are found by walking the 8-byte counts only; data is read per tensor.
  */
 import { WeightsError } from '../../errors.js';
-import type { Tensor } from '../types.js';
 import type { TensorArchive } from './archive.js';
 import { readRange, type ByteSource } from './byte-source.js';
-import { toFloat32 } from './dtypes.js';
-import { denseRange, parseTorchPickle, storageDType, type TorchPickle } from './torch-pickle.js';
+import { parseTorchPickle, torchTensorArchive, type TorchPickle } from './torch-pickle.js';
 import { PickleTruncatedError, unpickle, type PyValue } from './unpickle.js';
 
 export const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -105,25 +103,13 @@ export async function openPthLegacy(source: ByteSource): Promise<TensorArchive> 
     pos += 8 + Number(bytes);
   }
 
-  const tensorKeys = [...pickle.tensors.keys()];
-  return {
-    format: 'pth-legacy',
-    description,
-    keys: () => tensorKeys,
-    shape: (key) => pickle.tensors.get(key)?.shape.slice(),
-    async read(key: string): Promise<Tensor> {
-      const ref = pickle.tensors.get(key);
-      if (!ref) throw new WeightsError(`${description}: no tensor '${key}' in the file`);
-      const dtype = storageDType(ref, key, description);
-      const { start, numel } = denseRange(ref, key, description);
-      const stored = dataOffset.get(ref.storage.root.key);
-      if (!stored) throw new WeightsError(`${description}: tensor '${key}' uses storage '${ref.storage.root.key}', which has no data in the file`);
-      if (start + numel > stored.numel) {
-        throw new WeightsError(`${description}: tensor '${key}' needs elements ${start}..${start + numel} of storage '${ref.storage.root.key}', which holds ${stored.numel}`);
-      }
-      const size = ref.storage.root.elementSize;
-      const bytes = await readRange(source, stored.offset + start * size, numel * size, `tensor '${key}'`);
-      return { dims: ref.shape.slice(), data: toFloat32(bytes, dtype, `${description}: tensor '${key}'`) };
-    },
-  };
+  return torchTensorArchive('pth-legacy', description, pickle, async (ref, key, start, numel) => {
+    const stored = dataOffset.get(ref.storage.root.key);
+    if (!stored) throw new WeightsError(`${description}: tensor '${key}' uses storage '${ref.storage.root.key}', which has no data in the file`);
+    if (start + numel > stored.numel) {
+      throw new WeightsError(`${description}: tensor '${key}' needs elements ${start}..${start + numel} of storage '${ref.storage.root.key}', which holds ${stored.numel}`);
+    }
+    const size = ref.storage.root.elementSize;
+    return readRange(source, stored.offset + start * size, numel * size, `tensor '${key}'`);
+  });
 }

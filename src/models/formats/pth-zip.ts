@@ -5,11 +5,9 @@
  * not assumed. Only data.pkl and the entries of tensors asked for are read.
  */
 import { WeightsError } from '../../errors.js';
-import type { Tensor } from '../types.js';
 import type { TensorArchive } from './archive.js';
 import type { ByteSource } from './byte-source.js';
-import { toFloat32 } from './dtypes.js';
-import { denseRange, parseTorchPickle, storageDType } from './torch-pickle.js';
+import { parseTorchPickle, torchTensorArchive } from './torch-pickle.js';
 import { PickleTruncatedError } from './unpickle.js';
 import { readZip, type ZipArchive, type ZipEntry } from './zip.js';
 
@@ -59,32 +57,18 @@ export async function openPthZip(source: ByteSource, zip?: ZipArchive): Promise<
     return entry;
   };
 
-  const tensorKeys = [...pickle.tensors.keys()];
-  return {
-    format: 'pth-zip',
-    description,
-    keys: () => tensorKeys,
-    shape: (key) => pickle.tensors.get(key)?.shape.slice(),
-    async read(key: string): Promise<Tensor> {
-      const ref = pickle.tensors.get(key);
-      if (!ref) throw new WeightsError(`${description}: no tensor '${key}' in the file`);
-      const dtype = storageDType(ref, key, description);
-      const { start, numel } = denseRange(ref, key, description);
-      const entry = storageEntry(ref.storage.root.key, key);
-      const size = ref.storage.root.elementSize;
-      if ((start + numel) * size > entry.uncompressedSize) {
-        throw new WeightsError(
-          `${description}: tensor '${key}' needs bytes ${start * size}..${(start + numel) * size} of ` +
-            `${entry.name}, which has ${entry.uncompressedSize}`,
-        );
-      }
-      // Conv weights own their storage, so reading the whole entry (and checking its CRC) is
-      // what is needed anyway.
-      const bytes = await archive.read(entry, `tensor '${key}'`);
-      return {
-        dims: ref.shape.slice(),
-        data: toFloat32(bytes.subarray(start * size, (start + numel) * size), dtype, `${description}: tensor '${key}'`),
-      };
-    },
-  };
+  return torchTensorArchive('pth-zip', description, pickle, async (ref, key, start, numel) => {
+    const entry = storageEntry(ref.storage.root.key, key);
+    const size = ref.storage.root.elementSize;
+    if ((start + numel) * size > entry.uncompressedSize) {
+      throw new WeightsError(
+        `${description}: tensor '${key}' needs bytes ${start * size}..${(start + numel) * size} of ` +
+          `${entry.name}, which has ${entry.uncompressedSize}`,
+      );
+    }
+    // Conv weights own their storage, so reading the whole entry (and checking its CRC) is
+    // what is needed anyway.
+    const bytes = await archive.read(entry, `tensor '${key}'`);
+    return bytes.subarray(start * size, (start + numel) * size);
+  });
 }

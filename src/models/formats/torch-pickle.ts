@@ -11,7 +11,9 @@
  * block of its storage.
  */
 import { WeightsError } from '../../errors.js';
-import { elementCount, type DType } from './dtypes.js';
+import type { Tensor } from '../types.js';
+import type { TensorArchive, WeightFormat } from './archive.js';
+import { elementCount, toFloat32, type DType } from './dtypes.js';
 import { PyGlobal, PyObject, PyOpaque, PyTuple, typeName, unpickle, type PyValue } from './unpickle.js';
 
 /** One storage (a flat typed buffer) as the pickle declares it. */
@@ -235,4 +237,33 @@ export function storageDType(ref: TensorRef, key: string, description: string): 
   const dtype = ref.storage.root.dtype;
   if (!dtype) throw new WeightsError(`${description}: tensor '${key}' has storage type ${ref.storage.root.typeName}, which cannot be read as float`);
   return dtype;
+}
+
+/**
+ * A TensorArchive over a parsed torch pickle: what both .pth serialisations share. Only
+ * where a storage's bytes live differs (an offset in the legacy stream, an entry in the
+ * zip), so each format passes `storageBytes`, which returns elements start…start+numel
+ * of the tensor's root storage and checks they exist.
+ */
+export function torchTensorArchive(
+  format: WeightFormat,
+  description: string,
+  pickle: TorchPickle,
+  storageBytes: (ref: TensorRef, key: string, start: number, numel: number) => Promise<Uint8Array>,
+): TensorArchive {
+  const tensorKeys = [...pickle.tensors.keys()];
+  return {
+    format,
+    description,
+    keys: () => tensorKeys,
+    shape: (key) => pickle.tensors.get(key)?.shape.slice(),
+    async read(key: string): Promise<Tensor> {
+      const ref = pickle.tensors.get(key);
+      if (!ref) throw new WeightsError(`${description}: no tensor '${key}' in the file`);
+      const dtype = storageDType(ref, key, description);
+      const { start, numel } = denseRange(ref, key, description);
+      const bytes = await storageBytes(ref, key, start, numel);
+      return { dims: ref.shape.slice(), data: toFloat32(bytes, dtype, `${description}: tensor '${key}'`) };
+    },
+  };
 }
