@@ -29,6 +29,9 @@ export type BackendName = 'cpu' | 'webgpu' | 'wasm';
  */
 export function sessionOptionsFor(backend: BackendName, extra: SessionOptions = {}): SessionOptions {
   const base: SessionOptions = { executionProviders: [backend], graphOptimizationLevel: 'all' };
+  // WebGPU: shape arithmetic (Shape, int64 Sub/Concat) runs on the CPU by design, and
+  // onnxruntime warns about that node assignment at every session; errors still show.
+  if (backend === 'webgpu') base.logSeverityLevel = 3;
   if (backend === 'cpu') {
     base.enableMemPattern = false;
     base.extra = { session: { intra_op: { allow_spinning: '0' } } };
