@@ -64,7 +64,7 @@ async function serve(): Promise<void> {
   const w0 = performance.now();
   for (let i = 0; i < warmup; i++) await evaluator.evaluate(content);
   const warmupMs = (performance.now() - w0) / Math.max(1, warmup);
-  const estimate = estimateMemory(memoryQueryFor(net, BENCH_SPEC, size, size));
+  const estimate = estimateMemory(memoryQueryFor(net, [...BENCH_SPEC.contentLayers, ...BENCH_SPEC.styleLayers], size, size));
   reply({ ready: true, variant: variantName, setupMs: performance.now() - t0, createMs, warmupMs, rssBeforeObjective, estimate });
 
   for await (const line of createInterface({ input: process.stdin })) {

@@ -7,12 +7,12 @@ import type { InferenceSession } from 'onnxruntime-common';
 import { vgg19Table } from '../src/models/layers.js';
 import { randomVggWeights } from '../src/models/random-model.js';
 import type { NetworkSource } from '../src/network/vgg.js';
-import { DEFAULT_OBJECTIVE, type ObjectiveSpec } from '../src/objective/spec.js';
-import { blendStyleTargets, FeatureExtractor, type Targets } from '../src/runtime/features.js';
+import { DEFAULT_STYLIZE_OPTIONS, type StylizeOptions } from '../src/options/index.js';
+import { FeatureExtractor, type Targets } from '../src/runtime/features.js';
 import type { OrtModule } from '../src/runtime/ort.js';
 import { Rng } from '../src/util/random.js';
 
-export const BENCH_SPEC: ObjectiveSpec = { ...DEFAULT_OBJECTIVE, pooling: 'max', normalizeGradients: false };
+export const BENCH_SPEC: StylizeOptions = { ...DEFAULT_STYLIZE_OPTIONS, pooling: 'max', normalizeGradients: false };
 
 /** VGG19 with seeded He-normal weights of the real shapes (src/models/random-model.ts). */
 export function vgg19RandomWeights(seed = 0): NetworkSource {
@@ -28,7 +28,7 @@ export function randomImage(size: number, seed: number): Float32Array {
 export async function makeTargets(
   ort: OrtModule,
   net: NetworkSource,
-  spec: ObjectiveSpec,
+  spec: StylizeOptions,
   size: number,
   options: InferenceSession.SessionOptions,
 ): Promise<{ targets: Targets; content: Float32Array }> {
@@ -37,7 +37,7 @@ export async function makeTargets(
   const c = await extractor.extract(content, size, size, 'content');
   const s = await extractor.extract(randomImage(size, 2), size, size, 'style');
   await extractor.release();
-  return { targets: { content: c.content, style: blendStyleTargets([s.style], [1]) }, content };
+  return { targets: { ...s, ...c }, content };
 }
 
 export function median(xs: number[]): number {

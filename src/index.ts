@@ -5,15 +5,28 @@
  */
 
 // The algorithm
-export { stylize, resolveOptions } from './stylize/stylize.js';
-export type { Checkpoint, Progress, StylizeInput, StylizeResult } from './stylize/stylize.js';
-export { DEFAULT_STYLIZE_OPTIONS, PRESETS } from './stylize/options.js';
-export type { InitMode, OptimizerName, StylizeOptions } from './stylize/options.js';
+export { createStylizer, stylize, Stylizer } from './stylize/stylize.js';
+export type { Checkpoint, Progress, RunInput, StylizeInput, StylizeResult, StylizerInput } from './stylize/stylize.js';
+export { checkLayers, checkMemory, checkSizes, preflight, runMemory } from './stylize/preflight.js';
+export type { PreflightInput, RunMemory } from './stylize/preflight.js';
+
+// Options: one table drives defaults, validation, the CLI, the web form and checkpoints
+export {
+  DEFAULT_STYLIZE_OPTIONS, PRESETS, allowedText, checkOptionValue, defaultStylizeOptions, objectiveSettings, parseOptionText,
+  resolveOptions, stylizeOptionSpec, stylizeOptionSpecs,
+} from './options/index.js';
+export type { InitMode, OptimizerName, OptionKind, OptionSpec, StylizeOptions } from './options/index.js';
+
+// Loss terms: records in a table; register your own
+export { lossTerms, partNames, registerLossTerm, unregisterLossTerm } from './losses/index.js';
+export type { FeedContext, LossTerm, Statistic, TargetSource, TermBuild, TermOptions } from './losses/index.js';
 
 // Errors
 export {
-  DownloadError, GraphError, InputError, NeuralStyleError, NumericalError, OutOfMemoryError, UsageError, WeightsError,
+  DownloadError, GraphError, InputError, NeuralStyleError, NumericalError, OptionError, OutOfMemoryError, UsageError, WeightsError,
+  msg, opt, renderParts,
 } from './errors.js';
+export type { MessagePart, OptionNamer, OptionRef, Suggestion } from './errors.js';
 
 // Models: layer tables, preprocessing, weight files, the offline random model
 export { layerTableFor, vgg16Table, vgg19Table } from './models/layers.js';
@@ -29,11 +42,11 @@ export type { ConvWeights, LayerTable, LoadedModel, Preprocessing, Tensor } from
 // The compiled objective, for callers that run their own loop
 export { CompiledObjective } from './runtime/objective.js';
 export type { Evaluation, Evaluator, LossParts } from './runtime/objective.js';
-export { FeatureExtractor, blendStyleTargets } from './runtime/features.js';
+export { FeatureExtractor, blendTargets } from './runtime/features.js';
 export type { Targets } from './runtime/features.js';
 export type { BackendName, OrtModule } from './runtime/ort.js';
-export { DEFAULT_OBJECTIVE } from './objective/spec.js';
-export type { ObjectiveSpec } from './objective/spec.js';
+export { names } from './objective/names.js';
+export { buildObjectiveGraph } from './objective/objective-graph.js';
 
 // Optimisers
 export { Adam, Lbfgs, createOptimizer, packState, unpackState } from './optim/index.js';

@@ -14,19 +14,19 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import { writeFileAtomic } from '../models/cache-node.js';
 import { packState, unpackState } from '../optim/state-io.js';
 import type { OptimizerState, StateValue } from '../optim/types.js';
-import type { StylizeOptions } from '../stylize/options.js';
-import type { Checkpoint } from '../stylize/stylize.js';
+import { objectiveSettings, type StylizeOptions } from '../options/index.js';
+import type { Checkpoint } from '../stylize/types.js';
+import { flagOf } from './options.js';
 
 const KIND = 'neural-style-checkpoint';
 const VERSION = 1;
 
-export type Fingerprint = Record<string, string | number | boolean | null | readonly (string | number)[]>;
+export type Fingerprint = Record<string, unknown>;
 
 /** Short content hash of decoded pixels (so a re-saved but identical image still matches). */
 export function imageHash(img: RgbImage): string {
@@ -41,50 +41,29 @@ export interface FingerprintInput {
   content: RgbImage;
   styles: RgbImage[];
   model: string;
-  modelFile?: { path: string; size: number };
+  /** What identifies a --model-file's contents (see modelFileIdentity in plan/inputs.ts). */
+  modelFile?: string;
 }
 
-export function fingerprint({ options: o, content, styles, model, modelFile }: FingerprintInput): Fingerprint {
+/**
+ * The inputs' hashes, the model, and every option marked `objective` in the options table
+ * (objectiveSettings): an option added to the table with that mark is checked on resume
+ * without being listed here.
+ */
+export function fingerprint({ options, content, styles, model, modelFile }: FingerprintInput): Fingerprint {
   return {
     content: imageHash(content),
     styles: styles.map(imageHash),
-    styleBlendWeights: o.styleBlendWeights ?? styles.map(() => 1),
-    imageSize: o.imageSize,
-    styleScale: o.styleScale,
-    contentWeight: o.contentWeight,
-    styleWeight: o.styleWeight,
-    tvWeight: o.tvWeight,
-    optimizer: o.optimizer,
-    learningRate: o.learningRate,
-    lbfgsNumCorrection: o.lbfgsNumCorrection,
-    pooling: o.pooling,
-    contentLayers: o.contentLayers,
-    styleLayers: o.styleLayers,
-    normalizeGradients: o.normalizeGradients,
-    keepBest: o.keepBest,
+    ...(objectiveSettings(options, styles.length) as Fingerprint),
     model,
-    modelFile: modelFile ? `${basename(modelFile.path)} (${modelFile.size} bytes)` : null,
+    modelFile: modelFile ?? null,
   };
 }
 
-/** How each fingerprint entry is named to a user. */
+/** How the entries that are not options are named to a user. */
 const LABELS: Record<string, string> = {
   content: 'content image',
   styles: 'style image(s)',
-  styleBlendWeights: '--style-blend-weights',
-  imageSize: '--image-size',
-  styleScale: '--style-scale',
-  contentWeight: '--content-weight',
-  styleWeight: '--style-weight',
-  tvWeight: '--tv-weight',
-  optimizer: '--optimizer',
-  learningRate: '--learning-rate',
-  lbfgsNumCorrection: '--lbfgs-num-correction',
-  pooling: '--pooling',
-  contentLayers: '--content-layers',
-  styleLayers: '--style-layers',
-  normalizeGradients: '--normalize-gradients',
-  keepBest: 'keep-best (from --preset)',
   model: '--model',
   modelFile: '--model-file',
 };
@@ -95,7 +74,7 @@ export function fingerprintDifference(saved: Fingerprint, current: Fingerprint):
     const a = JSON.stringify(saved[key] ?? null);
     const b = JSON.stringify(current[key] ?? null);
     if (a === b) continue;
-    const label = LABELS[key] ?? key;
+    const label = LABELS[key] ?? flagOf(key);
     if (key === 'content' || key === 'styles') return `the ${label} differ${key === 'content' ? 's' : ''} from the checkpoint's`;
     return `it was made with ${label} ${show(saved[key])}, this run has ${show(current[key])}`;
   }

@@ -14,7 +14,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { NeuralStyleError, UsageError } from '../errors.js';
-import { defaultText, type OptionSpec, OPTIONS } from './options.js';
+import { cliOptionSpec, cliOptionSpecs, defaultText, flagOf, flagsText } from './options.js';
 import type { OutStream } from './progress.js';
 import { exitCodeFor, runStylize } from './run.js';
 
@@ -88,7 +88,8 @@ function report(err: unknown, stderr: OutStream, signalReason: unknown): number 
     return err.exitCode === 0 ? 0 : 2;
   }
   if (err instanceof NeuralStyleError) {
-    stderr.write(`error: ${err.message}\n`);
+    // The core names options by key; here they are flags.
+    stderr.write(`error: ${err.render(flagOf)}\n`);
     return err.exitCode;
   }
   if (err instanceof Error && err.name === 'AbortError') {
@@ -143,11 +144,11 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExitCode: (code: number
     .allowExcessArguments(true)
     // `models --cache-dir X`: options after a subcommand are the subcommand's own.
     .enablePositionalOptions();
-  for (const spec of Object.values(OPTIONS) as OptionSpec<unknown>[]) {
+  for (const spec of cliOptionSpecs()) {
     // Defaults go into the text, not into commander: an absent flag must stay undefined so
-    // that a --preset can fill it, and parsing stays in one place (options.ts).
-    const d = spec.parse ? defaultText(spec.default) : '';
-    const option = new Option(spec.flags, d ? `${spec.help} (default: ${d})` : spec.help).helpGroup(`${spec.group}:`);
+    // that a --preset can fill it, and parsing stays in one place (src/options/kinds.ts).
+    const d = spec.kind.type !== 'boolean' ? defaultText(spec.default) : '';
+    const option = new Option(flagsText(spec), d ? `${spec.help} (default: ${d})` : spec.help).helpGroup(`${spec.group}:`);
     if (spec.repeatable) option.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
     program.addOption(option);
   }
@@ -167,7 +168,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExitCode: (code: number
     setExitCode(await runStylize(cmd.opts(), { stdout: io.stdout, stderr: io.stderr, signal }));
   });
 
-  const cacheDirOption = () => new Option('--cache-dir <dir>', OPTIONS.cacheDir.help);
+  const cacheDirOption = () => new Option('--cache-dir <dir>', cliOptionSpec('cacheDir')!.help);
 
   setup(program.command('models'))
     .description('List the models --model accepts, and whether each is in the cache.')

@@ -1,44 +1,36 @@
 /**
- * Every flag of `neural-style`, its default and its help text, in one table (as
- * jcjohnson/neural-style keeps its `cmd:option` block at the top of neural_style.lua).
+ * The command's options: every library option (src/options, the loss terms' included)
+ * plus the ones only the command has (paths, progress, checkpoints), as the same kind of
+ * record. A flag is its option's key in kebab-case (`contentWeight` → `--content-weight`);
+ * a few have jcjohnson's one-letter aliases. `--help`, the README table, parsing and
+ * presets all read this one list, as jcjohnson keeps his `cmd:option` block at the top of
+ * neural_style.lua.
  *
  * Commander only collects the raw strings; `parseOptions` below turns them into typed
- * values with this table's parsers, so every type and range check happens here, before
- * any image is decoded or any weight is loaded, and each failure is a UsageError naming
- * the flag and the value. Defaults for the algorithm come from DEFAULT_STYLIZE_OPTIONS so
- * the library, the browser app and the CLI cannot drift apart.
+ * values with the records' rules (src/options/kinds.ts), before any image is decoded or
+ * any weight is loaded, and each failure is an OptionError the CLI renders with the flag.
  */
-import { UsageError } from '../errors.js';
 import { DEFAULT_MODEL } from '../models/registry.js';
-import { DEFAULT_STYLIZE_OPTIONS as D, PRESETS, type StylizeOptions } from '../stylize/options.js';
+import {
+  allowedText,
+  byGroup,
+  optionText,
+  parseOptionText,
+  PRESETS,
+  stylizeOptionSpecs,
+  type BuiltinStylizeOptions,
+  type OptionSpec,
+  type StylizeOptions,
+} from '../options/index.js';
 
 export type CliBackend = 'auto' | 'cpu' | 'webgpu';
 
 /** The parsed command line of the stylize command. Undefined: not given and no default. */
-export interface CliOptions {
+export interface CliOptions extends Omit<BuiltinStylizeOptions, 'backend'> {
   content: string | undefined;
   style: string[] | undefined;
-  styleBlendWeights: number[] | undefined;
   output: string;
-  imageSize: number;
-  styleScale: number;
-  contentWeight: number;
-  styleWeight: number;
-  tvWeight: number;
-  numIterations: number;
-  multires: number[] | undefined;
-  multiresIterations: number[] | undefined;
-  optimizer: StylizeOptions['optimizer'];
-  learningRate: number;
-  lbfgsNumCorrection: number;
-  init: StylizeOptions['init'];
   initImage: string | undefined;
-  pooling: StylizeOptions['pooling'];
-  contentLayers: string[];
-  styleLayers: string[];
-  normalizeGradients: boolean;
-  originalColors: boolean;
-  seed: number;
   printIter: number;
   saveIter: number;
   model: string;
@@ -54,375 +46,218 @@ export interface CliOptions {
   quiet: boolean;
 }
 
-export type OptionGroup = 'Input and output' | 'Optimisation' | 'Network' | 'Progress' | 'Reliability';
+const cli = { scope: 'cli' } as const;
 
-export interface OptionSpec<T> {
-  /** Commander flags: `-c, --content <path>`; booleans have no `<value>`. */
-  flags: string;
-  help: string;
-  group: OptionGroup;
-  default: T;
-  /** Raw string → value; throws UsageError naming `flag`. Absent for boolean switches. */
-  parse?: (raw: string, flag: string) => T;
-  /** The flag may be given more than once; the parsed lists are concatenated. */
-  repeatable?: boolean;
-}
+/** jcjohnson's one-letter spellings. */
+const SHORT: Record<string, string> = { content: '-c', style: '-s', output: '-o', quiet: '-q' };
 
-// ---------------------------------------------------------------------------------------
-// Parsers. Each names the flag and the offending value, and says what is allowed.
-
-function bad(flag: string, raw: string, want: string): UsageError {
-  return new UsageError(`${flag} must be ${want}, got '${raw}'`);
-}
-
-function int(min: number, max = Number.MAX_SAFE_INTEGER) {
-  const want = max === Number.MAX_SAFE_INTEGER ? `a whole number ≥ ${min}` : `a whole number from ${min} to ${max}`;
-  return (raw: string, flag: string): number => {
-    const v = /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(v) || v < min || v > max) throw bad(flag, raw, want);
-    return v;
-  };
-}
-
-function num(min: number, { exclusive = false, max = Infinity } = {}) {
-  const want = `a number ${exclusive ? '>' : '≥'} ${min}${max < Infinity ? ` and ≤ ${max}` : ''}`;
-  return (raw: string, flag: string): number => {
-    const v = raw.trim() === '' ? NaN : Number(raw);
-    if (!Number.isFinite(v) || (exclusive ? v <= min : v < min) || v > max) throw bad(flag, raw, want);
-    return v;
-  };
-}
-
-function choice<T extends string>(values: readonly T[]) {
-  return (raw: string, flag: string): T => {
-    if (!(values as readonly string[]).includes(raw)) throw bad(flag, raw, `one of ${values.join(', ')}`);
-    return raw as T;
-  };
-}
-
-function text(what: string) {
-  return (raw: string, flag: string): string => {
-    if (raw.trim() === '') throw bad(flag, raw, what);
-    return raw;
-  };
-}
-
-/** Comma-separated items; empty items and duplicates refused. */
-function list(what: string) {
-  return (raw: string, flag: string): string[] => {
-    const items = raw.split(',').map((s) => s.trim());
-    if (items.some((s) => s === '')) throw bad(flag, raw, `a comma-separated list of ${what} with no empty items`);
-    return items;
-  };
-}
-
-function layerList(raw: string, flag: string): string[] {
-  const items = list('layer names, e.g. relu4_2')(raw, flag);
-  const dup = items.find((l, i) => items.indexOf(l) !== i);
-  if (dup) throw new UsageError(`${flag} lists ${dup} twice`);
-  return items;
-}
-
-function sizeList(raw: string, flag: string): number[] {
-  const values = list('whole numbers ≥ 1')(raw, flag).map((s) => (/^\d+$/.test(s) ? Number(s) : NaN));
-  if (values.some((v) => !Number.isSafeInteger(v) || v < 1)) throw bad(flag, raw, 'a comma-separated list of whole numbers ≥ 1');
-  return values;
-}
-
-function weightList(raw: string, flag: string): number[] {
-  const items = list('numbers ≥ 0')(raw, flag);
-  const values = items.map((s) => Number(s));
-  if (values.some((v) => !Number.isFinite(v) || v < 0)) throw bad(flag, raw, 'a comma-separated list of numbers ≥ 0');
-  if (!values.some((v) => v > 0)) throw bad(flag, raw, 'a list of weights with at least one above 0');
-  return values;
-}
-
-// ---------------------------------------------------------------------------------------
-// The table. Order here is the order of `--help` and of the README table.
-
-export const OPTIONS: { readonly [K in keyof CliOptions]: OptionSpec<CliOptions[K]> } = {
-  content: {
-    flags: '-c, --content <path>',
+const COMMAND_OPTIONS: OptionSpec[] = [
+  {
+    ...cli,
+    key: 'content',
+    kind: { type: 'text', what: 'an image path' },
+    default: undefined,
+    label: 'Content image',
     help: 'Content image (the photo): PNG, JPEG, WebP, GIF, TIFF, AVIF or HEIF.',
     group: 'Input and output',
-    default: undefined,
-    parse: text('an image path'),
+    valueName: '<path>',
   },
-  style: {
-    flags: '-s, --style <paths>',
+  {
+    ...cli,
+    key: 'style',
+    kind: { type: 'texts', what: 'image paths' },
+    default: undefined,
+    label: 'Style images',
     help: 'Style image(s) (the painting). Repeat the flag or separate paths with commas for several styles.',
     group: 'Input and output',
-    default: undefined,
-    parse: list('image paths'),
+    valueName: '<paths>',
     repeatable: true,
   },
-  styleBlendWeights: {
-    flags: '--style-blend-weights <weights>',
-    help: 'Comma-separated weight per style image, normalised to sum 1. Default: equal weights.',
-    group: 'Input and output',
-    default: undefined,
-    parse: weightList,
-  },
-  output: {
-    flags: '-o, --output <path>',
+  {
+    ...cli,
+    key: 'output',
+    kind: { type: 'text', what: 'an image path' },
+    default: 'out.png',
+    label: 'Output image',
     help: 'Output image; the extension picks the format (.png, .jpg, .jpeg, .webp).',
     group: 'Input and output',
-    default: 'out.png',
-    parse: text('an image path'),
+    valueName: '<path>',
   },
-  imageSize: {
-    flags: '--image-size <pixels>',
-    help: 'Maximum side of the result (the content image is resized to it).',
-    group: 'Input and output',
-    default: D.imageSize,
-    parse: int(1),
-  },
-  styleScale: {
-    flags: '--style-scale <factor>',
-    help: 'Style images are resized to image-size × this (max side). Smaller gives finer brush strokes.',
-    group: 'Input and output',
-    default: D.styleScale,
-    parse: num(0, { exclusive: true, max: 16 }),
-  },
-  originalColors: {
-    flags: '--original-colors',
-    help: "Keep the content image's colours: luminance from the result, chrominance from the content (YUV).",
-    group: 'Input and output',
-    default: D.originalColors,
-  },
-  contentWeight: {
-    flags: '--content-weight <w>',
-    help: 'Weight of the content loss.',
-    group: 'Optimisation',
-    default: D.contentWeight,
-    parse: num(0),
-  },
-  styleWeight: {
-    flags: '--style-weight <w>',
-    help: 'Weight of the style loss.',
-    group: 'Optimisation',
-    default: D.styleWeight,
-    parse: num(0),
-  },
-  tvWeight: {
-    flags: '--tv-weight <w>',
-    help: 'Weight of the total-variation (smoothness) loss; 0 switches it off.',
-    group: 'Optimisation',
-    default: D.tvWeight,
-    parse: num(0),
-  },
-  numIterations: {
-    flags: '--num-iterations <n>',
-    help: 'Number of optimiser iterations.',
-    group: 'Optimisation',
-    default: D.numIterations,
-    parse: int(0, 1_000_000),
-  },
-  multires: {
-    flags: '--multires <sizes>',
-    help:
-      'Coarse-to-fine: first optimise at these smaller sizes (comma-separated, increasing, below --image-size), ' +
-      'each stage starting from the previous result upsampled; then at --image-size.',
-    group: 'Optimisation',
+  {
+    ...cli,
+    key: 'initImage',
+    kind: { type: 'text', what: 'an image path' },
     default: undefined,
-    parse: sizeList,
-  },
-  multiresIterations: {
-    flags: '--multires-iterations <counts>',
-    help: 'Iterations at each --multires size (comma-separated). Default: --num-iterations for each.',
-    group: 'Optimisation',
-    default: undefined,
-    parse: sizeList,
-  },
-  optimizer: {
-    flags: '--optimizer <name>',
-    help: 'lbfgs (better results, more memory) or adam (less memory; tune --learning-rate).',
-    group: 'Optimisation',
-    default: D.optimizer,
-    parse: choice(['lbfgs', 'adam'] as const),
-  },
-  learningRate: {
-    flags: '--learning-rate <lr>',
-    help: 'Adam step size, in network-input units (0-255 for the Caffe models).',
-    group: 'Optimisation',
-    default: D.learningRate,
-    parse: num(0, { exclusive: true }),
-  },
-  lbfgsNumCorrection: {
-    flags: '--lbfgs-num-correction <n>',
-    help: 'L-BFGS history size (correction pairs kept); fewer uses less memory.',
-    group: 'Optimisation',
-    default: D.lbfgsNumCorrection,
-    parse: int(1, 10_000),
-  },
-  init: {
-    flags: '--init <mode>',
-    help: 'random (seeded noise) or image (start from the content image, or from --init-image).',
-    group: 'Optimisation',
-    default: D.init,
-    parse: choice(['random', 'image'] as const),
-  },
-  initImage: {
-    flags: '--init-image <path>',
+    label: 'Init image',
     help: 'Start from this image instead of the content image (implies --init image).',
     group: 'Optimisation',
+    valueName: '<path>',
+  },
+  {
+    ...cli,
+    key: 'preset',
+    kind: { type: 'choice', choices: Object.keys(PRESETS) },
     default: undefined,
-    parse: text('an image path'),
-  },
-  seed: {
-    flags: '--seed <n>',
-    help: 'Random seed for the noise initialisation: the same seed gives the same output bytes.',
-    group: 'Optimisation',
-    default: D.seed,
-    parse: int(0, 0xffffffff),
-  },
-  normalizeGradients: {
-    flags: '--normalize-gradients',
-    help: "L1-normalise each loss term's gradient (jcjohnson's -normalize_gradients).",
-    group: 'Optimisation',
-    default: D.normalizeGradients,
-  },
-  preset: {
-    flags: '--preset <name>',
+    label: 'Preset',
     help: `Named settings; flags given explicitly still win. ${Object.keys(PRESETS)
       .map((p) => `${p}: ${presetSummary(p)}`)
       .join('; ')}.`,
     group: 'Optimisation',
-    default: undefined,
-    parse: choice(Object.keys(PRESETS)),
+    valueName: '<name>',
   },
-  model: {
-    flags: '--model <name>',
+  {
+    ...cli,
+    key: 'model',
+    kind: { type: 'text', what: 'a model name' },
+    default: DEFAULT_MODEL,
+    label: 'Model',
     help: 'Network weights by name (see `neural-style models`); downloaded and cached on first use.',
     group: 'Network',
-    default: DEFAULT_MODEL,
-    parse: text('a model name'),
+    valueName: '<name>',
   },
-  modelFile: {
-    flags: '--model-file <path>',
+  {
+    ...cli,
+    key: 'modelFile',
+    kind: { type: 'text', what: 'a file path' },
+    default: undefined,
+    label: 'Model file',
     help: 'Your own weight file (.pth, .safetensors, .npz), read with the layout and preprocessing of --model.',
     group: 'Network',
-    default: undefined,
-    parse: text('a file path'),
+    valueName: '<path>',
   },
-  cacheDir: {
-    flags: '--cache-dir <dir>',
+  {
+    ...cli,
+    key: 'cacheDir',
+    kind: { type: 'text', what: 'a directory' },
+    default: undefined,
+    label: 'Cache directory',
     help: 'Where downloaded weights are kept. Default $NEURAL_STYLE_CACHE, else $XDG_CACHE_HOME/neural-style, else ~/.cache/neural-style.',
     group: 'Network',
-    default: undefined,
-    parse: text('a directory'),
+    valueName: '<dir>',
   },
-  contentLayers: {
-    flags: '--content-layers <layers>',
-    help: 'Comma-separated layers for the content loss.',
-    group: 'Network',
-    default: D.contentLayers,
-    parse: layerList,
-  },
-  styleLayers: {
-    flags: '--style-layers <layers>',
-    help: 'Comma-separated layers for the style loss.',
-    group: 'Network',
-    default: D.styleLayers,
-    parse: layerList,
-  },
-  pooling: {
-    flags: '--pooling <kind>',
-    help: 'max or avg pooling in the network.',
-    group: 'Network',
-    default: D.pooling,
-    parse: choice(['max', 'avg'] as const),
-  },
-  backend: {
-    flags: '--backend <name>',
+  {
+    ...cli,
+    key: 'backend',
+    kind: { type: 'choice', choices: ['auto', 'cpu', 'webgpu'] },
+    default: 'auto',
+    label: 'Backend',
     help: 'auto (WebGPU when a GPU adapter works, else CPU), cpu or webgpu.',
     group: 'Network',
-    default: 'auto',
-    parse: choice(['auto', 'cpu', 'webgpu'] as const),
+    valueName: '<name>',
   },
-  printIter: {
-    flags: '--print-iter <n>',
+  {
+    ...cli,
+    key: 'printIter',
+    kind: { type: 'int', min: 0 },
+    default: 50,
+    label: 'Print every',
     help: 'When not on a terminal, print a progress line every n iterations; 0 prints none.',
     group: 'Progress',
-    default: 50,
-    parse: int(0),
+    valueName: '<n>',
   },
-  saveIter: {
-    flags: '--save-iter <n>',
+  {
+    ...cli,
+    key: 'saveIter',
+    kind: { type: 'int', min: 0 },
+    default: 100,
+    label: 'Save every',
     help: 'Save the image every n iterations as NAME_ITER.EXT beside the output; 0 saves none.',
     group: 'Progress',
-    default: 100,
-    parse: int(0),
+    valueName: '<n>',
   },
-  json: {
-    flags: '--json',
-    help: 'Print one JSON object per iteration on stdout (iteration, loss, content, style, tv, elapsedMs) and nothing else there.',
-    group: 'Progress',
+  {
+    ...cli,
+    key: 'json',
+    kind: { type: 'boolean' },
     default: false,
+    label: 'JSON progress',
+    help: 'Print one JSON object per iteration on stdout (iteration, loss, one field per loss part: content, style, tv; elapsedMs) and nothing else there.',
+    group: 'Progress',
   },
-  plot: {
-    flags: '--plot <file>',
+  {
+    ...cli,
+    key: 'plot',
+    kind: { type: 'text', what: 'a file path ending in .svg or .png' },
+    default: undefined,
+    label: 'Loss plot',
     help: 'Write a loss-curve plot (log scale) when the run ends: .svg or .png.',
     group: 'Progress',
-    default: undefined,
-    parse: text('a file path ending in .svg or .png'),
+    valueName: '<file>',
   },
-  quiet: {
-    flags: '-q, --quiet',
+  {
+    ...cli,
+    key: 'quiet',
+    kind: { type: 'boolean' },
+    default: false,
+    label: 'Quiet',
     help: 'No progress and no notes; only errors (and --json lines, if asked).',
     group: 'Progress',
-    default: false,
   },
-  checkpoint: {
-    flags: '--checkpoint <file>',
+  {
+    ...cli,
+    key: 'checkpoint',
+    kind: { type: 'text', what: 'a file path' },
+    default: undefined,
+    label: 'Checkpoint file',
     help: 'Save the whole optimiser state here every --checkpoint-every iterations and on interruption.',
     group: 'Reliability',
-    default: undefined,
-    parse: text('a file path'),
+    valueName: '<file>',
   },
-  checkpointEvery: {
-    flags: '--checkpoint-every <n>',
+  {
+    ...cli,
+    key: 'checkpointEvery',
+    kind: { type: 'int', min: 1 },
+    default: 100,
+    label: 'Checkpoint every',
     help: 'Iterations between checkpoints.',
     group: 'Reliability',
-    default: 100,
-    parse: int(1),
+    valueName: '<n>',
   },
-  resume: {
-    flags: '--resume <file>',
+  {
+    ...cli,
+    key: 'resume',
+    kind: { type: 'text', what: 'a file path' },
+    default: undefined,
+    label: 'Resume from',
     help: 'Continue the run saved in this checkpoint (same inputs and settings; --num-iterations may grow).',
     group: 'Reliability',
-    default: undefined,
-    parse: text('a file path'),
+    valueName: '<file>',
   },
-};
+];
 
-function presetSummary(name: string): string {
-  const p = PRESETS[name]!;
-  const o = p.options;
-  return (
-    `--model ${p.model}` +
-    (o.contentLayers ? ` --content-layers ${o.contentLayers.join(',')}` : '') +
-    (o.styleLayers ? ` --style-layers ${o.styleLayers.join(',')}` : '') +
-    (o.optimizer ? ` --optimizer ${o.optimizer}` : '') +
-    (o.learningRate !== undefined ? ` --learning-rate ${o.learningRate}` : '') +
-    (o.pooling ? ` --pooling ${o.pooling}` : '') +
-    (o.init ? ` --init ${o.init}` : '') +
-    (o.tvWeight !== undefined ? ` --tv-weight ${o.tvWeight}` : '') +
-    (o.initNoiseStd !== undefined ? `, noise std ${o.initNoiseStd}` : '') +
-    (o.keepBest ? ', keeps the best iterate' : '')
-  );
+/** Every option of the stylize command, group by group: the library's and the command's own. */
+export function cliOptionSpecs(): OptionSpec[] {
+  const own = new Set(COMMAND_OPTIONS.map((s) => s.key));
+  // The command's `backend` replaces the library's: it adds `auto`, resolved before the run.
+  return byGroup([...COMMAND_OPTIONS.slice(0, 3), ...stylizeOptionSpecs().filter((s) => !own.has(s.key)), ...COMMAND_OPTIONS.slice(3)]);
 }
 
-/** `--image-size <pixels>` → `--image-size`. */
-export function longFlag(key: keyof CliOptions): string {
-  return /--[a-z-]+/.exec(OPTIONS[key].flags)![0];
+export function cliOptionSpec(key: string): OptionSpec | undefined {
+  return cliOptionSpecs().find((s) => s.key === key);
+}
+
+/** `contentWeight` → `--content-weight`: how the command names an option. */
+export function flagOf(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Commander's flags text: `-c, --content <path>`; switches have no value. */
+export function flagsText(spec: OptionSpec): string {
+  const long = flagOf(spec.key);
+  const value = spec.kind.type === 'boolean' ? '' : ` ${spec.valueName ?? '<value>'}`;
+  return `${SHORT[spec.key] ? `${SHORT[spec.key]}, ` : ''}${long}${value}`;
 }
 
 /** A default as `--help` and the README show it. */
-export function defaultText(value: unknown): string {
-  if (value === undefined) return '';
-  if (Array.isArray(value)) return value.join(',');
-  return String(value);
+export const defaultText = optionText;
+
+function presetSummary(name: string): string {
+  const p = PRESETS[name]!;
+  const parts = [`--model ${p.model}`];
+  for (const [key, value] of Object.entries(p.options)) {
+    parts.push(value === true ? flagOf(key) : `${flagOf(key)} ${optionText(value)}`);
+  }
+  return parts.join(' ');
 }
 
 /**
@@ -430,54 +265,53 @@ export function defaultText(value: unknown): string {
  * for switches, undefined when absent) → typed options. `given` is the set of keys that
  * came from the command line (the rest take a preset's value, or the default).
  */
-export function parseOptions(raw: Record<string, unknown>): { options: CliOptions; given: Set<keyof CliOptions> } {
+export function parseOptions(raw: Record<string, unknown>): { options: CliOptions; given: Set<string> } {
   const out: Record<string, unknown> = {};
-  const given = new Set<keyof CliOptions>();
-  for (const key of Object.keys(OPTIONS) as Array<keyof CliOptions>) {
-    const spec = OPTIONS[key] as OptionSpec<unknown>;
-    const value = raw[key];
+  const given = new Set<string>();
+  for (const spec of cliOptionSpecs()) {
+    const value = raw[spec.key];
     if (value === undefined) {
-      out[key] = spec.default;
+      out[spec.key] = spec.default;
       continue;
     }
-    given.add(key);
-    if (!spec.parse) {
-      out[key] = value === true;
-    } else if (spec.repeatable) {
-      out[key] = (value as string[]).flatMap((v) => spec.parse!(v, longFlag(key)) as unknown[]);
+    given.add(spec.key);
+    if (spec.repeatable) {
+      out[spec.key] = (value as string[]).flatMap((v) => parseOptionText(spec, v) as unknown[]);
     } else {
-      out[key] = spec.parse(value as string, longFlag(key));
+      out[spec.key] = parseOptionText(spec, value as string | true);
     }
   }
   return { options: out as unknown as CliOptions, given };
 }
 
-/**
- * Apply `--preset`: its values replace the defaults, but never a flag the user gave.
- * Returns the preset's extra algorithm options that have no flag (noise std, keep best).
- */
-export function applyPreset(options: CliOptions, given: Set<keyof CliOptions>): Partial<StylizeOptions> {
-  if (!options.preset) return {};
+/** Apply `--preset`: its values replace the defaults, but never a flag the user gave. */
+export function applyPreset(options: CliOptions, given: Set<string>): void {
+  if (!options.preset) return;
   const preset = PRESETS[options.preset]!;
   const target = options as unknown as Record<string, unknown>;
-  const extra: Record<string, unknown> = {};
   if (!given.has('model')) options.model = preset.model;
-  for (const [key, value] of Object.entries(preset.options)) {
-    if (key in OPTIONS) {
-      if (!given.has(key as keyof CliOptions)) target[key] = value;
-    } else {
-      extra[key] = value;
-    }
-  }
-  return extra as Partial<StylizeOptions>;
+  for (const [key, value] of Object.entries(preset.options)) if (!given.has(key)) target[key] = value;
 }
 
-/** The options table as Markdown rows (docs/cli.md embeds it; a test keeps them equal). */
+/** The library's options out of the command's (the backend is chosen later). */
+export function stylizeOptionsOf(cli: CliOptions): StylizeOptions {
+  const out: Record<string, unknown> = {};
+  for (const spec of stylizeOptionSpecs()) {
+    const v = (cli as unknown as Record<string, unknown>)[spec.key];
+    if (v !== undefined) out[spec.key] = v;
+  }
+  out.backend = 'cpu';
+  return out as StylizeOptions;
+}
+
+/** The options table as Markdown rows (README.md embeds it; a test keeps them equal). */
 export function optionsMarkdown(): string {
   const rows = ['| Option | Default | Meaning |', '|---|---|---|'];
-  for (const spec of Object.values(OPTIONS) as OptionSpec<unknown>[]) {
+  for (const spec of cliOptionSpecs()) {
     const d = defaultText(spec.default);
-    rows.push(`| \`${spec.flags}\` | ${d === '' ? '' : `\`${d}\``} | ${spec.help.replace(/\|/g, '\\|')} |`);
+    rows.push(`| \`${flagsText(spec)}\` | ${d === '' ? '' : `\`${d}\``} | ${spec.help.replace(/\|/g, '\\|')} |`);
   }
   return rows.join('\n');
 }
+
+export { allowedText };

@@ -1,6 +1,6 @@
 /**
  * `--plot FILE.svg|png`: the loss curves of a run as a small hand-written SVG, log-scale y
- * (losses span decades), one line each for total, content, style and TV. PNG goes through
+ * (losses span decades), one line per loss part the run has and one for the total. PNG goes through
  * sharp's SVG renderer. Non-positive values (a part switched off with weight 0) have no
  * logarithm and are left out of their line.
  */
@@ -8,22 +8,14 @@ import { extname } from 'node:path';
 import sharp from 'sharp';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../models/cache-node.js';
+import { lossSeries, seriesValue } from '../util/loss-series.js';
 
 export interface LossPoint {
   iteration: number;
   loss: number;
-  content: number;
-  style: number;
-  tv: number;
+  /** The run's loss parts by name. */
+  parts: Record<string, number>;
 }
-
-// Total last and dashed: it is drawn over the part that dominates it, and stays visible.
-const SERIES: Array<{ key: keyof Omit<LossPoint, 'iteration'>; label: string; colour: string; dash?: string }> = [
-  { key: 'content', label: 'content', colour: '#1f77b4' },
-  { key: 'style', label: 'style', colour: '#d62728' },
-  { key: 'tv', label: 'tv', colour: '#2ca02c' },
-  { key: 'loss', label: 'total', colour: '#111111', dash: '6 4' },
-];
 
 const W = 640;
 const H = 400;
@@ -37,7 +29,8 @@ export function plotFormat(path: string): 'svg' | 'png' {
 }
 
 export function lossPlotSvg(points: readonly LossPoint[], title = 'neural-style loss'): string {
-  const positive = points.flatMap((p) => SERIES.map((s) => p[s.key])).filter((v) => v > 0 && Number.isFinite(v));
+  const SERIES = lossSeries(Object.keys(points[0]?.parts ?? {}));
+  const positive = points.flatMap((p) => SERIES.map((s) => seriesValue(p, s.key))).filter((v) => v > 0 && Number.isFinite(v));
   let lo = Math.floor(Math.log10(positive.length ? Math.min(...positive) : 1));
   let hi = Math.ceil(Math.log10(positive.length ? Math.max(...positive) : 10));
   if (hi <= lo) hi = lo + 1;
@@ -68,9 +61,10 @@ export function lossPlotSvg(points: readonly LossPoint[], title = 'neural-style 
   out.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#333333"/>`);
   out.push(`<text x="${M.left + pw / 2}" y="${H - 8}" text-anchor="middle">iteration</text>`);
   SERIES.forEach((s, i) => {
-    const pts = points.filter((p) => p[s.key] > 0 && Number.isFinite(p[s.key]) && Math.log10(p[s.key]) >= lo);
+    const v = (p: LossPoint) => seriesValue(p, s.key);
+    const pts = points.filter((p) => v(p) > 0 && Number.isFinite(v(p)) && Math.log10(v(p)) >= lo);
     if (pts.length > 0) {
-      const d = pts.map((p, j) => `${j ? 'L' : 'M'}${f(x(p.iteration))},${f(y(p[s.key]))}`).join('');
+      const d = pts.map((p, j) => `${j ? 'L' : 'M'}${f(x(p.iteration))},${f(y(v(p)))}`).join('');
       out.push(`<path d="${d}" fill="none" stroke="${s.colour}" stroke-width="1.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
     }
     const ly = M.top + 12 + i * 16;

@@ -7,7 +7,7 @@
  * Notes (backend chosen, files saved) go to stderr, except in quiet mode.
  */
 import cliProgress from 'cli-progress';
-import type { Progress } from '../stylize/stylize.js';
+import type { Progress } from '../stylize/types.js';
 
 export interface OutStream {
   write(chunk: string): unknown;
@@ -36,6 +36,21 @@ export function fmtDuration(ms: number): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
+/**
+ * One `--json` line: the iteration, the total, one field per loss part the run has (today
+ * `content`, `style`, `tv`; a registered term adds its own), and the elapsed time.
+ */
+export function progressRecord(p: Pick<Progress, 'iteration' | 'loss' | 'parts' | 'elapsedMs'>): Record<string, number> {
+  return { iteration: p.iteration, loss: p.loss, ...p.parts, elapsedMs: p.elapsedMs };
+}
+
+/** "content 1.234e+3, style 5.678e+5, tv 9.000e+1". */
+export function partsText(parts: Record<string, number>): string {
+  return Object.entries(parts)
+    .map(([name, v]) => `${name} ${fmtLoss(v)}`)
+    .join(', ');
+}
+
 export class ProgressReporter {
   private bar: cliProgress.SingleBar | undefined;
 
@@ -48,22 +63,13 @@ export class ProgressReporter {
   update(p: Progress): void {
     switch (this.mode) {
       case 'json':
-        this.stdout.write(
-          JSON.stringify({
-            iteration: p.iteration,
-            loss: p.loss,
-            content: p.parts.content,
-            style: p.parts.style,
-            tv: p.parts.tv,
-            elapsedMs: p.elapsedMs,
-          }) + '\n',
-        );
+        this.stdout.write(JSON.stringify(progressRecord(p)) + '\n');
         break;
       case 'lines':
         if (this.printIter > 0 && (p.iteration % this.printIter === 0 || p.iteration === p.numIterations)) {
           this.stdout.write(
             `Iteration ${p.iteration}/${p.numIterations}: loss ${fmtLoss(p.loss)} ` +
-              `(content ${fmtLoss(p.parts.content)}, style ${fmtLoss(p.parts.style)}, tv ${fmtLoss(p.parts.tv)}), ` +
+              `(${partsText(p.parts)}), ` +
               `${fmtDuration(p.elapsedMs)} elapsed` +
               (p.iteration < p.numIterations && p.iteration > 0 ? `, ETA ${fmtDuration(p.etaMs)}` : '') +
               '\n',

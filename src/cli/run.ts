@@ -7,16 +7,17 @@
  *   4. write the output — also when interrupted (SIGINT/SIGTERM) or when the numbers blew
  *      up, so that an hour of work is never lost to the last second of it.
  */
-import { basename, dirname, extname, join } from 'node:path';
 import { NumericalError } from '../errors.js';
 import { writeImage } from '../image/encode-node.js';
 import type { RgbImage } from '../image/types.js';
 import type { LoadedModel } from '../models/types.js';
 import type { OrtModule } from '../runtime/ort.js';
 import { stylize, type StylizeResult } from '../stylize/stylize.js';
+export { iterationPath } from './plan/paths.js';
 import { chooseBackend } from './backend.js';
 import { saveCheckpoint } from './checkpoint.js';
-import { planRun, type RunPlan } from './plan.js';
+import { planRun, type RunPlan } from './plan/index.js';
+import { iterationPath } from './plan/paths.js';
 import { type LossPoint, writeLossPlot } from './plot.js';
 import { fmtDuration, fmtLoss, type OutStream, progressMode, ProgressReporter } from './progress.js';
 
@@ -30,12 +31,6 @@ export interface RunContext {
 /** Conventional exit codes of a process stopped by a signal: 128 + signal number. */
 export function exitCodeFor(reason: unknown): number {
   return reason === 'SIGTERM' ? 143 : 130;
-}
-
-/** `NAME.png` → `NAME_ITER.png` beside it, as jcjohnson's -save_iter names them. */
-export function iterationPath(output: string, iteration: number): string {
-  const ext = extname(output);
-  return join(dirname(output), `${basename(output, ext)}_${iteration}${ext}`);
 }
 
 export async function runStylize(raw: Record<string, unknown>, ctx: RunContext): Promise<number> {
@@ -96,7 +91,7 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
         : undefined,
       onProgress: async (p) => {
         lastIteration = p.iteration;
-        history.push({ iteration: p.iteration, loss: p.loss, ...p.parts });
+        history.push({ iteration: p.iteration, loss: p.loss, parts: p.parts });
         reporter.update(p);
         if (cli.saveIter > 0 && p.iteration > 0 && p.iteration < p.numIterations && p.iteration % cli.saveIter === 0) {
           const path = iterationPath(paths.output, p.iteration);
@@ -110,28 +105,37 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
     reporter.stop();
   }
 
-  if (paths.plot && history.length > 0) {
-    await writeLossPlot(paths.plot, history);
-    note(`wrote the loss plot ${paths.plot}`);
-  }
+  // The result first, the plot after it: a plot that cannot be written (a full disk) is a
+  // warning, never the reason the image is lost.
+  const writePlot = async () => {
+    if (!paths.plot || history.length === 0) return;
+    if (await keepGoing(`the loss plot ${paths.plot}`, () => writeLossPlot(paths.plot!, history))) note(`wrote the loss plot ${paths.plot}`);
+  };
 
   if (failure instanceof NumericalError && failure.partial && lastIteration >= 0) {
     await writeImage(paths.output, failure.partial as RgbImage);
-    throw new NumericalError(`${failure.message}. The last good image (iteration ${lastIteration}) is in ${paths.output}`, {
+    await writePlot();
+    throw new NumericalError([...failure.parts, `. The last good image (iteration ${lastIteration}) is in ${paths.output}`], {
       cause: failure,
+      suggestion: failure.suggestion,
     });
   }
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) {
+    await writePlot();
+    throw failure;
+  }
   const r = result!;
 
   if (r.interrupted) {
     const code = exitCodeFor(ctx.signal.reason);
-    const resumeHint = paths.checkpoint ? `; continue with --resume ${paths.checkpoint}` : '';
     if (lastIteration < 0) {
-      ctx.stderr.write(`interrupted before the first iteration; nothing written${resumeHint}\n`);
+      // Nothing was computed, so no checkpoint was written either: there is nothing to resume.
+      ctx.stderr.write('interrupted before the first iteration; nothing written\n');
     } else {
       await writeImage(paths.output, r.image);
+      const resumeHint = paths.checkpoint ? `; continue with --resume ${paths.checkpoint}` : '';
       ctx.stderr.write(`interrupted at iteration ${lastIteration}/${cli.numIterations}: wrote ${paths.output}${resumeHint}\n`);
+      await writePlot();
     }
     return code;
   }
@@ -141,6 +145,7 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
     `wrote ${paths.output} (${r.image.width}×${r.image.height}) after ${r.iterations} iterations, ` +
       `loss ${fmtLoss(r.loss)}, ${fmtDuration(r.elapsedMs)}`,
   );
+  await writePlot();
   return 0;
 }
 

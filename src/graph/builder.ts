@@ -172,6 +172,17 @@ export class GraphBuilder {
     return this.opMulti(opType, inputs, 1, attrs, outputName ? [outputName] : undefined)[0]!;
   }
 
+  /**
+   * An identity whose backward pass is `backward(dY)` instead of dY: how a loss term
+   * reshapes the gradient it sends back (jcjohnson's normalised gradients) without
+   * touching the gradient-rule table or patching nodes from outside.
+   */
+  customGradient(input: string, backward: (ctx: GradContext, dY: string) => string): string {
+    const out = this.op('Identity', [input]);
+    this.nodes[this.nodes.length - 1]!.backwardOverride = (ctx, _node, dY) => [() => backward(ctx, dY)];
+    return out;
+  }
+
   /** Append a node with several outputs. */
   opMulti(
     opType: string,

@@ -1,7 +1,51 @@
 import type { GraphBuilder } from '../graph/builder.js';
+import { addSum } from './sum.js';
+import type { LossTerm, Statistic } from './types.js';
 
 /** mean((F − P)²): jcjohnson's ContentLoss before its weight. */
 export function addContentLoss(g: GraphBuilder, feature: string, target: string): string {
   const diff = g.op('Sub', [feature, target]);
   return g.op('ReduceMean', [g.op('Mul', [diff, diff])], { keepdims: 0 });
 }
+
+/** The feature map itself, [1, C, h, w]. */
+export const featureMap: Statistic = {
+  name: 'feature',
+  build: (g, feature) => g.op('Identity', [feature]),
+  dims: (channels, layer) => [1, channels, `h_${layer}`, `w_${layer}`],
+};
+
+/** content_weight · Σ_l mean((F_l − P_l)²), P_l the content image's features. */
+export const contentTerm: LossTerm = {
+  name: 'content',
+  label: 'Content',
+  options: [
+    {
+      key: 'contentWeight',
+      kind: { type: 'number', min: 0 },
+      default: 5,
+      label: 'Content weight',
+      help: 'Weight of the content loss.',
+      group: 'Optimisation',
+      scope: 'stylize',
+      objective: true,
+      valueName: '<w>',
+    },
+    {
+      key: 'contentLayers',
+      kind: { type: 'layers' },
+      default: ['relu4_2'],
+      label: 'Content layers',
+      help: 'Comma-separated layers for the content loss.',
+      group: 'Network',
+      scope: 'stylize',
+      objective: true,
+      valueName: '<layers>',
+    },
+  ],
+  weight: (o) => o.contentWeight as number,
+  layers: (o) => o.contentLayers as string[],
+  target: { statistic: featureMap, from: 'content' },
+  normalizable: true,
+  loss: (b) => addSum(b.g, b.layers.map((l) => addContentLoss(b.g, b.feature(l), b.target(l)))),
+};

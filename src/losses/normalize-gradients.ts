@@ -7,14 +7,9 @@ import type { GraphBuilder } from '../graph/builder.js';
  * that term's: dY = w·g, and w·g/(‖g‖₁ + 1e-8) = dY / (‖dY‖₁/w + 1e-8).
  */
 export function withNormalizedGradient(g: GraphBuilder, feature: string, weight: number): string {
-  const out = g.op('Identity', [feature]);
-  const node = g.nodes[g.nodes.length - 1]!;
-  node.backwardOverride = (ctx, _node, dY) => [
-    () => {
-      const l1 = ctx.g.op('ReduceSum', [ctx.g.op('Abs', [dY])], { keepdims: 0 });
-      const scale = ctx.g.op('Add', [ctx.g.op('Div', [l1, ctx.g.constant(weight)]), ctx.g.constant(1e-8)]);
-      return ctx.g.op('Div', [dY, scale]);
-    },
-  ];
-  return out;
+  return g.customGradient(feature, (ctx, dY) => {
+    const l1 = ctx.g.op('ReduceSum', [ctx.g.op('Abs', [dY])], { keepdims: 0 });
+    const scale = ctx.g.op('Add', [ctx.g.op('Div', [l1, ctx.g.constant(weight)]), ctx.g.constant(1e-8)]);
+    return ctx.g.op('Div', [dY, scale]);
+  });
 }

@@ -1,4 +1,6 @@
 import type { GraphBuilder } from '../graph/builder.js';
+import { addSum } from './sum.js';
+import type { LossTerm, Statistic } from './types.js';
 
 /** G = F Fᵀ / (C·H·W), with F the feature map (batch 1) reshaped to C × HW. */
 export function addGram(g: GraphBuilder, feature: string, channels: number): string {
@@ -14,3 +16,44 @@ export function addStyleLoss(g: GraphBuilder, feature: string, targetGram: strin
   const diff = g.op('Sub', [addGram(g, feature, channels), targetGram]);
   return g.op('ReduceMean', [g.op('Mul', [diff, diff])], { keepdims: 0 });
 }
+
+export const gramMatrix: Statistic = {
+  name: 'gram',
+  build: addGram,
+  dims: (channels) => [channels, channels],
+};
+
+/** style_weight · Σ_l mean((G_l − A_l)²), A_l the style images' Grams blended. */
+export const styleTerm: LossTerm = {
+  name: 'style',
+  label: 'Style',
+  options: [
+    {
+      key: 'styleWeight',
+      kind: { type: 'number', min: 0 },
+      default: 100,
+      label: 'Style weight',
+      help: 'Weight of the style loss.',
+      group: 'Optimisation',
+      scope: 'stylize',
+      objective: true,
+      valueName: '<w>',
+    },
+    {
+      key: 'styleLayers',
+      kind: { type: 'layers' },
+      default: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'],
+      label: 'Style layers',
+      help: 'Comma-separated layers for the style loss.',
+      group: 'Network',
+      scope: 'stylize',
+      objective: true,
+      valueName: '<layers>',
+    },
+  ],
+  weight: (o) => o.styleWeight as number,
+  layers: (o) => o.styleLayers as string[],
+  target: { statistic: gramMatrix, from: 'style' },
+  normalizable: true,
+  loss: (b) => addSum(b.g, b.layers.map((l) => addStyleLoss(b.g, b.feature(l), b.target(l), b.channels(l)))),
+};

@@ -1,4 +1,5 @@
 import type { GraphBuilder } from '../graph/builder.js';
+import type { LossTerm } from './types.js';
 
 const TO_END = 2 ** 62;
 
@@ -21,3 +22,25 @@ export function addTotalVariation(g: GraphBuilder, x: string): string {
   ]);
   return g.op('Mul', [sum, g.constant(0.5)]);
 }
+
+/** tv_weight · TV(x): smoothness on the image itself, no network layer. */
+export const tvTerm: LossTerm = {
+  name: 'tv',
+  label: 'TV',
+  options: [
+    {
+      key: 'tvWeight',
+      kind: { type: 'number', min: 0 },
+      default: 1e-3,
+      label: 'TV weight',
+      help: 'Weight of the total-variation (smoothness) loss; 0 switches it off.',
+      group: 'Optimisation',
+      scope: 'stylize',
+      objective: true,
+      valueName: '<w>',
+    },
+  ],
+  weight: (o) => o.tvWeight as number,
+  layers: () => [],
+  loss: (b) => addTotalVariation(b.g, b.image),
+};

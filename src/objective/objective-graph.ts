@@ -1,58 +1,62 @@
 /**
  * The whole objective and its image gradient as one graph: one onnxruntime call per
- * optimiser step returns the loss, its three weighted parts, and ∂L/∂x. Targets are
+ * optimiser step returns the loss, each term's weighted part, and ∂L/∂x. Targets are
  * inputs, so one compiled graph serves every content/style pair of any size.
+ *
+ *   L = Σ_terms weight_t · loss_t(x)      (terms: src/losses, in table order)
  */
 import { addGradient } from '../graph/backward.js';
 import { GraphBuilder, type GradOptions } from '../graph/builder.js';
-import { addContentLoss } from '../losses/content.js';
+import type { LossTerm, TermBuild, TermOptions } from '../losses/index.js';
 import { withNormalizedGradient } from '../losses/normalize-gradients.js';
-import { addStyleLoss } from '../losses/style.js';
-import { addTotalVariation } from '../losses/total-variation.js';
 import { addNetwork, type NetworkSource } from '../network/vgg.js';
-import { names, type ObjectiveSpec } from './spec.js';
+import { names } from './names.js';
+import { poolingOf, termsOf, usedLayers } from './terms.js';
 
 export interface ObjectiveGraph {
   graph: GraphBuilder;
   channels: Map<string, number>;
   /** Nodes before this index compute the loss; the rest its gradient. */
   forwardNodeCount: number;
+  /** The parts' names, in output order. */
+  parts: string[];
 }
 
-export function buildObjectiveGraph(net: NetworkSource, spec: ObjectiveSpec, grad: Partial<GradOptions> = {}): ObjectiveGraph {
+export function buildObjectiveGraph(
+  net: NetworkSource,
+  options: TermOptions,
+  grad: Partial<GradOptions> = {},
+  terms?: readonly LossTerm[],
+): ObjectiveGraph {
+  const all = termsOf(terms);
   const g = new GraphBuilder();
   const x = g.addInput(names.image, [1, 3, 'H', 'W']);
-  const contentLayers = spec.contentWeight !== 0 ? spec.contentLayers : [];
-  const styleLayers = spec.styleWeight !== 0 ? spec.styleLayers : [];
-  const { values, channels } = addNetwork(g, x, net, [...contentLayers, ...styleLayers, 'conv1_1'], spec.pooling);
-  const feature = (layer: string, weight: number) =>
-    spec.normalizeGradients ? withNormalizedGradient(g, values.get(layer)!, weight) : values.get(layer)!;
+  // conv1_1 always: a graph with only image-space terms still has a network to cut.
+  const { values, channels } = addNetwork(g, x, net, [...usedLayers(all, options), 'conv1_1'], poolingOf(options));
 
-  /** weight · Σ terms, or a constant 0 when there are no terms. */
-  const weightedSum = (terms: string[], weight: number) => {
-    if (terms.length === 0) return g.constant(0);
-    let total = terms[0]!;
-    for (const t of terms.slice(1)) total = g.op('Add', [total, t]);
-    return g.op('Mul', [total, g.constant(weight)]);
-  };
-
-  const contentTerms = contentLayers.map((layer) => {
-    const target = g.addInput(names.contentTarget(layer), [1, channels.get(layer)!, `h_${layer}`, `w_${layer}`]);
-    return addContentLoss(g, feature(layer, spec.contentWeight), target);
+  const parts = all.map((term) => {
+    const weight = term.weight(options);
+    if (weight === 0) return g.op('Identity', [g.constant(0)], {}, names.part(term.name));
+    const normalize = term.normalizable === true && options.normalizeGradients === true;
+    const build: TermBuild = {
+      g,
+      image: x,
+      options,
+      layers: term.layers(options),
+      feature: (layer) => (normalize ? withNormalizedGradient(g, values.get(layer)!, weight) : values.get(layer)!),
+      channels: (layer) => channels.get(layer)!,
+      target: (layer) => g.addInput(names.target(term.name, layer), term.target!.statistic.dims(channels.get(layer)!, layer)),
+      input: (name, dims) => g.addInput(name, dims),
+    };
+    return g.op('Identity', [g.op('Mul', [term.loss(build), g.constant(weight)])], {}, names.part(term.name));
   });
-  const styleTerms = styleLayers.map((layer) => {
-    const c = channels.get(layer)!;
-    const target = g.addInput(names.styleTarget(layer), [c, c]);
-    return addStyleLoss(g, feature(layer, spec.styleWeight), target, c);
-  });
-  const content = g.op('Identity', [weightedSum(contentTerms, spec.contentWeight)], {}, names.content);
-  const style = g.op('Identity', [weightedSum(styleTerms, spec.styleWeight)], {}, names.style);
-  const tv = g.op('Identity', [spec.tvWeight !== 0 ? weightedSum([addTotalVariation(g, x)], spec.tvWeight) : g.constant(0)], {}, names.tv);
-  const loss = g.op('Add', [g.op('Add', [content, style]), tv], {}, names.loss);
+  let total = parts[0] ?? g.constant(0);
+  for (const p of parts.slice(1)) total = g.op('Add', [total, p]);
+  const loss = g.op('Identity', [total], {}, names.loss);
 
   const forwardNodeCount = g.nodes.length;
   const gradient = g.op('Identity', [addGradient(g, loss, x, grad)], {}, names.grad);
-  for (const v of [loss, content, style, tv]) g.addOutput(v, []);
+  for (const v of [loss, ...parts]) g.addOutput(v, []);
   g.addOutput(gradient, [1, 3, 'H', 'W']);
-  return { graph: g, channels, forwardNodeCount };
+  return { graph: g, channels, forwardNodeCount, parts: all.map((t) => t.name) };
 }

@@ -21,7 +21,7 @@
  * weight loader that reads a whole file at once adds its own peak before that.
  */
 import type { ConvWeights, LayerTable } from '../models/types.js';
-import type { ObjectiveSpec } from '../objective/spec.js';
+/** Layers an objective reads and whether their terms are active: see usedLayers() in src/objective/terms.ts. */
 
 export interface MemoryLayer {
   name: string;
@@ -87,14 +87,8 @@ export function estimateMemory(q: MemoryQuery): MemoryEstimate {
   return { activations, gradients, weights, runtime: RUNTIME_BYTES, total: activations + gradients + weights + RUNTIME_BYTES };
 }
 
-/** The query for a network (table + weights) and an objective spec. */
-export function memoryQueryFor(
-  net: { table: LayerTable; weights: ConvWeights },
-  spec: Pick<ObjectiveSpec, 'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight'>,
-  width: number,
-  height: number,
-): MemoryQuery {
-  const used = [...(spec.contentWeight !== 0 ? spec.contentLayers : []), ...(spec.styleWeight !== 0 ? spec.styleLayers : [])];
+/** The query for a network (table + weights) and the layers the objective reads. */
+export function memoryQueryFor(net: { table: LayerTable; weights: ConvWeights }, used: string[], width: number, height: number): MemoryQuery {
   const index = (name: string) => net.table.layers.findIndex((l) => l.name === name);
   const deepest = used.reduce((best, name) => (index(name) > index(best) ? name : best), net.table.layers[0]!.name);
   let weightBytes = 0;
@@ -130,4 +124,29 @@ export function largestFittingSize(query: MemoryQuery, budgetBytes: number, step
     else hi = mid;
   }
   return lo * step;
+}
+
+/**
+ * Tensors of a layer's size alive at once in a forward-only pass (input, output and the
+ * CPU provider's blocked-layout copies around each Conv). onnxruntime's arena keeps what
+ * that pass grew for the rest of the process, so it adds to the evaluation's peak.
+ */
+export const FEATURE_PASS_COPIES = 4;
+
+/** Peak bytes of the forward-only features pass over one image (weights and runtime not included). */
+export function estimateFeaturePass(q: MemoryQuery): number {
+  let h = q.height;
+  let w = q.width;
+  let c = 3;
+  let largest = 3 * h * w;
+  for (const layer of q.layers) {
+    if (layer.kind === 'conv') c = layer.channels ?? c;
+    else if (layer.kind === 'pool') {
+      h = Math.floor(h / 2);
+      w = Math.floor(w / 2);
+    }
+    largest = Math.max(largest, c * h * w);
+    if (layer.name === q.deepest) break;
+  }
+  return FEATURE_PASS_COPIES * largest * FLOAT;
 }

@@ -1,23 +1,22 @@
 /**
  * The compiled objective: `evaluate(x)` is one onnxruntime call that returns the loss,
- * its weighted parts and ∂L/∂x. Optimisers, the CLI and the browser worker all see only
- * this interface.
+ * each term's weighted part and ∂L/∂x. Optimisers, the CLI and the browser worker all see
+ * only this interface.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { NumericalError } from '../errors.js';
 import type { GradOptions } from '../graph/builder.js';
 import { encodeModel } from '../graph/encode.js';
+import type { LossTerm, TermOptions } from '../losses/index.js';
 import { buildObjectiveGraph } from '../objective/objective-graph.js';
-import { names, type ObjectiveSpec } from '../objective/spec.js';
+import { names } from '../objective/names.js';
+import { activeTerms, termsOf } from '../objective/terms.js';
 import type { NetworkSource } from '../network/vgg.js';
 import type { Targets } from './features.js';
 import { backendOf, gradOptionsFor, type OrtModule, type SessionOptions } from './ort.js';
 
-export interface LossParts {
-  content: number;
-  style: number;
-  tv: number;
-}
+/** Each term's weighted part, by term name (`content`, `style`, `tv`, …), in table order. */
+export type LossParts = Record<string, number>;
 
 export interface Evaluation {
   loss: number;
@@ -35,45 +34,55 @@ export class CompiledObjective {
   private constructor(
     private readonly ort: OrtModule,
     private readonly session: InferenceSession,
-    readonly spec: ObjectiveSpec,
+    readonly options: TermOptions,
+    readonly terms: readonly LossTerm[],
   ) {}
+
+  /** The parts this objective reports, in order. */
+  get partNames(): string[] {
+    return this.terms.map((t) => t.name);
+  }
 
   static async create(
     ort: OrtModule,
     net: NetworkSource,
-    spec: ObjectiveSpec,
-    options: SessionOptions,
+    options: TermOptions,
+    session: SessionOptions,
     grad: Partial<GradOptions> = {},
+    terms?: readonly LossTerm[],
   ): Promise<CompiledObjective> {
+    const all = termsOf(terms);
     // The gradient graph's form is chosen for the backend; `grad` overrides it.
-    const { graph } = buildObjectiveGraph(net, spec, { ...gradOptionsFor(backendOf(options)), ...grad });
-    const session = await ort.InferenceSession.create(encodeModel(graph, 'objective'), options);
-    return new CompiledObjective(ort, session, spec);
+    const { graph } = buildObjectiveGraph(net, options, { ...gradOptionsFor(backendOf(session)), ...grad }, all);
+    const compiled = await ort.InferenceSession.create(encodeModel(graph, 'objective'), session);
+    return new CompiledObjective(ort, compiled, options, [...all]);
   }
 
   /** Fix the targets and image size; the returned evaluator is what optimisers call. */
   bind(targets: Targets, width: number, height: number): Evaluator {
+    const { ort, session, options } = this;
     const feeds: Record<string, OrtTensor> = {};
-    const usedContent = this.session.inputNames.filter((n) => n.startsWith('content_target_'));
-    const usedStyle = this.session.inputNames.filter((n) => n.startsWith('style_target_'));
-    for (const layer of this.spec.contentLayers) {
-      const name = names.contentTarget(layer);
-      if (!usedContent.includes(name)) continue;
-      const t = targets.content.get(layer)!;
-      feeds[name] = new this.ort.Tensor('float32', t.data, t.dims);
-    }
-    for (const layer of this.spec.styleLayers) {
-      const name = names.styleTarget(layer);
-      if (!usedStyle.includes(name)) continue;
-      const t = targets.style.get(layer)!;
-      feeds[name] = new this.ort.Tensor('float32', t.data, t.dims);
+    const inputs = new Set(session.inputNames);
+    for (const term of activeTerms(this.terms, options)) {
+      if (term.target) {
+        for (const layer of term.layers(options)) {
+          const name = names.target(term.name, layer);
+          if (!inputs.has(name)) continue;
+          const t = targets[term.name]?.get(layer);
+          if (!t) throw new Error(`no ${term.name} target for ${layer}`);
+          feeds[name] = new ort.Tensor('float32', t.data, t.dims);
+        }
+      }
+      for (const [name, t] of Object.entries(term.feeds?.({ options, width, height }) ?? {})) {
+        feeds[name] = new ort.Tensor('float32', t.data, t.dims);
+      }
     }
     const dims = [1, 3, height, width];
+    const parts = this.partNames;
     // No preallocated outputs: onnxruntime-node 1.30 fills a preallocated tensor but still
     // returns a fresh copy, so it saves nothing (measured, bench/RESULTS.md). Outputs it
     // allocates itself are handed to JS without a copy.
-    const fetches = [names.loss, names.content, names.style, names.tv, names.grad];
-    const { ort, session } = this;
+    const fetches = [names.loss, ...parts.map(names.part), names.grad];
     return {
       width,
       height,
@@ -85,13 +94,11 @@ export class CompiledObjective {
         const result: Evaluation = {
           loss: scalar(names.loss),
           grad: out[names.grad]!.data as Float32Array,
-          parts: { content: scalar(names.content), style: scalar(names.style), tv: scalar(names.tv) },
+          parts: Object.fromEntries(parts.map((p) => [p, scalar(names.part(p))])),
         };
         if (!Number.isFinite(result.loss)) {
-          throw new NumericalError(
-            `the loss became ${result.loss} (content ${result.parts.content}, style ${result.parts.style}, tv ${result.parts.tv}); ` +
-              'the step size is likely too large: lower --learning-rate, or use --optimizer lbfgs',
-          );
+          const detail = parts.map((p) => `${p} ${result.parts[p]}`).join(', ');
+          throw new NumericalError(`the loss became ${result.loss} (${detail})`);
         }
         return result;
       },

@@ -14,7 +14,7 @@ import { fitMaxSide, resize } from '../../src/image/resize.js';
 import type { RgbImage } from '../../src/image/types.js';
 import { resolveModel } from '../../src/models/resolve-node.js';
 import type { OrtModule } from '../../src/runtime/ort.js';
-import { PRESETS } from '../../src/stylize/options.js';
+import { PRESETS } from '../../src/options/index.js';
 import { stylize } from '../../src/stylize/stylize.js';
 import { cli, type Fixture, listDir, makeFixture, small, writeRandomWeights } from './helpers.js';
 

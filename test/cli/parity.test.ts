@@ -13,11 +13,10 @@ import type { RgbImage } from '../../src/image/types.js';
 import { toNetworkInput } from '../../src/models/preprocessing.js';
 import { resolveModel } from '../../src/models/resolve-node.js';
 import type { LoadedModel } from '../../src/models/types.js';
-import { blendStyleTargets, FeatureExtractor } from '../../src/runtime/features.js';
+import { blendTargets, FeatureExtractor } from '../../src/runtime/features.js';
 import { CompiledObjective } from '../../src/runtime/objective.js';
 import { type OrtModule, sessionOptionsFor } from '../../src/runtime/ort.js';
-import { DEFAULT_STYLIZE_OPTIONS } from '../../src/stylize/options.js';
-import { objectiveSpec } from '../../src/stylize/stylize.js';
+import { DEFAULT_STYLIZE_OPTIONS } from '../../src/options/index.js';
 import { Rng } from '../../src/util/random.js';
 import { cli, type Fixture, makeFixture } from './helpers.js';
 
@@ -34,7 +33,7 @@ afterAll(() => f.cleanup());
 /** The objective at the initial image, computed from the core's parts. */
 async function coreIteration0(opts: { styles: string[]; weights?: number[]; styleScale?: number; init: 'image' | { seed: number } }) {
   const o = { ...DEFAULT_STYLIZE_OPTIONS, imageSize: SIZE };
-  const spec = objectiveSpec(o);
+  const spec = o;
   const net = { table: model.table, weights: model.weights };
   const session = sessionOptionsFor('cpu');
   const fit = (img: RgbImage, side: number) => {
@@ -47,10 +46,10 @@ async function coreIteration0(opts: { styles: string[]; weights?: number[]; styl
   const grams = [];
   for (const path of opts.styles) {
     const style = fit(await readImage(path), Math.round(SIZE * (opts.styleScale ?? 1)));
-    grams.push((await extractor.extract(toNetworkInput(style, model.preprocessing), style.width, style.height, 'style')).style);
+    grams.push(await extractor.extract(toNetworkInput(style, model.preprocessing), style.width, style.height, 'style'));
   }
   await extractor.release();
-  const targets = { content: c.content, style: blendStyleTargets(grams, opts.weights ?? opts.styles.map(() => 1)) };
+  const targets = { ...c, ...blendTargets(grams, opts.weights ?? opts.styles.map(() => 1)) };
   const objective = await CompiledObjective.create(ort as unknown as OrtModule, net, spec, session);
   const x =
     opts.init === 'image'
@@ -58,7 +57,7 @@ async function coreIteration0(opts: { styles: string[]; weights?: number[]; styl
       : new Rng(opts.init.seed).fillNormal(new Float32Array(3 * content.width * content.height), o.initNoiseStd);
   const e = await objective.bind(targets, content.width, content.height).evaluate(x);
   await objective.release();
-  return { loss: e.loss, content: e.parts.content, style: e.parts.style, tv: e.parts.tv };
+  return { loss: e.loss, content: e.parts.content!, style: e.parts.style!, tv: e.parts.tv! };
 }
 
 async function cliIteration0(extra: string[]) {

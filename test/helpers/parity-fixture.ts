@@ -2,12 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConvWeights, LayerTable, Tensor } from '../../src/models/types.js';
-import type { ObjectiveSpec } from '../../src/objective/spec.js';
-import { blendStyleTargets, FeatureExtractor, type Targets } from '../../src/runtime/features.js';
+import { DEFAULT_STYLIZE_OPTIONS, type StylizeOptions } from '../../src/options/index.js';
+import { blendTargets, FeatureExtractor, type Targets } from '../../src/runtime/features.js';
 import type { OrtModule, SessionOptions } from '../../src/runtime/ort.js';
 
 export interface ParityFixture {
-  spec: ObjectiveSpec & { height: number; width: number; blend: number[] };
+  /** The fixture's objective as library options, plus its sizes and blend weights. */
+  spec: StylizeOptions & { height: number; width: number; blend: number[] };
   table: LayerTable;
   weights: ConvWeights;
   tensors: Map<string, Tensor>;
@@ -33,6 +34,7 @@ export function loadParityFixture(name: string): ParityFixture {
   const s = manifest.spec;
   return {
     spec: {
+      ...DEFAULT_STYLIZE_OPTIONS,
       contentLayers: s.content_layers,
       styleLayers: s.style_layers,
       contentWeight: s.content_weight,
@@ -60,9 +62,9 @@ export async function parityTargets(ort: OrtModule, fx: ParityFixture, options: 
     const styles = [];
     for (let i = 0; i < fx.spec.blend.length; i++) {
       const s = fx.tensors.get(`style${i}`)!;
-      styles.push((await extractor.extract(s.data, s.dims[3]!, s.dims[2]!, 'style')).style);
+      styles.push(await extractor.extract(s.data, s.dims[3]!, s.dims[2]!, 'style'));
     }
-    return { content: content.content, style: blendStyleTargets(styles, fx.spec.blend) };
+    return { ...content, ...blendTargets(styles, fx.spec.blend) };
   } finally {
     await extractor.release();
   }

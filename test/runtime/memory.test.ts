@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { vgg19Table } from '../../src/models/layers.js';
 import type { ConvWeights } from '../../src/models/types.js';
-import { DEFAULT_OBJECTIVE } from '../../src/objective/spec.js';
+import { DEFAULT_STYLIZE_OPTIONS } from '../../src/options/index.js';
 import {
   estimateMemory,
   largestFittingSize,
@@ -31,7 +31,7 @@ function vgg19Shapes(): { weights: ConvWeights; weightBytes: number } {
 
 describe('estimateMemory', () => {
   const { weights, weightBytes } = vgg19Shapes();
-  const query = (w: number, h: number) => memoryQueryFor({ table: vgg19Table, weights }, DEFAULT_OBJECTIVE, w, h);
+  const query = (w: number, h: number) => memoryQueryFor({ table: vgg19Table, weights }, [...DEFAULT_STYLIZE_OPTIONS.contentLayers, ...DEFAULT_STYLIZE_OPTIONS.styleLayers], w, h);
 
   it('counts every ReLU output up to relu5_1 for the default objective', () => {
     const q = query(256, 256);
@@ -46,7 +46,7 @@ describe('estimateMemory', () => {
   });
 
   it('stops at the deepest layer used', () => {
-    const shallow = memoryQueryFor({ table: vgg19Table, weights }, { ...DEFAULT_OBJECTIVE, styleLayers: ['relu1_1'], contentLayers: ['relu2_1'] }, 256, 256);
+    const shallow = memoryQueryFor({ table: vgg19Table, weights }, ['relu2_1', 'relu1_1'], 256, 256);
     expect(estimateMemory(shallow).activations).toBe((2 * 64 * 256 ** 2 + 128 * 128 ** 2) * 4);
   });
 

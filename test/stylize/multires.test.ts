@@ -32,9 +32,9 @@ describe('stylize with multires', () => {
 
   it('refuses sizes that are not increasing and below imageSize, and mismatched counts', async () => {
     await expect(stylize({ ...base, options: { imageSize: 48, multires: [32, 24] } })).rejects.toThrow(UsageError);
-    await expect(stylize({ ...base, options: { imageSize: 48, multires: [48] } })).rejects.toThrow(/below the image size 48/);
+    await expect(stylize({ ...base, options: { imageSize: 48, multires: [48] } })).rejects.toThrow(/multires sizes must increase and stay below imageSize 48/);
     await expect(stylize({ ...base, options: { imageSize: 48, multires: [24], multiresIterations: [1, 2] } })).rejects.toThrow(
-      /2 multires iteration count\(s\) for 1/,
+      /multiresIterations has 2 count\(s\) for 1 multires size\(s\)/,
     );
   });
 });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { NumericalError } from '../../src/errors.js';
 import { randomVggModel } from '../../src/models/random-model.js';
 import type { OrtModule } from '../../src/runtime/ort.js';
-import type { StylizeOptions } from '../../src/stylize/options.js';
+import type { StylizeOptions } from '../../src/options/index.js';
 import { type Checkpoint, stylize } from '../../src/stylize/stylize.js';
 import type { RgbImage } from '../../src/image/types.js';
 import { pattern } from '../helpers/pattern-image.js';
@@ -67,7 +67,9 @@ describe('stylize: numerical faults', () => {
     const err = await run({ optimizer: 'adam', learningRate: 1e30, numIterations: 10 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NumericalError);
     const e = err as NumericalError;
-    expect(e.message).toMatch(/^numerical breakdown at iteration 1: .*--learning-rate 1e\+30\) is likely too large: try 1e\+29$/);
+    // The core names options by key; advice is data too. Random VGG: Caffe preprocessing, 0…255.
+    expect(e.message).toMatch(/^numerical breakdown at iteration 1: .*\(learningRate 1e\+30\) is likely too large: try learningRate 26$/);
+    expect(e.suggestion).toEqual({ option: 'learningRate', value: 26 });
     const partial = e.partial as RgbImage;
     expect([partial.width, partial.height]).toEqual([24, 18]);
     expect(partial.data.every((v) => Number.isFinite(v))).toBe(true);

@@ -4,7 +4,7 @@
  */
 import type { RgbImage } from '../../src/image/types.js';
 import type { Progress } from '../../src/stylize/stylize.js';
-import type { StylizeOptions } from '../../src/stylize/options.js';
+import type { StylizeOptions } from '../../src/options/index.js';
 
 export type Architecture = 'vgg19' | 'vgg16';
 export type PreprocessingFamily = 'caffe' | 'torchvision' | 'frossard';

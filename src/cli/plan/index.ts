@@ -1,0 +1,74 @@
+/**
+ * Everything the stylize command checks before the long work starts, one part per step:
+ *
+ *   flags.ts    flags → options (the table's rules, --preset, combinations, the library's validation)
+ *   the model name and its layer table
+ *   paths.ts    every output against every input (--save-iter images included)
+ *   inputs.ts   input files exist; every image decoded
+ *   preflight   layers, sizes and memory: the core's checks (src/stylize/preflight.ts)
+ *   resume.ts   the checkpoint belongs to this run
+ *
+ * A problem found here costs the user seconds, not the hour a run can take. Usage
+ * mistakes exit 2; unreadable or damaged inputs are InputErrors (exit 1).
+ */
+import { freemem } from 'node:os';
+import { OutOfMemoryError } from '../../errors.js';
+import type { RgbImage } from '../../image/types.js';
+import { layerTableFor } from '../../models/layers.js';
+import { getModelEntry, type ModelEntry } from '../../models/registry.js';
+import type { StylizeOptions } from '../../options/index.js';
+import { preflight } from '../../stylize/preflight.js';
+import { fingerprint, type Fingerprint, type SavedRun } from '../checkpoint.js';
+import type { CliOptions } from '../options.js';
+import { parseFlags } from './flags.js';
+import { readInputs } from './inputs.js';
+import { checkPaths, resolvePaths, type RunPaths } from './paths.js';
+import { loadResume } from './resume.js';
+
+export interface RunPlan {
+  cli: CliOptions;
+  /** The algorithm's options (backend still to be chosen). */
+  options: StylizeOptions;
+  entry: ModelEntry;
+  /** Absolute paths. */
+  paths: RunPaths;
+  content: RgbImage;
+  styles: RgbImage[];
+  initImage?: RgbImage;
+  fingerprint: Fingerprint;
+  resume?: SavedRun;
+}
+
+/** Environment variable that skips the memory check (for when the estimate is wrong). */
+export const NO_MEMORY_CHECK_ENV = 'NEURAL_STYLE_NO_MEMORY_CHECK';
+
+export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
+  const { cli, options } = parseFlags(raw);
+  const entry = getModelEntry(cli.model);
+  const table = layerTableFor(entry.architecture);
+  const paths = resolvePaths(cli);
+  await checkPaths(cli, paths);
+  const inputs = await readInputs(paths);
+  withMemoryHint(() => preflight({
+    table,
+    options,
+    content: inputs.content,
+    styles: inputs.styles,
+    extraImages: inputs.initImage ? [inputs.initImage] : [],
+    checkpoint: paths.checkpoint !== undefined,
+    availableBytes: process.env[NO_MEMORY_CHECK_ENV] ? undefined : freemem(),
+  }));
+  const fp = fingerprint({ options, content: inputs.content, styles: inputs.styles, model: entry.name, modelFile: inputs.modelFileIdentity });
+  const resume = paths.resume ? await loadResume(paths.resume, fp, cli.numIterations, inputs.content, cli.imageSize) : undefined;
+  return { cli, options, entry, paths, content: inputs.content, styles: inputs.styles, initImage: inputs.initImage, fingerprint: fp, resume };
+}
+
+/** The memory check's error, with the command's way around it. */
+function withMemoryHint(check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    if (!(e instanceof OutOfMemoryError)) throw e;
+    throw new OutOfMemoryError([...e.parts, ` (set ${NO_MEMORY_CHECK_ENV}=1 to try anyway)`], { cause: e, suggestion: e.suggestion });
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The loss terms, in the order their parts are reported (today's `content`, `style`,
+ * `tv`). A new term is a file beside these and one entry here — or, from outside the
+ * package, one `registerLossTerm` call.
+ */
+import { contentTerm } from './content.js';
+import { styleTerm } from './style.js';
+import { tvTerm } from './total-variation.js';
+import type { LossTerm } from './types.js';
+
+const TERMS: LossTerm[] = [contentTerm, styleTerm, tvTerm];
+
+/** Every registered term, in order. */
+export function lossTerms(): readonly LossTerm[] {
+  return TERMS;
+}
+
+/**
+ * Add a term (and the options it brings) to every objective built after this call. Its
+ * name must be new, and so must its options' keys.
+ */
+export function registerLossTerm(term: LossTerm): void {
+  if (TERMS.some((t) => t.name === term.name)) throw new Error(`a loss term named '${term.name}' is already registered`);
+  TERMS.push(term);
+}
+
+/** Remove a term added by `registerLossTerm` (tests clean up with it). */
+export function unregisterLossTerm(name: string): void {
+  const i = TERMS.findIndex((t) => t.name === name);
+  if (i >= 0 && ![contentTerm, styleTerm, tvTerm].includes(TERMS[i]!)) TERMS.splice(i, 1);
+}
+
+/** The names of the parts an objective reports, in order. */
+export function partNames(terms: readonly LossTerm[] = TERMS): string[] {
+  return terms.map((t) => t.name);
+}
+
+export type { FeedContext, LossTerm, Statistic, TargetSource, TermBuild, TermOptions } from './types.js';

@@ -1,0 +1,75 @@
+/**
+ * A loss term is a record, like a gradient rule: which layers it reads, which statistic
+ * of the content or style images it compares against (computed once by the forward-only
+ * features graph), which options it brings, and how it builds its unweighted loss node.
+ * The objective graph, the features graph, the runtime's feeds, progress, `--json`, the
+ * plot and the web chart all loop over the table in index.ts; a new term is a new file
+ * and one line there.
+ */
+import type { Dim, GraphBuilder } from '../graph/builder.js';
+import type { Tensor } from '../models/types.js';
+import type { OptionSpec } from '../options/types.js';
+
+/** The options a term reads, by key (StylizeOptions, plus whatever a term brings). */
+export type TermOptions = Readonly<Record<string, unknown>>;
+
+/** A per-layer statistic of an image's features: the target a term compares against. */
+export interface Statistic {
+  /** Short name, unique per statistic: 'feature', 'gram'. */
+  name: string;
+  /** Build the statistic's node from a layer's activation (batch 1, C channels). */
+  build(g: GraphBuilder, feature: string, channels: number): string;
+  /** Its shape as a graph value (spatial sizes may be symbolic). */
+  dims(channels: number, layer: string): Dim[];
+}
+
+/** Which images a term's targets come from: the content image, or the style images blended. */
+export type TargetSource = 'content' | 'style';
+
+/** What a term's `loss` gets to build with. */
+export interface TermBuild {
+  g: GraphBuilder;
+  /** The image being optimised, [1, 3, H, W] in network-input space. */
+  image: string;
+  options: TermOptions;
+  /** The term's layers in this run (`layers(options)`). */
+  layers: string[];
+  /** A layer's activation; with normalised gradients on, a fresh pass-through per call. */
+  feature(layer: string): string;
+  channels(layer: string): number;
+  /** The graph input that holds this term's target statistic at `layer`. */
+  target(layer: string): string;
+  /** Declare another graph input of the term's own (a mask, a warped frame); see `feeds`. */
+  input(name: string, dims: Dim[]): string;
+}
+
+/** What a term's `feeds` gets when the objective is bound to an image size. */
+export interface FeedContext {
+  options: TermOptions;
+  width: number;
+  height: number;
+}
+
+export interface LossTerm {
+  /** Its part's name in progress, `--json`, the plot and the chart: 'content', 'style', 'tv'. */
+  name: string;
+  /** For people: 'Content', 'Style', 'TV'. */
+  label: string;
+  /** The options this term brings (its weight first), merged into the one options table. */
+  options: OptionSpec[];
+  /** The weight its loss is multiplied by; 0 leaves it out of the graph (its part reads 0). */
+  weight(o: TermOptions): number;
+  /** Network layers it reads; [] for a term on the image itself. */
+  layers(o: TermOptions): string[];
+  /** The target statistic per layer, and from which images. */
+  target?: { statistic: Statistic; from: TargetSource };
+  /**
+   * Whether jcjohnson's normalised gradients apply to it (the `normalizeGradients` option):
+   * the gradient each of its layers sends back is divided by its L1 norm.
+   */
+  normalizable?: boolean;
+  /** Values for the inputs declared with `TermBuild.input`, per image size. */
+  feeds?(ctx: FeedContext): Record<string, Tensor>;
+  /** The term's loss before its weight: one scalar node. */
+  loss(b: TermBuild): string;
+}

@@ -1,0 +1,12 @@
+/** Graph value names, shared by the graph builders and the runtime that feeds them. */
+export const names = {
+  image: 'x',
+  loss: 'loss',
+  grad: 'x_grad',
+  /** A term's weighted part: content_loss, style_loss, tv_loss. */
+  part: (term: string) => `${term}_loss`,
+  /** The graph input holding a term's target at a layer: content_target_relu4_2. */
+  target: (term: string, layer: string) => `${term}_target_${layer}`,
+  /** The features graph's output of a term's statistic at a layer. */
+  statistic: (term: string, layer: string) => `${term}_statistic_${layer}`,
+};

@@ -1,0 +1,21 @@
+import { lossTerms, type LossTerm, type TermOptions } from '../losses/index.js';
+import type { Pooling } from '../network/vgg.js';
+
+/** The terms an objective is built from: every registered one unless a caller picks. */
+export function termsOf(terms?: readonly LossTerm[]): readonly LossTerm[] {
+  return terms ?? lossTerms();
+}
+
+/** A term takes part in the graph when its weight is not 0. */
+export function activeTerms(terms: readonly LossTerm[], o: TermOptions): LossTerm[] {
+  return terms.filter((t) => t.weight(o) !== 0);
+}
+
+/** Every network layer the active terms read, in first-use order. */
+export function usedLayers(terms: readonly LossTerm[], o: TermOptions): string[] {
+  return [...new Set(activeTerms(terms, o).flatMap((t) => t.layers(o)))];
+}
+
+export function poolingOf(o: TermOptions): Pooling {
+  return (o.pooling as Pooling | undefined) ?? 'max';
+}

@@ -1,0 +1,6 @@
+export type { OptionGroup, OptionKind, OptionScope, OptionSpec } from './types.js';
+export { allowedText, checkOptionValue, optionText, parseOptionText } from './kinds.js';
+export { byGroup, GROUP_ORDER, stylizeOptionSpec, stylizeOptionSpecs } from './table.js';
+export { DEFAULT_STYLIZE_OPTIONS, defaultStylizeOptions, objectiveSettings, resolveOptions } from './resolve.js';
+export { PRESETS } from './presets.js';
+export type { BuiltinStylizeOptions, InitMode, OptimizerName, StylizeOptions } from './stylize-options.js';

@@ -1,0 +1,236 @@
+/**
+ * The algorithm's options with jcjohnson/neural-style's meanings and defaults, as records
+ * (types.ts). The loss terms bring their own (weights, layers: src/losses); table.ts puts
+ * them all together. `StylizeOptions` is the typed view a library caller fills.
+ */
+import type { Pooling } from '../network/vgg.js';
+import type { BackendName } from '../runtime/ort.js';
+import type { OptionSpec } from './types.js';
+
+export type InitMode = 'random' | 'image';
+export type OptimizerName = 'lbfgs' | 'adam';
+
+/** The built-in options, typed. */
+export interface BuiltinStylizeOptions {
+  /** Maximum side of the content image (and so of the result), px. */
+  imageSize: number;
+  /** Style images are resized to imageSize × styleScale (max side). */
+  styleScale: number;
+  /** One weight per style image; normalised to sum 1. Default: equal. */
+  styleBlendWeights?: number[];
+  contentWeight: number;
+  styleWeight: number;
+  tvWeight: number;
+  numIterations: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  lbfgsNumCorrection: number;
+  init: InitMode;
+  /** Standard deviation of the noise for `init: 'random'` (jcjohnson: 0.001). */
+  initNoiseStd: number;
+  pooling: Pooling;
+  contentLayers: string[];
+  styleLayers: string[];
+  normalizeGradients: boolean;
+  originalColors: boolean;
+  seed: number;
+  /** Return the iterate with the lowest loss rather than the last (the seed project did). */
+  keepBest: boolean;
+  backend: BackendName;
+  /**
+   * Coarse-to-fine: smaller sizes (increasing, each below imageSize) to optimise at first,
+   * each stage starting from the previous result upsampled. Empty/undefined: one size.
+   */
+  multires?: number[];
+  /** Iterations at each multires size; default numIterations for each. */
+  multiresIterations?: number[];
+}
+
+/** The built-in options plus whatever registered loss terms bring (see src/losses/index.ts). */
+export type StylizeOptions = BuiltinStylizeOptions & { [option: string]: unknown };
+
+const stylize = { scope: 'stylize' } as const;
+
+/** The options that belong to no one loss term, in `--help` order within their groups. */
+export const STYLIZE_OPTIONS: OptionSpec[] = [
+  {
+    ...stylize,
+    key: 'imageSize',
+    kind: { type: 'int', min: 1 },
+    default: 512,
+    label: 'Size',
+    help: 'Maximum side of the result (the content image is resized to it).',
+    group: 'Input and output',
+    objective: true,
+    valueName: '<pixels>',
+  },
+  {
+    ...stylize,
+    key: 'styleScale',
+    kind: { type: 'number', min: 0, exclusiveMin: true, max: 16 },
+    default: 1,
+    label: 'Style scale',
+    help: 'Style images are resized to image-size × this (max side). Smaller gives finer brush strokes.',
+    group: 'Input and output',
+    objective: true,
+    valueName: '<factor>',
+  },
+  {
+    ...stylize,
+    key: 'styleBlendWeights',
+    kind: { type: 'weights' },
+    default: undefined,
+    label: 'Style blend weights',
+    help: 'Comma-separated weight per style image, normalised to sum 1. Default: equal weights.',
+    group: 'Input and output',
+    objective: true,
+    valueName: '<weights>',
+  },
+  {
+    ...stylize,
+    key: 'originalColors',
+    kind: { type: 'boolean' },
+    default: false,
+    label: 'Keep the photo’s colours',
+    help: "Keep the content image's colours: luminance from the result, chrominance from the content (YUV).",
+    group: 'Input and output',
+  },
+  {
+    ...stylize,
+    key: 'numIterations',
+    kind: { type: 'int', min: 0, max: 1_000_000 },
+    default: 1000,
+    label: 'Iterations',
+    help: 'Number of optimiser iterations.',
+    group: 'Optimisation',
+    valueName: '<n>',
+  },
+  {
+    ...stylize,
+    key: 'multires',
+    kind: { type: 'ints', min: 1 },
+    default: undefined,
+    label: 'Coarse-to-fine sizes',
+    help:
+      'Coarse-to-fine: first optimise at these smaller sizes (comma-separated, increasing, below the image size), ' +
+      'each stage starting from the previous result upsampled; then at the image size.',
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<sizes>',
+  },
+  {
+    ...stylize,
+    key: 'multiresIterations',
+    kind: { type: 'ints', min: 0 },
+    default: undefined,
+    label: 'Coarse-to-fine iterations',
+    help: 'Iterations at each coarse-to-fine size (comma-separated). Default: the number of iterations for each.',
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<counts>',
+  },
+  {
+    ...stylize,
+    key: 'optimizer',
+    kind: { type: 'choice', choices: ['lbfgs', 'adam'] },
+    default: 'lbfgs',
+    label: 'Optimiser',
+    help: 'lbfgs (better results, more memory) or adam (less memory; tune the learning rate).',
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<name>',
+  },
+  {
+    ...stylize,
+    key: 'learningRate',
+    kind: { type: 'number', min: 0, exclusiveMin: true },
+    default: 10,
+    label: 'Learning rate',
+    help: 'Adam step size, in network-input units (0-255 for the Caffe models).',
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<lr>',
+  },
+  {
+    ...stylize,
+    key: 'lbfgsNumCorrection',
+    kind: { type: 'int', min: 1, max: 10_000 },
+    default: 100,
+    label: 'L-BFGS history',
+    help: 'L-BFGS history size (correction pairs kept); fewer uses less memory.',
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<n>',
+  },
+  {
+    ...stylize,
+    key: 'init',
+    kind: { type: 'choice', choices: ['random', 'image'] },
+    default: 'random',
+    label: 'Start from',
+    help: 'random (seeded noise) or image (start from the content image, or from the init image).',
+    group: 'Optimisation',
+    valueName: '<mode>',
+  },
+  {
+    ...stylize,
+    key: 'initNoiseStd',
+    kind: { type: 'number', min: 0, exclusiveMin: true },
+    default: 0.001,
+    label: 'Noise std',
+    help: 'Standard deviation of the starting noise for init random, in network-input units.',
+    group: 'Optimisation',
+    valueName: '<std>',
+  },
+  {
+    ...stylize,
+    key: 'seed',
+    kind: { type: 'int', min: 0, max: 0xffffffff },
+    default: 0,
+    label: 'Seed',
+    help: 'Random seed for the noise initialisation: the same seed gives the same output bytes.',
+    group: 'Optimisation',
+    valueName: '<n>',
+  },
+  {
+    ...stylize,
+    key: 'normalizeGradients',
+    kind: { type: 'boolean' },
+    default: false,
+    label: 'Normalise gradients',
+    help: "L1-normalise each loss term's gradient (jcjohnson's -normalize_gradients).",
+    group: 'Optimisation',
+    objective: true,
+  },
+  {
+    ...stylize,
+    key: 'keepBest',
+    kind: { type: 'boolean' },
+    default: false,
+    label: 'Keep the best iterate',
+    help: 'Return the iterate with the lowest loss rather than the last.',
+    group: 'Optimisation',
+    objective: true,
+  },
+  {
+    ...stylize,
+    key: 'pooling',
+    kind: { type: 'choice', choices: ['max', 'avg'] },
+    default: 'max',
+    label: 'Pooling',
+    help: 'max or avg pooling in the network.',
+    group: 'Network',
+    objective: true,
+    valueName: '<kind>',
+  },
+  {
+    ...stylize,
+    key: 'backend',
+    kind: { type: 'choice', choices: ['cpu', 'webgpu', 'wasm'] },
+    default: 'cpu',
+    label: 'Backend',
+    help: 'onnxruntime execution provider: cpu (Node), wasm (browsers) or webgpu.',
+    group: 'Network',
+    valueName: '<name>',
+  },
+];

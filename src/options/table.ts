@@ -1,0 +1,29 @@
+/**
+ * The one table of the library's options: the records in stylize-options.ts plus those the
+ * registered loss terms bring. Everything that needs an option's default, limits, help or
+ * label reads it here.
+ */
+import { lossTerms } from '../losses/index.js';
+import type { OptionGroup, OptionSpec } from './types.js';
+import { STYLIZE_OPTIONS } from './stylize-options.js';
+
+export const GROUP_ORDER: readonly OptionGroup[] = ['Input and output', 'Optimisation', 'Network', 'Progress', 'Reliability'];
+
+/** Sorted by group (stable), so `--help`, the README and the form read group by group. */
+export function byGroup(specs: OptionSpec[]): OptionSpec[] {
+  return specs.map((s, i) => ({ s, i })).sort((a, b) => GROUP_ORDER.indexOf(a.s.group) - GROUP_ORDER.indexOf(b.s.group) || a.i - b.i).map((x) => x.s);
+}
+
+/** Every library option, the loss terms' ones placed before the iteration count. */
+export function stylizeOptionSpecs(): OptionSpec[] {
+  const at = STYLIZE_OPTIONS.findIndex((s) => s.key === 'numIterations');
+  const termOptions = lossTerms().flatMap((t) => t.options);
+  const all = [...STYLIZE_OPTIONS.slice(0, at), ...termOptions, ...STYLIZE_OPTIONS.slice(at)];
+  const dup = all.find((s, i) => all.findIndex((t) => t.key === s.key) !== i);
+  if (dup) throw new Error(`two options are named '${dup.key}'`);
+  return byGroup(all);
+}
+
+export function stylizeOptionSpec(key: string): OptionSpec | undefined {
+  return stylizeOptionSpecs().find((s) => s.key === key);
+}

@@ -1,0 +1,53 @@
+/**
+ * One record per option: its type and limits, default, help, where it shows, and whether
+ * it shapes the objective (then a checkpoint's fingerprint holds it). The CLI's flags and
+ * help, the README table, the web form's fields and limits, validation and the
+ * fingerprint are all read from these records; nobody lists an option twice.
+ */
+
+/** The value types an option can have, with their limits (see kinds.ts for each one's rules). */
+export type OptionKind =
+  | { type: 'int'; min: number; max?: number }
+  | { type: 'number'; min: number; max?: number; exclusiveMin?: boolean }
+  | { type: 'boolean' }
+  | { type: 'choice'; choices: readonly string[] }
+  /** Comma-separated network layer names, no duplicates. */
+  | { type: 'layers' }
+  /** Comma-separated whole numbers ≥ min. */
+  | { type: 'ints'; min: number }
+  /** Comma-separated numbers ≥ 0, at least one above 0. */
+  | { type: 'weights' }
+  /** A non-empty string (a path, a name). */
+  | { type: 'text'; what: string }
+  /** Comma-separated non-empty strings (paths). */
+  | { type: 'texts'; what: string };
+
+export type OptionGroup = 'Input and output' | 'Optimisation' | 'Network' | 'Progress' | 'Reliability';
+
+/**
+ * Where an option lives: `stylize` options are the library's (StylizeOptions, the web
+ * form); `cli` options only mean something to the command (paths, progress, checkpoints).
+ */
+export type OptionScope = 'stylize' | 'cli';
+
+export interface OptionSpec<T = unknown> {
+  /** camelCase key: the library's field name; the CLI's flag is its kebab-case. */
+  key: string;
+  kind: OptionKind;
+  /** Undefined: absent unless given. */
+  default: T;
+  /** Short name for a form field or a sentence: "Content weight". */
+  label: string;
+  help: string;
+  group: OptionGroup;
+  scope: OptionScope;
+  /**
+   * Shapes the trajectory of a run from any iteration on, so a checkpoint made with
+   * another value must not be resumed: the fingerprint holds every such option.
+   */
+  objective?: boolean;
+  /** What stands for the value in `--help` (`<w>`); default from the kind. */
+  valueName?: string;
+  /** The CLI flag may be given more than once; the lists are concatenated. */
+  repeatable?: boolean;
+}

@@ -1,0 +1,297 @@
+/**
+ * A Stylizer compiles once and runs many times. `createStylizer` builds the two
+ * onnxruntime sessions (features and objective; spatial sizes are symbolic, so one pair
+ * serves every size) and computes the style images' targets lazily, once per style size;
+ * `run()` then stylises one content image — a photo, a video frame, a tile, a queued job —
+ * paying only for what depends on that content.
+ *
+ * One run, top to bottom (Gatys, Ecker & Bethge; jcjohnson/neural-style):
+ *   1. resize the content image to imageSize (each style image to imageSize·styleScale)
+ *   2. content targets from one forward pass; style targets from the cache
+ *   3. x ← noise, the content image, an init image, or a checkpoint's x
+ *   4. repeat: (L, ∂L/∂x) ← objective(x); x ← optimiser step
+ *   5. result image ← x, with the content's colours if asked
+ * With `multires`, steps 1–5 run once per size, each stage starting from the last result.
+ */
+import { msg, NumericalError, opt, UsageError } from '../errors.js';
+import { originalColors } from '../image/original-colors.js';
+import { fitMaxSide, resize } from '../image/resize.js';
+import type { RgbImage } from '../image/types.js';
+import type { LossTerm } from '../losses/index.js';
+import { fromNetworkInput, toNetworkInput } from '../models/preprocessing.js';
+import type { LoadedModel } from '../models/types.js';
+import { termsOf } from '../objective/terms.js';
+import { resolveOptions, type StylizeOptions } from '../options/index.js';
+import { createOptimizer, type Optimizer, type OptimizerState } from '../optim/index.js';
+import { blendTargets, FeatureExtractor, type Targets } from '../runtime/features.js';
+import { CompiledObjective, type Evaluation } from '../runtime/objective.js';
+import { sessionOptionsFor, type OrtModule } from '../runtime/ort.js';
+import { Rng } from '../util/random.js';
+import { breakdownAdvice } from './advice.js';
+import type { RunInput, StylizeResult } from './types.js';
+
+export interface StylizerInput {
+  ort: OrtModule;
+  model: LoadedModel;
+  styles: RgbImage[];
+  options?: Partial<StylizeOptions>;
+  /** The loss terms; default every registered one (src/losses/index.ts). */
+  terms?: readonly LossTerm[];
+}
+
+export async function createStylizer(input: StylizerInput): Promise<Stylizer> {
+  const options = resolveOptions(input.options, input.styles.length);
+  const terms = [...termsOf(input.terms)];
+  const net = { table: input.model.table, weights: input.model.weights };
+  const session = sessionOptionsFor(options.backend);
+  const extractor = await FeatureExtractor.create(input.ort, net, options, session, terms);
+  let objective: CompiledObjective;
+  try {
+    objective = await CompiledObjective.create(input.ort, net, options, session, {}, terms);
+  } catch (err) {
+    await extractor.release();
+    throw err;
+  }
+  return new Stylizer(input.model, input.styles, options, extractor, objective);
+}
+
+export function makeOptimizer(o: StylizeOptions, state?: OptimizerState): Optimizer {
+  return o.optimizer === 'lbfgs'
+    ? createOptimizer({ kind: 'lbfgs', lr: 1, historySize: o.lbfgsNumCorrection }, state)
+    : createOptimizer({ kind: 'adam', lr: o.learningRate }, state);
+}
+
+export class Stylizer {
+  /** Style targets by the style images' longest side: multires stages need one per size. */
+  private readonly styleTargets = new Map<number, Promise<Targets>>();
+
+  constructor(
+    private readonly model: LoadedModel,
+    private readonly styles: RgbImage[],
+    readonly options: StylizeOptions,
+    private readonly extractor: FeatureExtractor,
+    private readonly objective: CompiledObjective,
+  ) {}
+
+  /** The loss parts every run reports, in order. */
+  get partNames(): string[] {
+    return this.objective.partNames;
+  }
+
+  /** Stylise one content image (any size; the result's longer side is imageSize). */
+  async run(input: RunInput): Promise<StylizeResult> {
+    const o = this.options;
+    return o.multires && o.multires.length > 0 ? this.coarseToFine(input) : this.runAtSize(input, o);
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.extractor.release(), this.objective.release()]);
+  }
+
+  private styleTargetsAt(side: number): Promise<Targets> {
+    let hit = this.styleTargets.get(side);
+    if (!hit) {
+      hit = (async () => {
+        const perStyle: Targets[] = [];
+        for (const style of this.styles) {
+          const s = fitMaxSide(style.width, style.height, side);
+          const resized = resize(style, s.width, s.height);
+          perStyle.push(await this.extractor.extract(toNetworkInput(resized, this.model.preprocessing), s.width, s.height, 'style'));
+        }
+        return blendTargets(perStyle, this.options.styleBlendWeights ?? this.styles.map(() => 1));
+      })();
+      // A failed extraction is not cached: the next run tries again.
+      hit.catch(() => this.styleTargets.delete(side));
+      this.styleTargets.set(side, hit);
+    }
+    return hit;
+  }
+
+  /**
+   * Coarse-to-fine (jcjohnson's multires recipe as one call): optimise at each of the
+   * smaller sizes in turn, each stage starting from the previous result upsampled, then at
+   * imageSize. Progress counts iterations across stages; each later stage's iteration 0
+   * (the upsampled image, at a new size) is not reported, so the numbers run on.
+   */
+  private async coarseToFine(input: RunInput): Promise<StylizeResult> {
+    const o = this.options;
+    if (input.resume || input.onCheckpoint) {
+      throw new UsageError(msg`checkpoints cannot be combined with ${opt('multires')} (coarse-to-fine) runs`);
+    }
+    const sizes = [...o.multires!, o.imageSize];
+    const counts = sizes.map((_, i) => (i < sizes.length - 1 ? (o.multiresIterations?.[i] ?? o.numIterations) : o.numIterations));
+    const total = counts.reduce((a, b) => a + b, 0);
+    const start = Date.now();
+    let offset = 0;
+    let result: StylizeResult | undefined;
+    for (let i = 0; i < sizes.length; i++) {
+      const last = i === sizes.length - 1;
+      const stage: StylizeOptions = {
+        ...o,
+        multires: undefined,
+        imageSize: sizes[i]!,
+        numIterations: counts[i]!,
+        init: i === 0 ? o.init : 'image',
+        // Colours are put back once, at the end: a stage's output is the next one's start.
+        originalColors: last && o.originalColors,
+      };
+      const base = offset;
+      result = await this.runAtSize(
+        {
+          ...input,
+          initImage: i === 0 ? input.initImage : result!.image,
+          onProgress: async (p) => {
+            if (i > 0 && p.iteration === 0) return;
+            const elapsedMs = Date.now() - start;
+            const doneSoFar = base + p.iteration;
+            await input.onProgress?.({
+              ...p,
+              iteration: doneSoFar,
+              numIterations: total,
+              elapsedMs,
+              etaMs: doneSoFar > 0 ? (elapsedMs / doneSoFar) * (total - doneSoFar) : 0,
+            });
+          },
+        },
+        stage,
+      );
+      offset = base + result.iterations;
+      if (result.interrupted) break;
+    }
+    return { ...result!, iterations: offset, elapsedMs: Date.now() - start };
+  }
+
+  private async runAtSize(input: RunInput, o: StylizeOptions): Promise<StylizeResult> {
+    const pre = this.model.preprocessing;
+
+    // 1. sizes
+    const size = fitMaxSide(input.content.width, input.content.height, o.imageSize);
+    const content = resize(input.content, size.width, size.height);
+    const { width, height } = content;
+
+    // 2. targets: the content's now, the styles' from the cache
+    const styleTargets = await this.styleTargetsAt(Math.max(1, Math.round(o.imageSize * o.styleScale)));
+    const contentTargets = await this.extractor.extract(toNetworkInput(content, pre), width, height, 'content');
+    const targets: Targets = { ...styleTargets, ...contentTargets };
+
+    // 3. initial image (or the checkpoint's)
+    let x: Float32Array;
+    if (input.resume) {
+      if (input.resume.width !== width || input.resume.height !== height) {
+        throw new UsageError(
+          msg`the checkpoint is for a ${input.resume.width}×${input.resume.height} image, this run makes ${width}×${height}; resume with the same inputs and ${opt('imageSize')}`,
+        );
+      }
+      x = Float32Array.from(input.resume.x);
+    } else if (o.init === 'random') {
+      x = new Rng(o.seed).fillNormal(new Float32Array(3 * width * height), o.initNoiseStd);
+    } else {
+      const init = input.initImage ? resize(input.initImage, width, height) : content;
+      x = toNetworkInput(init, pre);
+    }
+
+    // 4. optimise
+    const evaluator = this.objective.bind(targets, width, height);
+    const optimizer = makeOptimizer(o, input.resume?.optimizer);
+    const toImage = (v: Float32Array) => {
+      const img = fromNetworkInput(v, width, height, pre);
+      return o.originalColors ? originalColors(img, content) : img;
+    };
+
+    const start = Date.now() - (input.resume?.elapsedMs ?? 0);
+    let best = input.resume?.best ? { loss: input.resume.best.loss, x: Float32Array.from(input.resume.best.x) } : null;
+    const firstIteration = input.resume?.iteration ?? 0;
+    let iteration = firstIteration;
+    let last: Evaluation | null = null;
+    let lastGood = Float32Array.from(x);
+    let lastGoodIteration = -1;
+    let interrupted = false;
+    let checkpointed = firstIteration;
+    // The state between a step and the next evaluation: all a later run needs to continue.
+    const checkpoint = async () => {
+      checkpointed = iteration;
+      await input.onCheckpoint!({
+        iteration,
+        width,
+        height,
+        x: Float32Array.from(x),
+        optimizer: optimizer.getState(),
+        best: best ? { loss: best.loss, x: Float32Array.from(best.x) } : null,
+        elapsedMs: Date.now() - start,
+      });
+    };
+    try {
+      for (;;) {
+        if (input.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
+        const evaluation = await evaluator.evaluate(x);
+        if (!allFinite(evaluation.grad)) throw new NumericalError('the gradient has NaN or Inf values');
+        last = evaluation;
+        lastGood = Float32Array.from(x);
+        lastGoodIteration = iteration;
+        if (o.keepBest && (!best || evaluation.loss < best.loss)) best = { loss: evaluation.loss, x: Float32Array.from(x) };
+
+        const elapsedMs = Date.now() - start;
+        const done = iteration - firstIteration;
+        const perIteration = done > 0 ? (Date.now() - start - (input.resume?.elapsedMs ?? 0)) / done : 0;
+        const current = x;
+        await input.onProgress?.({
+          iteration,
+          numIterations: o.numIterations,
+          loss: evaluation.loss,
+          parts: evaluation.parts,
+          elapsedMs,
+          etaMs: perIteration * (o.numIterations - iteration),
+          image: () => toImage(current),
+        });
+        if (iteration >= o.numIterations) break;
+        if (!optimizer.step(x, evaluation.loss, evaluation.grad)) break;
+        iteration++;
+        if (input.onCheckpoint && input.checkpointEvery && iteration % input.checkpointEvery === 0) await checkpoint();
+      }
+      // Finished or interrupted, the last state is saved too: the run can go on from it
+      // (after an interruption, or with more iterations).
+      if (input.onCheckpoint && iteration > checkpointed) await checkpoint();
+    } catch (err) {
+      if (err instanceof NumericalError) {
+        // Say where and why in the caller's terms, and hand back the last finite image.
+        const advice = breakdownAdvice(o, pixelSpan(pre));
+        const fault = new NumericalError(
+          [
+            `numerical breakdown at iteration ${iteration}: ${err.message}; `,
+            ...advice.parts,
+            lastGoodIteration >= 0 ? '' : ' (the initial image already fails: check the weights and the loss weights)',
+          ],
+          { cause: err, suggestion: advice.suggestion },
+        );
+        fault.partial = toImage(lastGood);
+        throw fault;
+      }
+      throw err;
+    }
+
+    const final = o.keepBest && best ? best.x : lastGood;
+    return {
+      image: toImage(final),
+      iterations: iteration,
+      loss: o.keepBest && best ? best.loss : (last?.loss ?? NaN),
+      parts: last?.parts ?? Object.fromEntries(this.partNames.map((p) => [p, NaN])),
+      interrupted,
+      elapsedMs: Date.now() - start,
+    };
+  }
+}
+
+/** Network-input distance between a white and a black pixel (the largest over channels). */
+function pixelSpan(pre: LoadedModel['preprocessing']): number {
+  const one = (v: number) => toNetworkInput({ width: 1, height: 1, data: new Float32Array([v, v, v]) }, pre);
+  const [white, black] = [one(1), one(0)];
+  return Math.max(...[0, 1, 2].map((c) => Math.abs(white[c]! - black[c]!)));
+}
+
+function allFinite(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
+  return true;
+}
