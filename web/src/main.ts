@@ -6,7 +6,7 @@
 import { MODELS } from '../../src/models/registry.js';
 import { decodeImageBlob } from '../../src/platform/browser-image.js';
 import type { RgbImage } from '../../src/image/types.js';
-import type { StylizeOptions } from '../../src/stylize/options.js';
+import type { StylizeOptions } from '../../src/options/index.js';
 import { LossChart } from './loss-chart.js';
 import type { BackendChoice, CachedWeights, Frame, FromWorker, ToWorker, WeightsInfo, WeightsSource } from './protocol.js';
 
