@@ -2,9 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import type { GraphBuilder } from '../../src/graph/builder.js';
 import type { Rng } from '../../src/util/random.js';
-import { gradcheck, randomConv, randomProjection } from '../helpers/gradcheck.js';
+import { gradcheck, randomConv, randomProjection, type GradcheckOptions, type GradcheckResult } from '../helpers/gradcheck.js';
 
-type Case = { name: string; dims: number[]; build: (g: GraphBuilder, x: string, rng: Rng) => string; symbolic?: boolean };
+type Case = {
+  name: string;
+  dims: number[];
+  build: (g: GraphBuilder, x: string, rng: Rng) => string;
+  options?: GradcheckOptions;
+  /** What else this case's result must show. */
+  also?: (res: GradcheckResult) => void;
+};
 
 const N = [1, 2, 6, 5]; // odd width exercises the pool rules' padding
 const cases: Case[] = [
@@ -13,13 +20,13 @@ const cases: Case[] = [
   {
     name: 'MaxPool 2×2 (odd width)',
     dims: N,
-    symbolic: true,
+    options: { symbolic: true },
     build: (g, x, r) => randomProjection(g, g.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }), [1, 2, 3, 2], r),
   },
   {
     name: 'AveragePool 2×2 (odd width)',
     dims: N,
-    symbolic: true,
+    options: { symbolic: true },
     build: (g, x, r) => randomProjection(g, g.op('AveragePool', [x], { kernel_shape: [2, 2], strides: [2, 2] }), [1, 2, 3, 2], r),
   },
   {
@@ -31,6 +38,7 @@ const cases: Case[] = [
       return randomProjection(g, gram, [2, 2], r);
     },
   },
+
   {
     name: 'Sub, Mul, Div, ReduceMean (MSE to a target)',
     dims: N,
@@ -44,7 +52,7 @@ const cases: Case[] = [
   {
     name: 'Slice (TV differences) + Neg + Add + Sum',
     dims: N,
-    symbolic: true,
+    options: { symbolic: true },
     build: (g, x, r) => {
       const a = g.op('Slice', [x, g.constantI64([0, 0]), g.constantI64([-1, -1]), g.constantI64([2, 3])]);
       const b = g.op('Slice', [x, g.constantI64([0, 1]), g.constantI64([-1, 2 ** 62]), g.constantI64([2, 3])]);
@@ -53,29 +61,42 @@ const cases: Case[] = [
       return randomProjection(g, s, [1, 2, 5, 4], r);
     },
   },
+  {
+    name: 'Conv gradient as flipped-weight Conv',
+    dims: N,
+    options: { grad: { convGrad: 'Conv' }, seed: 3 },
+    build: (g, x, r) => randomProjection(g, randomConv(g, x, 2, 3, r), [1, 3, 6, 5], r),
+    also: (res) => expect(res.opTypes).not.toContain('ConvTranspose'),
+  },
+  {
+    name: 'a value used twice accumulates both contributions (x·x)',
+    dims: N,
+    options: { seed: 5 },
+    build: (g, x, r) => randomProjection(g, g.op('Mul', [x, x]), N, r),
+  },
+  {
+    name: 'Div with x as the divisor (|x| ≥ 0.5)',
+    dims: N,
+    // x away from 0, where t / x is smooth and its differences stay accurate.
+    options: { input: (r, n) => r.fillNormal(new Float32Array(n)).map((v) => Math.sign(v || 1) * (0.5 + Math.abs(v))) },
+    build: (g, x, r) => randomProjection(g, g.op('Div', [g.constant(r.fillNormal(new Float32Array(60)), N), x]), N, r),
+  },
+  {
+    name: 'Sub with x as the subtrahend',
+    dims: N,
+    build: (g, x, r) => randomProjection(g, g.op('Sub', [g.constant(r.fillNormal(new Float32Array(60)), N), x]), N, r),
+  },
 ];
+
+const optionsOf = (c: Case): GradcheckOptions => ({ seed: 7, ...c.options });
 
 describe('gradient rules vs finite differences', () => {
   for (const c of cases) {
     it(c.name, async () => {
-      const res = await gradcheck(c.build, c.dims, { symbolic: c.symbolic, seed: 7 });
+      const res = await gradcheck(c.build, c.dims, optionsOf(c));
       expect(res.cosine).toBeGreaterThan(0.99999);
       expect(res.maxAbsError).toBeLessThan(1e-3 * Math.max(1, res.maxAbsGrad));
+      c.also?.(res);
     });
   }
-
-  it('Conv gradient as flipped-weight Conv matches too', async () => {
-    const res = await gradcheck((g, x, r) => randomProjection(g, randomConv(g, x, 2, 3, r), [1, 3, 6, 5], r), N, {
-      grad: { convGrad: 'Conv' },
-      seed: 3,
-    });
-    expect(res.opTypes).not.toContain('ConvTranspose');
-    expect(res.cosine).toBeGreaterThan(0.99999);
-    expect(res.maxAbsError).toBeLessThan(1e-3 * Math.max(1, res.maxAbsGrad));
-  });
-
-  it('a value used twice accumulates both contributions (x·x)', async () => {
-    const res = await gradcheck((g, x, r) => randomProjection(g, g.op('Mul', [x, x]), N, r), N, { seed: 5 });
-    expect(res.cosine).toBeGreaterThan(0.99999);
-  });
 });

@@ -18,11 +18,19 @@ export interface GradcheckResult {
   opTypes: string[];
 }
 
-export async function gradcheck(
-  build: (g: GraphBuilder, x: string, rng: Rng) => string,
-  xDims: number[],
-  options: { seed?: number; eps?: number; samples?: number; symbolic?: boolean; grad?: Partial<GradOptions> } = {},
-): Promise<GradcheckResult> {
+export interface GradcheckOptions {
+  seed?: number;
+  eps?: number;
+  samples?: number;
+  symbolic?: boolean;
+  grad?: Partial<GradOptions>;
+  /** The point x to check at; standard normal values by default. */
+  input?: (rng: Rng, count: number) => Float32Array;
+}
+
+type Build = (g: GraphBuilder, x: string, rng: Rng) => string;
+
+export async function gradcheck(build: Build, xDims: number[], options: GradcheckOptions = {}): Promise<GradcheckResult> {
   const rng = new Rng(options.seed ?? 1);
   const g = new GraphBuilder();
   const shape: Dim[] = options.symbolic && xDims.length === 4 ? [xDims[0]!, xDims[1]!, 'H', 'W'] : xDims;
@@ -33,7 +41,9 @@ export async function gradcheck(
   g.addOutput(loss, []);
   g.addOutput(grad, shape);
 
-  const xData = rng.fillNormal(new Float32Array(xDims.reduce((a, b) => a * b, 1)));
+  const count = xDims.reduce((a, b) => a * b, 1);
+  const xData = options.input ? options.input(rng, count) : rng.fillNormal(new Float32Array(count));
+  if (xData.length !== count) throw new Error(`input gave ${xData.length} values for ${count}`);
   const session = await ort.InferenceSession.create(encodeModel(g));
   const out = await session.run({ x: new ort.Tensor('float32', xData, xDims) });
   const ours = out['x_grad']!.data as Float32Array;
