@@ -30,7 +30,8 @@ const cases: Case[] = [
     build: (g, x, r) => randomProjection(g, g.op('AveragePool', [x], { kernel_shape: [2, 2], strides: [2, 2] }), [1, 2, 3, 2], r),
   },
   {
-    name: 'MatMul + Transpose + Reshape (Gram)',
+    // The Gram form folds the Transpose's share into A's: Transpose's own rule is not used here.
+    name: 'MatMul, Gram form A·Transpose(A), + Reshape',
     dims: N,
     build: (g, x, r) => {
       const f = g.op('Reshape', [x, g.constantI64([2, -1])]);
@@ -38,7 +39,11 @@ const cases: Case[] = [
       return randomProjection(g, gram, [2, 2], r);
     },
   },
-
+  {
+    name: 'Transpose (a permutation that is not its own inverse)',
+    dims: N,
+    build: (g, x, r) => randomProjection(g, g.op('Transpose', [x], { perm: [0, 2, 3, 1] }), [1, 6, 5, 2], r),
+  },
   {
     name: 'Sub, Mul, Div, ReduceMean (MSE to a target)',
     dims: N,
