@@ -1,8 +1,17 @@
 /** Every gradient rule against central finite differences of a float64 reference. */
 import { describe, expect, it } from 'vitest';
 import type { GraphBuilder } from '../../src/graph/builder.js';
+import { GRADIENT_RULES } from '../../src/graph/grads/index.js';
 import type { Rng } from '../../src/util/random.js';
-import { gradcheck, randomConv, randomProjection, type GradcheckOptions, type GradcheckResult } from '../helpers/gradcheck.js';
+import { coverageOf, uncovered } from '../helpers/coverage.js';
+import {
+  buildGradientGraph,
+  gradcheck,
+  randomConv,
+  randomProjection,
+  type GradcheckOptions,
+  type GradcheckResult,
+} from '../helpers/gradcheck.js';
 
 type Case = {
   name: string;
@@ -104,4 +113,24 @@ describe('gradient rules vs finite differences', () => {
       c.also?.(res);
     });
   }
+
+  // The cases above are the finite-difference checks; this test sees which rules they
+  // exercise (by building each case's gradient graph, without running it), so a rule
+  // added to GRADIENT_RULES without a case, or an input of a rule whose gradient no case
+  // reaches (Div's divisor once was), fails here.
+  it('every rule in GRADIENT_RULES, and every input it gives a gradient for, is exercised by a case above', async () => {
+    const offered = new Set<string>();
+    const coverage = await coverageOf(cases, (c) => {
+      const { rules } = buildGradientGraph(c.build, c.dims, optionsOf(c));
+      const used: string[] = [];
+      for (const [opType, use] of rules) {
+        if (use.emitted.size > 0) used.push(opType);
+        for (const k of use.offered) offered.add(`${opType} input ${k}`);
+        for (const k of use.emitted) used.push(`${opType} input ${k}`);
+      }
+      return used;
+    });
+    expect(uncovered(Object.keys(GRADIENT_RULES), coverage), 'rules without a finite-difference case').toEqual([]);
+    expect(uncovered(offered, coverage), 'rule inputs whose gradient no case checks').toEqual([]);
+  });
 });

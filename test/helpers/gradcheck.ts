@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { addGradient } from '../../src/graph/backward.js';
 import { GraphBuilder, type Dim, type GradOptions } from '../../src/graph/builder.js';
 import { encodeModel } from '../../src/graph/encode.js';
+import { GRADIENT_RULES } from '../../src/graph/grads/index.js';
 import { Rng } from '../../src/util/random.js';
 import { evaluateReference } from './reference-ops.js';
 
@@ -16,6 +17,14 @@ export interface GradcheckResult {
   cosine: number;
   checked: number;
   opTypes: string[];
+  /** The rules of GRADIENT_RULES that built this gradient, by op type. */
+  rules: Map<string, RuleUse>;
+}
+
+/** How addGradient used one op type's rule: input positions it offered a gradient for, and those emitted. */
+export interface RuleUse {
+  offered: Set<number>;
+  emitted: Set<number>;
 }
 
 export interface GradcheckOptions {
@@ -30,17 +39,42 @@ export interface GradcheckOptions {
 
 type Build = (g: GraphBuilder, x: string, rng: Rng) => string;
 
-export async function gradcheck(build: Build, xDims: number[], options: GradcheckOptions = {}): Promise<GradcheckResult> {
+/**
+ * `loss = build(x)` followed by our gradient of it, recording which rules of the table
+ * built the gradient (each forward node's rule is wrapped in a recording override).
+ */
+export function buildGradientGraph(build: Build, xDims: number[], options: GradcheckOptions = {}) {
   const rng = new Rng(options.seed ?? 1);
   const g = new GraphBuilder();
   const shape: Dim[] = options.symbolic && xDims.length === 4 ? [xDims[0]!, xDims[1]!, 'H', 'W'] : xDims;
   const x = g.addInput('x', shape);
   const loss = build(g, x, rng);
   const forwardCount = g.nodes.length;
+  const rules = new Map<string, RuleUse>();
+  for (const node of g.nodes) {
+    const rule = GRADIENT_RULES[node.opType];
+    if (!rule || node.backwardOverride) continue;
+    node.backwardOverride = (ctx, n, dY) => {
+      let use = rules.get(n.opType);
+      if (!use) rules.set(n.opType, (use = { offered: new Set(), emitted: new Set() }));
+      return rule(ctx, n, dY).map((thunk, k) => {
+        if (!thunk) return null;
+        use.offered.add(k);
+        return () => {
+          use.emitted.add(k);
+          return thunk();
+        };
+      });
+    };
+  }
   const grad = g.op('Identity', [addGradient(g, loss, x, options.grad)], {}, 'x_grad');
   g.addOutput(loss, []);
   g.addOutput(grad, shape);
+  return { g, rng, loss, forwardCount, rules };
+}
 
+export async function gradcheck(build: Build, xDims: number[], options: GradcheckOptions = {}): Promise<GradcheckResult> {
+  const { g, rng, loss, forwardCount, rules } = buildGradientGraph(build, xDims, options);
   const count = xDims.reduce((a, b) => a * b, 1);
   const xData = options.input ? options.input(rng, count) : rng.fillNormal(new Float32Array(count));
   if (xData.length !== count) throw new Error(`input gave ${xData.length} values for ${count}`);
@@ -81,6 +115,7 @@ export async function gradcheck(build: Build, xDims: number[], options: Gradchec
     cosine: dot / Math.sqrt(na * nb),
     checked: indices.length,
     opTypes: [...new Set(g.nodes.map((node) => node.opType))],
+    rules,
   };
 }
 
