@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { addGradient } from '../../src/graph/backward.js';
 import { GraphBuilder, type Dim, type GradOptions } from '../../src/graph/builder.js';
 import { encodeModel } from '../../src/graph/encode.js';
+import { GRADIENT_RULES } from '../../src/graph/grads/index.js';
 import { Rng } from '../../src/util/random.js';
 import { evaluateReference } from './reference-ops.js';
 
@@ -16,24 +17,67 @@ export interface GradcheckResult {
   cosine: number;
   checked: number;
   opTypes: string[];
+  /** The rules of GRADIENT_RULES that built this gradient, by op type. */
+  rules: Map<string, RuleUse>;
 }
 
-export async function gradcheck(
-  build: (g: GraphBuilder, x: string, rng: Rng) => string,
-  xDims: number[],
-  options: { seed?: number; eps?: number; samples?: number; symbolic?: boolean; grad?: Partial<GradOptions> } = {},
-): Promise<GradcheckResult> {
+/** How addGradient used one op type's rule: input positions it offered a gradient for, and those emitted. */
+export interface RuleUse {
+  offered: Set<number>;
+  emitted: Set<number>;
+}
+
+export interface GradcheckOptions {
+  seed?: number;
+  eps?: number;
+  samples?: number;
+  symbolic?: boolean;
+  grad?: Partial<GradOptions>;
+  /** The point x to check at; standard normal values by default. */
+  input?: (rng: Rng, count: number) => Float32Array;
+}
+
+type Build = (g: GraphBuilder, x: string, rng: Rng) => string;
+
+/**
+ * `loss = build(x)` followed by our gradient of it, recording which rules of the table
+ * built the gradient (each forward node's rule is wrapped in a recording override).
+ */
+export function buildGradientGraph(build: Build, xDims: number[], options: GradcheckOptions = {}) {
   const rng = new Rng(options.seed ?? 1);
   const g = new GraphBuilder();
   const shape: Dim[] = options.symbolic && xDims.length === 4 ? [xDims[0]!, xDims[1]!, 'H', 'W'] : xDims;
   const x = g.addInput('x', shape);
   const loss = build(g, x, rng);
   const forwardCount = g.nodes.length;
+  const rules = new Map<string, RuleUse>();
+  for (const node of g.nodes) {
+    const rule = GRADIENT_RULES[node.opType];
+    if (!rule || node.backwardOverride) continue;
+    node.backwardOverride = (ctx, n, dY) => {
+      let use = rules.get(n.opType);
+      if (!use) rules.set(n.opType, (use = { offered: new Set(), emitted: new Set() }));
+      return rule(ctx, n, dY).map((thunk, k) => {
+        if (!thunk) return null;
+        use.offered.add(k);
+        return () => {
+          use.emitted.add(k);
+          return thunk();
+        };
+      });
+    };
+  }
   const grad = g.op('Identity', [addGradient(g, loss, x, options.grad)], {}, 'x_grad');
   g.addOutput(loss, []);
   g.addOutput(grad, shape);
+  return { g, rng, loss, forwardCount, rules };
+}
 
-  const xData = rng.fillNormal(new Float32Array(xDims.reduce((a, b) => a * b, 1)));
+export async function gradcheck(build: Build, xDims: number[], options: GradcheckOptions = {}): Promise<GradcheckResult> {
+  const { g, rng, loss, forwardCount, rules } = buildGradientGraph(build, xDims, options);
+  const count = xDims.reduce((a, b) => a * b, 1);
+  const xData = options.input ? options.input(rng, count) : rng.fillNormal(new Float32Array(count));
+  if (xData.length !== count) throw new Error(`input gave ${xData.length} values for ${count}`);
   const session = await ort.InferenceSession.create(encodeModel(g));
   const out = await session.run({ x: new ort.Tensor('float32', xData, xDims) });
   const ours = out['x_grad']!.data as Float32Array;
@@ -71,6 +115,7 @@ export async function gradcheck(
     cosine: dot / Math.sqrt(na * nb),
     checked: indices.length,
     opTypes: [...new Set(g.nodes.map((node) => node.opType))],
+    rules,
   };
 }
 

@@ -69,3 +69,15 @@ export async function parityTargets(ort: OrtModule, fx: ParityFixture, options: 
     await extractor.release();
   }
 }
+
+/** How two gradients agree: the cosine of their angle, and the ratio of their lengths (‖ours‖ / ‖reference‖). */
+export function compareGradients(ours: Float32Array, reference: Float32Array): { cosine: number; normRatio: number } {
+  if (ours.length !== reference.length) throw new Error(`gradients of ${ours.length} and ${reference.length} values`);
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < ours.length; i++) {
+    dot += ours[i]! * reference[i]!;
+    na += ours[i]! * ours[i]!;
+    nb += reference[i]! * reference[i]!;
+  }
+  return { cosine: dot / Math.sqrt(na * nb), normRatio: Math.sqrt(na / nb) };
+}

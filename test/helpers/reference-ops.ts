@@ -103,6 +103,21 @@ function slice(x: T64, starts: number[], ends: number[], axes: number[]): T64 {
 }
 
 /** Evaluate `target` at the given inputs, running only the graph's forward nodes. */
+/** Y[i_perm[0], …] = X[i_0, …]: output axis k is input axis perm[k]. */
+function transpose(a: T64, perm: number[]): T64 {
+  const dims = perm.map((p) => a.dims[p]!);
+  const strides = a.dims.map((_, k) => a.dims.slice(k + 1).reduce((p, q) => p * q, 1));
+  const out = new Float64Array(a.data.length);
+  const index = new Array<number>(dims.length).fill(0);
+  for (let o = 0; o < out.length; o++) {
+    let src = 0;
+    for (let k = 0; k < dims.length; k++) src += index[k]! * strides[perm[k]!]!;
+    out[o] = a.data[src]!;
+    for (let k = dims.length - 1; k >= 0 && ++index[k]! === dims[k]; k--) index[k] = 0;
+  }
+  return { dims, data: out };
+}
+
 export function evaluateReference(g: GraphBuilder, feeds: Record<string, T64>, target: string, nodeCount = g.nodes.length): T64 {
   const env = new Map<string, T64>(Object.entries(feeds));
   for (const init of g.initializers.values()) {
@@ -123,13 +138,7 @@ export function evaluateReference(g: GraphBuilder, feeds: Record<string, T64>, t
       case 'MaxPool': out = pool(a, node, 'max'); break;
       case 'AveragePool': out = pool(a, node, 'avg'); break;
       case 'MatMul': out = matmul(a, b); break;
-      case 'Transpose': {
-        const [r, c] = a.dims as [number, number];
-        const d = new Float64Array(r * c);
-        for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) d[j * r + i] = a.data[i * c + j]!;
-        out = { dims: [c, r], data: d };
-        break;
-      }
+      case 'Transpose': out = transpose(a, (node.attrs.perm as number[] | undefined) ?? a.dims.map((_, i) => a.dims.length - 1 - i)); break;
       case 'Reshape': {
         const shape = Array.from(b.data);
         const known = shape.filter((s) => s !== -1).reduce((p, q) => p * q, 1);
