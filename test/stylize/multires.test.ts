@@ -5,7 +5,7 @@ import { UsageError } from '../../src/errors.js';
 import { randomVggModel } from '../../src/models/random-model.js';
 import type { OrtModule } from '../../src/runtime/ort.js';
 import type { RgbImage } from '../../src/image/types.js';
-import type { StylizeOptions } from '../../src/stylize/options.js';
+import type { StylizeOptions } from '../../src/options/index.js';
 import { type Progress, stylize } from '../../src/stylize/stylize.js';
 import { pattern } from '../helpers/pattern-image.js';
 
