@@ -11,12 +11,14 @@
  * Exit codes: 0 done; 2 usage error; 1 runtime error; 130/143 interrupted by
  * SIGINT/SIGTERM (after saving the image so far).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { NeuralStyleError, UsageError } from '../errors.js';
-import { cliOptionSpec, cliOptionSpecs, defaultText, flagOf, flagsText } from './options.js';
+import { COMMANDS } from './commands/index.js';
+import type { CommandContext } from './commands/types.js';
+import { flagOf } from './options.js';
 import type { OutStream } from './progress.js';
-import { exitCodeFor, runStylize } from './run.js';
+import { exitCodeFor } from './run.js';
 
 export interface CliIo {
   stdout: OutStream;
@@ -117,12 +119,6 @@ function installSignalHandlers(controller: AbortController, stderr: OutStream): 
   };
 }
 
-function strayArgument(arg: string, program: Command): UsageError {
-  const commands = program.commands.map((c) => c.name());
-  if (/^[a-z-]+$/.test(arg)) return new UsageError(`unknown command '${arg}'; commands: ${commands.join(', ')}`);
-  return new UsageError(`unexpected argument '${arg}': give images with -c/--content and -s/--style`);
-}
-
 function buildProgram(io: CliIo, signal: AbortSignal, setExitCode: (code: number) => void, argvIsEmpty: boolean): Command {
   const program = new Command('neural-style');
   const output = {
@@ -144,93 +140,8 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExitCode: (code: number
     .allowExcessArguments(true)
     // `models --cache-dir X`: options after a subcommand are the subcommand's own.
     .enablePositionalOptions();
-  for (const spec of cliOptionSpecs()) {
-    // Defaults go into the text, not into commander: an absent flag must stay undefined so
-    // that a --preset can fill it, and parsing stays in one place (src/options/kinds.ts).
-    const d = spec.kind.type !== 'boolean' ? defaultText(spec.default) : '';
-    const option = new Option(flagsText(spec), d ? `${spec.help} (default: ${d})` : spec.help).helpGroup(`${spec.group}:`);
-    if (spec.repeatable) option.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
-    program.addOption(option);
-  }
-  program.addHelpText(
-    'after',
-    '\nExit codes: 0 done, 1 runtime error, 2 usage error, 130/143 interrupted by SIGINT/SIGTERM\n' +
-      '(the image so far is written; with --checkpoint the run can be resumed).\n' +
-      'More in README.md: first run, every option, differences from jcjohnson/neural-style, when things go wrong.',
-  );
-  program.action(async (_opts: unknown, cmd: Command) => {
-    if (cmd.args.length > 0) throw strayArgument(cmd.args[0]!, program);
-    if (argvIsEmpty) {
-      io.stderr.write(program.helpInformation());
-      setExitCode(2);
-      return;
-    }
-    setExitCode(await runStylize(cmd.opts(), { stdout: io.stdout, stderr: io.stderr, signal }));
-  });
-
-  const cacheDirOption = () => new Option('--cache-dir <dir>', cliOptionSpec('cacheDir')!.help);
-
-  setup(program.command('models'))
-    .description('List the models --model accepts, and whether each is in the cache.')
-    .addOption(cacheDirOption())
-    .option('--json', 'One JSON object per model on stdout.')
-    .action(async (opts: { cacheDir?: string; json?: boolean }) => {
-      const { listModels } = await import('../models/resolve-node.js');
-      const models = await listModels(opts.cacheDir);
-      if (opts.json) {
-        for (const m of models) io.stdout.write(JSON.stringify(m) + '\n');
-        return;
-      }
-      const width = Math.max(...models.map((m) => m.name.length));
-      for (const m of models) {
-        const status = !m.url ? 'generated, no download' : m.cached ? `cached: ${m.path}` : `not cached${m.size ? ` (${(m.size / 1e6).toFixed(0)} MB download)` : ''}`;
-        io.stdout.write(`${m.name.padEnd(width)}  ${m.architecture}  ${status}\n${' '.repeat(width + 2)}${m.description}\n`);
-      }
-    });
-
-  setup(program.command('fetch'))
-    .description("Download a model's weights into the cache now (verified by checksum), e.g. before going offline.")
-    .argument('<name>', 'model name, as `neural-style models` lists them')
-    .addOption(cacheDirOption())
-    .option('--force', 'Download again even if a verified copy is cached.')
-    .action(async (name: string, opts: { cacheDir?: string; force?: boolean }) => {
-      const { fetchModel } = await import('../models/resolve-node.js');
-      let shown = -1;
-      const result = await fetchModel(name, {
-        cacheDir: opts.cacheDir,
-        force: opts.force,
-        onNotice: (m) => void io.stderr.write(`${m}\n`),
-        onProgress: (p) => {
-          if (!p.total) return;
-          const tenth = Math.floor((10 * p.bytesDone) / p.total);
-          if (tenth !== shown) io.stderr.write(`downloading: ${(shown = tenth) * 10}%\n`);
-        },
-        download: { signal },
-      });
-      if (!result.path) io.stdout.write(`${result.name}: generated on the fly, nothing to fetch\n`);
-      else io.stdout.write(`${result.name}: ${result.downloaded ? 'downloaded' : 'already cached'}: ${result.path}\n`);
-    });
-
-  setup(program.command('serve'))
-    .description('Serve the browser app on this machine (Ctrl-C stops it).')
-    .option('--port <n>', 'TCP port; 0 picks a free one.', '8080')
-    .option('--host <addr>', 'Address to listen on; 0.0.0.0 serves the whole network.', '127.0.0.1')
-    .option('--root <dir>', 'Serve another build of the app (default: the one in this package).')
-    .action(async (opts: { port: string; host: string; root?: string }) => {
-      const port = Number(opts.port);
-      if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got '${opts.port}'`);
-      let serveApp: typeof import('../web-server/serve-node.js').serveApp;
-      try {
-        ({ serveApp } = await import('../web-server/serve-node.js'));
-      } catch (e) {
-        throw new NeuralStyleError(`the browser app server is not built into this copy of neural-style (${(e as Error).message.split('\n')[0]})`);
-      }
-      const server = await serveApp({ port, host: opts.host, root: opts.root });
-      io.stderr.write(`serving the neural-style app at ${server.url} (Ctrl-C to stop)\n`);
-      if (!signal.aborted) await new Promise((ok) => signal.addEventListener('abort', ok, { once: true }));
-      await server.close();
-    });
-
+  const ctx: CommandContext = { io, signal, setExitCode, argvIsEmpty, setup };
+  for (const command of COMMANDS) command.register(program, ctx);
   return program;
 }
 
