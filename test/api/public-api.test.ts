@@ -39,3 +39,18 @@ describe('public API', () => {
     expect([meta.width, meta.height]).toEqual([32, 24]);
   });
 });
+
+describe('public API: a Stylizer for many images', () => {
+  it('runs the README example: one Stylizer, several frames', async () => {
+    const { createStylizer } = await import('../../src/index.js');
+    const model = await resolveModel({ model: 'vgg19-random' });
+    const painting = await readImage(await picture(join(dir, 'p2.png'), 3));
+    const frames = [await readImage(await picture(join(dir, 'f1.png'), 4)), await readImage(await picture(join(dir, 'f2.png'), 5))];
+    const results = [];
+    const stylizer = await createStylizer({ ort, model, styles: [painting], options: { imageSize: 32, numIterations: 2 } });
+    for (const frame of frames) results.push(await stylizer.run({ content: frame }));
+    await stylizer.release();
+    expect(results.map((r) => [r.image.width, r.image.height])).toEqual([[32, 24], [32, 24]]);
+    expect(Object.keys(results[0]!.parts)).toEqual(['content', 'style', 'tv']);
+  });
+});
