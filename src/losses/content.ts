@@ -1,5 +1,6 @@
 import type { GraphBuilder } from '../graph/builder.js';
 import { addSum } from './sum.js';
+import { layersOption, weightOption } from './term-options.js';
 import type { LossTerm, Statistic } from './types.js';
 
 /** mean((F − P)²): jcjohnson's ContentLoss before its weight. */
@@ -20,28 +21,8 @@ export const contentTerm: LossTerm = {
   name: 'content',
   label: 'Content',
   options: [
-    {
-      key: 'contentWeight',
-      kind: { type: 'number', min: 0 },
-      default: 5,
-      label: 'Content weight',
-      help: 'Weight of the content loss.',
-      group: 'Optimisation',
-      scope: 'stylize',
-      objective: true,
-      valueName: '<w>',
-    },
-    {
-      key: 'contentLayers',
-      kind: { type: 'layers' },
-      default: ['relu4_2'],
-      label: 'Content layers',
-      help: 'Comma-separated layers for the content loss.',
-      group: 'Network',
-      scope: 'stylize',
-      objective: true,
-      valueName: '<layers>',
-    },
+    weightOption('contentWeight', 5, 'Content weight', 'Weight of the content loss.'),
+    layersOption('contentLayers', ['relu4_2'], 'Content layers', 'Comma-separated layers for the content loss.'),
   ],
   weight: (o) => o.contentWeight as number,
   layers: (o) => o.contentLayers as string[],

@@ -1,5 +1,6 @@
 import type { GraphBuilder } from '../graph/builder.js';
 import { addSum } from './sum.js';
+import { layersOption, weightOption } from './term-options.js';
 import type { LossTerm, Statistic } from './types.js';
 
 /** G = F Fᵀ / (C·H·W), with F the feature map (batch 1) reshaped to C × HW. */
@@ -28,28 +29,8 @@ export const styleTerm: LossTerm = {
   name: 'style',
   label: 'Style',
   options: [
-    {
-      key: 'styleWeight',
-      kind: { type: 'number', min: 0 },
-      default: 100,
-      label: 'Style weight',
-      help: 'Weight of the style loss.',
-      group: 'Optimisation',
-      scope: 'stylize',
-      objective: true,
-      valueName: '<w>',
-    },
-    {
-      key: 'styleLayers',
-      kind: { type: 'layers' },
-      default: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'],
-      label: 'Style layers',
-      help: 'Comma-separated layers for the style loss.',
-      group: 'Network',
-      scope: 'stylize',
-      objective: true,
-      valueName: '<layers>',
-    },
+    weightOption('styleWeight', 100, 'Style weight', 'Weight of the style loss.'),
+    layersOption('styleLayers', ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'], 'Style layers', 'Comma-separated layers for the style loss.'),
   ],
   weight: (o) => o.styleWeight as number,
   layers: (o) => o.styleLayers as string[],

@@ -1,4 +1,5 @@
 import type { GraphBuilder } from '../graph/builder.js';
+import { weightOption } from './term-options.js';
 import type { LossTerm } from './types.js';
 
 const TO_END = 2 ** 62;
@@ -27,19 +28,7 @@ export function addTotalVariation(g: GraphBuilder, x: string): string {
 export const tvTerm: LossTerm = {
   name: 'tv',
   label: 'TV',
-  options: [
-    {
-      key: 'tvWeight',
-      kind: { type: 'number', min: 0 },
-      default: 1e-3,
-      label: 'TV weight',
-      help: 'Weight of the total-variation (smoothness) loss; 0 switches it off.',
-      group: 'Optimisation',
-      scope: 'stylize',
-      objective: true,
-      valueName: '<w>',
-    },
-  ],
+  options: [weightOption('tvWeight', 1e-3, 'TV weight', 'Weight of the total-variation (smoothness) loss; 0 switches it off.')],
   weight: (o) => o.tvWeight as number,
   layers: () => [],
   loss: (b) => addTotalVariation(b.g, b.image),
