@@ -241,4 +241,50 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
     expect(await page.textContent('#weights-status')).toMatch(/Ready: mini-vgg19-zip .*from the browser cache/);
     await page.context().close();
   }, 60_000);
+
+  it('takes the form’s limits from the options table and refuses impossible sizes before any long work, in the form’s words', async () => {
+    const { page, errors } = await open();
+    await page.waitForSelector('body[data-weights="ready"]', { timeout: 30_000 });
+    // Labels, limits and starting values come from the table (web/src/settings.ts).
+    expect(await page.getAttribute('#num-iterations', 'max')).toBe('1000000');
+    expect(await page.getAttribute('#image-size', 'min')).toBe('1');
+    expect(await page.inputValue('#image-size')).toBe('256');
+    expect(await page.textContent('label:has(#content-weight) .label')).toBe('Content weight');
+    expect(await page.isVisible('#learning-rate')).toBe(false);
+    await page.selectOption('#optimizer', 'adam');
+    expect(await page.isVisible('#learning-rate')).toBe(true);
+    await page.selectOption('#optimizer', 'lbfgs');
+
+    await page.setInputFiles('#content-file', images.content);
+    await page.setInputFiles('#style-files', images.style);
+    await page.waitForSelector('#style-list li');
+    await page.waitForSelector('#content-preview:not([hidden])');
+    await page.selectOption('#backend-choice', 'wasm');
+
+    // Refused on the page by the library's own check, the field focused.
+    await page.fill('#content-weight', '-1');
+    await page.click('#start');
+    await expect.poll(() => page.textContent('#messages .error')).toBe("Content weight must be a number ≥ 0, got '-1'×");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('content-weight');
+    await page.fill('#content-weight', '5');
+
+    // Refused by the core's pre-flight in the worker: too small for the network…
+    await page.fill('#image-size', '8');
+    await page.click('#start');
+    await page.waitForSelector('body[data-state="error"]', { timeout: 30_000 });
+    expect(await page.textContent('#messages .error')).toMatch(/^Size 8 makes the content image 8×5, too small for relu5_1 .*; raise Size/);
+
+    // …and too large for WASM's memory, with the size that fits one click away.
+    await page.fill('#image-size', '30000');
+    await page.click('#start');
+    await expect.poll(() => page.textContent('#messages .error')).toMatch(/GB of memory but 4\.0 GB is available; try Size \d+/);
+    const fix = await page.textContent('#messages .error button.fix');
+    const fit = /^Use Size (\d+)$/.exec(fix ?? '')?.[1];
+    expect(fit, fix ?? 'no fix button').toBeDefined();
+    await page.click('#messages .error button.fix');
+    expect(await page.inputValue('#image-size')).toBe(fit);
+    expect(await page.textContent('#messages')).not.toMatch(/--|imageSize/);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
 });

@@ -1,7 +1,9 @@
 /**
  * Turns whatever a run threw into a message a person can act on. The library's own errors
- * (NeuralStyleError subclasses) already say what to do; onnxruntime and the browser throw
- * plain Errors whose text is matched here (out of memory, WebGPU device loss).
+ * (NeuralStyleError subclasses) already say what to do, and are rendered naming options by
+ * their form labels ("Size", not `--image-size`), with their advice kept as data;
+ * onnxruntime and the browser throw plain Errors whose text is matched here (out of
+ * memory, WebGPU device loss).
  */
 import {
   DownloadError,
@@ -11,8 +13,10 @@ import {
   OutOfMemoryError,
   UsageError,
   WeightsError,
+  type Suggestion,
 } from '../../src/errors.js';
 import type { ErrorKind } from './protocol.js';
+import { labelOf } from './settings.js';
 
 /** Text onnxruntime-web, Emscripten and the browsers use when memory runs out. */
 const OUT_OF_MEMORY =
@@ -28,7 +32,24 @@ export function isOutOfMemory(err: unknown): boolean {
 export interface Described {
   kind: ErrorKind;
   message: string;
+  suggestion?: Suggestion;
 }
+
+/** The library's error kinds, most specific first (OutOfMemoryError before the text match). */
+const KINDS: [new (...args: never[]) => NeuralStyleError, ErrorKind][] = [
+  [OutOfMemoryError, 'memory'],
+  [WeightsError, 'weights'],
+  [DownloadError, 'download'],
+  [NumericalError, 'numerical'],
+  [UsageError, 'usage'],
+  [InputError, 'input'],
+  [NeuralStyleError, 'internal'],
+];
+
+/** How each kind's text is worded on the page. */
+const WORDING: Partial<Record<ErrorKind, (text: string) => string>> = {
+  weights: (text) => `These weights do not fit: ${text}`,
+};
 
 export interface RunContext {
   imageSize?: number;
@@ -37,6 +58,12 @@ export interface RunContext {
 
 export function describeError(err: unknown, ctx: RunContext = {}): Described {
   if (err instanceof DOMException && err.name === 'AbortError') return { kind: 'cancelled', message: 'cancelled' };
+  if (err instanceof NeuralStyleError) {
+    // The core's pre-flight refusal already names a size that fits: no guessing here.
+    const kind = KINDS.find(([type]) => err instanceof type)![1];
+    const text = err.render(labelOf);
+    return { kind, message: WORDING[kind]?.(text) ?? text, ...(err.suggestion ? { suggestion: err.suggestion } : {}) };
+  }
   if (isOutOfMemory(err)) {
     const size = ctx.imageSize;
     const smaller = size ? Math.max(64, Math.round(size / 2 / 16) * 16) : undefined;
@@ -49,12 +76,6 @@ export function describeError(err: unknown, ctx: RunContext = {}): Described {
         ` (${firstLine(err)})`,
     };
   }
-  if (err instanceof WeightsError) return { kind: 'weights', message: `These weights do not fit: ${err.message}` };
-  if (err instanceof DownloadError) return { kind: 'download', message: err.message };
-  if (err instanceof NumericalError) return { kind: 'numerical', message: err.message };
-  if (err instanceof UsageError) return { kind: 'usage', message: err.message };
-  if (err instanceof InputError) return { kind: 'input', message: err.message };
-  if (err instanceof NeuralStyleError) return { kind: 'internal', message: err.message };
   return { kind: 'internal', message: `Unexpected error: ${firstLine(err)} (details in the browser console)` };
 }
 

@@ -1,24 +1,21 @@
 /**
  * A small hand-drawn line chart of the loss per iteration on a canvas: log-scale y (the
- * loss falls over orders of magnitude), the total in bold and the weighted parts thin.
+ * loss falls over orders of magnitude), the total bold and dashed, the weighted parts
+ * thin. The curves are the run's own parts, through the series the CLI's plot draws
+ * (src/util/loss-series.ts), so a new loss term gets a curve here and there at once.
  */
-import type { LossParts } from '../../src/runtime/objective.js';
+import { lossSeries, seriesValue, type LossSeries } from '../../src/util/loss-series.js';
 
-interface Point {
+export interface LossPoint {
   iteration: number;
   loss: number;
-  parts: LossParts;
+  parts: Record<string, number>;
 }
 
-const SERIES: { key: 'loss' | keyof LossParts; label: string; color: string; width: number }[] = [
-  { key: 'loss', label: 'total', color: '#3558d1', width: 2.2 },
-  { key: 'content', label: 'content', color: '#1b9e77', width: 1 },
-  { key: 'style', label: 'style', color: '#d95f02', width: 1 },
-  { key: 'tv', label: 'tv', color: '#9a9a9a', width: 1 },
-];
-
 export class LossChart {
-  private points: Point[] = [];
+  private points: LossPoint[] = [];
+  /** Set from the first point of a run: the parts it reports, in the objective's order. */
+  private series: LossSeries[] = lossSeries([]);
   private numIterations = 1;
   private frame = 0;
 
@@ -28,12 +25,15 @@ export class LossChart {
 
   reset(numIterations: number): void {
     this.points = [];
+    this.series = lossSeries([]);
     this.numIterations = Math.max(1, numIterations);
     this.schedule();
   }
 
-  add(iteration: number, loss: number, parts: LossParts): void {
-    this.points.push({ iteration, loss, parts });
+  add(point: LossPoint): void {
+    if (this.points.length === 0) this.series = lossSeries(Object.keys(point.parts));
+    // Copied, so a progress message's preview frame is not kept alive by the chart.
+    this.points.push({ iteration: point.iteration, loss: point.loss, parts: point.parts });
     this.schedule();
   }
 
@@ -51,10 +51,6 @@ export class LossChart {
       this.frame = 0;
       this.draw();
     });
-  }
-
-  private value(p: Point, key: (typeof SERIES)[number]['key']): number {
-    return key === 'loss' ? p.loss : p.parts[key];
   }
 
   draw(): void {
@@ -86,8 +82,8 @@ export class LossChart {
     let lo = Infinity;
     let hi = -Infinity;
     for (const p of this.points) {
-      for (const s of SERIES) {
-        const v = this.value(p, s.key);
+      for (const s of this.series) {
+        const v = seriesValue(p, s.key);
         if (v > 0 && Number.isFinite(v)) {
           lo = Math.min(lo, Math.log10(v));
           hi = Math.max(hi, Math.log10(v));
@@ -137,13 +133,14 @@ export class LossChart {
     ctx.strokeRect(left, top, plotW, plotH);
 
     // series
-    for (const s of SERIES) {
-      ctx.strokeStyle = s.color;
-      ctx.lineWidth = s.width;
+    for (const s of this.series) {
+      ctx.strokeStyle = colourOf(s, fg);
+      ctx.lineWidth = s.key === 'loss' ? 2.2 : 1.2;
+      ctx.setLineDash(s.dash ? s.dash.split(' ').map(Number) : []);
       ctx.beginPath();
       let pen = false;
       for (const p of this.points) {
-        const v = this.value(p, s.key);
+        const v = seriesValue(p, s.key);
         if (!(v > 0) || !Number.isFinite(v)) {
           pen = false;
           continue;
@@ -155,13 +152,14 @@ export class LossChart {
       }
       ctx.stroke();
     }
+    ctx.setLineDash([]);
 
     // legend
     ctx.textAlign = 'left';
     ctx.textBaseline = 'middle';
     let lx = left;
-    for (const s of SERIES) {
-      ctx.fillStyle = s.color;
+    for (const s of this.series) {
+      ctx.fillStyle = colourOf(s, fg);
       ctx.fillRect(lx, 8, 14, 3);
       ctx.fillStyle = fg;
       ctx.fillText(s.label, lx + 18, 10);
@@ -175,6 +173,14 @@ export class LossChart {
       ctx.globalAlpha = 1;
     }
   }
+}
+
+/**
+ * The plot's colour, except that the total (near-black on the CLI's white SVG) takes the
+ * page's text colour, so it stays visible in dark mode.
+ */
+function colourOf(s: LossSeries, fg: string): string {
+  return s.key === 'loss' ? fg : s.colour;
 }
 
 /** About five round iteration ticks from 0 to max. */

@@ -1,7 +1,9 @@
 /**
- * Messages between the page (main.ts) and the compute worker (worker.ts). Types only, so
- * both sides share them without the page importing any compute code.
+ * Messages between the page (main.ts) and the compute worker (worker.ts). Types, and one
+ * list of the worker's message types, so both sides share them without the page
+ * importing any compute code.
  */
+import type { Suggestion } from '../../src/errors.js';
 import type { RgbImage } from '../../src/image/types.js';
 import type { Progress } from '../../src/stylize/stylize.js';
 import type { StylizeOptions } from '../../src/options/index.js';
@@ -85,4 +87,25 @@ export type FromWorker =
   | { type: 'paused' }
   | { type: 'resumed' }
   | { type: 'done'; iterations: number; loss: number; interrupted: boolean; elapsedMs: number; frame: Frame }
-  | { type: 'run-error'; kind: ErrorKind; message: string; frame?: Frame };
+  /** `message` names options by their form labels; `suggestion` is the core's advice as data (an image size that fits). */
+  | { type: 'run-error'; kind: ErrorKind; message: string; suggestion?: Suggestion; frame?: Frame };
+
+/**
+ * Every FromWorker type, at run time (types are erased), for the test that the page
+ * handles each. A Record, so the compiler fails here when a type is added or removed.
+ */
+const FROM_WORKER: Record<FromWorker['type'], true> = {
+  ready: true,
+  'cached-list': true,
+  'weights-progress': true,
+  'weights-ready': true,
+  'weights-error': true,
+  status: true,
+  backend: true,
+  progress: true,
+  paused: true,
+  resumed: true,
+  done: true,
+  'run-error': true,
+};
+export const FROM_WORKER_TYPES = Object.keys(FROM_WORKER) as FromWorker['type'][];

@@ -1,7 +1,10 @@
 /**
  * The compute worker: holds onnxruntime-web and the loaded weights, and runs the same
  * `stylize()` the CLI runs, so the page stays responsive. It reports every iteration's
- * loss and, every few iterations, the current image.
+ * loss and, every few iterations, the current image. Before a run it makes the core's
+ * pre-flight checks (sizes, memory within what this backend can hold), so an impossible
+ * size is refused in a moment with a size that fits. Errors reach the page rendered with
+ * the form's labels (describe-error.ts), never with CLI flags.
  *
  * Must not import anything Node-only (test/web/no-node-imports.test.ts walks its imports).
  */
@@ -9,9 +12,14 @@ import * as ort from 'onnxruntime-web';
 import { NeuralStyleError } from '../../src/errors.js';
 import { toRgbaBytes } from '../../src/image/convert.js';
 import type { RgbImage } from '../../src/image/types.js';
+import { resolveOptions } from '../../src/options/index.js';
 import type { OrtModule } from '../../src/runtime/ort.js';
+import { preflight } from '../../src/stylize/preflight.js';
 import { stylize, type Progress } from '../../src/stylize/stylize.js';
+import { probeWebGpu, wasmLabel, wasmThreads } from './backends.js';
 import { describeError, firstLine, isOutOfMemory } from './describe-error.js';
+import { dispatch, type Handlers } from './handlers.js';
+import { MEMORY_BUDGET } from './memory-budget.js';
 import type { Frame, FromWorker, ToWorker } from './protocol.js';
 import { deleteCached, listCached, loadWeights, type Loaded } from './weights.js';
 
@@ -19,46 +27,6 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, { transfer });
-}
-
-// ---------------------------------------------------------------------------------------
-// Backends
-
-interface GpuLike {
-  requestAdapter(options?: { powerPreference?: string }): Promise<unknown>;
-}
-
-let webgpu: Promise<{ available: boolean; reason: string }> | undefined;
-
-/** Whether WebGPU can be tried: `navigator.gpu` exists and gives an adapter (within 3 s). */
-function probeWebGpu(): Promise<{ available: boolean; reason: string }> {
-  webgpu ??= (async () => {
-    const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
-    if (!gpu) return { available: false, reason: 'this browser has no navigator.gpu' };
-    try {
-      const adapter = await Promise.race([
-        gpu.requestAdapter({ powerPreference: 'high-performance' }),
-        new Promise((ok) => setTimeout(() => ok('timeout'), 3000)),
-      ]);
-      if (adapter === 'timeout') return { available: false, reason: 'requestAdapter gave no answer within 3 s' };
-      if (!adapter) return { available: false, reason: 'no GPU adapter: no usable GPU, or WebGPU is disabled' };
-      return { available: true, reason: 'WebGPU adapter found' };
-    } catch (err) {
-      return { available: false, reason: `requestAdapter failed: ${firstLine(err)}` };
-    }
-  })();
-  return webgpu;
-}
-
-function wasmThreads(): number {
-  // Threads need SharedArrayBuffer, which needs a cross-origin isolated page (COOP/COEP).
-  if (!scope.crossOriginIsolated) return 1;
-  return Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
-}
-
-function wasmLabel(): string {
-  const n = ort.env.wasm.numThreads ?? 1;
-  return `WASM (${n} thread${n === 1 ? '' : 's'}${scope.crossOriginIsolated ? '' : '; page not cross-origin isolated'})`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -82,9 +50,9 @@ async function handleLoad(source: Extract<ToWorker, { type: 'load-weights' }>['s
     if (current === mine) post({ type: 'weights-ready', info });
   } catch (err) {
     if (current !== mine) return; // superseded by a newer load, which reports for itself
-    const d = abort.signal.aborted ? { kind: 'cancelled' as const, message: 'loading cancelled' } : describeError(err);
-    if (d.kind === 'internal') console.error(err);
-    post({ type: 'weights-error', ...d });
+    const { kind, message } = abort.signal.aborted ? { kind: 'cancelled' as const, message: 'loading cancelled' } : describeError(err);
+    if (kind === 'internal') console.error(err);
+    post({ type: 'weights-error', kind, message });
   }
 }
 
@@ -145,6 +113,14 @@ async function handleRun(msg: Extract<ToWorker, { type: 'run' }>): Promise<void>
       let lastSentAt = 0;
       let started = false;
       try {
+        // Seconds of checking here spare minutes of compiling and iterating towards a failure.
+        preflight({
+          table: model.table,
+          options: resolveOptions({ ...msg.options, backend }, msg.styles.length),
+          content: msg.content,
+          styles: msg.styles,
+          availableBytes: MEMORY_BUDGET[backend](gpu ?? {}),
+        });
         const result = await stylize({
           ort: ort as unknown as OrtModule,
           model,
@@ -216,49 +192,40 @@ async function handleRun(msg: Extract<ToWorker, { type: 'run' }>): Promise<void>
 
 // ---------------------------------------------------------------------------------------
 
-scope.onmessage = (event: MessageEvent<ToWorker>) => {
-  const msg = event.data;
-  switch (msg.type) {
-    case 'init': {
-      ort.env.wasm.wasmPaths = msg.wasmPaths;
-      ort.env.wasm.numThreads = wasmThreads();
-      ort.env.logLevel = 'error';
-      void probeWebGpu().then((gpu) =>
-        post({ type: 'ready', webgpu: gpu, isolated: scope.crossOriginIsolated, threads: ort.env.wasm.numThreads ?? 1 }),
-      );
-      return;
-    }
-    case 'list-cached':
-      void listCached()
-        .then((entries) => post({ type: 'cached-list', entries }))
-        .catch(() => post({ type: 'cached-list', entries: [] }));
-      return;
-    case 'delete-cached':
-      void deleteCached(msg.id).then(() => listCached().then((entries) => post({ type: 'cached-list', entries })));
-      return;
-    case 'load-weights':
-      void handleLoad(msg.source);
-      return;
-    case 'cancel-weights':
-      current?.abort.abort();
-      return;
-    case 'run':
-      void handleRun(msg);
-      return;
-    case 'pause':
-      if (run) run.paused = true;
-      return;
-    case 'resume':
-      if (run) {
-        run.paused = false;
-        run.resume?.();
-      }
-      return;
-    case 'stop':
-      if (run) {
-        run.abort.abort();
-        run.resume?.();
-      }
-      return;
-  }
+/** What the worker does with each message from the page. */
+const HANDLERS: Handlers<ToWorker> = {
+  init: (msg) => {
+    ort.env.wasm.wasmPaths = msg.wasmPaths;
+    ort.env.wasm.numThreads = wasmThreads();
+    ort.env.logLevel = 'error';
+    void probeWebGpu().then(({ available, reason }) =>
+      post({ type: 'ready', webgpu: { available, reason }, isolated: scope.crossOriginIsolated, threads: ort.env.wasm.numThreads ?? 1 }),
+    );
+  },
+  'list-cached': () => {
+    void listCached()
+      .then((entries) => post({ type: 'cached-list', entries }))
+      .catch(() => post({ type: 'cached-list', entries: [] }));
+  },
+  'delete-cached': (msg) => {
+    void deleteCached(msg.id).then(() => listCached().then((entries) => post({ type: 'cached-list', entries })));
+  },
+  'load-weights': (msg) => void handleLoad(msg.source),
+  'cancel-weights': () => current?.abort.abort(),
+  run: (msg) => void handleRun(msg),
+  pause: () => {
+    if (run) run.paused = true;
+  },
+  resume: () => {
+    if (!run) return;
+    run.paused = false;
+    run.resume?.();
+  },
+  stop: () => {
+    if (!run) return;
+    run.abort.abort();
+    run.resume?.();
+  },
 };
+
+scope.onmessage = (event: MessageEvent<ToWorker>) => dispatch(HANDLERS, event.data);

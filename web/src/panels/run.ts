@@ -1,0 +1,169 @@
+/**
+ * The run: Start (checks what is missing, reads the settings, sends the run), Pause and
+ * Resume, Stop, the live preview, the progress line, the loss chart, and Download PNG.
+ */
+import { NeuralStyleError, OptionError } from '../../../src/errors.js';
+import { $ } from '../dom.js';
+import { LossChart } from '../loss-chart.js';
+import { doneLine, progressLine } from '../progress-text.js';
+import type { Frame, FromWorker, ToWorker } from '../protocol.js';
+import { labelOf } from '../settings.js';
+import type { ImagesPanel } from './images.js';
+import type { Messages } from './messages.js';
+import type { SettingsPanel } from './settings.js';
+import type { WeightsPanel } from './weights.js';
+
+/** Preview at least every this many iterations (and at least once a second). */
+const PREVIEW_EVERY = 5;
+
+type Msg<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
+type RunState = 'idle' | 'running' | 'paused' | 'done' | 'error';
+
+export interface RunDeps {
+  messages: Messages;
+  send: (m: ToWorker) => void;
+  images: ImagesPanel;
+  weights: WeightsPanel;
+  settings: SettingsPanel;
+}
+
+export class RunPanel {
+  private readonly form = $<HTMLFormElement>('controls');
+  private readonly start = $<HTMLButtonElement>('start');
+  private readonly pause = $<HTMLButtonElement>('pause');
+  private readonly stop = $<HTMLButtonElement>('stop');
+  private readonly download = $<HTMLButtonElement>('download');
+  private readonly result = $<HTMLCanvasElement>('result');
+  private readonly text = $('progress-text');
+  private readonly chart = new LossChart($<HTMLCanvasElement>('loss-chart'));
+  private state: RunState = 'idle';
+  private hasImage = false;
+
+  constructor(private readonly d: RunDeps) {
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.begin();
+    });
+    this.pause.addEventListener('click', () => {
+      if (this.state === 'running') {
+        d.send({ type: 'pause' });
+        this.pause.disabled = true; // until the worker confirms at the end of this iteration
+      } else if (this.state === 'paused') {
+        d.send({ type: 'resume' });
+      }
+    });
+    this.stop.addEventListener('click', () => {
+      d.send({ type: 'stop' });
+      this.stop.disabled = true;
+      this.text.textContent += ' · stopping after this iteration…';
+    });
+    this.download.addEventListener('click', () => this.save());
+    this.setState('idle');
+  }
+
+  // --- worker messages ------------------------------------------------------------------
+
+  onStatus(msg: Msg<'status'>): void {
+    this.text.textContent = msg.text;
+  }
+
+  onProgress(msg: Msg<'progress'>): void {
+    this.chart.add(msg);
+    if (msg.frame) this.show(msg.frame);
+    this.text.textContent = progressLine(msg);
+    document.body.dataset.iteration = String(msg.iteration);
+    document.body.dataset.firstLoss = String(this.chart.first);
+    document.body.dataset.lastLoss = String(msg.loss);
+  }
+
+  onPaused(): void {
+    this.setState('paused');
+    this.text.textContent += ' · paused';
+  }
+
+  onResumed(): void {
+    this.setState('running');
+  }
+
+  onDone(msg: Msg<'done'>): void {
+    this.show(msg.frame);
+    this.text.textContent = doneLine(msg);
+    this.setState('done');
+  }
+
+  onError(msg: Msg<'run-error'>): void {
+    if (msg.frame) this.show(msg.frame);
+    const s = msg.suggestion;
+    const fix = s && this.d.settings.canApply(s) ? { label: `Use ${labelOf(s.option)} ${String(s.value)}`, run: () => this.d.settings.apply(s) } : undefined;
+    this.d.messages.say('error', msg.message, fix);
+    this.text.textContent = 'The run stopped with an error.';
+    this.setState('error');
+  }
+
+  /** The worker itself could not start: nothing will run. */
+  failed(reason: string): void {
+    this.d.messages.say('error', `The compute worker failed to start: ${reason} (details in the browser console).`);
+    this.setState('error');
+  }
+
+  // --- the run ----------------------------------------------------------------------------
+
+  private begin(): void {
+    if (this.state === 'running' || this.state === 'paused') return;
+    const { messages, images, weights, settings, send } = this.d;
+    messages.clear('error');
+    try {
+      const content = images.content;
+      if (!content) throw new Error('Choose a content image first.');
+      if (images.styles.length === 0) throw new Error('Add at least one style image.');
+      const blend = images.blendWeights;
+      if (blend.every((w) => w === 0)) throw new Error('Every style blend weight is 0: give at least one style a weight above 0.');
+      if (weights.state === 'none' || weights.state === 'error') throw new Error('Load weights first (the offline preset needs no download).');
+      const options = settings.read({ styleBlendWeights: blend });
+      this.chart.reset(options.numIterations ?? 1);
+      document.body.dataset.iteration = '';
+      document.body.dataset.firstLoss = '';
+      document.body.dataset.lastLoss = '';
+      this.text.textContent = 'starting…';
+      this.setState('running');
+      send({ type: 'run', content, styles: images.styles, options, backend: settings.backend, previewEvery: PREVIEW_EVERY });
+    } catch (err) {
+      if (err instanceof OptionError) settings.focus(err.option);
+      messages.say('error', err instanceof NeuralStyleError ? err.render(labelOf) : (err as Error).message);
+    }
+  }
+
+  private setState(s: RunState): void {
+    this.state = s;
+    document.body.dataset.state = s;
+    const active = s === 'running' || s === 'paused';
+    this.start.disabled = active;
+    this.pause.disabled = !active;
+    this.stop.disabled = !active;
+    this.pause.textContent = s === 'paused' ? 'Resume' : 'Pause';
+    this.download.disabled = !this.hasImage || active;
+  }
+
+  private show(frame: Frame): void {
+    if (this.result.width !== frame.width || this.result.height !== frame.height) {
+      this.result.width = frame.width;
+      this.result.height = frame.height;
+    }
+    this.result.getContext('2d')!.putImageData(new ImageData(frame.rgba, frame.width, frame.height), 0, 0);
+    this.hasImage = true;
+  }
+
+  private save(): void {
+    this.result.toBlob((blob) => {
+      if (!blob) {
+        this.d.messages.say('error', 'Could not encode the image as PNG.');
+        return;
+      }
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = `neural-style-${this.result.width}x${this.result.height}.png`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+    }, 'image/png');
+  }
+}

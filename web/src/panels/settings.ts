@@ -1,0 +1,119 @@
+/**
+ * The settings form, bound to the options table through ../settings.ts: each field is
+ * marked with the option it sets (`data-option="imageSize"` in index.html), and at
+ * start-up gets its label, help text, limits (min/max/step), choices and starting value
+ * from that option's record. Reading the form goes through `readSettings`, so its limits
+ * are exactly the library's.
+ */
+import type { Suggestion } from '../../../src/errors.js';
+import type { StylizeOptions } from '../../../src/options/index.js';
+import { $ } from '../dom.js';
+import type { BackendChoice } from '../protocol.js';
+import {
+  FORM_OPTIONS,
+  fieldAttributes,
+  isShown,
+  labelOf,
+  readSettings,
+  specOf,
+  startValues,
+  type FieldValue,
+  type FormOption,
+} from '../settings.js';
+
+type Field = HTMLInputElement | HTMLSelectElement;
+
+export class SettingsPanel {
+  private readonly form = $<HTMLFormElement>('controls');
+  private readonly backendChoice = $<HTMLSelectElement>('backend-choice');
+  private readonly fields = new Map<FormOption, Field>();
+
+  constructor() {
+    for (const key of FORM_OPTIONS) {
+      const field = document.querySelector<Field>(`[data-option="${key}"]`);
+      if (!field) throw new Error(`index.html has no field for the option '${key}' (data-option="${key}")`);
+      this.fields.set(key, field);
+      this.describe(key, field);
+    }
+    this.write(startValues());
+    // Our messages name the field and its limits in the table's words; the browser's own
+    // bubbles would say something else, or nothing for a rule HTML cannot express.
+    this.form.noValidate = true;
+    this.form.addEventListener('change', () => this.showFields());
+    this.showFields();
+  }
+
+  get backend(): BackendChoice {
+    return this.backendChoice.value as BackendChoice;
+  }
+
+  /** The checked options (plus `typed`, set by other widgets); throws the core's errors. */
+  read(typed: Partial<StylizeOptions> = {}): Partial<StylizeOptions> {
+    const values: Record<string, FieldValue> = {};
+    for (const [key, field] of this.fields) values[key] = isCheckbox(field) ? field.checked : field.value;
+    return readSettings(values, typed);
+  }
+
+  /** Move the cursor to an option's field, if the form has one. */
+  focus(option: string): void {
+    this.fields.get(option as FormOption)?.focus();
+  }
+
+  /** Whether the form can apply this advice (it names one of its fields). */
+  canApply(s: Suggestion): boolean {
+    return this.fields.has(s.option as FormOption);
+  }
+
+  apply(s: Suggestion): void {
+    this.write({ [s.option]: typeof s.value === 'boolean' ? s.value : String(s.value) });
+    this.showFields();
+    this.focus(s.option);
+  }
+
+  /** Label, help, limits and choices from the option's record. */
+  private describe(key: FormOption, field: Field): void {
+    const spec = specOf(key);
+    const label = field.closest('label');
+    const text = label?.querySelector('.label');
+    if (text) text.textContent = labelOf(key);
+    (label ?? field).title = spec.help;
+    for (const [name, value] of Object.entries(fieldAttributes(spec))) field.setAttribute(name, value);
+    if (field instanceof HTMLSelectElement && spec.kind.type === 'choice') syncChoices(field, spec.kind.choices);
+  }
+
+  private write(values: Partial<Record<string, FieldValue>>): void {
+    for (const [key, v] of Object.entries(values)) {
+      const field = this.fields.get(key as FormOption);
+      if (!field || v === undefined) continue;
+      if (isCheckbox(field)) field.checked = v === true || v === 'true';
+      else field.value = String(v);
+    }
+  }
+
+  /** Hide the fields that mean nothing with the current settings (SHOWN_WHEN). */
+  private showFields(): void {
+    const current: Partial<StylizeOptions> = {};
+    for (const [key, field] of this.fields) current[key] = (isCheckbox(field) ? field.checked : field.value) as never;
+    for (const [key, field] of this.fields) (field.closest('label') ?? field).hidden = !isShown(key, current);
+  }
+}
+
+function isCheckbox(field: Field): field is HTMLInputElement {
+  return field instanceof HTMLInputElement && field.type === 'checkbox';
+}
+
+/**
+ * The select offers exactly the table's choices: the page's wording where it has one
+ * (`<option value="lbfgs">L-BFGS</option>`), the value itself for a choice added since.
+ */
+function syncChoices(select: HTMLSelectElement, choices: readonly string[]): void {
+  const worded = new Map([...select.options].map((o) => [o.value, o.textContent ?? o.value]));
+  select.replaceChildren(
+    ...choices.map((c) => {
+      const o = document.createElement('option');
+      o.value = c;
+      o.textContent = worded.get(c) ?? c;
+      return o;
+    }),
+  );
+}
