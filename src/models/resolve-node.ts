@@ -38,7 +38,7 @@ export const BASE_URL_ENV = 'NEURAL_STYLE_MODEL_BASE_URL';
 /** Download knobs passed through to downloadFile (tests shorten timeouts and delays). */
 export type DownloadTuning = Pick<
   DownloadOptions,
-  'timeouts' | 'retries' | 'retryDelayMs' | 'signal' | 'progressIntervalMs' | 'dispatcher'
+  'timeouts' | 'retries' | 'retryDelayMs' | 'signal' | 'progressIntervalMs'
 >;
 
 export interface CacheOptions {
