@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { startFileServer, type TestServer } from '../helpers/http-server.js';
+import { type Cut, startFileServer, type TestServer } from '../helpers/http-server.js';
 import { cli, type Fixture, listDir, makeFixture } from './helpers.js';
 
 let f: Fixture;
@@ -69,6 +69,43 @@ describe('fetch', () => {
     expect(r.stderr).toMatch(/^error: .*SHA-256/im);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(cache) ? (await listDir(cache)).filter((n) => !n.endsWith('.partial')) : []).toEqual([]);
+  });
+});
+
+describe('fetch from a mirror that misbehaves', () => {
+  const IDLE_ENV = 'NEURAL_STYLE_DOWNLOAD_IDLE_TIMEOUT';
+  const BODY = new Uint8Array(1_000_000).fill(120);
+
+  /** `neural-style fetch vgg19` against a server whose first response does `first`. */
+  async function fetchFrom(first: Cut, env: Record<string, string> = {}) {
+    const mirror = await startFileServer({ '/vgg19-d01eb7cb.pth': { body: BODY, behaviour: (i) => (i === 0 ? first : 'normal') } });
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    process.env[BASE_URL_ENV] = mirror.url;
+    Object.assign(process.env, env);
+    try {
+      const cache = join(f.dir, `flaky-${Math.random().toString(36).slice(2)}`);
+      const started = Date.now();
+      const r = await cli(['fetch', 'vgg19', '--cache-dir', cache]);
+      return { ...r, seconds: (Date.now() - started) / 1000, requests: mirror.requests, cache };
+    } finally {
+      process.env[BASE_URL_ENV] = server.url;
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      await mirror.close();
+    }
+  }
+
+  it('survives the mirror closing the connection after 50 kB, and resumes from there', async () => {
+    // The issue's reproduction: this used to end the process with undici's AssertionError.
+    const r = await fetchFrom({ at: 50_000 });
+    expect(r.stderr).not.toMatch(/unexpected error|AssertionError|\n\s+at /);
+    expect(r.requests.map((q) => q.headers.range)).toEqual([undefined, 'bytes=50000-']);
+    // The bytes are not the real weights, so the resumed download ends in a checksum error.
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: Could not download weights for model 'vgg19': checksum mismatch/m);
+    expect(await listDir(r.cache)).toEqual([]);
   });
 });
 

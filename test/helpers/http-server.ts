@@ -110,8 +110,10 @@ export async function startFileServer(routes: Record<string, FileRoute>): Promis
 
 /** Headers, `part` of the body, then the connection ends as `how` says (see Cut). */
 function sendCut(res: ServerResponse, socket: Socket, part: Uint8Array, how: 'close' | 'reset' | 'stall'): void {
-  res.flushHeaders();
+  // Headers and bytes in one write, as a server that builds the whole response does: the
+  // client then gets the body before it asks for it, and the end right behind it.
   if (part.length > 0) res.write(part);
+  else res.flushHeaders();
   // No grace period: the client must cope with the end arriving right behind the bytes.
   if (how === 'close') socket.end();
   else if (how === 'reset') socket.resetAndDestroy();
