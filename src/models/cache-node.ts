@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { InputError, UsageError } from '../errors.js';
 import { type ModelEntry, weightFileName } from './registry.js';
 
 export const CACHE_ENV = 'NEURAL_STYLE_CACHE';
@@ -33,6 +34,28 @@ export function resolveCacheDir(
   const xdg = env.XDG_CACHE_HOME;
   if (xdg && isAbsolute(xdg)) return join(xdg, 'neural-style');
   return join(home, '.cache', 'neural-style');
+}
+
+/**
+ * `dir`, once it is known to be usable as the cache: a directory, or nothing yet (it is
+ * created on the first download). A file in its place is the user's to fix, so it is a
+ * UsageError naming the ways the directory is chosen, not an ENOTDIR stack trace later.
+ */
+export async function checkCacheDir(dir: string): Promise<string> {
+  const wrong = (what: string) =>
+    new UsageError(
+      `the cache directory ${dir} ${what}; choose another with --cache-dir or $${CACHE_ENV}, or move the file away`,
+    );
+  try {
+    if (!(await stat(dir)).isDirectory()) throw wrong('is a file, not a directory');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return dir;
+    if (code === 'ENOTDIR') throw wrong('is inside a file, not a directory');
+    throw new InputError(`cannot use the cache directory ${dir} (${code ?? (err as Error).message})`, { cause: err });
+  }
+  return dir;
 }
 
 export interface CachePaths {

@@ -11,8 +11,8 @@
  * Also `listModels` and `fetchModel` for the CLI's `models` and `fetch` subcommands.
  */
 import { rm } from 'node:fs/promises';
-import { WeightsError } from '../errors.js';
-import { cachePaths, fileSize, resolveCacheDir, writeFileAtomic } from './cache-node.js';
+import { UsageError, WeightsError } from '../errors.js';
+import { cachePaths, checkCacheDir, fileSize, resolveCacheDir, writeFileAtomic } from './cache-node.js';
 import { type DownloadOptions, downloadFile, hashFile, type ProgressCallback } from './download-node.js';
 import { fileSource } from './formats/byte-source-node.js';
 import { detectFormat, readConvWeights } from './formats/detect.js';
@@ -108,7 +108,7 @@ async function readWeightsFile(path: string, table: LayerTable): Promise<ConvWei
 
 async function loadFromCache(entry: ModelEntry, table: LayerTable, options: CacheOptions): Promise<ConvWeights> {
   const env = options.env ?? process.env;
-  const cacheDir = resolveCacheDir(options.cacheDir, env);
+  const cacheDir = await checkCacheDir(resolveCacheDir(options.cacheDir, env));
   const paths = cachePaths(cacheDir, entry);
   const notice = options.onNotice ?? (() => {});
 
@@ -135,7 +135,19 @@ async function loadFromCache(entry: ModelEntry, table: LayerTable, options: Cach
 
 function downloadUrl(entry: ModelEntry, options: CacheOptions): string {
   const base = options.baseUrl ?? (options.env ?? process.env)[BASE_URL_ENV];
-  return base ? rebaseUrl(entry.url!, base) : entry.url!;
+  if (!base) return entry.url!;
+  // Checked here, where the setting has a name: a bad mirror is the user's to fix.
+  const setting = options.baseUrl === undefined ? BASE_URL_ENV : 'baseUrl';
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(base).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new UsageError(`${setting} must be an http:// or https:// URL such as https://mirror.example/models/, got '${base}'`);
+  }
+  return rebaseUrl(entry.url!, base);
 }
 
 async function download(entry: ModelEntry, dest: string, options: CacheOptions) {
@@ -230,7 +242,7 @@ export interface ModelListing {
 
 /** Every registry entry with its cache status. */
 export async function listModels(cacheDir?: string, options: CacheOptions = {}): Promise<ModelListing[]> {
-  const dir = resolveCacheDir(cacheDir ?? options.cacheDir, options.env ?? process.env);
+  const dir = await checkCacheDir(resolveCacheDir(cacheDir ?? options.cacheDir, options.env ?? process.env));
   return Promise.all(
     (options.registry ?? MODELS).map(async (entry): Promise<ModelListing> => {
       const base = {
@@ -275,7 +287,7 @@ export interface FetchResult {
 export async function fetchModel(name: string, options: FetchOptions = {}): Promise<FetchResult> {
   const entry = getModelEntry(name, options.registry ?? MODELS);
   if (!entry.url) return { name: entry.name, downloaded: false };
-  const paths = cachePaths(resolveCacheDir(options.cacheDir, options.env ?? process.env), entry);
+  const paths = cachePaths(await checkCacheDir(resolveCacheDir(options.cacheDir, options.env ?? process.env)), entry);
   const notice = options.onNotice ?? (() => {});
   const existing = await fileSize(paths.file);
   if (existing !== undefined && !options.force) {

@@ -109,6 +109,49 @@ describe('fetch from a mirror that misbehaves', () => {
   });
 });
 
+describe('a bad setting is one line, never a stack trace', () => {
+  async function withEnv<T>(name: string, value: string, run: () => Promise<T>): Promise<T> {
+    const saved = process.env[name];
+    process.env[name] = value;
+    try {
+      return await run();
+    } finally {
+      if (saved === undefined) delete process.env[name];
+      else process.env[name] = saved;
+    }
+  }
+
+  it('a mirror that is not a URL (exit 2)', async () => {
+    for (const args of [['fetch', 'vgg19', '--cache-dir', join(f.dir, 'c4')], ['models', '--cache-dir', join(f.dir, 'c4')]]) {
+      const r = await withEnv(BASE_URL_ENV, 'not a url', () => cli(args));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        "error: NEURAL_STYLE_MODEL_BASE_URL must be an http:// or https:// URL such as https://mirror.example/models/, got 'not a url'\n",
+      );
+    }
+  });
+
+  it('a --cache-dir that is a file (exit 2)', async () => {
+    const file = join(f.dir, 'some-file.png');
+    await writeFile(file, 'not a directory');
+    for (const [args, what] of [
+      [['fetch', 'vgg19', '--cache-dir', file], 'is a file'],
+      [['models', '--cache-dir', file], 'is a file'],
+      [['fetch', 'vgg19', '--cache-dir', join(file, 'sub')], 'is inside a file'],
+    ] as const) {
+      const r = await cli([...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^error: the cache directory \\S+ ${what}, not a directory; choose another with --cache-dir or \\$NEURAL_STYLE_CACHE, or move the file away\n$`));
+    }
+  });
+
+  it('a --host that is no address (exit 2)', async () => {
+    const r = await cli(['serve', '--port', '0', '--host', '999.1.1.1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: --host '999.1.1.1' is not an IPv4 address (four numbers from 0 to 255); e.g. 127.0.0.1, or 0.0.0.0 for every interface\n");
+  });
+});
+
 describe('a stylize run whose weights cannot be downloaded', () => {
   it('exits 1 naming the URL, with no output and no cache entry', async () => {
     const cache = join(f.dir, 'c3');
