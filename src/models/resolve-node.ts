@@ -13,7 +13,7 @@
 import { rm } from 'node:fs/promises';
 import { UsageError, WeightsError } from '../errors.js';
 import { cachePaths, checkCacheDir, fileSize, resolveCacheDir, writeFileAtomic } from './cache-node.js';
-import { type DownloadOptions, downloadFile, hashFile, type ProgressCallback } from './download-node.js';
+import { type DownloadOptions, downloadFile, hashFile, type ProgressCallback, type Timeouts } from './download-node.js';
 import { fileSource } from './formats/byte-source-node.js';
 import { detectFormat, readConvWeights } from './formats/detect.js';
 import { encodeSafetensors } from './formats/safetensors.js';
@@ -34,6 +34,9 @@ import type { Architecture, ConvWeights, LayerTable, LoadedModel, Tensor } from 
 
 /** Environment variable: a mirror that replaces everything before the file name of every URL. */
 export const BASE_URL_ENV = 'NEURAL_STYLE_MODEL_BASE_URL';
+
+/** Environment variable: seconds without a byte after which a download counts as stalled. */
+export const IDLE_TIMEOUT_ENV = 'NEURAL_STYLE_DOWNLOAD_IDLE_TIMEOUT';
 
 /** Download knobs passed through to downloadFile (tests shorten timeouts and delays). */
 export type DownloadTuning = Pick<
@@ -150,14 +153,27 @@ function downloadUrl(entry: ModelEntry, options: CacheOptions): string {
   return rebaseUrl(entry.url!, base);
 }
 
+/** Timeouts for downloadFile: the caller's, else an idle limit from the environment. */
+function downloadTimeouts(options: CacheOptions): Partial<Timeouts> | undefined {
+  const raw = (options.env ?? process.env)[IDLE_TIMEOUT_ENV];
+  if (!raw) return options.download?.timeouts;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`${IDLE_TIMEOUT_ENV} must be a number of seconds above 0, got '${raw}'`);
+  }
+  return { idle: seconds * 1000, ...options.download?.timeouts };
+}
+
 async function download(entry: ModelEntry, dest: string, options: CacheOptions) {
   const url = downloadUrl(entry, options);
+  const timeouts = downloadTimeouts(options);
   const size = entry.integrity?.size;
   options.onNotice?.(
     `Downloading weights for model '${entry.name}'${size ? ` (${formatBytes(size)})` : ''} from ${url} to ${dest}`,
   );
   return downloadFile({
     ...options.download,
+    timeouts,
     url,
     dest,
     integrity: entry.integrity,

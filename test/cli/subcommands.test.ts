@@ -107,6 +107,16 @@ describe('fetch from a mirror that misbehaves', () => {
     expect(r.stderr).toMatch(/^error: Could not download weights for model 'vgg19': checksum mismatch/m);
     expect(await listDir(r.cache)).toEqual([]);
   });
+
+  it('gives up on a mirror that stalls after NEURAL_STYLE_DOWNLOAD_IDLE_TIMEOUT seconds', { timeout: 15_000 }, async () => {
+    const r = await fetchFrom({ at: 0, how: 'stall' }, { [IDLE_ENV]: '0.3' });
+    expect(r.code).toBe(1);
+    expect(r.seconds).toBeLessThan(5);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toEqual(["error: Could not download weights for model 'vgg19': the transfer stalled: nothing arrived for 0.3 s (after 0 of 1000000 bytes)."]);
+    expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    expect(r.requests).toHaveLength(1);
+  });
 });
 
 describe('a bad setting is one line, never a stack trace', () => {
@@ -129,6 +139,12 @@ describe('a bad setting is one line, never a stack trace', () => {
         "error: NEURAL_STYLE_MODEL_BASE_URL must be an http:// or https:// URL such as https://mirror.example/models/, got 'not a url'\n",
       );
     }
+  });
+
+  it('an idle timeout that is not a number of seconds (exit 2)', async () => {
+    const r = await withEnv('NEURAL_STYLE_DOWNLOAD_IDLE_TIMEOUT', 'soon', () => cli(['fetch', 'vgg19', '--cache-dir', join(f.dir, 'c5')]));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: NEURAL_STYLE_DOWNLOAD_IDLE_TIMEOUT must be a number of seconds above 0, got 'soon'\n");
   });
 
   it('a --cache-dir that is a file (exit 2)', async () => {
