@@ -4,11 +4,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { Agent, get, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { type Cut, startFileServer, type TestServer } from '../helpers/http-server.js';
-import { cli, type Fixture, listDir, makeFixture } from './helpers.js';
+import { cli, type Fixture, listDir, makeFixture, spawnCli } from './helpers.js';
 
 let f: Fixture;
 let server: TestServer;
@@ -202,6 +204,43 @@ describe('serve', () => {
     expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     stop.abort('SIGINT');
     expect(await running).toBe(0);
+  });
+
+  it('stops within a second of SIGTERM, with idle, busy and half-open connections', { timeout: 60_000 }, async () => {
+    const root = join(f.dir, 'app-sigterm');
+    await mkdir(root);
+    await writeFile(join(root, 'index.html'), '<!doctype html><title>neural-style</title>');
+    await writeFile(join(root, 'big.wasm'), new Uint8Array(20_000_000));
+    const { child, done } = spawnCli(['serve', '--port', '0', '--root', root]);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d));
+    for (let i = 0; i < 600 && !/serving/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    const url = new URL(/at (http:\/\/\S+)/.exec(stderr)![1]!);
+    const port = Number(url.port);
+    // A browser's keep-alive connection, idle after its request.
+    const agent = new Agent({ keepAlive: true });
+    await new Promise<void>((ok) => get(url, { agent }, (res) => res.resume().on('end', ok)));
+    // A download the client has stopped reading.
+    const busy = await new Promise<IncomingMessage>((ok) => get(new URL('big.wasm', url), { agent: false }, ok));
+    busy.pause();
+    busy.on('error', () => {});
+    // A connection that has sent half a request.
+    const half = connect(port, '127.0.0.1', () => half.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+    half.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 200));
+
+    const started = Date.now();
+    child.kill('SIGTERM');
+    // A server still waiting on its connections is killed, so a failure is quick and clean.
+    const overrun = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const r = await done;
+    const ms = Date.now() - started;
+    clearTimeout(overrun);
+    agent.destroy();
+    half.destroy();
+    expect(r.stderr).toMatch(/SIGTERM: stopping cleanly/);
+    expect(r.code).toBe(0);
+    expect(ms).toBeLessThan(1000);
   });
 
   it('says so when the app is not built (exit 1), and refuses a bad port (exit 2)', async () => {
