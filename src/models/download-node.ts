@@ -198,7 +198,8 @@ async function transferOnce(options: DownloadOptions, ctx: ErrorContext, timeout
   // at once, or bytes that arrive just before a drop die in the response's buffer.
   const partialHash = createHash('sha256');
   if (start > 0) await hashInto(partialHash, ctx.partial);
-  const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+  // A User-Agent as fetch sent one: some mirrors and proxies refuse requests without it.
+  const headers: Record<string, string> = { 'accept-encoding': 'identity', 'user-agent': 'neural-style' };
   if (start > 0) headers.range = `bytes=${start}-`;
   const response = await httpGet(url, { headers, env: ctx.env, timeouts, signal });
   const status = response.statusCode ?? 0;

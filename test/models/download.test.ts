@@ -88,6 +88,7 @@ describe('downloadFile', () => {
     expectSameBytes(await readFile(dest), BODY);
     expect(await readdir(join(dir, 'cache'))).toEqual(['vgg.pth']);
     expect(server.requests[0]!.headers.range).toBeUndefined();
+    expect(server.requests[0]!.headers['user-agent']).toBe('neural-style');
 
     expect(progress.length).toBeGreaterThan(1);
     const done = progress.map((p) => p.bytesDone);
