@@ -1,24 +1,29 @@
 /**
  * Download one weight file into the cache, the way a careful person would by hand:
  *
- *   1. stream the body into `<file>.partial`, reporting progress;
+ *   1. stream the body into `<file>.partial` as it arrives, reporting progress;
  *   2. if the connection drops, ask for the rest with `Range: bytes=N-` (a server that
  *      answers 200 instead of 206 sends the whole file, so start again from zero);
  *   3. check size and SHA-256 BEFORE the file gets its real name, and delete it if wrong;
  *   4. rename `<file>.partial` → `<file>` (atomic: readers never see half a file).
  *
- * Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY via undici's EnvHttpProxyAgent.
+ * HTTP, proxies (HTTPS_PROXY / HTTP_PROXY / NO_PROXY) and timeouts are in http-get-node.ts.
  * Every failure is a DownloadError naming the URL, the cache path and the manual fix.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { dirname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Dispatcher, EnvHttpProxyAgent, fetch } from 'undici';
 import { DownloadError } from '../errors.js';
 import { fileSize } from './cache-node.js';
+import { httpGet, HttpTimeoutError, type Timeouts } from './http-get-node.js';
+import { proxySettings } from './proxy-env.js';
 import type { Integrity } from './registry.js';
+
+export type { Timeouts } from './http-get-node.js';
 
 export interface DownloadProgress {
   /** Bytes in the partial file so far, including any resumed from an earlier run. */
@@ -35,16 +40,19 @@ export interface DownloadProgress {
 
 export type ProgressCallback = (progress: DownloadProgress) => void;
 
-export interface Timeouts {
-  /** Establishing the TCP/TLS connection (ms). */
-  connect: number;
-  /** Waiting for the response headers (ms). */
-  headers: number;
-  /** Longest silence between two body chunks (ms): a stalled transfer fails, a slow one doesn't. */
-  idle: number;
-}
+/**
+ * `idle` is short enough that a mirror which sends headers and then nothing fails in half a
+ * minute (a stall that made no progress is not retried), and long enough for a congested
+ * link's pauses. A slow but steady transfer never times out.
+ */
+export const DEFAULT_TIMEOUTS: Timeouts = { connect: 30_000, headers: 60_000, idle: 30_000 };
 
-export const DEFAULT_TIMEOUTS: Timeouts = { connect: 30_000, headers: 60_000, idle: 60_000 };
+/**
+ * Bytes that may wait in memory for the disk. Generous on purpose: while the writer keeps
+ * up, the response is never paused, so bytes already received are on their way to the
+ * file when the connection dies rather than in a stream buffer that dies with it.
+ */
+const WRITE_BUFFER = 1 << 20;
 
 export interface DownloadOptions {
   url: string;
@@ -58,13 +66,15 @@ export interface DownloadOptions {
   /** Minimum ms between two progress calls (the last one always comes). Default 100. */
   progressIntervalMs?: number;
   timeouts?: Partial<Timeouts>;
-  /** How many times a dropped transfer is resumed automatically. Default 3. */
+  /**
+   * How many times a dropped transfer is resumed automatically. Default 3. A transfer that
+   * stalled before its first byte is not retried: the mirror is hanging, and waiting
+   * another idle timeout for it would only multiply the wait.
+   */
   retries?: number;
   /** Wait before the n-th automatic resume: n × retryDelayMs. Default 1000. */
   retryDelayMs?: number;
   signal?: AbortSignal;
-  /** Replaces the proxy-aware default (tests). Not closed by downloadFile. */
-  dispatcher?: Dispatcher;
   /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read from; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -101,67 +111,52 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
     throw downloadError(ctx, `cannot create the cache directory ${dirname(dest)} (${describe(err)})`, err);
   }
 
-  const dispatcher =
-    options.dispatcher ??
-    new EnvHttpProxyAgent({
-      // From the same environment the messages describe (process.env unless told otherwise).
-      httpProxy: envVar(ctx.env, 'HTTP_PROXY'),
-      httpsProxy: envVar(ctx.env, 'HTTPS_PROXY'),
-      noProxy: envVar(ctx.env, 'NO_PROXY'),
-      connect: { timeout: timeouts.connect },
-      headersTimeout: timeouts.headers,
-      bodyTimeout: timeouts.idle,
-    });
-  try {
-    let outcome: TransferOutcome | undefined;
-    let resumed = false;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        outcome = await transferOnce(options, ctx, dispatcher, timeouts);
-        resumed ||= outcome.resumed;
-        break;
-      } catch (err) {
-        if (err instanceof DownloadError) throw err;
-        const midTransfer = err instanceof MidTransferError;
-        resumed ||= midTransfer && (err as MidTransferError).resumed;
-        if (options.signal?.aborted) {
-          throw downloadError(ctx, 'cancelled', err, { keptPartial: await hasBytes(partial) });
-        }
-        if (midTransfer && attempt < retries) {
-          await sleep(retryDelayMs * (attempt + 1));
-          continue;
-        }
-        throw downloadError(ctx, describeNetworkError(err, timeouts, ctx), errCause(err), {
-          keptPartial: await hasBytes(partial),
-          retried: attempt,
-        });
-      }
-    }
-
-    const { bytes, sha256 } = outcome;
-    const expectedSize = options.integrity?.size;
-    if (expectedSize !== undefined && bytes !== expectedSize) {
-      await rm(partial, { force: true });
-      throw downloadError(ctx, `wrong size: expected ${expectedSize} bytes, got ${bytes}; the download was deleted`);
-    }
-    const prefix = options.integrity?.sha256Prefix.toLowerCase();
-    if (prefix !== undefined && !sha256.startsWith(prefix)) {
-      await rm(partial, { force: true });
-      throw downloadError(
-        ctx,
-        `checksum mismatch: expected a SHA-256 starting with ${prefix}, got ${sha256} ` +
-          `(${bytes} bytes); the download was deleted`,
-      );
-    }
+  let outcome: TransferOutcome | undefined;
+  let resumed = false;
+  for (let attempt = 0; ; attempt++) {
     try {
-      await rename(partial, dest);
+      outcome = await transferOnce(options, ctx, timeouts);
+      resumed ||= outcome.resumed;
+      break;
     } catch (err) {
-      throw downloadError(ctx, `cannot move the finished download into place (${describe(err)})`, err);
+      if (err instanceof DownloadError) throw err;
+      const midTransfer = err instanceof MidTransferError ? err : undefined;
+      resumed ||= midTransfer?.resumed ?? false;
+      if (options.signal?.aborted) {
+        throw downloadError(ctx, 'cancelled', err, { keptPartial: await hasBytes(partial) });
+      }
+      if (midTransfer?.worthRetrying && attempt < retries) {
+        await sleep(retryDelayMs * (attempt + 1));
+        continue;
+      }
+      throw downloadError(ctx, describeNetworkError(err, timeouts, ctx), errCause(err), {
+        keptPartial: await hasBytes(partial),
+        retried: attempt,
+      });
     }
-    return { path: dest, bytes, sha256, resumed };
-  } finally {
-    if (!options.dispatcher) await dispatcher.destroy().catch(() => {});
   }
+
+  const { bytes, sha256 } = outcome;
+  const expectedSize = options.integrity?.size;
+  if (expectedSize !== undefined && bytes !== expectedSize) {
+    await rm(partial, { force: true });
+    throw downloadError(ctx, `wrong size: expected ${expectedSize} bytes, got ${bytes}; the download was deleted`);
+  }
+  const prefix = options.integrity?.sha256Prefix.toLowerCase();
+  if (prefix !== undefined && !sha256.startsWith(prefix)) {
+    await rm(partial, { force: true });
+    throw downloadError(
+      ctx,
+      `checksum mismatch: expected a SHA-256 starting with ${prefix}, got ${sha256} ` +
+        `(${bytes} bytes); the download was deleted`,
+    );
+  }
+  try {
+    await rename(partial, dest);
+  } catch (err) {
+    throw downloadError(ctx, `cannot move the finished download into place (${describe(err)})`, err);
+  }
+  return { path: dest, bytes, sha256, resumed };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -178,18 +173,15 @@ class MidTransferError extends Error {
   constructor(
     message: string,
     readonly resumed: boolean,
+    /** False for a stall before the first byte of this attempt: retrying would wait again. */
+    readonly worthRetrying: boolean,
     options?: { cause?: unknown },
   ) {
     super(message, options);
   }
 }
 
-async function transferOnce(
-  options: DownloadOptions,
-  ctx: ErrorContext,
-  dispatcher: Dispatcher,
-  timeouts: Timeouts,
-): Promise<TransferOutcome> {
+async function transferOnce(options: DownloadOptions, ctx: ErrorContext, timeouts: Timeouts): Promise<TransferOutcome> {
   const { url, integrity, signal } = options;
   const knownSize = integrity?.size;
   let start = (await fileSize(ctx.partial)) ?? 0;
@@ -202,78 +194,99 @@ async function transferOnce(
     return { bytes: start, sha256: await hashFile(ctx.partial), resumed: true };
   }
 
-  const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+  // Hash what is on disk before asking: once the response is here its body must be read
+  // at once, or bytes that arrive just before a drop die in the response's buffer.
+  const partialHash = createHash('sha256');
+  if (start > 0) await hashInto(partialHash, ctx.partial);
+  // A User-Agent as fetch sent one: some mirrors and proxies refuse requests without it.
+  const headers: Record<string, string> = { 'accept-encoding': 'identity', 'user-agent': 'neural-style' };
   if (start > 0) headers.range = `bytes=${start}-`;
-  const response = await fetch(url, { headers, dispatcher, signal, redirect: 'follow' });
+  const response = await httpGet(url, { headers, env: ctx.env, timeouts, signal });
+  const status = response.statusCode ?? 0;
+  const header = (name: string) => {
+    const v = response.headers[name];
+    return typeof v === 'string' ? v : null;
+  };
 
   let total: number | undefined;
-  if (response.status === 206 && start > 0) {
-    const range = parseContentRange(response.headers.get('content-range'));
+  if (status === 206 && start > 0) {
+    const range = parseContentRange(header('content-range'));
     if (!range || range.first !== start) {
       // A range we did not ask for: not safe to append. Start over without Range.
-      await response.body?.cancel();
+      response.destroy();
       await rm(ctx.partial, { force: true });
-      return transferOnce(options, ctx, dispatcher, timeouts);
+      return transferOnce(options, ctx, timeouts);
     }
     total = range.total;
-  } else if (response.status === 416 && start > 0) {
+  } else if (status === 416 && start > 0) {
     // "Range Not Satisfiable": either the partial file is already whole, or it is not
     // part of this file at all. The checksum decides the first case; otherwise restart.
-    await response.body?.cancel();
-    const range = parseContentRange(response.headers.get('content-range'));
+    response.destroy();
+    const range = parseContentRange(header('content-range'));
     if (range?.total === start) return { bytes: start, sha256: await hashFile(ctx.partial), resumed: true };
     await rm(ctx.partial, { force: true });
-    return transferOnce(options, ctx, dispatcher, timeouts);
-  } else if (response.status === 200 || response.status === 206) {
+    return transferOnce(options, ctx, timeouts);
+  } else if (status === 200 || status === 206) {
     // 200 to a Range request: the server sends the whole file, so the partial is discarded.
     start = 0;
-    const length = Number(response.headers.get('content-length'));
-    total = response.headers.has('content-length') && Number.isFinite(length) ? length : undefined;
-    if (response.status === 206) total = parseContentRange(response.headers.get('content-range'))?.total;
+    const length = Number(header('content-length') ?? NaN);
+    total = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+    if (status === 206) total = parseContentRange(header('content-range'))?.total;
   } else {
-    await response.body?.cancel();
-    const text = response.statusText ? ` ${response.statusText}` : '';
+    response.destroy();
+    const text = response.statusMessage ? ` ${response.statusMessage}` : '';
     const reason =
-      response.status === 404
+      status === 404
         ? `not found (HTTP 404${text}): the file is not at this address`
-        : `the server answered HTTP ${response.status}${text}`;
+        : `the server answered HTTP ${status}${text}`;
     throw downloadError(ctx, reason, undefined, { keptPartial: start > 0 });
   }
   total ??= knownSize;
   if (knownSize !== undefined && total !== undefined && total !== knownSize) {
-    await response.body?.cancel();
+    response.destroy();
     await rm(ctx.partial, { force: true });
     throw downloadError(
       ctx,
       `the server offers ${total} bytes but this model's file is ${knownSize} bytes; nothing was kept`,
     );
   }
-  if (!response.body) throw downloadError(ctx, 'the server sent no body');
 
-  const hash = createHash('sha256');
-  if (start > 0) await hashInto(hash, ctx.partial);
+  const hash = start > 0 ? partialHash : createHash('sha256');
   const resumed = start > 0;
-  const file = await open(ctx.partial, start > 0 ? 'a' : 'w');
   const progress = new ProgressMeter(start, total, options.onProgress, options.progressIntervalMs ?? 100);
   let done = start;
-  try {
+  let dropped: unknown;
+  // The network's errors end the body, not the pipeline: whatever arrived before the
+  // drop is still written, so the next Range request asks only for the rest.
+  async function* received(body: IncomingMessage): AsyncGenerator<Buffer> {
     try {
-      for await (const chunk of response.body) {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
         hash.update(chunk);
-        await file.write(chunk);
         done += chunk.byteLength;
         progress.update(done);
+        yield chunk;
       }
     } catch (err) {
-      throw new MidTransferError(`connection dropped after ${done} bytes`, resumed, { cause: err });
+      dropped = err;
     }
-    if (total !== undefined && done < total) {
-      throw new MidTransferError(`the server closed the connection after ${done} of ${total} bytes`, resumed);
-    }
-    await file.sync();
+  }
+  try {
+    // flush: fsync before close, so bytes counted as kept survive a power cut.
+    const file = createWriteStream(ctx.partial, { flags: start > 0 ? 'a' : 'w', flush: true, highWaterMark: WRITE_BUFFER });
+    await pipeline(received(response), file);
+  } catch (err) {
+    response.destroy();
+    throw downloadError(ctx, `cannot write ${ctx.partial} (${describe(err)})`, err, { keptPartial: await hasBytes(ctx.partial) });
   } finally {
     progress.finish(done);
-    await file.close();
+  }
+  if (dropped !== undefined || (total !== undefined && done < total)) {
+    const of = total === undefined ? '' : ` of ${total}`;
+    const stall = dropped instanceof HttpTimeoutError ? dropped : undefined;
+    const message = stall
+      ? `the transfer stalled: nothing arrived for ${stall.ms / 1000} s (after ${done}${of} bytes)`
+      : `the connection dropped after ${done}${of} bytes`;
+    throw new MidTransferError(message, resumed, !stall || done > start, { cause: dropped });
   }
   return { bytes: done, sha256: hash.digest('hex'), resumed };
 }
@@ -366,36 +379,11 @@ function downloadError(
   return new DownloadError(lines.join('\n'), cause === undefined ? undefined : { cause });
 }
 
-/** A proxy variable as curl and undici read it: lower case first, '' when unset. */
-function envVar(env: NodeJS.ProcessEnv, name: string): string {
-  return env[name.toLowerCase()] ?? env[name] ?? '';
-}
-
-/** The proxy variables in force, passwords hidden, or '' when none are set. */
-function proxySettings(env: NodeJS.ProcessEnv): string {
-  const parts: string[] = [];
-  for (const name of ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) {
-    const value = envVar(env, name);
-    if (value) parts.push(`${name}=${name === 'NO_PROXY' ? value : redact(value)}`);
-  }
-  return parts.join(' ');
-}
-
-function redact(proxyUrl: string): string {
-  try {
-    const u = new URL(proxyUrl);
-    if (u.password) u.password = '***';
-    return u.href;
-  } catch {
-    return proxyUrl;
-  }
-}
-
 function errCause(err: unknown): unknown {
   return err instanceof MidTransferError && err.cause !== undefined ? err.cause : err;
 }
 
-/** The first `code` along an error's cause chain (fetch wraps the real error twice). */
+/** The first `code` along an error's cause chain. */
 function errorCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
@@ -417,30 +405,32 @@ function describe(err: unknown): string {
 }
 
 function describeNetworkError(err: unknown, timeouts: Timeouts, ctx: ErrorContext): string {
+  // Says how far it got; Node's own words for a cut body ("aborted") would add nothing.
+  if (err instanceof MidTransferError) return err.message;
   const host = safeHost(ctx.url);
-  const code = errorCode(err);
+  if (err instanceof HttpTimeoutError) {
+    if (err.phase === 'connect') return `no network: connecting to ${host} timed out after ${timeouts.connect / 1000} s`;
+    if (err.phase === 'headers') return `the server did not answer within ${timeouts.headers / 1000} s`;
+    return `the transfer stalled for ${timeouts.idle / 1000} s`;
+  }
   const detail = innermostMessage(err);
-  const prefix = err instanceof MidTransferError ? `${err.message}: ` : '';
-  switch (code) {
+  switch (errorCode(err)) {
     case 'ECONNREFUSED':
-      return `${prefix}no network: connection refused (${detail}); is the machine offline, or a proxy needed?`;
+      return `no network: connection refused (${detail}); is the machine offline, or a proxy needed?`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_NONAME':
-      return `${prefix}no network: cannot resolve ${host} (${detail}); is the machine offline, or a proxy needed?`;
+      return `no network: cannot resolve ${host} (${detail}); is the machine offline, or a proxy needed?`;
     case 'ENETUNREACH':
     case 'EHOSTUNREACH':
     case 'ENETDOWN':
-      return `${prefix}no network: ${host} is unreachable (${detail})`;
-    case 'UND_ERR_CONNECT_TIMEOUT':
+      return `no network: ${host} is unreachable (${detail})`;
     case 'ETIMEDOUT':
-      return `${prefix}no network: connecting to ${host} timed out after ${timeouts.connect / 1000} s`;
-    case 'UND_ERR_HEADERS_TIMEOUT':
-      return `${prefix}the server did not answer within ${timeouts.headers / 1000} s`;
-    case 'UND_ERR_BODY_TIMEOUT':
-      return `${prefix}the transfer stalled for ${timeouts.idle / 1000} s`;
+      return `no network: connecting to ${host} timed out (${detail})`;
+    case 'ECONNRESET':
+      return `the connection was reset before the transfer began (${detail})`;
     default:
-      return `${prefix}${detail}`;
+      return detail;
   }
 }
 

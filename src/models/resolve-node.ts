@@ -11,9 +11,9 @@
  * Also `listModels` and `fetchModel` for the CLI's `models` and `fetch` subcommands.
  */
 import { rm } from 'node:fs/promises';
-import { WeightsError } from '../errors.js';
-import { cachePaths, fileSize, resolveCacheDir, writeFileAtomic } from './cache-node.js';
-import { type DownloadOptions, downloadFile, hashFile, type ProgressCallback } from './download-node.js';
+import { UsageError, WeightsError } from '../errors.js';
+import { cachePaths, checkCacheDir, fileSize, resolveCacheDir, writeFileAtomic } from './cache-node.js';
+import { type DownloadOptions, downloadFile, hashFile, type ProgressCallback, type Timeouts } from './download-node.js';
 import { fileSource } from './formats/byte-source-node.js';
 import { detectFormat, readConvWeights } from './formats/detect.js';
 import { encodeSafetensors } from './formats/safetensors.js';
@@ -35,10 +35,13 @@ import type { Architecture, ConvWeights, LayerTable, LoadedModel, Tensor } from 
 /** Environment variable: a mirror that replaces everything before the file name of every URL. */
 export const BASE_URL_ENV = 'NEURAL_STYLE_MODEL_BASE_URL';
 
+/** Environment variable: seconds without a byte after which a download counts as stalled. */
+export const IDLE_TIMEOUT_ENV = 'NEURAL_STYLE_DOWNLOAD_IDLE_TIMEOUT';
+
 /** Download knobs passed through to downloadFile (tests shorten timeouts and delays). */
 export type DownloadTuning = Pick<
   DownloadOptions,
-  'timeouts' | 'retries' | 'retryDelayMs' | 'signal' | 'progressIntervalMs' | 'dispatcher'
+  'timeouts' | 'retries' | 'retryDelayMs' | 'signal' | 'progressIntervalMs'
 >;
 
 export interface CacheOptions {
@@ -108,7 +111,7 @@ async function readWeightsFile(path: string, table: LayerTable): Promise<ConvWei
 
 async function loadFromCache(entry: ModelEntry, table: LayerTable, options: CacheOptions): Promise<ConvWeights> {
   const env = options.env ?? process.env;
-  const cacheDir = resolveCacheDir(options.cacheDir, env);
+  const cacheDir = await checkCacheDir(resolveCacheDir(options.cacheDir, env));
   const paths = cachePaths(cacheDir, entry);
   const notice = options.onNotice ?? (() => {});
 
@@ -135,17 +138,42 @@ async function loadFromCache(entry: ModelEntry, table: LayerTable, options: Cach
 
 function downloadUrl(entry: ModelEntry, options: CacheOptions): string {
   const base = options.baseUrl ?? (options.env ?? process.env)[BASE_URL_ENV];
-  return base ? rebaseUrl(entry.url!, base) : entry.url!;
+  if (!base) return entry.url!;
+  // Checked here, where the setting has a name: a bad mirror is the user's to fix.
+  const setting = options.baseUrl === undefined ? BASE_URL_ENV : 'baseUrl';
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(base).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new UsageError(`${setting} must be an http:// or https:// URL such as https://mirror.example/models/, got '${base}'`);
+  }
+  return rebaseUrl(entry.url!, base);
+}
+
+/** Timeouts for downloadFile: the caller's, else an idle limit from the environment. */
+function downloadTimeouts(options: CacheOptions): Partial<Timeouts> | undefined {
+  const raw = (options.env ?? process.env)[IDLE_TIMEOUT_ENV];
+  if (!raw) return options.download?.timeouts;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`${IDLE_TIMEOUT_ENV} must be a number of seconds above 0, got '${raw}'`);
+  }
+  return { idle: seconds * 1000, ...options.download?.timeouts };
 }
 
 async function download(entry: ModelEntry, dest: string, options: CacheOptions) {
   const url = downloadUrl(entry, options);
+  const timeouts = downloadTimeouts(options);
   const size = entry.integrity?.size;
   options.onNotice?.(
     `Downloading weights for model '${entry.name}'${size ? ` (${formatBytes(size)})` : ''} from ${url} to ${dest}`,
   );
   return downloadFile({
     ...options.download,
+    timeouts,
     url,
     dest,
     integrity: entry.integrity,
@@ -230,7 +258,7 @@ export interface ModelListing {
 
 /** Every registry entry with its cache status. */
 export async function listModels(cacheDir?: string, options: CacheOptions = {}): Promise<ModelListing[]> {
-  const dir = resolveCacheDir(cacheDir ?? options.cacheDir, options.env ?? process.env);
+  const dir = await checkCacheDir(resolveCacheDir(cacheDir ?? options.cacheDir, options.env ?? process.env));
   return Promise.all(
     (options.registry ?? MODELS).map(async (entry): Promise<ModelListing> => {
       const base = {
@@ -275,7 +303,7 @@ export interface FetchResult {
 export async function fetchModel(name: string, options: FetchOptions = {}): Promise<FetchResult> {
   const entry = getModelEntry(name, options.registry ?? MODELS);
   if (!entry.url) return { name: entry.name, downloaded: false };
-  const paths = cachePaths(resolveCacheDir(options.cacheDir, options.env ?? process.env), entry);
+  const paths = cachePaths(await checkCacheDir(resolveCacheDir(options.cacheDir, options.env ?? process.env)), entry);
   const notice = options.onNotice ?? (() => {});
   const existing = await fileSize(paths.file);
   if (existing !== undefined && !options.force) {

@@ -10,15 +10,25 @@
  *   floats, past the longest string a JavaScript engine will build.
  *
  * Binary layout (all integers little-endian):
- *   0  8 bytes  magic "NSOPTST1"
+ *   0  8 bytes  magic "NSOPTST2"
  *   8  u32      header length H in bytes
- *   12 H bytes  UTF-8 JSON, Float32Arrays replaced by {"$f32at": [byteOffset, length]}
+ *   12 u32      CRC-32 of bytes 8–11 and 16 to the end (everything but the magic and itself)
+ *   16 u32 × 2  length of the whole file in bytes, low word first
+ *   24 H bytes  UTF-8 JSON, Float32Arrays replaced by {"$f32at": [byteOffset, length]}
  *   …  zero padding to a multiple of 4, then the float data (offsets count from its start)
+ *
+ * The checksum is there because a flipped bit in the floats still parses: it would resume
+ * a run from a slightly different state and silently change its result. The length lets a
+ * file that was cut short say "truncated" rather than just "checksum mismatch".
+ * Format 1 ("NSOPTST1") had no checksum; it is refused with a message saying so.
  */
 import { InputError } from '../errors.js';
+import { crc32 } from './crc32.js';
 import type { OptimizerState, StateValue } from './types.js';
 
-const MAGIC = 'NSOPTST1';
+const MAGIC = 'NSOPTST2';
+const MAGIC_V1 = 'NSOPTST1';
+const FIXED = 24;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** State → JSON text that `deserializeState` turns back into an identical state. */
@@ -56,36 +66,62 @@ export function packState(state: OptimizerState): Uint8Array {
     return ref;
   });
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  const dataStart = align4(12 + headerBytes.length);
+  const dataStart = align4(FIXED + headerBytes.length);
   const out = new Uint8Array(dataStart + dataBytes);
   for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
-  new DataView(out.buffer).setUint32(8, headerBytes.length, true);
-  out.set(headerBytes, 12);
+  const view = new DataView(out.buffer);
+  view.setUint32(8, headerBytes.length, true);
+  view.setUint32(16, out.length % 2 ** 32, true);
+  view.setUint32(20, Math.floor(out.length / 2 ** 32), true);
+  out.set(headerBytes, FIXED);
   let at = dataStart;
   for (const a of arrays) {
     out.set(float32ToBytes(a), at);
     at += a.length * 4;
   }
+  view.setUint32(12, checksum(out), true);
   return out;
+}
+
+/** The CRC-32 stored at byte 12: of everything after the magic except the field itself. */
+function checksum(bytes: Uint8Array): number {
+  return crc32(bytes.subarray(16), crc32(bytes.subarray(8, 12)));
 }
 
 /** Bytes from `packState` → state. Throws InputError for anything else. */
 export function unpackState(bytes: Uint8Array): OptimizerState {
   const what = 'optimizer checkpoint';
-  if (bytes.length < 12 || String.fromCharCode(...bytes.subarray(0, 8)) !== MAGIC) {
+  const magic = String.fromCharCode(...bytes.subarray(0, 8));
+  if (magic === MAGIC_V1) {
+    throw new InputError(
+      `${what}: written by an older neural-style (format ${MAGIC_V1}, without a checksum), which this version ` +
+        `does not read because it cannot tell whether the file is damaged; start the run again`,
+    );
+  }
+  if (bytes.length < 8 || magic !== MAGIC) {
     throw new InputError(`${what}: not an optimizer state (expected the bytes to start with "${MAGIC}")`);
   }
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
-  if (12 + headerLength > bytes.length) {
-    throw new InputError(`${what}: truncated (header says ${headerLength} bytes, only ${bytes.length - 12} follow)`);
+  if (bytes.length < FIXED) throw new InputError(`${what}: truncated (${bytes.length} bytes, less than the fixed header)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const written = view.getUint32(16, true) + view.getUint32(20, true) * 2 ** 32;
+  if (bytes.length < written) throw new InputError(`${what}: truncated (${bytes.length} of ${written} bytes)`);
+  if (bytes.length > written) throw new InputError(`${what}: damaged (${bytes.length} bytes where ${written} were written)`);
+  const stored = view.getUint32(12, true);
+  const actual = checksum(bytes);
+  if (stored !== actual) {
+    throw new InputError(`${what}: damaged (checksum mismatch: the file says CRC-32 ${hex(stored)}, its bytes give ${hex(actual)})`);
+  }
+  const headerLength = view.getUint32(8, true);
+  if (FIXED + headerLength > bytes.length) {
+    throw new InputError(`${what}: damaged (header says ${headerLength} bytes, only ${bytes.length - FIXED} follow)`);
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + headerLength)));
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(FIXED, FIXED + headerLength)));
   } catch (e) {
     throw new InputError(`${what}: damaged header (${(e as Error).message})`);
   }
-  const dataStart = align4(12 + headerLength);
+  const dataStart = align4(FIXED + headerLength);
   const value = decodeValue(raw, 'state', (tag, path) => {
     const ref = tag.$f32at;
     if (!Array.isArray(ref) || ref.length !== 2 || !ref.every((v) => Number.isSafeInteger(v) && v >= 0)) {
@@ -158,6 +194,10 @@ function asState(v: StateValue): OptimizerState {
     throw new InputError('optimizer state: missing the "kind" field (e.g. "lbfgs" or "adam")');
   }
   return v as OptimizerState;
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(8, '0');
 }
 
 function align4(n: number): number {

@@ -10,10 +10,10 @@
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../errors.js';
+import { InputError, NeuralStyleError, UsageError } from '../errors.js';
 
 export interface ServeOptions {
   /** Default 8080; 0 picks a free port. */
@@ -65,6 +65,11 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export async function serveApp(options: ServeOptions = {}): Promise<RunningServer> {
   const port = options.port ?? 8080;
   const host = options.host ?? '127.0.0.1';
+  // Digits and dots that are no IPv4 address (999.1.1.1) would go to DNS as a host name:
+  // slow, and offline an EAI_AGAIN that looks like the network's fault.
+  if (/^[\d.]+$/.test(host) && !isIP(host)) {
+    throw new UsageError(`--host '${host}' is not an IPv4 address (four numbers from 0 to 255); e.g. 127.0.0.1, or 0.0.0.0 for every interface`);
+  }
   const root = await checkRoot(resolve(options.root ?? DEFAULT_WEB_ROOT));
 
   const server = createServer((req, res) => {
@@ -74,13 +79,7 @@ export async function serveApp(options: ServeOptions = {}): Promise<RunningServe
     });
   });
   await new Promise<void>((ok, fail) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      fail(
-        err.code === 'EADDRINUSE'
-          ? new InputError(`port ${port} on ${host} is already in use; choose another with --port`, { cause: err })
-          : err,
-      );
-    });
+    server.once('error', (err: NodeJS.ErrnoException) => fail(listenError(err, host, port)));
     server.listen(port, host, () => ok());
   });
   const address = server.address() as AddressInfo;
@@ -93,6 +92,25 @@ export async function serveApp(options: ServeOptions = {}): Promise<RunningServe
         server.closeAllConnections();
       }),
   };
+}
+
+/** Why the server could not start, in one line; a bad --host or --port is a usage error. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): NeuralStyleError {
+  const cause = { cause: err };
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new InputError(`port ${port} on ${host} is already in use; choose another with --port`, cause);
+    case 'ENOTFOUND':
+    case 'EAI_NONAME':
+    case 'EAI_FAIL':
+      return new UsageError(`--host '${host}' is not an address or a known host name (${err.code}); e.g. 127.0.0.1, or 0.0.0.0 for every interface`, cause);
+    case 'EADDRNOTAVAIL':
+      return new UsageError(`--host ${host} is not an address of this machine (EADDRNOTAVAIL); e.g. 127.0.0.1, or 0.0.0.0 for every interface`, cause);
+    case 'EACCES':
+      return new InputError(`no permission to listen on port ${port} (ports below 1024 need privileges); choose another with --port`, cause);
+    default:
+      return new NeuralStyleError(`cannot serve on ${host} port ${port}: ${err.message}`, cause);
+  }
 }
 
 async function checkRoot(root: string): Promise<string> {

@@ -6,6 +6,7 @@
  * - A checkpoint from another run is refused; NaN/Inf stops with the last good image.
  */
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +98,18 @@ describe('--checkpoint and --resume', () => {
     expect(short.code).toBe(2);
     expect(short.stderr).toMatch(/the checkpoint is at iteration 8, past --num-iterations 3/);
     expect(existsSync(out('other.png'))).toBe(false);
+  });
+
+  it('refuses a checkpoint with four bytes changed in the middle, like a truncated one', async () => {
+    const damaged = out('damaged.ckpt');
+    const bytes = await readFile(out('adam.ckpt')); // from the test above
+    const middle = Math.floor(bytes.length / 2);
+    for (let i = middle; i < middle + 4; i++) bytes[i] ^= 0x5a;
+    await writeFile(damaged, bytes);
+    const r = await cli(small(f, ['-o', out('from-damaged.png'), '--optimizer', 'adam', '--init', 'image', '--resume', damaged, '--num-iterations', '10']));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: --resume \S*damaged\.ckpt: not a neural-style checkpoint, or damaged \(optimizer checkpoint: damaged \(checksum mismatch/m);
+    expect(existsSync(out('from-damaged.png'))).toBe(false);
   });
 });
 

@@ -4,11 +4,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { Agent, get, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { startFileServer, type TestServer } from '../helpers/http-server.js';
-import { cli, type Fixture, listDir, makeFixture } from './helpers.js';
+import { type Cut, startFileServer, type TestServer } from '../helpers/http-server.js';
+import { cli, type Fixture, listDir, makeFixture, spawnCli } from './helpers.js';
 
 let f: Fixture;
 let server: TestServer;
@@ -72,6 +74,102 @@ describe('fetch', () => {
   });
 });
 
+describe('fetch from a mirror that misbehaves', () => {
+  const IDLE_ENV = 'NEURAL_STYLE_DOWNLOAD_IDLE_TIMEOUT';
+  const BODY = new Uint8Array(1_000_000).fill(120);
+
+  /** `neural-style fetch vgg19` against a server whose first response does `first`. */
+  async function fetchFrom(first: Cut, env: Record<string, string> = {}) {
+    const mirror = await startFileServer({ '/vgg19-d01eb7cb.pth': { body: BODY, behaviour: (i) => (i === 0 ? first : 'normal') } });
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    process.env[BASE_URL_ENV] = mirror.url;
+    Object.assign(process.env, env);
+    try {
+      const cache = join(f.dir, `flaky-${Math.random().toString(36).slice(2)}`);
+      const started = Date.now();
+      const r = await cli(['fetch', 'vgg19', '--cache-dir', cache]);
+      return { ...r, seconds: (Date.now() - started) / 1000, requests: mirror.requests, cache };
+    } finally {
+      process.env[BASE_URL_ENV] = server.url;
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      await mirror.close();
+    }
+  }
+
+  it('survives the mirror closing the connection after 50 kB, and resumes from there', async () => {
+    // The issue's reproduction: this used to end the process with undici's AssertionError.
+    const r = await fetchFrom({ at: 50_000 });
+    expect(r.stderr).not.toMatch(/unexpected error|AssertionError|\n\s+at /);
+    expect(r.requests.map((q) => q.headers.range)).toEqual([undefined, 'bytes=50000-']);
+    // The bytes are not the real weights, so the resumed download ends in a checksum error.
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: Could not download weights for model 'vgg19': checksum mismatch/m);
+    expect(await listDir(r.cache)).toEqual([]);
+  });
+
+  it('gives up on a mirror that stalls after NEURAL_STYLE_DOWNLOAD_IDLE_TIMEOUT seconds', { timeout: 15_000 }, async () => {
+    const r = await fetchFrom({ at: 0, how: 'stall' }, { [IDLE_ENV]: '0.3' });
+    expect(r.code).toBe(1);
+    expect(r.seconds).toBeLessThan(5);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toEqual(["error: Could not download weights for model 'vgg19': the transfer stalled: nothing arrived for 0.3 s (after 0 of 1000000 bytes)."]);
+    expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    expect(r.requests).toHaveLength(1);
+  });
+});
+
+describe('a bad setting is one line, never a stack trace', () => {
+  async function withEnv<T>(name: string, value: string, run: () => Promise<T>): Promise<T> {
+    const saved = process.env[name];
+    process.env[name] = value;
+    try {
+      return await run();
+    } finally {
+      if (saved === undefined) delete process.env[name];
+      else process.env[name] = saved;
+    }
+  }
+
+  it('a mirror that is not a URL (exit 2)', async () => {
+    for (const args of [['fetch', 'vgg19', '--cache-dir', join(f.dir, 'c4')], ['models', '--cache-dir', join(f.dir, 'c4')]]) {
+      const r = await withEnv(BASE_URL_ENV, 'not a url', () => cli(args));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        "error: NEURAL_STYLE_MODEL_BASE_URL must be an http:// or https:// URL such as https://mirror.example/models/, got 'not a url'\n",
+      );
+    }
+  });
+
+  it('an idle timeout that is not a number of seconds (exit 2)', async () => {
+    const r = await withEnv('NEURAL_STYLE_DOWNLOAD_IDLE_TIMEOUT', 'soon', () => cli(['fetch', 'vgg19', '--cache-dir', join(f.dir, 'c5')]));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: NEURAL_STYLE_DOWNLOAD_IDLE_TIMEOUT must be a number of seconds above 0, got 'soon'\n");
+  });
+
+  it('a --cache-dir that is a file (exit 2)', async () => {
+    const file = join(f.dir, 'some-file.png');
+    await writeFile(file, 'not a directory');
+    for (const [args, what] of [
+      [['fetch', 'vgg19', '--cache-dir', file], 'is a file'],
+      [['models', '--cache-dir', file], 'is a file'],
+      [['fetch', 'vgg19', '--cache-dir', join(file, 'sub')], 'is inside a file'],
+    ] as const) {
+      const r = await cli([...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^error: the cache directory \\S+ ${what}, not a directory; choose another with --cache-dir or \\$NEURAL_STYLE_CACHE, or move the file away\n$`));
+    }
+  });
+
+  it('a --host that is no address (exit 2)', async () => {
+    const r = await cli(['serve', '--port', '0', '--host', '999.1.1.1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: --host '999.1.1.1' is not an IPv4 address (four numbers from 0 to 255); e.g. 127.0.0.1, or 0.0.0.0 for every interface\n");
+  });
+});
+
 describe('a stylize run whose weights cannot be downloaded', () => {
   it('exits 1 naming the URL, with no output and no cache entry', async () => {
     const cache = join(f.dir, 'c3');
@@ -106,6 +204,43 @@ describe('serve', () => {
     expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     stop.abort('SIGINT');
     expect(await running).toBe(0);
+  });
+
+  it('stops within a second of SIGTERM, with idle, busy and half-open connections', { timeout: 60_000 }, async () => {
+    const root = join(f.dir, 'app-sigterm');
+    await mkdir(root);
+    await writeFile(join(root, 'index.html'), '<!doctype html><title>neural-style</title>');
+    await writeFile(join(root, 'big.wasm'), new Uint8Array(20_000_000));
+    const { child, done } = spawnCli(['serve', '--port', '0', '--root', root]);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d));
+    for (let i = 0; i < 600 && !/serving/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    const url = new URL(/at (http:\/\/\S+)/.exec(stderr)![1]!);
+    const port = Number(url.port);
+    // A browser's keep-alive connection, idle after its request.
+    const agent = new Agent({ keepAlive: true });
+    await new Promise<void>((ok) => get(url, { agent }, (res) => res.resume().on('end', ok)));
+    // A download the client has stopped reading.
+    const busy = await new Promise<IncomingMessage>((ok) => get(new URL('big.wasm', url), { agent: false }, ok));
+    busy.pause();
+    busy.on('error', () => {});
+    // A connection that has sent half a request.
+    const half = connect(port, '127.0.0.1', () => half.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+    half.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 200));
+
+    const started = Date.now();
+    child.kill('SIGTERM');
+    // A server still waiting on its connections is killed, so a failure is quick and clean.
+    const overrun = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const r = await done;
+    const ms = Date.now() - started;
+    clearTimeout(overrun);
+    agent.destroy();
+    half.destroy();
+    expect(r.stderr).toMatch(/SIGTERM: stopping cleanly/);
+    expect(r.code).toBe(0);
+    expect(ms).toBeLessThan(1000);
   });
 
   it('says so when the app is not built (exit 1), and refuses a bad port (exit 2)', async () => {

@@ -1,9 +1,9 @@
 /**
  * Tiny HTTP servers on 127.0.0.1 for download tests: a file server whose misbehaviour is
- * scripted per request (drop the connection, ignore Range, 404), and a forward proxy that
- * only ever connects to 127.0.0.1. Both record what they saw.
+ * scripted per request (cut the connection after N body bytes, stall, ignore Range, 404),
+ * and a forward proxy that only ever connects to 127.0.0.1. Both record what they saw.
  */
-import { createServer, type IncomingMessage, request as httpRequest, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 
 export interface SeenRequest {
@@ -12,11 +12,30 @@ export interface SeenRequest {
   headers: IncomingMessage['headers'];
 }
 
+/**
+ * Cut a response short after `at` bytes of its body (counted from the first byte this
+ * response sends, so from the Range start on a resume):
+ *   'close'  FIN right after the bytes, as a server process that exits or a proxy that
+ *            gives up does (all `at` bytes reach the client);
+ *   'reset'  RST: bytes still in flight may never arrive;
+ *   'stall'  send nothing more and keep the connection open (a hung mirror).
+ */
+export interface Cut {
+  at: number;
+  how?: 'close' | 'reset' | 'stall';
+}
+
+/**
+ * 'drop-midway' is a Cut at `dropAfter`; 'close-after' sends the whole body and then closes
+ * the connection (`Connection: close`); 'ignore-range' answers every request with 200.
+ */
+export type Behaviour = 'normal' | 'drop-midway' | 'close-after' | 'ignore-range' | Cut;
+
 export interface FileRoute {
   body: Uint8Array;
   /** Per request number (0-based) for this path: what to do instead of serving normally. */
-  behaviour?: (n: number) => 'normal' | 'drop-midway' | 'ignore-range';
-  /** Bytes sent before 'drop-midway' destroys the socket. Default: half the body. */
+  behaviour?: (n: number) => Behaviour;
+  /** Bytes sent before 'drop-midway' closes the connection. Default: half the body. */
   dropAfter?: number;
 }
 
@@ -56,6 +75,8 @@ export async function startFileServer(routes: Record<string, FileRoute>): Promis
     const n = counts.get(path) ?? 0;
     counts.set(path, n + 1);
     const behaviour = route.behaviour?.(n) ?? 'normal';
+    const cut: Cut | undefined =
+      behaviour === 'drop-midway' ? { at: route.dropAfter ?? Math.floor(route.body.length / 2) } : typeof behaviour === 'object' ? behaviour : undefined;
     const body = route.body;
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     const useRange = range && behaviour !== 'ignore-range';
@@ -70,15 +91,11 @@ export async function startFileServer(routes: Record<string, FileRoute>): Promis
       'content-length': slice.length,
     };
     if (behaviour !== 'ignore-range') headers['accept-ranges'] = 'bytes';
+    if (behaviour === 'close-after') headers.connection = 'close';
     if (useRange) headers['content-range'] = `bytes ${first}-${body.length - 1}/${body.length}`;
     res.writeHead(useRange ? 206 : 200, headers);
-    if (behaviour === 'drop-midway') {
-      const cut = Math.min(route.dropAfter ?? Math.floor(slice.length / 2), slice.length - 1);
-      res.write(slice.subarray(0, cut), () => {
-        // Give the bytes time to reach the client and be consumed (a stream that errors
-        // drops what it had queued), then cut the connection mid-body.
-        setTimeout(() => req.socket.destroy(), 150);
-      });
+    if (cut) {
+      sendCut(res, req.socket, slice.subarray(0, Math.min(cut.at, slice.length - 1)), cut.how ?? 'close');
       return;
     }
     res.end(slice);
@@ -89,6 +106,17 @@ export async function startFileServer(routes: Record<string, FileRoute>): Promis
   });
   const port = await listen(server);
   return { url: `http://127.0.0.1:${port}`, port, requests, close: closer(server, sockets) };
+}
+
+/** Headers, `part` of the body, then the connection ends as `how` says (see Cut). */
+function sendCut(res: ServerResponse, socket: Socket, part: Uint8Array, how: 'close' | 'reset' | 'stall'): void {
+  // Headers and bytes in one write, as a server that builds the whole response does: the
+  // client then gets the body before it asks for it, and the end right behind it.
+  if (part.length > 0) res.write(part);
+  else res.flushHeaders();
+  // No grace period: the client must cope with the end arriving right behind the bytes.
+  if (how === 'close') socket.end();
+  else if (how === 'reset') socket.resetAndDestroy();
 }
 
 /**

@@ -88,6 +88,7 @@ describe('downloadFile', () => {
     expectSameBytes(await readFile(dest), BODY);
     expect(await readdir(join(dir, 'cache'))).toEqual(['vgg.pth']);
     expect(server.requests[0]!.headers.range).toBeUndefined();
+    expect(server.requests[0]!.headers['user-agent']).toBe('neural-style');
 
     expect(progress.length).toBeGreaterThan(1);
     const done = progress.map((p) => p.bytesDone);
@@ -253,6 +254,129 @@ describe('downloadFile', () => {
     }
   });
 
+  describe('connections that drop or stall', () => {
+    // Cuts right behind the bytes, no grace period: FIN after N body bytes is what crashed
+    // undici's parser (nodejs/undici#5360) and left an empty .partial behind.
+    for (const n of [0, 1, 1000, 16_384, 65_536, 100_000, BODY.length - 1]) {
+      it(`keeps all ${n} bytes sent before the server closes, then resumes to a verified file`, async () => {
+        const server = await serve({ '/vgg.pth': { body: BODY, behaviour: (i) => (i === 0 ? { at: n } : 'normal') } });
+        const url = `${server.url}/vgg.pth`;
+        const dest = join(dir, 'vgg.pth');
+        const integrity = { sha256Prefix: SHA, size: BODY.length };
+
+        const err = expectHelpfulMessage(await failure(downloadFile({ url, dest, integrity, retries: 0 })), url, dest);
+        expect(err.message.split('\n')[0]).toMatch(/^Could not download weights: .*dropped after \d+/);
+        if (n === 0) {
+          expect(await readdir(dir)).toEqual([]);
+        } else {
+          expectSameBytes(await readFile(`${dest}.partial`), BODY.subarray(0, n));
+          expect(err.message).toMatch(/run again to resume/);
+        }
+
+        const result = await downloadFile({ url, dest, integrity });
+        expect(server.requests.map((r) => r.headers.range)).toEqual([undefined, n === 0 ? undefined : `bytes=${n}-`]);
+        expect(result).toEqual({ path: dest, bytes: BODY.length, sha256: SHA, resumed: n > 0 });
+        expectSameBytes(await readFile(dest), BODY);
+        expect(await readdir(dir)).toEqual(['vgg.pth']);
+      });
+    }
+
+    it('resumes several drops within one call, each from where the last one stopped', async () => {
+      const server = await serve({ '/vgg.pth': { body: BODY, behaviour: (i) => (i < 3 ? { at: 40_000 } : 'normal') } });
+      const dest = join(dir, 'vgg.pth');
+      const result = await downloadFile({
+        url: `${server.url}/vgg.pth`,
+        dest,
+        integrity: { sha256Prefix: SHA, size: BODY.length },
+        retries: 3,
+        retryDelayMs: 1,
+      });
+      expect(server.requests.map((r) => r.headers.range)).toEqual([undefined, 'bytes=40000-', 'bytes=80000-', 'bytes=120000-']);
+      expect(result).toMatchObject({ bytes: BODY.length, sha256: SHA, resumed: true });
+      expectSameBytes(await readFile(dest), BODY);
+    });
+
+    it('takes a whole body followed at once by the end of the connection', async () => {
+      const server = await serve({ '/vgg.pth': { body: BODY, behaviour: () => 'close-after' } });
+      for (let i = 0; i < 5; i++) {
+        const dest = join(dir, `vgg${i}.pth`);
+        const result = await downloadFile({ url: `${server.url}/vgg.pth`, dest, integrity: { sha256Prefix: SHA, size: BODY.length } });
+        expect(result).toMatchObject({ bytes: BODY.length, sha256: SHA, resumed: false });
+      }
+    });
+
+    it('gives up on a mirror that sends headers and then nothing, after one idle timeout', async () => {
+      const server = await serve({ '/vgg.pth': { body: BODY, behaviour: () => ({ at: 0, how: 'stall' }) } });
+      const url = `${server.url}/vgg.pth`;
+      const dest = join(dir, 'vgg.pth');
+      const started = Date.now();
+      const err = expectHelpfulMessage(
+        await failure(downloadFile({ url, dest, timeouts: { idle: 300 }, retries: 3, retryDelayMs: 1 })),
+        url,
+        dest,
+      );
+      // Retrying a transfer that never started would only multiply the wait.
+      expect(server.requests).toHaveLength(1);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(err.message.split('\n')[0]).toBe('Could not download weights: the transfer stalled: nothing arrived for 0.3 s (after 0 of 300000 bytes).');
+      expect(await readdir(dir)).toEqual([]);
+    });
+
+    it('keeps what arrived before a stall, retries once, and says how far it got', async () => {
+      const server = await serve({ '/vgg.pth': { body: BODY, behaviour: (i) => ({ at: i === 0 ? 50_000 : 0, how: 'stall' }) } });
+      const url = `${server.url}/vgg.pth`;
+      const dest = join(dir, 'vgg.pth');
+      const pending = failure(downloadFile({ url, dest, timeouts: { idle: 1500 }, retries: 3, retryDelayMs: 1 }));
+      // Written as it arrives: the bytes are on disk while the transfer is still hanging.
+      let onDisk = 0;
+      for (let i = 0; i < 100 && onDisk < 50_000; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        onDisk = (await readFile(`${dest}.partial`).catch(() => Buffer.alloc(0))).length;
+      }
+      expect(onDisk).toBe(50_000);
+      const err = expectHelpfulMessage(await pending, url, dest);
+      expect(server.requests.map((r) => r.headers.range)).toEqual([undefined, 'bytes=50000-']);
+      expect(err.message).toMatch(/the transfer stalled: nothing arrived for 1.5 s \(after 50000 of 300000 bytes\)/);
+      expect(err.message).toMatch(/run again to resume/);
+      expectSameBytes(await readFile(`${dest}.partial`), BODY.subarray(0, 50_000));
+    });
+  });
+
+  it('follows redirects to where the file really is', async () => {
+    const server = await serve({ '/files/vgg.pth': { body: BODY } });
+    const redirector = createServer((req, res) => {
+      const to = req.url === '/a' ? '/b' : `${server.url}/files/vgg.pth`;
+      res.writeHead(req.url === '/a' ? 301 : 307, { location: to }).end();
+    });
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+    const dest = join(dir, 'vgg.pth');
+    try {
+      const url = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/a`;
+      const result = await downloadFile({ url, dest, integrity: { sha256Prefix: SHA, size: BODY.length } });
+      expect(result.sha256).toBe(SHA);
+      expectSameBytes(await readFile(dest), BODY);
+    } finally {
+      redirector.closeAllConnections();
+      await new Promise((r) => redirector.close(r));
+    }
+  });
+
+  it('stops when cancelled, keeping the bytes so far for a later resume', async () => {
+    const server = await serve({ '/vgg.pth': { body: BODY, behaviour: () => ({ at: 30_000, how: 'stall' }) } });
+    const url = `${server.url}/vgg.pth`;
+    const dest = join(dir, 'vgg.pth');
+    const stop = new AbortController();
+    const pending = failure(downloadFile({ url, dest, signal: stop.signal }));
+    for (let i = 0; i < 200 && (await readFile(`${dest}.partial`).catch(() => Buffer.alloc(0))).length < 30_000; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    stop.abort();
+    const err = expectHelpfulMessage(await pending, url, dest);
+    expect(err.message.split('\n')[0]).toBe('Could not download weights: cancelled.');
+    expect(err.message).toMatch(/run again to resume/);
+    expectSameBytes(await readFile(`${dest}.partial`), BODY.subarray(0, 30_000));
+  });
+
   describe('proxies from the environment', () => {
     it('goes through HTTP_PROXY', async () => {
       const server = await serve({ '/vgg.pth': { body: BODY } });
@@ -264,7 +388,7 @@ describe('downloadFile', () => {
       expectSameBytes(await readFile(dest), BODY);
       expect(proxy.requests.length).toBeGreaterThan(0);
       const seen = proxy.requests[0]!;
-      // undici tunnels with CONNECT by default; a forward GET would carry the absolute URL.
+      // Plain http goes to the proxy as a GET with the absolute URL (a CONNECT would name host:port).
       expect(seen.method === 'CONNECT' ? seen.url : new URL(seen.url).host).toBe(`127.0.0.1:${server.port}`);
     });
 

@@ -84,6 +84,38 @@ describe('serializeState / packState', () => {
     expect(() => unpackState(packed.subarray(0, 30))).toThrow(InputError);
   });
 
+  it('refuse bytes changed anywhere, as they refuse a truncated file', () => {
+    const state: OptimizerState = { kind: 'lbfgs', k: 3, x: Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i)) };
+    const packed = packState(state);
+    // The case: four bytes in the middle of the float data, which used to load as a
+    // slightly different (and silently wrong) state.
+    const flipped = packed.slice();
+    const middle = Math.floor(packed.length / 2);
+    for (let i = middle; i < middle + 4; i++) flipped[i] ^= 0x5a;
+    expect(() => unpackState(flipped)).toThrow(InputError);
+    expect(() => unpackState(flipped)).toThrow(/^optimizer checkpoint: damaged \(checksum mismatch/);
+    // Any one byte, anywhere — header length, JSON, padding or data — changed to any value.
+    fc.assert(
+      fc.property(fc.nat(packed.length - 1), fc.integer({ min: 1, max: 255 }), (at, delta) => {
+        const b = packed.slice();
+        b[at] = (b[at]! + delta) & 255;
+        expect(() => unpackState(b)).toThrow(InputError);
+      }),
+      { numRuns: 500 },
+    );
+    // Bytes added at the end are damage too, not something to ignore.
+    const longer = new Uint8Array(packed.length + 4);
+    longer.set(packed);
+    expect(() => unpackState(longer)).toThrow(InputError);
+    expect(same(unpackState(packed), state)).toBe(true);
+  });
+
+  it('say clearly that a checkpoint from before checksums cannot be read', () => {
+    const old = packState({ kind: 'x', v: new Float32Array(4) });
+    old.set(new TextEncoder().encode('NSOPTST1'));
+    expect(() => unpackState(old)).toThrow(/written by an older neural-style \(format NSOPTST1, without a checksum\)/);
+  });
+
   it('never throws anything but InputError on random text and mutated bytes', () => {
     const packed = packState({ kind: 'lbfgs', v: new Float32Array([1, 2, 3]), w: [1, NaN] });
     fc.assert(
