@@ -194,7 +194,10 @@ export class JobClient {
         cleanup();
         fail(Object.assign(new Error('aborted'), { name: 'AbortError' }));
       };
+      // An event missed while Redis was away is caught by looking now and then.
+      const poll = setInterval(() => void finish().catch(() => {}), 2000);
       const cleanup = () => {
+        clearInterval(poll);
         events.off('progress', onProg);
         events.off('completed', onEnd);
         events.off('failed', onEnd);

@@ -256,7 +256,9 @@ export async function runWorker(settings: WorkerSettings): Promise<void> {
       connection: bullConnection(target),
       concurrency,
       lockDuration: settings.lockMs ?? 30_000,
-      stalledInterval: settings.lockMs ?? 30_000,
+      // Looking for dead workers' jobs is one cheap script: do it often, so a job waits
+      // about one lock duration after its worker died, not two.
+      stalledInterval: Math.max(1000, Math.round((settings.lockMs ?? 30_000) / 4)),
       // A job may outlive a few dead workers before BullMQ gives up on it.
       maxStalledCount: 5,
       autorun: false,
