@@ -15,14 +15,15 @@ export class StylizerPool {
 
   constructor(private readonly maxIdle: number) {}
 
-  async take(key: string, make: () => Promise<Stylizer>): Promise<Stylizer> {
+  /** An idle Stylizer made for `key` (`warm`), else a new one from `make`. */
+  async take(key: string, make: () => Promise<Stylizer>): Promise<{ stylizer: Stylizer; warm: boolean }> {
     const at = this.idle.findIndex((e) => e.key === key);
     if (at >= 0) {
       this.hits++;
-      return this.idle.splice(at, 1)[0]!.stylizer;
+      return { stylizer: this.idle.splice(at, 1)[0]!.stylizer, warm: true };
     }
     this.misses++;
-    return make();
+    return { stylizer: await make(), warm: false };
   }
 
   async give(key: string, stylizer: Stylizer): Promise<void> {

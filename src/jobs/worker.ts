@@ -53,6 +53,11 @@ export interface WorkerSettings {
   log?: (line: string) => void;
   /** Abort to stop: running jobs checkpoint and go back to the queue. */
   signal: AbortSignal;
+  /**
+   * The weights for a job's model name, instead of the registry and cache: for a library
+   * caller with its own weights (and tests, with a narrow network).
+   */
+  models?: (name: string) => Promise<LoadedModel>;
   /** Models to load before taking jobs (a generated one takes seconds to make). */
   preload?: string[];
   /** Default host:pid. */
@@ -68,6 +73,12 @@ const PREVIEW_SIDE = 128;
 /** How often a running job checks whether a client cancelled it. */
 const CANCEL_POLL_MS = 500;
 
+/**
+ * Loaded weights by cache directory and name, for every worker of this process: a model
+ * is read (or generated) once however many workers a process starts.
+ */
+const models = new Map<string, Promise<LoadedModel>>();
+
 export async function runWorker(settings: WorkerSettings): Promise<void> {
   const log = settings.log ?? (() => {});
   const id = settings.id ?? `${hostname()}:${process.pid}`;
@@ -79,17 +90,19 @@ export async function runWorker(settings: WorkerSettings): Promise<void> {
   const backend: BackendName = choice.backend;
   const concurrency = settings.concurrency ?? 1;
   const pool = new StylizerPool(concurrency);
-  const models = new Map<string, Promise<LoadedModel>>();
   const running = new Map<string, AbortController>();
 
   const loadModel = (name: string) => {
-    let m = models.get(name);
+    if (settings.models) return settings.models(name);
+    const key = `${settings.cacheDir ?? ''}\0${name}`;
+    let m = models.get(key);
     if (!m) {
       m = import('../models/resolve-node.js').then(({ resolveModel }) =>
+        // vgg19-random is one fixed network (seed 0), as in the stylize command.
         resolveModel({ model: name, cacheDir: settings.cacheDir, seed: 0, onNotice: (n) => log(`model ${name}: ${n}`) }),
       );
-      m.catch(() => models.delete(name));
-      models.set(name, m);
+      m.catch(() => models.delete(key));
+      models.set(key, m);
     }
     return m;
   };
@@ -119,7 +132,7 @@ export async function runWorker(settings: WorkerSettings): Promise<void> {
     const options = { ...spec.options, backend };
     const model = await loadModel(spec.model);
     const key = JSON.stringify([spec.model, options, spec.inputs.styles.map((s) => s.key)]);
-    const stylizer = await pool.take(key, () => createStylizer({ ort, model, styles, options }));
+    const { stylizer, warm } = await pool.take(key, () => createStylizer({ ort, model, styles, options }));
 
     try {
       // 3. Continue from the last checkpoint, when it is this job's.
@@ -133,7 +146,7 @@ export async function runWorker(settings: WorkerSettings): Promise<void> {
         else resume = run.checkpoint;
       }
       const resumedFrom = resume?.iteration;
-      log(`job ${jobId}: ${resume ? `resumed from iteration ${resumedFrom}` : 'started'} (attempt ${job.attemptsStarted ?? job.attemptsMade + 1}, ${pool.hits + pool.misses > 1 && pool.misses === 0 ? 'warm' : 'stylizer ready'})`);
+      log(`job ${jobId}: ${resume ? `resumed from iteration ${resumedFrom}` : 'started'} (attempt ${job.attemptsStarted ?? job.attemptsMade + 1}, ${warm ? 'warm stylizer' : 'new stylizer'})`);
 
       // 4. Run: progress, previews, checkpoints, cancellation.
       const controller = new AbortController();

@@ -13,6 +13,7 @@ import { runWorker } from '../../src/jobs/worker.js';
 import { serveApp, type RunningServer } from '../../src/web-server/serve-node.js';
 import { cli, makeFixture, small, type Fixture } from '../cli/helpers.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { narrowModel } from './helpers.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -49,8 +50,8 @@ describe('the job API', () => {
 
   const form = async (parts: { content?: Buffer; contentName?: string; style?: Buffer; options?: unknown }) => {
     const fd = new FormData();
-    fd.append('content', new Blob([parts.content ?? (await readFile(f.photo))]), parts.contentName ?? 'photo.jpg');
-    fd.append('style', new Blob([parts.style ?? (await readFile(f.painting))]), 'painting.png');
+    fd.append('content', new Blob([new Uint8Array(parts.content ?? (await readFile(f.photo)))]), parts.contentName ?? 'photo.jpg');
+    fd.append('style', new Blob([new Uint8Array(parts.style ?? (await readFile(f.painting)))]), 'painting.png');
     fd.append('options', JSON.stringify(parts.options ?? { model: 'vgg19-random', imageSize: 32, numIterations: 6, optimizer: 'adam' }));
     return fd;
   };
@@ -135,7 +136,7 @@ describe('the job API', () => {
     const stream = await fetch(`${base}${events}`, { headers: auth });
     expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
     // The worker starts after the stream is open, so every progress event is seen.
-    worker = runWorker({ redis: redis.url, backend: 'cpu', signal: stopWorker.signal });
+    worker = runWorker({ redis: redis.url, backend: 'cpu', models: async () => narrowModel(), signal: stopWorker.signal });
     const got: Array<{ event: string; data: Record<string, unknown> }> = [];
     const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
     let text = '';

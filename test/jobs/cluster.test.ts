@@ -22,8 +22,8 @@ describe('40 jobs, 4 clients, 2 worker processes', () => {
   beforeAll(async () => {
     [redis, f] = await Promise.all([startRedis(), makeFixture('ns-jobs-')]);
     workers = [spawnWorker(redis.url, ['--lock-ms', '8000']), spawnWorker(redis.url, ['--lock-ms', '8000'])];
-    await Promise.all(workers.map((w) => w.waitFor(/ ready /)));
-  });
+    await Promise.all(workers.map((w) => w.waitFor(/ ready /, 120_000)));
+  }, 150_000);
   afterAll(async () => {
     await Promise.all(workers.map((w) => stopWorker(w)));
     await redis?.stop();
@@ -65,11 +65,14 @@ describe('40 jobs, 4 clients, 2 worker processes', () => {
         expect(said.filter((l) => l.includes(`job ${id}: done`)).length, `job ${id} finishes`).toBe(1);
       }
       expect(said.some((l) => /another delivery|already finished/.test(l))).toBe(false);
+      // Same settings and style: each worker compiles one Stylizer and keeps it warm.
+      expect(said.filter((l) => /: started .*new stylizer/.test(l)).length).toBe(2);
+      expect(said.filter((l) => /: started .*warm stylizer/.test(l)).length).toBe(38);
       const perWorker = workers.map((w) => w.lines.filter((l) => / done, /.test(l.text)).length);
       expect(perWorker.every((n) => n > 0)).toBe(true);
       console.log(`40 jobs in ${wallMs} ms on 2 workers (${perWorker.join(' + ')}), shared 2-core machine`);
     } finally {
       await Promise.all(clients.map((c) => c.close()));
     }
-  }, 180_000);
+  }, 240_000);
 });

@@ -34,7 +34,7 @@ describe('a worker killed with SIGKILL mid-job', () => {
     const content = await contentPng(3);
     const a = spawnWorker(redis.url, ['--lock-ms', '6000']);
     workers.push(a);
-    await a.waitFor(/ ready /);
+    await a.waitFor(/ ready /, 120_000);
     const client = await JobClient.connect(redis.url);
     try {
       const id = await client.submit({ content: { name: 'c.png', bytes: content }, styles: [{ name: 's.png', bytes: style }], options: { ...options, model: 'vgg19-random', checkpointEvery: 5 } });
@@ -66,7 +66,7 @@ describe('a worker killed with SIGKILL mid-job', () => {
     } finally {
       await client.close();
     }
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('Redis restarted (AOF on) while jobs are queued and running', () => {
@@ -75,8 +75,8 @@ describe('Redis restarted (AOF on) while jobs are queued and running', () => {
   beforeAll(async () => {
     redis = await startRedis({ appendOnly: true });
     workers = [spawnWorker(redis.url, ['--lock-ms', '8000']), spawnWorker(redis.url, ['--lock-ms', '8000'])];
-    await Promise.all(workers.map((w) => w.waitFor(/ ready /)));
-  });
+    await Promise.all(workers.map((w) => w.waitFor(/ ready /, 120_000)));
+  }, 150_000);
   afterAll(async () => {
     await Promise.all(workers.map((w) => stopWorker(w)));
     await redis?.stop();
@@ -106,5 +106,5 @@ describe('Redis restarted (AOF on) while jobs are queued and running', () => {
     } finally {
       await client.close();
     }
-  }, 120_000);
+  }, 240_000);
 });
