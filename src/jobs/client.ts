@@ -160,6 +160,8 @@ export class JobClient {
     if (!this.events) {
       this.events = new QueueEvents(QUEUE_NAME, { connection: bullConnection(this.target) });
       this.events.on('error', () => {});
+      // One listener set per followed job: an API server follows many at once.
+      this.events.setMaxListeners(0);
       await this.events.waitUntilReady();
     }
     return this.events;
