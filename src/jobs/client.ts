@@ -55,9 +55,6 @@ export class JobClient {
   static async connect(url: string, options: { limits?: StoreLimits; timeoutMs?: number } = {}): Promise<JobClient> {
     const target = parseRedisUrl(url);
     const store = new RedisJobStore(target, options.limits ?? DEFAULT_STORE_LIMITS);
-    const queue = new Queue(QUEUE_NAME, { connection: bullConnection(target) });
-    queue.on('error', () => {});
-    const client = new JobClient(target, queue, store);
     const timeout = options.timeoutMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -68,11 +65,15 @@ export class JobClient {
         }),
       ]);
     } catch (e) {
-      await client.close();
+      // Not connected: drop the connection at once (quit would wait for Redis forever).
+      store.redis.disconnect();
       throw e;
     } finally {
       clearTimeout(timer);
     }
+    const queue = new Queue(QUEUE_NAME, { connection: bullConnection(target) });
+    queue.on('error', () => {});
+    const client = new JobClient(target, queue, store);
     return client;
   }
 

@@ -161,6 +161,7 @@ export async function runWorker(settings: WorkerSettings): Promise<void> {
         checkpointEvery: spec.checkpointEvery,
         onCheckpoint: async (c) => {
           let bytes = encodeCheckpoint({ fingerprint: spec.fingerprint, checkpoint: c });
+          const full = bytes.length;
           if (bytes.length > store.limits.maxBytes.checkpoint) {
             // The optimiser's history (L-BFGS: 2 × corrections × the image) does not fit: keep
             // the image and start the optimiser afresh from it if this job is resumed.
@@ -168,7 +169,7 @@ export async function runWorker(settings: WorkerSettings): Promise<void> {
             if (!stateDropped) {
               stateDropped = true;
               notes.push(
-                `the ${options.optimizer} state (${(encodeCheckpoint({ fingerprint: spec.fingerprint, checkpoint: c }).length / 2 ** 20).toFixed(1)} MiB) is over the store's checkpoint limit: ` +
+                `the ${options.optimizer} state (${(full / 2 ** 20).toFixed(1)} MiB) is over the store's checkpoint limit: ` +
                   'checkpoints hold the image only, so a resumed run restarts the optimiser from the last image',
               );
             }

@@ -103,6 +103,12 @@ describe('Redis restarted (AOF on) while jobs are queued and running', () => {
           `reconnected ${back.map((l) => l.at - upAt).join(', ')} ms after it was back (${back.map((l) => /after (\d+) ms/.exec(l.text)![1]).join(', ')} ms offline)`,
       );
       for (const l of back) expect(l.at - upAt).toBeLessThan(5000);
+      // SIGTERM: a clean stop, exit code 0.
+      for (const w of workers) {
+        await stopWorker(w, 'SIGTERM');
+        expect((await w.exited).code).toBe(0);
+        expect(w.lines.some((l) => / stopped$/.test(l.text))).toBe(true);
+      }
     } finally {
       await client.close();
     }
