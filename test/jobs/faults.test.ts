@@ -43,11 +43,14 @@ describe('a worker killed with SIGKILL mid-job', () => {
       const iterations: Array<{ iteration: number; worker: string }> = [];
       const end = await client.follow(id, (p) => {
         iterations.push({ iteration: p.iteration, worker: p.worker });
+        // The other worker starts while A holds the job (so it cannot take it first).
+        if (!b) {
+          b = spawnWorker(redis.url, ['--lock-ms', '6000']);
+          workers.push(b);
+        }
         if (killedAt < 0 && p.iteration >= 23) {
           killedAt = p.iteration;
           a.child.kill('SIGKILL');
-          b = spawnWorker(redis.url, ['--lock-ms', '6000']);
-          workers.push(b);
         }
       });
       expect(killedAt).toBeGreaterThan(0);
