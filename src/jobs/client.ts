@@ -61,7 +61,10 @@ export class JobClient {
       await Promise.race([
         store.redis.ping(),
         new Promise((_, fail) => {
-          timer = setTimeout(() => fail(new NeuralStyleError(`cannot reach Redis at ${target.url} (no answer in ${timeout / 1000} s)`)), timeout);
+          const unreachable = (why: string) => new NeuralStyleError(`cannot reach Redis at ${target.url} (${why})`);
+          timer = setTimeout(() => fail(unreachable(`no answer in ${timeout / 1000} s`)), timeout);
+          // Refused or unknown host: say so now rather than after the timeout.
+          store.redis.once('error', (e: NodeJS.ErrnoException) => fail(unreachable(e.code ?? e.message)));
         }),
       ]);
     } catch (e) {

@@ -73,7 +73,7 @@ describe('neural-style submit and jobs', () => {
   it('says clearly when Redis cannot be reached', async () => {
     const r = await cli(['jobs', '--redis', 'redis://127.0.0.1:1']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(no answer in 5 s\)\n$/);
+    expect(r.stderr).toBe('error: cannot reach Redis at redis://127.0.0.1:1 (ECONNREFUSED)\n');
     expect((await cli(['jobs', '--redis', 'http://x'])).stderr).toBe("error: --redis must start with redis:// or rediss://, got 'http://x'\n");
   }, 30_000);
 });
