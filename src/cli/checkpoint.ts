@@ -92,6 +92,11 @@ export interface SavedRun {
 }
 
 export async function saveCheckpoint(path: string, run: SavedRun): Promise<void> {
+  await writeFileAtomic(path, encodeCheckpoint(run));
+}
+
+/** A checkpoint as bytes: the file's contents (the job service keeps them in its store). */
+export function encodeCheckpoint(run: SavedRun): Uint8Array {
   const c = run.checkpoint;
   const state: OptimizerState = {
     kind: KIND,
@@ -105,7 +110,7 @@ export async function saveCheckpoint(path: string, run: SavedRun): Promise<void>
     optimizer: c.optimizer,
     best: c.best ? { loss: c.best.loss, x: c.best.x } : null,
   };
-  await writeFileAtomic(path, packState(state));
+  return packState(state);
 }
 
 export async function loadCheckpoint(path: string): Promise<SavedRun> {
@@ -116,16 +121,21 @@ export async function loadCheckpoint(path: string): Promise<SavedRun> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(`--resume ${path}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`}`, { cause: e });
   }
+  return decodeCheckpoint(bytes, `--resume ${path}`);
+}
+
+/** Bytes from `encodeCheckpoint` → the run; `where` names them in messages (`--resume FILE`). */
+export function decodeCheckpoint(bytes: Uint8Array, where: string): SavedRun {
   let s: Record<string, unknown>;
   try {
     s = unpackState(bytes) as unknown as Record<string, unknown>;
   } catch (e) {
-    throw new InputError(`--resume ${path}: not a neural-style checkpoint, or damaged (${(e as Error).message})`, { cause: e });
+    throw new InputError(`${where}: not a neural-style checkpoint, or damaged (${(e as Error).message})`, { cause: e });
   }
-  const broken = (what: string) => new InputError(`--resume ${path}: damaged checkpoint (${what})`);
-  if (s.kind !== KIND) throw new InputError(`--resume ${path}: not a neural-style checkpoint (kind ${JSON.stringify(s.kind)})`);
+  const broken = (what: string) => new InputError(`${where}: damaged checkpoint (${what})`);
+  if (s.kind !== KIND) throw new InputError(`${where}: not a neural-style checkpoint (kind ${JSON.stringify(s.kind)})`);
   if (s.version !== VERSION) {
-    throw new InputError(`--resume ${path}: checkpoint format version ${String(s.version)}; this neural-style reads version ${VERSION}`);
+    throw new InputError(`${where}: checkpoint format version ${String(s.version)}; this neural-style reads version ${VERSION}`);
   }
   const int = (k: string) => {
     const v = s[k];

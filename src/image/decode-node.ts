@@ -23,8 +23,16 @@ export interface ReadImageOptions {
 }
 
 export async function readImage(path: string, options: ReadImageOptions = {}): Promise<RgbImage> {
+  return decodeImage(await readImageBytes(path), path, options);
+}
+
+/**
+ * Decode image bytes that did not come from a file (an upload, a queued job's input) with
+ * the same rules and messages as `readImage`; `path` names the image in those messages.
+ */
+export async function decodeImage(bytes: Buffer, path: string, options: ReadImageOptions = {}): Promise<RgbImage> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const bytes = await readBytes(path);
+  if (bytes.length === 0) throw new InputError(`${path}: the file is empty (0 bytes), expected an image`);
 
   // The header first: refuse what we will not decode before decoding anything.
   let meta: Metadata;
@@ -78,7 +86,8 @@ export async function readImage(path: string, options: ReadImageOptions = {}): P
   }
 }
 
-async function readBytes(path: string): Promise<Buffer> {
+/** An image file's bytes, with readImage's messages for a missing, empty or unreadable file. */
+export async function readImageBytes(path: string): Promise<Buffer> {
   try {
     const st = await stat(path);
     if (st.isDirectory()) throw new InputError(`${path}: is a directory, expected an image file`);

@@ -22,6 +22,8 @@ export interface ServeOptions {
   host?: string;
   /** The built app. Default: the package's `web-dist/`. */
   root?: string;
+  /** Requests it answers (resolves true) never reach the files: the job API (src/jobs/api.ts). */
+  api?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 export interface RunningServer {
@@ -73,7 +75,8 @@ export async function serveApp(options: ServeOptions = {}): Promise<RunningServe
   const root = await checkRoot(resolve(options.root ?? DEFAULT_WEB_ROOT));
 
   const server = createServer((req, res) => {
-    handle(root, req, res).catch((err: unknown) => {
+    const api = options.api ?? (async () => false);
+    api(req, res).then((handled) => (handled ? undefined : handle(root, req, res))).catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, 'internal error');
       else res.destroy(err as Error);
     });

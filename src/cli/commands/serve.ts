@@ -1,15 +1,42 @@
-/** `neural-style serve`: the browser app on this machine. */
+/** `neural-style serve`: the browser app on this machine; with --api, the job service's HTTP API too. */
 import type { Command } from 'commander';
+import { isIP } from 'node:net';
 import { NeuralStyleError, UsageError } from '../../errors.js';
+import { redisOption, redisUrl } from './redis-option.js';
 import type { CommandContext } from './types.js';
+
+/** Environment variable with the API's bearer token (kept out of `ps` listings). */
+export const API_TOKEN_ENV = 'NEURAL_STYLE_API_TOKEN';
+
+interface ServeFlags {
+  port: string;
+  host: string;
+  root?: string;
+  api?: boolean;
+  redis?: string;
+  apiToken?: string;
+  maxUploadMb: string;
+  maxPixels: string;
+  maxIterations: string;
+  maxImageSize: string;
+  maxQueued: string;
+}
 
 export function registerServe(program: Command, ctx: CommandContext): void {
   ctx.setup(program.command('serve'))
-    .description('Serve the browser app on this machine (Ctrl-C stops it).')
+    .description('Serve the browser app on this machine (Ctrl-C stops it); --api adds the job service HTTP API.')
     .option('--port <n>', 'TCP port; 0 picks a free one.', '8080')
     .option('--host <addr>', 'Address to listen on; 0.0.0.0 serves the whole network.', '127.0.0.1')
     .option('--root <dir>', 'Serve another build of the app (default: the one in this package).')
-    .action(async (opts: { port: string; host: string; root?: string }) => {
+    .option('--api', 'Also serve the job API under /api/jobs (submit, follow, fetch, cancel jobs on the queue).')
+    .addOption(redisOption())
+    .option('--api-token <token>', `Bearer token the API requires (or $${API_TOKEN_ENV}); needed unless --host is a loopback address.`)
+    .option('--max-upload-mb <n>', 'Largest upload the API takes, MiB.', '20')
+    .option('--max-pixels <n>', 'Largest input image the API takes, pixels.', '25000000')
+    .option('--max-iterations <n>', 'Most iterations a job may ask for.', '5000')
+    .option('--max-image-size <n>', 'Largest image size a job may ask for, px.', '2048')
+    .option('--max-queued <n>', 'Most unfinished jobs one client (address) may have.', '20')
+    .action(async (opts: ServeFlags) => {
       const port = Number(opts.port);
       if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got '${opts.port}'`);
       let serveApp: typeof import('../../web-server/serve-node.js').serveApp;
@@ -18,9 +45,49 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       } catch (e) {
         throw new NeuralStyleError(`the browser app server is not built into this copy of neural-style (${(e as Error).message.split('\n')[0]})`);
       }
-      const server = await serveApp({ port, host: opts.host, root: opts.root });
-      ctx.io.stderr.write(`serving the neural-style app at ${server.url} (Ctrl-C to stop)\n`);
-      if (!ctx.signal.aborted) await new Promise((ok) => ctx.signal.addEventListener('abort', ok, { once: true }));
-      await server.close();
+      let api: Awaited<ReturnType<typeof startApi>> | undefined;
+      if (opts.api) api = await startApi(opts, ctx);
+      try {
+        const server = await serveApp({ port, host: opts.host, root: opts.root, api: api?.handler });
+        ctx.io.stderr.write(`serving the neural-style app at ${server.url}${api ? ` and its job API at ${server.url}api/jobs` : ''} (Ctrl-C to stop)\n`);
+        if (!ctx.signal.aborted) await new Promise((ok) => ctx.signal.addEventListener('abort', ok, { once: true }));
+        await server.close();
+      } finally {
+        await api?.client.close();
+      }
     });
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+function positive(flag: string, text: string): number {
+  const n = Number(text);
+  if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`${flag} must be a number above 0, got '${text}'`);
+  return n;
+}
+
+async function startApi(opts: ServeFlags, ctx: CommandContext) {
+  const token = opts.apiToken ?? process.env[API_TOKEN_ENV];
+  if (token !== undefined && token.length < 16) throw new UsageError(`--api-token must be at least 16 characters (a random one: openssl rand -hex 24)`);
+  if (token === undefined && !isLoopback(opts.host)) {
+    throw new UsageError(`--api on ${opts.host} needs a token: give --api-token or set ${API_TOKEN_ENV} (without one the API only listens on loopback)`);
+  }
+  const limits = {
+    maxUploadBytes: Math.round(positive('--max-upload-mb', opts.maxUploadMb) * 2 ** 20),
+    limits: {
+      maxPixels: Math.round(positive('--max-pixels', opts.maxPixels)),
+      maxIterations: Math.round(positive('--max-iterations', opts.maxIterations)),
+      maxImageSize: Math.round(positive('--max-image-size', opts.maxImageSize)),
+    },
+    maxQueuedPerClient: Math.round(positive('--max-queued', opts.maxQueued)),
+  };
+  const [{ JobClient }, { createJobsApi }] = await Promise.all([import('../../jobs/client.js'), import('../../jobs/api.js')]);
+  const client = await JobClient.connect(redisUrl(opts.redis));
+  await client.queueEvents();
+  const handler = createJobsApi({ client, token, ...limits, log: (l) => void ctx.io.stderr.write(`${l}\n`) });
+  return { client, handler };
 }

@@ -1,0 +1,84 @@
+/** `neural-style jobs [list | status ID | result ID -o FILE | cancel ID]`: the queue's jobs. */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { NeuralStyleError } from '../../errors.js';
+import { formatForPath } from '../../image/encode-node.js';
+import type { JobClient } from '../../jobs/client.js';
+import { fmtLoss } from '../progress.js';
+import { writeResult } from './job-output.js';
+import { redisOption, redisUrl } from './redis-option.js';
+import type { CommandContext } from './types.js';
+
+export function registerJobs(program: Command, ctx: CommandContext): void {
+  const jobs = ctx.setup(program.command('jobs'))
+    .description('The queued jobs: list (default), status ID, result ID -o FILE, cancel ID.')
+    .addOption(redisOption())
+    .enablePositionalOptions();
+  const withClient = async (redis: string | undefined, work: (c: JobClient) => Promise<void>) => {
+    const { JobClient } = await import('../../jobs/client.js');
+    const client = await JobClient.connect(redisUrl(redis));
+    try {
+      await work(client);
+    } finally {
+      await client.close();
+    }
+  };
+  const redisOf = (cmd: Command) => (cmd.optsWithGlobals() as { redis?: string }).redis;
+  const noJob = (id: string) => new NeuralStyleError(`no job ${id} in the queue (unknown, or removed after it expired)`);
+
+  ctx.setup(jobs.command('list', { isDefault: true }))
+    .addOption(redisOption())
+    .description('The most recent jobs, newest first.')
+    .option('--json', 'One JSON object per job.')
+    .action(async (opts: { json?: boolean }, cmd: Command) =>
+      withClient(redisOf(cmd), async (c) => {
+        for (const s of await c.list()) {
+          if (opts.json) ctx.io.stdout.write(`${JSON.stringify({ ...s, progress: s.progress ? { ...s.progress, preview: undefined } : undefined })}\n`);
+          else {
+            const p = s.progress;
+            const where = p ? ` ${p.iteration}/${p.numIterations} loss ${fmtLoss(p.loss)}` : '';
+            ctx.io.stdout.write(`${s.id.padStart(6)}  ${s.state.padEnd(9)}${where}${s.failedReason ? `  ${s.failedReason}` : ''}\n`);
+          }
+        }
+      }),
+    );
+  ctx.setup(jobs.command('status'))
+    .addOption(redisOption())
+    .description('One job as JSON: state, progress, loss parts, result summary.')
+    .argument('<id>')
+    .action(async (id: string, _o: unknown, cmd: Command) =>
+      withClient(redisOf(cmd), async (c) => {
+        const s = await c.status(id);
+        if (!s) throw noJob(id);
+        if (s.progress) delete s.progress.preview;
+        ctx.io.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+      }),
+    );
+  ctx.setup(jobs.command('result'))
+    .addOption(redisOption())
+    .description("Write a finished job's image.")
+    .argument('<id>')
+    .requiredOption('-o, --output <path>', 'Where to write it.')
+    .action(async (id: string, opts: { output: string }, cmd: Command) => {
+      const output = resolve(opts.output);
+      formatForPath(output);
+      await withClient(redisOf(cmd), async (c) => {
+        const s = await c.status(id);
+        if (!s) throw noJob(id);
+        if (s.state === 'failed') throw new NeuralStyleError(`job ${id} failed: ${s.failedReason ?? 'unknown reason'}`);
+        if (s.state !== 'completed') throw new NeuralStyleError(`job ${id} is ${s.state}; no result yet (follow it with \`neural-style jobs status ${id}\`)`);
+        await writeResult(c, id, output, ctx);
+      });
+    });
+  ctx.setup(jobs.command('cancel'))
+    .addOption(redisOption())
+    .description('Remove a waiting job, or stop a running one.')
+    .argument('<id>')
+    .action(async (id: string, _o: unknown, cmd: Command) =>
+      withClient(redisOf(cmd), async (c) => {
+        const outcome = await c.cancel(id);
+        if (outcome === 'unknown') throw noJob(id);
+        ctx.io.stdout.write(`job ${id}: ${{ removed: 'removed from the queue', cancelling: 'stopping (its worker stops it within a second)', finished: 'already finished; nothing to cancel' }[outcome]}\n`);
+      }),
+    );
+}

@@ -1,0 +1,69 @@
+/**
+ * `neural-style submit -c photo.jpg -s painting.jpg [options] [--wait] [-o out.png]`: queue a
+ * stylize job for the workers. The options are the stylize command's (those a job takes:
+ * src/jobs/job-options.ts) with the same checks and messages, made here before anything is
+ * queued. Prints the job id; with --wait or -o, follows it and writes the result.
+ */
+import { Option, type Command } from 'commander';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { NeuralStyleError, UsageError } from '../../errors.js';
+import { readImageBytes } from '../../image/decode-node.js';
+import { formatForPath } from '../../image/encode-node.js';
+import { jobOptionSpecs } from '../../jobs/job-options.js';
+import { parseOptionText } from '../../options/index.js';
+import { cliOptionSpec, defaultText, flagsText } from '../options.js';
+import { redisOption, redisUrl } from './redis-option.js';
+import { followJob, writeResult } from './job-output.js';
+import type { CommandContext } from './types.js';
+
+export function registerSubmit(program: Command, ctx: CommandContext): void {
+  const cmd = ctx.setup(program.command('submit'))
+    .description('Queue a stylize job for `neural-style worker`s (same options and checks as stylizing here); prints its id.')
+    .addOption(redisOption())
+    .option('--wait', 'Follow the job until it ends (progress on stderr).')
+    .option('-q, --quiet', 'No progress lines.');
+  for (const spec of [cliOptionSpec('content')!, cliOptionSpec('style')!, cliOptionSpec('initImage')!, ...jobOptionSpecs()]) {
+    const d = spec.kind.type !== 'boolean' ? defaultText(spec.default) : '';
+    const option = new Option(flagsText(spec), d ? `${spec.help} (default: ${d})` : spec.help).helpGroup(`${spec.group}:`);
+    if (spec.repeatable) option.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+    cmd.addOption(option);
+  }
+  cmd.addOption(new Option('-o, --output <path>', 'Write the result here when the job is done (implies --wait); the extension picks the format.').helpGroup('Input and output:'));
+
+  cmd.action(async (opts: Record<string, unknown>) => {
+    if (opts.content === undefined) throw new UsageError('no content image: give one with -c/--content PATH');
+    if (opts.style === undefined) throw new UsageError('no style image: give one or more with -s/--style PATH[,PATH…]');
+    const stylePaths = (opts.style as string[]).flatMap((v) => parseOptionText(cliOptionSpec('style')!, v) as string[]);
+    const output = opts.output !== undefined ? resolve(opts.output as string) : undefined;
+    const options: Record<string, unknown> = {};
+    for (const spec of jobOptionSpecs()) if (opts[spec.key] !== undefined) options[spec.key] = opts[spec.key];
+    if (output) {
+      // The result's format follows -o, as stylizing here does.
+      const format = formatForPath(output);
+      if (options.format !== undefined && options.format !== format) throw new UsageError(`--format ${String(options.format)} and --output ${output} disagree; give one`);
+      options.format = format;
+      const dir = await stat(dirname(output)).catch(() => undefined);
+      if (!dir?.isDirectory()) throw new UsageError(`--output ${output}: the directory ${dirname(output)} does not exist`);
+    }
+    const named = async (p: string) => ({ name: p, bytes: await readImageBytes(resolve(p)) });
+    const sub = {
+      content: await named(opts.content as string),
+      styles: await Promise.all(stylePaths.map(named)),
+      ...(opts.initImage !== undefined ? { initImage: await named(opts.initImage as string) } : {}),
+      options,
+    };
+    const { JobClient } = await import('../../jobs/client.js');
+    const client = await JobClient.connect(redisUrl(opts.redis as string | undefined));
+    try {
+      const id = await client.submit(sub);
+      ctx.io.stdout.write(`${id}\n`);
+      if (!opts.wait && !output) return;
+      const end = await followJob(client, id, ctx, Boolean(opts.quiet));
+      if (end.state !== 'completed') throw new NeuralStyleError(`job ${id} failed: ${end.failedReason ?? 'unknown reason'}`);
+      if (output) await writeResult(client, id, output, ctx);
+    } finally {
+      await client.close();
+    }
+  });
+}

@@ -1,0 +1,220 @@
+/**
+ * The HTTP API of `neural-style serve --api`, over a JobClient:
+ *
+ *   POST   /api/jobs              multipart: content, style (1+), initImage?, options (JSON) → 202 { id }
+ *   GET    /api/jobs/:id          state, progress (iteration, loss parts, ETA), result summary
+ *   GET    /api/jobs/:id/events   server-sent events: state, progress…, then result or failed
+ *   GET    /api/jobs/:id/result   the image
+ *   DELETE /api/jobs/:id          cancel
+ *
+ * Every request needs `Authorization: Bearer TOKEN` when a token is set (the serve command
+ * refuses to listen beyond loopback without one). Uploads are capped before they are read
+ * in full (413), images by pixels and options by the server's limits (400, with the CLI's
+ * own message), and each client's unfinished jobs by count (429). A client never names a
+ * path: uploaded file names only label messages, job ids must be numbers.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { flagOf } from '../cli/options.js';
+import { InputError, NeuralStyleError } from '../errors.js';
+import { SECURITY_HEADERS } from '../web-server/serve-node.js';
+import { QueueFullError, type JobClient } from './client.js';
+import { MIME_OF } from './spec.js';
+import type { NamedImage, SubmitLimits } from './validate.js';
+
+export interface ApiSettings {
+  client: JobClient;
+  /** Required bearer token; undefined: none (loopback only, the serve command checks). */
+  token?: string;
+  /** Largest request body, bytes. */
+  maxUploadBytes?: number;
+  limits?: SubmitLimits;
+  maxQueuedPerClient?: number;
+  /** Unexpected errors (bugs) are logged here, never sent to the client. */
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_API_LIMITS = {
+  maxUploadBytes: 20 * 1024 * 1024,
+  limits: { maxPixels: 25_000_000, maxIterations: 5000, maxImageSize: 2048 } satisfies SubmitLimits,
+  maxQueuedPerClient: 20,
+};
+
+export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A handler for /api/… requests; resolves false for every other path. */
+export function createJobsApi(settings: ApiSettings): ApiHandler {
+  const maxUpload = settings.maxUploadBytes ?? DEFAULT_API_LIMITS.maxUploadBytes;
+  const limits = settings.limits ?? DEFAULT_API_LIMITS.limits;
+  const maxQueued = settings.maxQueuedPerClient ?? DEFAULT_API_LIMITS.maxQueuedPerClient;
+  const tokenHash = settings.token !== undefined ? sha256(settings.token) : undefined;
+  const client = settings.client;
+
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false;
+    try {
+      if (tokenHash && !authorized(req, tokenHash)) throw new HttpError(401, 'a bearer token is needed: Authorization: Bearer TOKEN');
+      const parts = url.pathname.split('/').filter(Boolean); // ['api', 'jobs', id?, sub?]
+      if (parts[1] !== 'jobs' || parts.length > 4) throw new HttpError(404, 'no such API path');
+      const id = parts[2];
+      if (id === undefined) {
+        if (req.method !== 'POST') throw new HttpError(405, 'use POST /api/jobs to submit a job');
+        const submitted = await submit(req);
+        sendJson(res, 202, { id: submitted, status: `/api/jobs/${submitted}`, events: `/api/jobs/${submitted}/events` }, { Location: `/api/jobs/${submitted}` });
+        return true;
+      }
+      if (!/^[1-9]\d{0,15}$/.test(id)) throw new HttpError(404, `no job ${JSON.stringify(id.slice(0, 40))}`);
+      const sub = parts[3];
+      if (sub === undefined && req.method === 'GET') {
+        const status = await client.status(id);
+        if (!status) throw new HttpError(404, `no job ${id}`);
+        sendJson(res, 200, status);
+      } else if (sub === undefined && req.method === 'DELETE') {
+        const outcome = await client.cancel(id);
+        if (outcome === 'unknown') throw new HttpError(404, `no job ${id}`);
+        sendJson(res, outcome === 'finished' ? 409 : 200, { id, cancel: outcome });
+      } else if (sub === 'result' && req.method === 'GET') {
+        await sendResult(id, res);
+      } else if (sub === 'events' && req.method === 'GET') {
+        await streamEvents(id, req, res);
+      } else {
+        throw new HttpError(sub === undefined || sub === 'result' || sub === 'events' ? 405 : 404, 'no such API path or method');
+      }
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return true;
+      }
+      // A refused upload is not read on: close the connection after the answer.
+      if (err instanceof HttpError) sendJson(res, err.status, { error: err.message }, err.status === 413 ? { Connection: 'close' } : {});
+      else if (err instanceof QueueFullError) sendJson(res, 429, { error: err.message });
+      else if (err instanceof NeuralStyleError && (err.exitCode === 2 || err instanceof InputError)) sendJson(res, 400, { error: err.render(flagOf) });
+      else {
+        settings.log?.(`api: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        sendJson(res, 500, { error: 'internal error' });
+      }
+    }
+    return true;
+  };
+
+  async function submit(req: IncomingMessage): Promise<string> {
+    const type = req.headers['content-type'] ?? '';
+    if (!/^multipart\/form-data;/i.test(type)) throw new HttpError(415, 'send the job as multipart/form-data (fields content, style, options)');
+    const body = await readBody(req, maxUpload);
+    let form: FormData;
+    try {
+      form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData();
+    } catch (e) {
+      throw new HttpError(400, `the upload is not valid multipart/form-data (${(e as Error).message})`);
+    }
+    const file = async (field: string, v: FormDataEntryValue, i: number): Promise<NamedImage> => {
+      if (typeof v === 'string') throw new HttpError(400, `${field} must be an uploaded file, not a text field`);
+      return { name: labelOf(v.name, `${field}${i > 0 ? `-${i + 1}` : ''}`), bytes: Buffer.from(await v.arrayBuffer()) };
+    };
+    const content = form.getAll('content');
+    if (content.length !== 1) throw new HttpError(400, 'give exactly one content image (field content)');
+    const styles = form.getAll('style');
+    if (styles.length === 0) throw new HttpError(400, 'no style image: give one or more (field style)');
+    const init = form.getAll('initImage');
+    let options: Record<string, unknown> = {};
+    const text = form.get('options');
+    if (text !== null) {
+      if (typeof text !== 'string') throw new HttpError(400, 'options must be a JSON text field');
+      try {
+        options = JSON.parse(text) as Record<string, unknown>;
+      } catch (e) {
+        throw new HttpError(400, `options: not valid JSON (${(e as Error).message})`);
+      }
+      if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new HttpError(400, 'options must be a JSON object');
+    }
+    return client.submit(
+      {
+        content: await file('content', content[0]!, 0),
+        styles: await Promise.all(styles.map((s, i) => file('style', s, i))),
+        ...(init.length > 0 ? { initImage: await file('initImage', init[0]!, 0) } : {}),
+        options,
+      },
+      { client: req.socket.remoteAddress ?? 'unknown', limits, maxQueuedPerClient: maxQueued },
+    );
+  }
+
+  async function sendResult(id: string, res: ServerResponse): Promise<void> {
+    const status = await client.status(id);
+    if (!status) throw new HttpError(404, `no job ${id}`);
+    if (status.state === 'failed') throw new HttpError(409, `job ${id} failed: ${status.failedReason ?? 'unknown reason'}`);
+    const result = status.state === 'completed' ? await client.result(id) : undefined;
+    if (!result) throw new HttpError(409, `job ${id} is ${status.state}; no result yet`);
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': MIME_OF[result.summary.format], 'Content-Length': String(result.bytes.length), 'Cache-Control': 'no-store' });
+    res.end(Buffer.from(result.bytes));
+  }
+
+  async function streamEvents(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const first = await client.status(id);
+    if (!first) throw new HttpError(404, `no job ${id}`);
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    send('state', first);
+    const stop = new AbortController();
+    req.on('close', () => stop.abort());
+    // Comments keep proxies from closing a quiet stream.
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    try {
+      const end = await client.follow(id, (p) => send('progress', p), stop.signal);
+      if (end.state === 'completed') send('result', { ...end.result, url: `/api/jobs/${id}/result` });
+      else send('failed', { error: end.failedReason ?? 'unknown reason' });
+    } catch (e) {
+      if ((e as Error).name !== 'AbortError') send('failed', { error: (e as Error).message });
+    } finally {
+      clearInterval(ping);
+      res.end();
+    }
+  }
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function authorized(req: IncomingMessage, tokenHash: Buffer): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  // Equal-length digests, compared in constant time: the token is not guessable byte by byte.
+  return m !== null && timingSafeEqual(sha256(m[1]!), tokenHash);
+}
+
+/** The body, refused with 413 past `max` bytes (by Content-Length at once, else while reading). */
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  const tooLarge = () => new HttpError(413, `the upload is over the server's limit of ${(max / 2 ** 20).toFixed(1)} MiB`);
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > max) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > max) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** An upload's file name as a label for messages only: its last path part, plain characters. */
+function labelOf(name: string | undefined, fallback: string): string {
+  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+  const clean = base.replace(/[^\w.\- ]/g, '_').slice(0, 100);
+  return clean === '' ? fallback : clean;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)), ...extra });
+  res.end(text);
+}

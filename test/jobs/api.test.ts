@@ -1,0 +1,174 @@
+/**
+ * Issue 14, the HTTP API (`serve --api`): a bearer token, the CLI's own messages for bad
+ * input with nothing queued, upload caps, unknown jobs, per-client queue limits, cancelling,
+ * and a server-sent event stream that delivers progress in order and ends with the result.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJobsApi } from '../../src/jobs/api.js';
+import { JobClient } from '../../src/jobs/client.js';
+import { runWorker } from '../../src/jobs/worker.js';
+import { serveApp, type RunningServer } from '../../src/web-server/serve-node.js';
+import { cli, makeFixture, small, type Fixture } from '../cli/helpers.js';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { narrowModel } from './helpers.js';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const auth = { Authorization: `Bearer ${TOKEN}` };
+
+describe('the job API', () => {
+  let redis: TestRedis;
+  let client: JobClient;
+  let server: RunningServer;
+  let f: Fixture;
+  let root: string;
+  let base: string;
+  const stopWorker = new AbortController();
+  let worker: Promise<void> | undefined;
+
+  beforeAll(async () => {
+    [redis, f] = await Promise.all([startRedis(), makeFixture('ns-api-')]);
+    root = await mkdtemp(join(tmpdir(), 'ns-api-root-'));
+    await writeFile(join(root, 'index.html'), '<!doctype html><title>app</title>');
+    client = await JobClient.connect(redis.url);
+    await client.queueEvents();
+    const api = createJobsApi({ client, token: TOKEN, maxUploadBytes: 256 * 1024, maxQueuedPerClient: 2, limits: { maxIterations: 100 } });
+    server = await serveApp({ port: 0, root, api });
+    base = server.url.replace(/\/$/, '');
+  });
+  afterAll(async () => {
+    stopWorker.abort();
+    await worker;
+    await server?.close();
+    await client?.close();
+    await redis?.stop();
+    await f?.cleanup();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const form = async (parts: { content?: Buffer; contentName?: string; style?: Buffer; options?: unknown }) => {
+    const fd = new FormData();
+    fd.append('content', new Blob([new Uint8Array(parts.content ?? (await readFile(f.photo)))]), parts.contentName ?? 'photo.jpg');
+    fd.append('style', new Blob([new Uint8Array(parts.style ?? (await readFile(f.painting)))]), 'painting.png');
+    fd.append('options', JSON.stringify(parts.options ?? { model: 'vgg19-random', imageSize: 32, numIterations: 6, optimizer: 'adam' }));
+    return fd;
+  };
+  const post = async (body: FormData, headers: Record<string, string> = auth) => fetch(`${base}/api/jobs`, { method: 'POST', body, headers });
+  const queued = async () => {
+    const c = await client.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed');
+    return Object.values(c).reduce((a, b) => a + b, 0);
+  };
+
+  it('refuses requests without the bearer token (401), and serves the app beside the API', async () => {
+    expect((await post(await form({}), {})).status).toBe(401);
+    expect((await post(await form({}), { Authorization: 'Bearer wrong-token-0123456789' })).status).toBe(401);
+    expect((await fetch(`${base}/api/jobs/1`)).status).toBe(401);
+    expect((await fetch(`${base}/`)).status).toBe(200);
+    expect(await queued()).toBe(0);
+  });
+
+  it('answers a bad image or option with 400 and the CLI’s own message, and queues nothing', async () => {
+    const bad = join(f.dir, 'bad.png');
+    await writeFile(bad, Buffer.from('this is not a PNG at all'));
+    const local = await cli(small(f, ['-o', join(f.dir, 'never.png')]).map((a) => (a === f.photo ? bad : a)));
+    expect(local.code).toBe(1); // an InputError: exit 1 in the CLI, 400 from the API
+    const res = await post(await form({ content: await readFile(bad), contentName: 'bad.png' }));
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: string };
+    // The same sentence; the CLI names the path it was given, the API the uploaded file's name.
+    expect(`error: ${error}\n`).toBe(local.stderr.replace(bad, 'bad.png'));
+
+    const tooSmall = await cli(small(f, ['--image-size', '8', '-o', join(f.dir, 'never.png')]));
+    expect(tooSmall.code).toBe(2);
+    const res2 = await post(await form({ options: { model: 'vgg19-random', imageSize: 8, numIterations: 6 } }));
+    expect(res2.status).toBe(400);
+    expect(`error: ${((await res2.json()) as { error: string }).error}\n`).toBe(tooSmall.stderr);
+
+    const res3 = await post(await form({ options: { model: 'vgg19-random', styleWeight: 'lots', numIterations: 6 } }));
+    expect(res3.status).toBe(400);
+    expect(((await res3.json()) as { error: string }).error).toBe("--style-weight must be a number ≥ 0, got 'lots'");
+    const res4 = await post(await form({ options: { output: '/etc/passwd' } }));
+    expect(res4.status).toBe(400);
+    expect(((await res4.json()) as { error: string }).error).toMatch(/^--output cannot be set for a queued job/);
+    const res5 = await post(await form({ options: { model: 'vgg19-random', imageSize: 32, numIterations: 1000 } }));
+    expect(res5.status).toBe(400);
+    expect(((await res5.json()) as { error: string }).error).toBe('--num-iterations must be at most 100 on this server, got 1000');
+
+    expect(await queued()).toBe(0);
+    expect(await client.store.redis.keys('neural-style:input:*')).toEqual([]);
+  });
+
+  it('refuses an upload over the limit with 413, before queueing anything', async () => {
+    const big = Buffer.alloc(300 * 1024, 7);
+    const res = await post(await form({ content: big }));
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: string }).error).toMatch(/over the server's limit of 0\.3 MiB/);
+    expect(await queued()).toBe(0);
+  });
+
+  it('answers 404 for unknown jobs and paths, whatever the id looks like', async () => {
+    for (const path of ['/api/jobs/999', '/api/jobs/999/result', '/api/jobs/999/events', '/api/jobs/..%2F..%2Fetc', '/api/jobs/1/nothing', '/api/other']) {
+      expect((await fetch(`${base}${path}`, { headers: auth })).status, path).toBe(404);
+    }
+    expect((await fetch(`${base}/api/jobs/999`, { method: 'DELETE', headers: auth })).status).toBe(404);
+  });
+
+  it('limits each client’s unfinished jobs (429), and DELETE removes a waiting job', async () => {
+    const a = await post(await form({}));
+    const b = await post(await form({}));
+    expect([a.status, b.status]).toEqual([202, 202]);
+    const c = await post(await form({}));
+    expect(c.status).toBe(429);
+    for (const r of [a, b]) {
+      const { id } = (await r.json()) as { id: string };
+      const del = await fetch(`${base}/api/jobs/${id}`, { method: 'DELETE', headers: auth });
+      expect(await del.json()).toEqual({ id, cancel: 'removed' });
+      expect((await fetch(`${base}/api/jobs/${id}`, { headers: auth })).status).toBe(404);
+    }
+  });
+
+  it('streams progress in order over server-sent events, ending with the result', async () => {
+    const res = await post(await form({ options: { model: 'vgg19-random', imageSize: 32, numIterations: 6, optimizer: 'adam', previewEvery: 3 } }));
+    expect(res.status).toBe(202);
+    const { id, events } = (await res.json()) as { id: string; events: string };
+    const stream = await fetch(`${base}${events}`, { headers: auth });
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    // The worker starts after the stream is open, so every progress event is seen.
+    worker = runWorker({ redis: redis.url, backend: 'cpu', models: async () => narrowModel(), signal: stopWorker.signal });
+    const got: Array<{ event: string; data: Record<string, unknown> }> = [];
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+      let end;
+      while ((end = text.indexOf('\n\n')) >= 0) {
+        const block = text.slice(0, end);
+        text = text.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) got.push({ event, data: JSON.parse(data) as Record<string, unknown> });
+      }
+    }
+    expect(got[0]!.event).toBe('state');
+    expect(got[0]!.data.state).toBe('waiting');
+    const progress = got.filter((e) => e.event === 'progress');
+    expect(progress.map((e) => e.data.iteration)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(progress.map((e) => typeof e.data.preview === 'string')).toEqual([true, false, false, true, false, false, true]);
+    expect(Object.keys(progress[6]!.data.parts as object)).toEqual(['content', 'style', 'tv']);
+    const last = got[got.length - 1]!;
+    expect(last.event).toBe('result');
+    expect(last.data.iterations).toBe(6);
+    expect(last.data.loss).toBe(progress[6]!.data.loss);
+
+    const status = (await (await fetch(`${base}/api/jobs/${id}`, { headers: auth })).json()) as { state: string; progress: { iteration: number } };
+    expect([status.state, status.progress.iteration]).toEqual(['completed', 6]);
+    const image = await fetch(`${base}${last.data.url as string}`, { headers: auth });
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await image.arrayBuffer()).equals(Buffer.from((await client.result(id))!.bytes))).toBe(true);
+    expect((await fetch(`${base}/api/jobs/${id}`, { method: 'DELETE', headers: auth })).status).toBe(409);
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Issue 14, the submit and jobs commands (in this process, with a worker in this process):
+ * the stylize command's checks and messages at submission with nothing queued, --wait -o
+ * writing the image a local run makes, and jobs list/status/result/cancel.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobClient } from '../../src/jobs/client.js';
+import { runWorker } from '../../src/jobs/worker.js';
+import { cli, makeFixture, small, type Fixture } from '../cli/helpers.js';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+
+describe('neural-style submit and jobs', () => {
+  let redis: TestRedis;
+  let f: Fixture;
+  let client: JobClient;
+  const stop = new AbortController();
+  let worker: Promise<void> | undefined;
+
+  beforeAll(async () => {
+    [redis, f] = await Promise.all([startRedis(), makeFixture('ns-submit-')]);
+    client = await JobClient.connect(redis.url);
+  });
+  afterAll(async () => {
+    stop.abort();
+    await worker;
+    await client?.close();
+    await redis?.stop();
+    await f?.cleanup();
+  });
+
+  const total = async () => Object.values(await client.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized')).reduce((a, b) => a + b, 0);
+
+  it('refuses what the stylize command refuses, with its message and exit code, and queues nothing', async () => {
+    for (const extra of [['--image-size', '8'], ['--style-weight', 'lots'], ['--content-layers', 'relu9_9'], ['--init', 'sideways']]) {
+      const local = await cli(small(f, [...extra, '-o', join(f.dir, 'never.png')]));
+      const queued = await cli(['submit', '--redis', redis.url, ...small(f, extra).filter((a, i, all) => a !== '--backend' && all[i - 1] !== '--backend')]);
+      expect(queued.code, extra.join(' ')).toBe(local.code);
+      expect(queued.stderr, extra.join(' ')).toBe(local.stderr);
+    }
+    const missing = await cli(['submit', '--redis', redis.url, '-c', join(f.dir, 'nope.jpg'), '-s', f.painting]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`error: ${join(f.dir, 'nope.jpg')}: no such file\n`);
+    expect((await cli(['submit', '--redis', redis.url, '-s', f.painting])).stderr).toBe('error: no content image: give one with -c/--content PATH\n');
+    expect((await cli(['submit', '--redis', redis.url, '-c', f.photo, '-s', f.painting, '--output', '/tmp/x.gif'])).code).toBe(2);
+    expect(await total()).toBe(0);
+  });
+
+  it('--wait -o writes the image the same run makes locally; jobs status, result and list see it', async () => {
+    worker = runWorker({ redis: redis.url, backend: 'cpu', signal: stop.signal });
+    const args = ['-c', f.photo, '-s', f.painting, '--model', 'vgg19-random', '--image-size', '32', '--num-iterations', '3', '--optimizer', 'adam'];
+    const out = join(f.dir, 'remote.png');
+    const sub = await cli(['submit', '--redis', redis.url, ...args, '-o', out, '-q']);
+    expect(sub.stderr).toMatch(/^wrote .*remote\.png \(32×24\) from job 1: 3 iterations/);
+    expect([sub.code, sub.stdout]).toEqual([0, '1\n']);
+    const local = await cli([...args, '--backend', 'cpu', '-q', '-o', join(f.dir, 'local.png')]);
+    expect(local.code).toBe(0);
+    expect((await readFile(out)).equals(await readFile(join(f.dir, 'local.png')))).toBe(true);
+
+    const status = await cli(['jobs', 'status', '1', '--redis', redis.url]);
+    const s = JSON.parse(status.stdout) as { state: string; result: { iterations: number; parts: Record<string, number> } };
+    expect([s.state, s.result.iterations, Object.keys(s.result.parts)]).toEqual(['completed', 3, ['content', 'style', 'tv']]);
+    const again = join(f.dir, 'again.png');
+    expect((await cli(['jobs', 'result', '1', '-o', again, '--redis', redis.url])).code).toBe(0);
+    expect((await readFile(again)).equals(await readFile(out))).toBe(true);
+    expect((await cli(['jobs', '--redis', redis.url])).stdout).toMatch(/^\s+1 {2}completed 3\/3 loss /);
+    expect((await cli(['jobs', 'cancel', '1', '--redis', redis.url])).stdout).toBe('job 1: already finished; nothing to cancel\n');
+    const unknown = await cli(['jobs', 'status', '77', '--redis', redis.url]);
+    expect([unknown.code, unknown.stderr]).toEqual([1, 'error: no job 77 in the queue (unknown, or removed after it expired)\n']);
+  }, 120_000);
+
+  it('says clearly when Redis cannot be reached', async () => {
+    const r = await cli(['jobs', '--redis', 'redis://127.0.0.1:1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: cannot reach Redis at redis://127.0.0.1:1 (ECONNREFUSED)\n');
+    expect((await cli(['jobs', '--redis', 'http://x'])).stderr).toBe("error: --redis must start with redis:// or rediss://, got 'http://x'\n");
+  }, 30_000);
+});
