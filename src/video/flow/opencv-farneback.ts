@@ -41,38 +41,47 @@ export interface FarnebackParams {
 
 export const FARNEBACK_DEFAULTS: FarnebackParams = { pyrScale: 0.5, levels: 3, winsize: 15, iterations: 3, polyN: 5, polySigma: 1.2 };
 
-let loading: Promise<Cv> | undefined;
+/**
+ * How the OpenCV module object is obtained: Node's `require` (opencv-node.ts), or a
+ * bundler's import in a browser. The object is returned as is, not awaited.
+ */
+export type OpenCvLoader = () => unknown | Promise<{ module: unknown }>;
+
+const loaded = new WeakMap<OpenCvLoader, Promise<{ cv: Cv }>>();
 
 /**
  * The module initialises its WASM asynchronously and is itself a thenable that never
- * settles usefully: never resolve a promise with it (that awaits forever). Wait until
- * `Mat` exists, then hand it over wrapped.
+ * settles usefully: never resolve a promise with it, return it from an async function or
+ * `await import()` it (each waits forever). Poll until `Mat` exists; it travels wrapped.
  */
-function loadCv(): Promise<Cv> {
-  loading ??= (async () => {
-    const mod = (await import('@techstark/opencv-js')) as unknown as { default?: unknown };
-    const cv = (mod.default ?? mod) as Partial<Cv>;
-    const ready = await new Promise<{ cv: Cv }>((resolve, reject) => {
-      const started = Date.now();
-      const check = () => {
-        if (typeof cv.Mat === 'function' && typeof cv.calcOpticalFlowFarneback === 'function') resolve({ cv: cv as Cv });
-        else if (Date.now() - started > 60_000) reject(new Error('OpenCV (WASM) did not initialise within 60 s'));
-        else setTimeout(check, 5);
-      };
-      check();
-    });
-    return ready.cv;
-  })();
-  return loading;
+function loadCv(load: OpenCvLoader): Promise<{ cv: Cv }> {
+  let hit = loaded.get(load);
+  if (!hit) {
+    hit = (async () => {
+      const got = load();
+      const cv = (got instanceof Promise ? (await got).module : got) as Partial<Cv>;
+      return new Promise<{ cv: Cv }>((resolve, reject) => {
+        const started = Date.now();
+        const check = () => {
+          if (typeof cv.Mat === 'function' && typeof cv.calcOpticalFlowFarneback === 'function') resolve({ cv: cv as Cv });
+          else if (Date.now() - started > 60_000) reject(new Error('OpenCV (WASM) did not initialise within 60 s'));
+          else setTimeout(check, 5);
+        };
+        check();
+      });
+    })();
+    loaded.set(load, hit);
+  }
+  return hit;
 }
 
-export function opencvFarneback(params: Partial<FarnebackParams> = {}): FlowProvider {
+export function opencvFarneback(load: OpenCvLoader, params: Partial<FarnebackParams> = {}): FlowProvider {
   const p = { ...FARNEBACK_DEFAULTS, ...params };
   return {
     name: 'opencv-farneback',
     async flow(a: GrayImage, b: GrayImage): Promise<FlowField> {
       if (a.width !== b.width || a.height !== b.height) throw new Error(`flow between a ${a.width}×${a.height} and a ${b.width}×${b.height} frame`);
-      const cv = await loadCv();
+      const { cv } = await loadCv(load);
       const ma = cv.matFromArray(a.height, a.width, cv.CV_8UC1, a.data);
       const mb = cv.matFromArray(b.height, b.width, cv.CV_8UC1, b.data);
       const flow = new cv.Mat();
