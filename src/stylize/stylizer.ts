@@ -73,6 +73,11 @@ export class Stylizer {
     private readonly objective: CompiledObjective,
   ) {}
 
+  /** How this model's network input is made from an RGB image (per-run inputs are in that space). */
+  get preprocessing(): LoadedModel['preprocessing'] {
+    return this.model.preprocessing;
+  }
+
   /** The loss parts every run reports, in order. */
   get partNames(): string[] {
     return this.objective.partNames;

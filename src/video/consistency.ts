@@ -12,9 +12,21 @@ import type { FlowField } from './flow/types.js';
 import { sampleFlow } from './warp.js';
 
 export function reliability(backward: FlowField, forward: FlowField): Uint8Array {
+  return consistencyCheck(backward, forward).reliable;
+}
+
+export interface Consistency {
+  /** c: 1 where the flow passes both tests. */
+  reliable: Uint8Array;
+  /** 1 where the point has no match in the other frame (outside it, or disoccluded); motion boundaries are 0 here. */
+  disoccluded: Uint8Array;
+}
+
+export function consistencyCheck(backward: FlowField, forward: FlowField): Consistency {
   const { width: w, height: h, data } = backward;
   if (forward.width !== w || forward.height !== h) throw new Error('the two flows differ in size');
   const out = new Uint8Array(w * h);
+  const disoccluded = new Uint8Array(w * h);
   const at = (x: number, y: number, k: number) => data[2 * (y * w + x) + k]!;
   const derivative = (x: number, y: number, k: number, dx: number, dy: number) => {
     const xa = Math.max(0, x - dx), xb = Math.min(w - 1, x + dx);
@@ -26,18 +38,24 @@ export function reliability(backward: FlowField, forward: FlowField): Uint8Array
     for (let x = 0; x < w; x++) {
       const u = at(x, y, 0), v = at(x, y, 1);
       const bx = x + u, by = y + v;
-      if (bx < 0 || by < 0 || bx > w - 1 || by > h - 1) continue;
+      if (bx < 0 || by < 0 || bx > w - 1 || by > h - 1) {
+        disoccluded[y * w + x] = 1;
+        continue;
+      }
       const [fu, fv] = sampleFlow(forward, bx, by);
       const su = u + fu, sv = v + fv;
       const own = u * u + v * v;
-      if (su * su + sv * sv > 0.01 * (own + fu * fu + fv * fv) + 0.5) continue;
+      if (su * su + sv * sv > 0.01 * (own + fu * fu + fv * fv) + 0.5) {
+        disoccluded[y * w + x] = 1;
+        continue;
+      }
       let edge = 0;
       for (const k of [0, 1]) edge += derivative(x, y, k, 1, 0) ** 2 + derivative(x, y, k, 0, 1) ** 2;
       if (edge > 0.01 * own + 0.002) continue;
       out[y * w + x] = 1;
     }
   }
-  return out;
+  return { reliable: out, disoccluded };
 }
 
 /**

@@ -40,7 +40,7 @@ export interface SyntheticClip {
 }
 
 function background(u: number, v: number, c: number): number {
-  return 0.5 + 0.2 * Math.sin(0.31 * u + 0.7 * c) * Math.cos(0.23 * v - 0.4 * c) + 0.15 * Math.sin(0.09 * (u + 2 * v) + c) + 0.1 * Math.cos(0.5 * u - 0.13 * v);
+  return 0.5 + 0.2 * Math.sin(0.25 * u + 0.7 * c) * Math.cos(0.19 * v - 0.4 * c) + 0.15 * Math.sin(0.09 * (u + 2 * v) + c) + 0.1 * Math.cos(0.33 * u - 0.13 * v);
 }
 
 function discTexture(u: number, v: number, c: number): number {

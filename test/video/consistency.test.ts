@@ -37,14 +37,16 @@ describe('reliability mask', () => {
   });
 
   it("Farnebäck's flows (OpenCV): most of the wake is caught, most of the rest kept", async () => {
-    // Farnebäck smooths the flow across the disc's edge, so the check flags a wider band
-    // around it: measured 67–70% of the wake at 0 and 86–88% of the rest at 1 on this clip.
+    // Estimated flow is wrong in a band around the disc's edge and a little noisy elsewhere
+    // (the small window that warps best), so the check is stricter than the truth: measured
+    // 80–83% of the wake at 0 and 69–73% of the rest at 1 on this clip. Those pixels are
+    // only left unconstrained, which costs consistency, never correctness.
     const flow = nodeFlowProvider();
     for (const t of [1, 5, 9]) {
       const [a, b] = [toGray(clip.frames[t]!), toGray(clip.frames[t - 1]!)];
       const s = score(reliability(await flow.flow(a, b), await flow.flow(b, a)), clip.visible[t]!);
-      expect(s.disoccludedZero, `frame ${t}`).toBeGreaterThanOrEqual(0.6);
-      expect(s.restOne, `frame ${t}`).toBeGreaterThanOrEqual(0.8);
+      expect(s.disoccludedZero, `frame ${t}`).toBeGreaterThanOrEqual(0.75);
+      expect(s.restOne, `frame ${t}`).toBeGreaterThanOrEqual(0.65);
     }
   });
 
