@@ -6,6 +6,7 @@ import { registerFetch } from './fetch.js';
 import { registerModels } from './models.js';
 import { registerServe } from './serve.js';
 import { registerStylize } from './stylize.js';
+import { registerVideo } from './video.js';
 import type { CommandSpec } from './types.js';
 
 export const COMMANDS: CommandSpec[] = [
@@ -13,4 +14,5 @@ export const COMMANDS: CommandSpec[] = [
   { name: 'models', register: registerModels },
   { name: 'fetch', register: registerFetch },
   { name: 'serve', register: registerServe },
+  { name: 'video', register: registerVideo },
 ];
