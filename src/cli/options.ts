@@ -229,7 +229,9 @@ const COMMAND_OPTIONS: OptionSpec[] = [
 export function cliOptionSpecs(): OptionSpec[] {
   const own = new Set(COMMAND_OPTIONS.map((s) => s.key));
   // The command's `backend` replaces the library's: it adds `auto`, resolved before the run.
-  return byGroup([...COMMAND_OPTIONS.slice(0, 3), ...stylizeOptionSpecs().filter((s) => !own.has(s.key)), ...COMMAND_OPTIONS.slice(3)]);
+  // Video-only options (the temporal loss's) belong to the video command.
+  const library = stylizeOptionSpecs().filter((s) => !own.has(s.key) && s.scope !== 'video');
+  return byGroup([...COMMAND_OPTIONS.slice(0, 3), ...library, ...COMMAND_OPTIONS.slice(3)]);
 }
 
 export function cliOptionSpec(key: string): OptionSpec | undefined {

@@ -5,10 +5,12 @@
  */
 import { contentTerm } from './content.js';
 import { styleTerm } from './style.js';
+import { temporalTerm } from './temporal.js';
 import { tvTerm } from './total-variation.js';
 import type { LossTerm } from './types.js';
 
-const TERMS: LossTerm[] = [contentTerm, styleTerm, tvTerm];
+const BUILT_IN: readonly LossTerm[] = [contentTerm, styleTerm, tvTerm, temporalTerm];
+const TERMS: LossTerm[] = [...BUILT_IN];
 
 /** Every registered term, in order. */
 export function lossTerms(): readonly LossTerm[] {
@@ -27,7 +29,7 @@ export function registerLossTerm(term: LossTerm): void {
 /** Remove a term added by `registerLossTerm` (tests clean up with it). */
 export function unregisterLossTerm(name: string): void {
   const i = TERMS.findIndex((t) => t.name === name);
-  if (i >= 0 && ![contentTerm, styleTerm, tvTerm].includes(TERMS[i]!)) TERMS.splice(i, 1);
+  if (i >= 0 && !BUILT_IN.includes(TERMS[i]!)) TERMS.splice(i, 1);
 }
 
 /** The names of the parts an objective reports, in order. */

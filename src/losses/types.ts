@@ -68,8 +68,17 @@ export interface LossTerm {
    * the gradient each of its layers sends back is divided by its L1 norm.
    */
   normalizable?: boolean;
-  /** Values for the inputs declared with `TermBuild.input`, per image size. */
+  /**
+   * Values for the inputs declared with `TermBuild.input`, per image size. Inputs that
+   * change with every run (a video's previous frame) have none here: each run passes them
+   * (`RunInput.feeds`, `CompiledObjective.bind`).
+   */
   feeds?(ctx: FeedContext): Record<string, Tensor>;
+  /**
+   * Leave the term out of a run whose options give it weight 0, part and all, rather than
+   * reporting a part that reads 0: for terms only some runs have (the temporal loss).
+   */
+  omitWhenOff?: boolean;
   /** The term's loss before its weight: one scalar node. */
   loss(b: TermBuild): string;
 }

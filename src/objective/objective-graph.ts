@@ -28,7 +28,7 @@ export function buildObjectiveGraph(
   grad: Partial<GradOptions> = {},
   terms?: readonly LossTerm[],
 ): ObjectiveGraph {
-  const all = termsOf(terms);
+  const all = termsOf(terms, options);
   const g = new GraphBuilder();
   const x = g.addInput(names.image, [1, 3, 'H', 'W']);
   // conv1_1 always: a graph with only image-space terms still has a network to cut.

@@ -1,9 +1,14 @@
 import { lossTerms, type LossTerm, type TermOptions } from '../losses/index.js';
 import type { Pooling } from '../network/vgg.js';
 
-/** The terms an objective is built from: every registered one unless a caller picks. */
-export function termsOf(terms?: readonly LossTerm[]): readonly LossTerm[] {
-  return terms ?? lossTerms();
+/**
+ * The terms an objective is built from: every registered one unless a caller picks. With
+ * the run's options, a term marked `omitWhenOff` whose weight is 0 is left out altogether
+ * (no part is reported for it): a still image has no temporal part.
+ */
+export function termsOf(terms?: readonly LossTerm[], o?: TermOptions): readonly LossTerm[] {
+  const all = terms ?? lossTerms();
+  return o ? all.filter((t) => !t.omitWhenOff || t.weight(o) !== 0) : all;
 }
 
 /** A term takes part in the graph when its weight is not 0. */

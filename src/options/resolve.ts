@@ -59,8 +59,9 @@ export function resolveOptions(partial: Partial<StylizeOptions> = {}, styleCount
   if (styleCount === 0) throw new UsageError('at least one style image is needed');
   const terms = lossTerms();
   if (terms.every((t) => t.weight(o) === 0)) {
-    // By convention a term's weight is the first option it brings.
-    const weights = terms.map((t) => t.options[0]?.key).filter((k): k is string => k !== undefined);
+    // By convention a term's weight is the first option it brings. Terms only some runs
+    // have (omitWhenOff: the temporal loss) are not named: an image command has no such flag.
+    const weights = terms.filter((t) => !t.omitWhenOff).map((t) => t.options[0]?.key).filter((k): k is string => k !== undefined);
     throw new UsageError([
       ...weights.flatMap((k, i) => [opt(k), i < weights.length - 2 ? ', ' : i === weights.length - 2 ? ' and ' : '']),
       ' are all 0: there is nothing to optimise; give at least one a weight above 0',

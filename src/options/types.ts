@@ -26,9 +26,11 @@ export type OptionGroup = 'Input and output' | 'Optimisation' | 'Network' | 'Pro
 
 /**
  * Where an option lives: `stylize` options are the library's (StylizeOptions, the web
- * form); `cli` options only mean something to the command (paths, progress, checkpoints).
+ * form); `cli` options only mean something to the command (paths, progress, checkpoints);
+ * `video` options are the library's too, but only a video run uses them (the image command
+ * and the web form leave them out).
  */
-export type OptionScope = 'stylize' | 'cli';
+export type OptionScope = 'stylize' | 'cli' | 'video';
 
 export interface OptionSpec<T = unknown> {
   /** camelCase key: the library's field name; the CLI's flag is its kebab-case. */

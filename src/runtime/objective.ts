@@ -4,13 +4,14 @@
  * only this interface.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
-import { NumericalError } from '../errors.js';
+import { NumericalError, UsageError } from '../errors.js';
 import type { GradOptions } from '../graph/builder.js';
 import { encodeModel } from '../graph/encode.js';
 import type { LossTerm, TermOptions } from '../losses/index.js';
 import { buildObjectiveGraph } from '../objective/objective-graph.js';
 import { names } from '../objective/names.js';
 import { activeTerms, termsOf } from '../objective/terms.js';
+import type { Tensor } from '../models/types.js';
 import type { NetworkSource } from '../network/vgg.js';
 import type { Targets } from './features.js';
 import { backendOf, gradOptionsFor, type OrtModule, type SessionOptions } from './ort.js';
@@ -51,15 +52,19 @@ export class CompiledObjective {
     grad: Partial<GradOptions> = {},
     terms?: readonly LossTerm[],
   ): Promise<CompiledObjective> {
-    const all = termsOf(terms);
+    const all = termsOf(terms, options);
     // The gradient graph's form is chosen for the backend; `grad` overrides it.
     const { graph } = buildObjectiveGraph(net, options, { ...gradOptionsFor(backendOf(session)), ...grad }, all);
     const compiled = await ort.InferenceSession.create(encodeModel(graph, 'objective'), session);
     return new CompiledObjective(ort, compiled, options, [...all]);
   }
 
-  /** Fix the targets and image size; the returned evaluator is what optimisers call. */
-  bind(targets: Targets, width: number, height: number): Evaluator {
+  /**
+   * Fix the targets, the image size and the run's own inputs (`runFeeds`: values for the
+   * inputs a term declares but leaves to each run, such as a video's warped previous
+   * frame); the returned evaluator is what optimisers call.
+   */
+  bind(targets: Targets, width: number, height: number, runFeeds: Record<string, Tensor> = {}): Evaluator {
     const { ort, session, options } = this;
     const feeds: Record<string, OrtTensor> = {};
     const inputs = new Set(session.inputNames);
@@ -76,6 +81,18 @@ export class CompiledObjective {
       for (const [name, t] of Object.entries(term.feeds?.({ options, width, height }) ?? {})) {
         feeds[name] = new ort.Tensor('float32', t.data, t.dims);
       }
+    }
+    for (const [name, t] of Object.entries(runFeeds)) {
+      // An input of a term this run leaves out (weight 0) is not in the graph: nothing to feed.
+      if (!inputs.has(name)) continue;
+      if (t.dims.length !== 4 || t.dims[2] !== height || t.dims[3] !== width || t.data.length !== t.dims.reduce((a, b) => a * b, 1)) {
+        throw new Error(`run input ${name} has shape [${t.dims.join(', ')}], not [·, ·, ${height}, ${width}] for this ${width}×${height} image`);
+      }
+      feeds[name] = new ort.Tensor('float32', t.data, t.dims);
+    }
+    const missing = session.inputNames.filter((n) => n !== names.image && !(n in feeds));
+    if (missing.length > 0) {
+      throw new UsageError(`this objective needs per-run inputs that were not given: ${missing.join(', ')} (a video run provides them)`);
     }
     const dims = [1, 3, height, width];
     const parts = this.partNames;

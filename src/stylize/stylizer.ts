@@ -73,6 +73,11 @@ export class Stylizer {
     private readonly objective: CompiledObjective,
   ) {}
 
+  /** How this model's network input is made from an RGB image (per-run inputs are in that space). */
+  get preprocessing(): LoadedModel['preprocessing'] {
+    return this.model.preprocessing;
+  }
+
   /** The loss parts every run reports, in order. */
   get partNames(): string[] {
     return this.objective.partNames;
@@ -81,7 +86,11 @@ export class Stylizer {
   /** Stylise one content image (any size; the result's longer side is imageSize). */
   async run(input: RunInput): Promise<StylizeResult> {
     const o = this.options;
-    return o.multires && o.multires.length > 0 ? this.coarseToFine(input) : this.runAtSize(input, o);
+    if (o.multires && o.multires.length > 0) {
+      if (input.feeds || input.settings) throw new UsageError(msg`per-run inputs and settings cannot be combined with ${opt('multires')} (coarse-to-fine) runs`);
+      return this.coarseToFine(input);
+    }
+    return this.runAtSize(input, { ...o, ...definedOnly(input.settings) });
   }
 
   async release(): Promise<void> {
@@ -161,7 +170,7 @@ export class Stylizer {
     return { ...result!, iterations: offset, elapsedMs: Date.now() - start };
   }
 
-  private async runAtSize(input: RunInput, o: StylizeOptions): Promise<StylizeResult> {
+  private async runAtSize(input: RunInput, o: StylizeOptions & { tolerance?: number }): Promise<StylizeResult> {
     const pre = this.model.preprocessing;
 
     // 1. sizes
@@ -191,7 +200,7 @@ export class Stylizer {
     }
 
     // 4. optimise
-    const evaluator = this.objective.bind(targets, width, height);
+    const evaluator = this.objective.bind(targets, width, height, input.feeds);
     const optimizer = makeOptimizer(o, input.resume?.optimizer);
     const toImage = (v: Float32Array) => {
       const img = fromNetworkInput(v, width, height, pre);
@@ -206,6 +215,7 @@ export class Stylizer {
     let lastGood = Float32Array.from(x);
     let lastGoodIteration = -1;
     let interrupted = false;
+    let previousLoss: number | undefined;
     let checkpointed = firstIteration;
     // The state between a step and the next evaluation: all a later run needs to continue.
     const checkpoint = async () => {
@@ -247,6 +257,8 @@ export class Stylizer {
           image: () => toImage(current),
         });
         if (iteration >= o.numIterations) break;
+        if (o.tolerance && previousLoss !== undefined && Math.abs(previousLoss - evaluation.loss) < o.tolerance * Math.abs(evaluation.loss)) break;
+        previousLoss = evaluation.loss;
         if (!optimizer.step(x, evaluation.loss, evaluation.grad)) break;
         iteration++;
         if (input.onCheckpoint && input.checkpointEvery && iteration % input.checkpointEvery === 0) await checkpoint();
@@ -294,4 +306,8 @@ function pixelSpan(pre: LoadedModel['preprocessing']): number {
 function allFinite(a: Float32Array): boolean {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
   return true;
+}
+
+function definedOnly<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,4 +1,6 @@
 import type { RgbImage } from '../image/types.js';
+import type { Tensor } from '../models/types.js';
+import type { InitMode } from '../options/index.js';
 import type { OptimizerState } from '../optim/index.js';
 import type { LossParts } from '../runtime/objective.js';
 
@@ -43,6 +45,24 @@ export interface RunInput {
   resume?: Checkpoint;
   /** Stop early: the result so far is returned with `interrupted: true`. */
   signal?: AbortSignal;
+  /**
+   * Values for the inputs a loss term leaves to each run (the temporal term's warped
+   * previous frames and their reliabilities), by graph input name, at the run's size.
+   */
+  feeds?: Record<string, Tensor>;
+  /** This run's own settings where they differ from the Stylizer's (a video's later frames). */
+  settings?: RunSettings;
+}
+
+/** Settings that change a run but not the compiled objective, so one Stylizer serves both. */
+export interface RunSettings {
+  numIterations?: number;
+  init?: InitMode;
+  /**
+   * Stop once an iteration lowers the loss by less than this fraction of it
+   * (|L_{k−1} − L_k| < tolerance · |L_k|); 0 or absent never stops early.
+   */
+  tolerance?: number;
 }
 
 export interface StylizeResult {

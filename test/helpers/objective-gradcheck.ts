@@ -79,6 +79,15 @@ export async function objectiveGradcheck(options: StylizeOptions, seed: number, 
   }
   const x = rng.fillNormal(new Float32Array(3 * H * W), 1);
   put(names.image, [1, 3, H, W], x);
+  // Inputs a term leaves to each run (a video's warped frame, its reliability) get random
+  // values too, like the targets: the check is of the maths, for any values. Non-negative,
+  // as masks and reliabilities are, so a term's part is positive.
+  for (const input of graph.inputs) {
+    if (input.name in feeds) continue;
+    const dims = input.shape.map((d) => (d === 'H' ? H : d === 'W' ? W : d));
+    if (!dims.every((d): d is number => typeof d === 'number')) throw new Error(`${input.name}: symbolic dims [${input.shape.join(', ')}]`);
+    put(input.name, dims, rng.fillNormal(new Float32Array(dims.reduce((a, b) => a * b, 1)), 1).map(Math.abs));
+  }
   const inputs = new Set(graph.inputs.map((i) => i.name));
   for (const name of Object.keys(feeds)) if (!inputs.has(name)) delete feeds[name];
 

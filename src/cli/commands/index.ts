@@ -8,6 +8,7 @@ import { registerModels } from './models.js';
 import { registerServe } from './serve.js';
 import { registerStylize } from './stylize.js';
 import { registerSubmit } from './submit.js';
+import { registerVideo } from './video.js';
 import type { CommandSpec } from './types.js';
 import { registerWorker } from './worker.js';
 
@@ -19,4 +20,5 @@ export const COMMANDS: CommandSpec[] = [
   { name: 'worker', register: registerWorker },
   { name: 'submit', register: registerSubmit },
   { name: 'jobs', register: registerJobs },
+  { name: 'video', register: registerVideo },
 ];

@@ -1,0 +1,26 @@
+/**
+ * `neural-style video -c clip.mp4 -s painting.jpg -o out.mp4`: a clip stylised frame by
+ * frame without flicker (Ruder et al.); the work is in ../video/run.ts.
+ */
+import { Option, type Command } from 'commander';
+import { defaultText, flagsText } from '../options.js';
+import { videoOptionSpecs } from '../video/options.js';
+import { runVideo } from '../video/run.js';
+import type { CommandContext } from './types.js';
+
+export function registerVideo(program: Command, ctx: CommandContext): void {
+  const cmd = ctx.setup(program.command('video')).description(
+    'Stylise a clip (or a PNG sequence) without flicker: each frame starts from the previous result warped by optical flow,\n' +
+      'and a temporal loss keeps it there where the flow is reliable (Ruder, Dosovitskiy & Brox 2016).\n' +
+      'Example: neural-style video -c clip.mp4 -s painting.jpg -o out.mp4',
+  );
+  for (const spec of videoOptionSpecs()) {
+    const d = spec.kind.type !== 'boolean' ? defaultText(spec.default) : '';
+    const option = new Option(flagsText(spec), d ? `${spec.help} (default: ${d})` : spec.help).helpGroup(`${spec.group}:`);
+    if (spec.repeatable) option.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+    cmd.addOption(option);
+  }
+  cmd.action(async (_opts: unknown, c: Command) => {
+    ctx.setExitCode(await runVideo(c.opts(), { stdout: ctx.io.stdout, stderr: ctx.io.stderr, signal: ctx.signal }));
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * The video command's options: the image command's (library options, model, backend,
+ * progress), the temporal loss's and the pipeline's (src/video/options.ts, with the video
+ * defaults), and its own paths. Checkpoint and --save-iter flags give way to per-frame
+ * files and a boolean --resume.
+ */
+import { parseOptionText, stylizeOptionSpecs, type OptionSpec } from '../../options/index.js';
+import { VIDEO_DEFAULTS, VIDEO_OPTIONS } from '../../video/options.js';
+import { cliOptionSpec } from '../options.js';
+
+const own = (s: Omit<OptionSpec, 'scope'>): OptionSpec => ({ ...s, scope: 'cli' });
+
+const VIDEO_COMMAND_OPTIONS: OptionSpec[] = [
+  own({ key: 'content', kind: { type: 'text', what: 'a video path' }, default: undefined, label: 'Clip', help: 'The clip to stylise (anything ffmpeg reads).', group: 'Input and output', valueName: '<clip>' }),
+  own({ key: 'output', kind: { type: 'text', what: 'a video path' }, default: undefined, label: 'Output clip', help: 'The stylised clip; the extension picks the container (.mp4: H.264). Audio is copied from the input clip.', group: 'Input and output', valueName: '<clip>' }),
+  own({ key: 'framesIn', kind: { type: 'text', what: 'a directory' }, default: undefined, label: 'Frames in', help: 'Read the frames from this directory of PNGs (sorted by name) instead of a clip; needs no ffmpeg.', group: 'Input and output', valueName: '<dir>' }),
+  own({ key: 'framesOut', kind: { type: 'text', what: 'a directory' }, default: undefined, label: 'Frames out', help: 'Write each stylised frame here as 000001.png, … (kept; what --resume continues from). Default: a directory beside --output, removed once the clip is written.', group: 'Input and output', valueName: '<dir>' }),
+  own({ key: 'frameRate', kind: { type: 'number', min: 0, exclusiveMin: true }, default: 25, label: 'Frame rate', help: 'Frames per second of the output clip when the frames come from --frames-in (a clip keeps its own).', group: 'Input and output', valueName: '<fps>' }),
+  own({ key: 'resume', kind: { type: 'boolean' }, default: false, label: 'Resume', help: 'Continue an interrupted run at its first unfinished frame (same inputs and settings).', group: 'Reliability' }),
+];
+
+const FROM_IMAGE_COMMAND = ['style', 'model', 'modelFile', 'cacheDir', 'backend', 'preset', 'printIter', 'json', 'quiet'];
+
+export function videoOptionSpecs(): OptionSpec[] {
+  const library = stylizeOptionSpecs().map((s) => (s.key in VIDEO_DEFAULTS ? { ...s, default: VIDEO_DEFAULTS[s.key] } : s));
+  const taken = new Set(FROM_IMAGE_COMMAND);
+  return [
+    ...VIDEO_COMMAND_OPTIONS,
+    ...FROM_IMAGE_COMMAND.map((k) => cliOptionSpec(k)!),
+    ...library.filter((s) => !taken.has(s.key)),
+    ...VIDEO_OPTIONS,
+  ];
+}
+
+/** Raw commander values → typed values with the records' rules; `given` = keys on the command line. */
+export function parseVideoOptions(raw: Record<string, unknown>): { values: Record<string, unknown>; given: Set<string> } {
+  const values: Record<string, unknown> = {};
+  const given = new Set<string>();
+  for (const spec of videoOptionSpecs()) {
+    const v = raw[spec.key];
+    if (v === undefined) {
+      values[spec.key] = spec.default;
+      continue;
+    }
+    given.add(spec.key);
+    values[spec.key] = spec.repeatable ? (v as string[]).flatMap((x) => parseOptionText(spec, x) as unknown[]) : parseOptionText(spec, v as string | true);
+  }
+  return { values, given };
+}

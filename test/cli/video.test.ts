@@ -1,0 +1,118 @@
+/**
+ * `neural-style video` end to end: a 12-frame 64 px MP4 with audio made by ffmpeg here,
+ * stylised with a narrow random VGG at 32 px, comes back as an MP4 with the same frame
+ * count and rate and the audio track; PNG sequences need no ffmpeg; an interrupted run
+ * resumes at its first unfinished frame; bad input is one line.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, type Fixture, makeFixture } from './helpers.js';
+
+let f: Fixture;
+let clip: string;
+beforeAll(async () => {
+  f = await makeFixture('ns-video-');
+  clip = join(f.dir, 'in.mp4');
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=12', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=22050',
+    '-t', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip]);
+});
+afterAll(async () => f.cleanup());
+
+function probe(path: string): { video: { frames: number; rate: string; codec: string }; audio: boolean } {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-count_packets', '-show_entries', 'stream=codec_type,codec_name,r_frame_rate,nb_read_packets', '-of', 'json', path]).toString();
+  const streams = (JSON.parse(out) as { streams: Array<Record<string, string>> }).streams;
+  const v = streams.find((s) => s.codec_type === 'video')!;
+  return { video: { frames: Number(v.nb_read_packets), rate: v.r_frame_rate!, codec: v.codec_name! }, audio: streams.some((s) => s.codec_type === 'audio') };
+}
+
+const tiny = ['--model', 'vgg19-random', '--image-size', '32', '--num-iterations', '4', '--frame-iterations', '2', '-q'];
+
+describe('neural-style video', () => {
+  it('MP4 in, MP4 out: same frame count and frame rate, H.264, audio copied', async () => {
+    const out = join(f.dir, 'out.mp4');
+    const r = await cli(['video', '-c', clip, '-s', f.painting, '-o', out, ...tiny]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const src = probe(clip), got = probe(out);
+    expect(got.video.frames).toBe(src.video.frames);
+    expect(got.video.frames).toBe(12);
+    expect(got.video.rate).toBe(src.video.rate);
+    expect(got.video.codec).toBe('h264');
+    expect(got.audio).toBe(true);
+    expect(existsSync(`${out}.frames`)).toBe(false); // the default frames directory is cleaned up
+  }, 120_000);
+
+  it('PNG sequence in and out; an interrupted run resumes at the first unfinished frame', async () => {
+    const inDir = join(f.dir, 'frames-in'), outDir = join(f.dir, 'frames-out');
+    await mkdir(inDir);
+    execFileSync('ffmpeg', ['-v', 'error', '-i', clip, '-frames:v', '5', join(inDir, 'f%03d.png')]);
+    const controller = new AbortController();
+    const args = ['video', '--frames-in', inDir, '--frames-out', outDir, '-s', f.painting, ...tiny.filter((a) => a !== '-q'), '--json'];
+    // Stop during frame 3: frames 1 and 2 are on disk.
+    const first = await (async () => {
+      const run = cli(args, controller.signal);
+      const timer = setInterval(async () => {
+        if ((await readdir(outDir).catch(() => [])).filter((n) => n.endsWith('.png') && !n.startsWith('.')).length >= 2) controller.abort('SIGINT');
+      }, 5);
+      try {
+        return await run;
+      } finally {
+        clearInterval(timer);
+      }
+    })();
+    expect(first.code).toBe(130);
+    expect(first.stderr).toMatch(/frames written in .*; continue with --resume/);
+    const written = (await readdir(outDir)).filter((n) => n.endsWith('.png')).length;
+    expect(written).toBeGreaterThanOrEqual(2);
+    expect(written).toBeLessThan(5);
+
+    const again = await cli(args);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds frames of a run: continue it with --resume/);
+
+    const resumed = await cli([...args, '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain(`resuming at frame ${written + 1}/5`);
+    const frames = new Set(resumed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { frame: number }).frame));
+    expect([...frames]).toEqual(Array.from({ length: 5 - written }, (_, i) => written + 1 + i));
+    expect((await readdir(outDir)).filter((n) => n.endsWith('.png')).sort()).toEqual(['000001.png', '000002.png', '000003.png', '000004.png', '000005.png']);
+
+    const changed = await cli([...args, '--resume', '--temporal-weight', '7']);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(/holds a run with other inputs or settings/);
+  }, 120_000);
+
+  it('bad input: an unreadable clip, a bad frame, a missing ffmpeg — one line each', async () => {
+    const junk = join(f.dir, 'junk.mp4');
+    await writeFile(junk, 'not a video at all');
+    const a = await cli(['video', '-c', junk, '-s', f.painting, '-o', join(f.dir, 'a.mp4'), ...tiny]);
+    expect(a.code).toBe(1);
+    expect(a.stderr).toMatch(/^error: .*junk\.mp4: not a readable video/);
+    expect(a.stderr.trim().split('\n')).toHaveLength(1);
+
+    const badDir = join(f.dir, 'bad-frames');
+    await mkdir(badDir);
+    await writeFile(join(badDir, 'a.png'), 'broken');
+    const b = await cli(['video', '--frames-in', badDir, '--frames-out', join(f.dir, 'b'), '-s', f.painting, ...tiny]);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toMatch(/^error: frame 1 \(a\.png\)/);
+    expect(b.stderr.trim().split('\n')).toHaveLength(1);
+
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      const c = await cli(['video', '-c', clip, '-s', f.painting, '-o', join(f.dir, 'c.mp4'), ...tiny]);
+      expect(c.code).toBe(1);
+      expect(c.stderr).toMatch(/^error: ffprobe was not found on PATH: install it \(Debian\/Ubuntu: apt-get install ffmpeg\)/);
+    } finally {
+      process.env.PATH = path;
+    }
+    const d = await cli(['video', '-s', f.painting, '-o', join(f.dir, 'd.mp4'), ...tiny]);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/either -c\/--content CLIP or --frames-in DIR/);
+    await rm(join(f.dir, 'b'), { recursive: true, force: true });
+  }, 120_000);
+});
