@@ -42,5 +42,7 @@ export const tvTerm: LossTerm = {
   ],
   weight: (o) => o.tvWeight as number,
   layers: () => [],
+  // Row i pairs with row i + 1 and the last row starts no pair: bands overlapping by one row add up exactly.
+  tiling: { kind: 'rows', overlap: 1 },
   loss: (b) => addTotalVariation(b.g, b.image),
 };
