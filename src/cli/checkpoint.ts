@@ -104,6 +104,7 @@ export async function saveCheckpoint(path: string, run: SavedRun): Promise<void>
     x: c.x,
     optimizer: c.optimizer,
     best: c.best ? { loss: c.best.loss, x: c.best.x } : null,
+    stage: c.stage ?? null,
   };
   await writeFileAtomic(path, packState(state));
 }
@@ -152,9 +153,11 @@ export async function loadCheckpoint(path: string): Promise<SavedRun> {
   }
   const fp = s.fingerprint;
   if (!fp || typeof fp !== 'object' || Array.isArray(fp)) throw broken('no fingerprint');
+  // Coarse-to-fine checkpoints name their stage; files from before stages have none.
+  const stage = s.stage === undefined || s.stage === null ? undefined : int('stage');
   return {
     fingerprint: fp as Fingerprint,
-    checkpoint: { iteration, width, height, x, optimizer: opt, best, elapsedMs },
+    checkpoint: { iteration, width, height, x, optimizer: opt, best, elapsedMs, ...(stage !== undefined ? { stage } : {}) },
   };
 }
 
