@@ -32,3 +32,16 @@ describe('tile layout', () => {
     expect(layoutTiles(100, 70, 512, geometry)).toEqual([{ interior: { x0: 0, y0: 0, x1: 100, y1: 70 }, crop: { x0: 0, y0: 0, x1: 100, y1: 70 } }]);
   });
 });
+
+describe('which runs can be tiled', () => {
+  it('every built-in term says how it decomposes; normalised gradients and terms without a tiling are refused', async () => {
+    const { checkTileable } = await import('../../src/tiles/tiled-objective.js');
+    const { lossTerms } = await import('../../src/losses/index.js');
+    const { DEFAULT_STYLIZE_OPTIONS } = await import('../../src/options/index.js');
+    expect(lossTerms().map((t) => [t.name, t.tiling?.kind])).toEqual([['content', 'positions'], ['style', 'statistic'], ['tv', 'rows']]);
+    expect(() => checkTileable(lossTerms(), DEFAULT_STYLIZE_OPTIONS)).not.toThrow();
+    expect(() => checkTileable(lossTerms(), { ...DEFAULT_STYLIZE_OPTIONS, normalizeGradients: true })).toThrow(/cannot be combined with tiling/);
+    const untileable = { ...lossTerms()[2]!, name: 'mine', tiling: undefined };
+    expect(() => checkTileable([untileable], DEFAULT_STYLIZE_OPTIONS)).toThrow(/the loss term 'mine' does not say how it decomposes over tiles/);
+  });
+});
