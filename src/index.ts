@@ -6,8 +6,8 @@
 
 // The algorithm
 export { createStylizer, stylize, Stylizer } from './stylize/stylize.js';
-export type { Checkpoint, Progress, RunInput, StylizeInput, StylizeResult, StylizerInput } from './stylize/stylize.js';
-export { checkLayers, checkMemory, checkSizes, preflight, runMemory } from './stylize/preflight.js';
+export type { Checkpoint, Progress, RunInput, StageInfo, StylizeInput, StylizeResult, StylizerInput } from './stylize/stylize.js';
+export { checkLayers, checkMemory, checkSizes, chooseTile, preflight, runMemory } from './stylize/preflight.js';
 export type { PreflightInput, RunMemory } from './stylize/preflight.js';
 
 // Options: one table drives defaults, validation, the CLI, the web form and checkpoints
@@ -19,7 +19,7 @@ export type { InitMode, OptimizerName, OptionKind, OptionSpec, StylizeOptions } 
 
 // Loss terms: records in a table; register your own
 export { lossTerms, partNames, registerLossTerm, unregisterLossTerm } from './losses/index.js';
-export type { FeedContext, LossTerm, Statistic, TargetSource, TermBuild, TermOptions } from './losses/index.js';
+export type { FeedContext, LossTerm, Statistic, TargetSource, TermBuild, TermOptions, TermTiling } from './losses/index.js';
 
 // Errors
 export {
@@ -46,6 +46,11 @@ export { FeatureExtractor, blendTargets } from './runtime/features.js';
 export type { Targets } from './runtime/features.js';
 export type { BackendName, OrtModule } from './runtime/ort.js';
 export { names } from './objective/names.js';
+// The same objective tile by tile, for images too large for one pass (src/tiles)
+export { checkTileable, TiledObjective } from './tiles/tiled-objective.js';
+export type { TileListener, TileProgress } from './tiles/tiled-objective.js';
+export { layoutTiles, tileGeometry } from './tiles/layout.js';
+export type { Box, Tile, TileGeometry } from './tiles/layout.js';
 export { buildObjectiveGraph } from './objective/objective-graph.js';
 
 // Optimisers

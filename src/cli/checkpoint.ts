@@ -109,6 +109,7 @@ export function encodeCheckpoint(run: SavedRun): Uint8Array {
     x: c.x,
     optimizer: c.optimizer,
     best: c.best ? { loss: c.best.loss, x: c.best.x } : null,
+    stage: c.stage ?? null,
   };
   return packState(state);
 }
@@ -162,9 +163,11 @@ export function decodeCheckpoint(bytes: Uint8Array, where: string): SavedRun {
   }
   const fp = s.fingerprint;
   if (!fp || typeof fp !== 'object' || Array.isArray(fp)) throw broken('no fingerprint');
+  // Coarse-to-fine checkpoints name their stage; files from before stages have none.
+  const stage = s.stage === undefined || s.stage === null ? undefined : int('stage');
   return {
     fingerprint: fp as Fingerprint,
-    checkpoint: { iteration, width, height, x, optimizer: opt, best, elapsedMs },
+    checkpoint: { iteration, width, height, x, optimizer: opt, best, elapsedMs, ...(stage !== undefined ? { stage } : {}) },
   };
 }
 

@@ -31,6 +31,7 @@ export interface CliOptions extends Omit<BuiltinStylizeOptions, 'backend'> {
   style: string[] | undefined;
   output: string;
   initImage: string | undefined;
+  outputDepth: '8' | '16';
   printIter: number;
   saveIter: number;
   model: string;
@@ -79,9 +80,19 @@ const COMMAND_OPTIONS: OptionSpec[] = [
     kind: { type: 'text', what: 'an image path' },
     default: 'out.png',
     label: 'Output image',
-    help: 'Output image; the extension picks the format (.png, .jpg, .jpeg, .webp).',
+    help: 'Output image; the extension picks the format (.png, .jpg, .jpeg, .webp, .tif, .tiff).',
     group: 'Input and output',
     valueName: '<path>',
+  },
+  {
+    ...cli,
+    key: 'outputDepth',
+    kind: { type: 'choice', choices: ['8', '16'] },
+    default: '8',
+    label: 'Output depth',
+    help: 'Bits per channel of the output (and --save-iter) images: 8, or 16 for prints (.png or .tif only).',
+    group: 'Input and output',
+    valueName: '<bits>',
   },
   {
     ...cli,

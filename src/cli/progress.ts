@@ -7,7 +7,9 @@
  * Notes (backend chosen, files saved) go to stderr, except in quiet mode.
  */
 import cliProgress from 'cli-progress';
-import type { Progress } from '../stylize/types.js';
+import type { Progress, RunInput } from '../stylize/types.js';
+
+type TileEvent = Parameters<NonNullable<RunInput['onTile']>>[0];
 
 export interface OutStream {
   write(chunk: string): unknown;
@@ -40,9 +42,25 @@ export function fmtDuration(ms: number): string {
  * One `--json` line: the iteration, the total, one field per loss part the run has (today
  * `content`, `style`, `tv`; a registered term adds its own), and the elapsed time.
  */
-export function progressRecord(p: Pick<Progress, 'iteration' | 'loss' | 'parts' | 'elapsedMs'>): Record<string, number> {
-  return { iteration: p.iteration, loss: p.loss, ...p.parts, elapsedMs: p.elapsedMs };
+export function progressRecord(p: Pick<Progress, 'iteration' | 'loss' | 'parts' | 'elapsedMs' | 'stage' | 'tiles'>): Record<string, number> {
+  const where = {
+    ...(p.stage ? { stage: p.stage.index, stages: p.stage.count, size: p.stage.size } : {}),
+    ...(p.tiles !== undefined ? { tiles: p.tiles } : {}),
+  };
+  return { iteration: p.iteration, loss: p.loss, ...p.parts, elapsedMs: p.elapsedMs, ...where };
 }
+
+/** " (stage 2/3, 1024 px, 12 tiles)": where a coarse-to-fine or tiled run is; '' for a plain one. */
+export function whereText(p: Pick<Progress, 'stage' | 'tiles'>): string {
+  const bits = [
+    ...(p.stage ? [`stage ${p.stage.index}/${p.stage.count}, ${p.stage.size} px`] : []),
+    ...(p.tiles !== undefined ? [`${p.tiles} tile${p.tiles === 1 ? '' : 's'}`] : []),
+  ];
+  return bits.length ? ` (${bits.join(', ')})` : '';
+}
+
+/** Lines about tiles at most this often: an evaluation at print size takes minutes, a tile seconds. */
+const TILE_LINE_MS = 10_000;
 
 /** "content 1.234e+3, style 5.678e+5, tv 9.000e+1". */
 export function partsText(parts: Record<string, number>): string {
@@ -53,6 +71,8 @@ export function partsText(parts: Record<string, number>): string {
 
 export class ProgressReporter {
   private bar: cliProgress.SingleBar | undefined;
+  private lastTileLine = Date.now();
+  private lastWhere = '';
 
   constructor(
     readonly mode: ProgressMode,
@@ -68,7 +88,7 @@ export class ProgressReporter {
       case 'lines':
         if (this.printIter > 0 && (p.iteration % this.printIter === 0 || p.iteration === p.numIterations)) {
           this.stdout.write(
-            `Iteration ${p.iteration}/${p.numIterations}: loss ${fmtLoss(p.loss)} ` +
+            `Iteration ${p.iteration}/${p.numIterations}${whereText(p)}: loss ${fmtLoss(p.loss)} ` +
               `(${partsText(p.parts)}), ` +
               `${fmtDuration(p.elapsedMs)} elapsed` +
               (p.iteration < p.numIterations && p.iteration > 0 ? `, ETA ${fmtDuration(p.etaMs)}` : '') +
@@ -78,11 +98,17 @@ export class ProgressReporter {
         break;
       case 'bar': {
         // Not {eta}/{duration}: cli-progress fills those itself, from its own clock.
-        const payload = { loss: fmtLoss(p.loss), etaText: p.iteration > 0 ? fmtDuration(p.etaMs) : '…', elapsedText: fmtDuration(p.elapsedMs) };
+        this.lastWhere = whereText(p);
+        const payload = {
+          loss: fmtLoss(p.loss),
+          etaText: p.iteration > 0 ? fmtDuration(p.etaMs) : '…',
+          elapsedText: fmtDuration(p.elapsedMs),
+          where: this.lastWhere,
+        };
         if (!this.bar) {
           this.bar = new cliProgress.SingleBar(
             {
-              format: ' {bar} {value}/{total} | loss {loss} | {elapsedText} elapsed | ETA {etaText}',
+              format: ' {bar} {value}/{total}{where} | loss {loss} | {elapsedText} elapsed | ETA {etaText}',
               stream: this.stdout as NodeJS.WritableStream,
               hideCursor: true,
               barsize: 24,
@@ -98,6 +124,17 @@ export class ProgressReporter {
       }
       case 'none':
         break;
+    }
+  }
+
+  /** A tiled evaluation's progress: the bar shows the tile; lines mode prints one every 10 s at most. */
+  tile(t: TileEvent): void {
+    const stage = t.stage ? `stage ${t.stage.index}/${t.stage.count}, ` : '';
+    const text = `${stage}${t.pass} pass, tile ${t.tile}/${t.tiles}`;
+    if (this.mode === 'bar' && this.bar) this.bar.update({ where: `${this.lastWhere} [${text}]` });
+    else if (this.mode === 'lines' && this.printIter > 0 && Date.now() - this.lastTileLine >= TILE_LINE_MS) {
+      this.lastTileLine = Date.now();
+      this.stdout.write(`  iteration ${t.iteration}: ${text}\n`);
     }
   }
 

@@ -37,6 +37,7 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
   const plan = await planRun(raw);
   const { cli, paths } = plan;
   const mode = progressMode(cli, ctx.stdout);
+  const depth = { depth: cli.outputDepth === '16' ? 16 : 8 } as const;
   const note = (msg: string) => {
     if (!cli.quiet) ctx.stderr.write(`${msg}\n`);
   };
@@ -81,6 +82,7 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
       styles: plan.styles,
       initImage: plan.initImage,
       options: plan.options,
+      availableBytes: plan.availableBytes,
       signal: ctx.signal,
       resume: plan.resume?.checkpoint,
       checkpointEvery: cli.checkpointEvery,
@@ -89,13 +91,14 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
             await keepGoing(`the checkpoint ${paths.checkpoint}`, () => saveCheckpoint(paths.checkpoint!, { fingerprint: plan.fingerprint, checkpoint: c }));
           }
         : undefined,
+      onTile: (t) => reporter.tile(t),
       onProgress: async (p) => {
         lastIteration = p.iteration;
         history.push({ iteration: p.iteration, loss: p.loss, parts: p.parts });
         reporter.update(p);
         if (cli.saveIter > 0 && p.iteration > 0 && p.iteration < p.numIterations && p.iteration % cli.saveIter === 0) {
           const path = iterationPath(paths.output, p.iteration);
-          if (await keepGoing(path, () => writeImage(path, p.image())) && !reporter.drawing) note(`saved ${path}`);
+          if (await keepGoing(path, () => writeImage(path, p.image(), depth)) && !reporter.drawing) note(`saved ${path}`);
         }
       },
     });
@@ -113,7 +116,7 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
   };
 
   if (failure instanceof NumericalError && failure.partial && lastIteration >= 0) {
-    await writeImage(paths.output, failure.partial as RgbImage);
+    await writeImage(paths.output, failure.partial as RgbImage, depth);
     await writePlot();
     throw new NumericalError([...failure.parts, `. The last good image (iteration ${lastIteration}) is in ${paths.output}`], {
       cause: failure,
@@ -132,7 +135,7 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
       // Nothing was computed, so no checkpoint was written either: there is nothing to resume.
       ctx.stderr.write('interrupted before the first iteration; nothing written\n');
     } else {
-      await writeImage(paths.output, r.image);
+      await writeImage(paths.output, r.image, depth);
       const resumeHint = paths.checkpoint ? `; continue with --resume ${paths.checkpoint}` : '';
       ctx.stderr.write(`interrupted at iteration ${lastIteration}/${cli.numIterations}: wrote ${paths.output}${resumeHint}\n`);
       await writePlot();
@@ -140,7 +143,7 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
     return code;
   }
 
-  await writeImage(paths.output, r.image);
+  await writeImage(paths.output, r.image, depth);
   note(
     `wrote ${paths.output} (${r.image.width}×${r.image.height}) after ${r.iterations} iterations, ` +
       `loss ${fmtLoss(r.loss)}, ${fmtDuration(r.elapsedMs)}`,

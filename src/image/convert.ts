@@ -40,6 +40,17 @@ export function toRgbBytes(img: RgbImage): Uint8Array {
   return out;
 }
 
+/** RgbImage → interleaved 16-bit RGB samples (values clamped to [0, 1], scaled to 0…65535 and rounded): for prints. */
+export function toRgb16(img: RgbImage): Uint16Array {
+  checkImage(img);
+  const out = new Uint16Array(img.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const v = img.data[i]!;
+    out[i] = Math.round(65535 * (v > 1 ? 1 : v > 0 ? v : 0));
+  }
+  return out;
+}
+
 /** RgbImage → interleaved RGBA bytes with opaque alpha, as a canvas ImageData wants. */
 export function toRgbaBytes(img: RgbImage): Uint8ClampedArray {
   checkImage(img);

@@ -1,5 +1,6 @@
 /**
- * Writing an RgbImage with sharp (Node only): PNG, JPEG or WebP chosen by the extension,
+ * Writing an RgbImage with sharp (Node only): PNG, JPEG, WebP or TIFF chosen by the extension
+ * (PNG and TIFF also with 16 bits a channel, for prints),
  * written atomically (a temporary file in the same directory, renamed over the target),
  * so a crash or an encoder error never leaves a half-written or clobbered output.
  */
@@ -8,22 +9,29 @@ import { rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import sharp from 'sharp';
 import { NeuralStyleError, UsageError } from '../errors.js';
-import { toRgbBytes } from './convert.js';
+import { toRgb16, toRgbBytes } from './convert.js';
 import type { RgbImage } from './types.js';
 
-export type ImageFormat = 'png' | 'jpeg' | 'webp';
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'tiff';
 
 const EXTENSIONS: Record<string, ImageFormat> = {
   '.png': 'png',
   '.jpg': 'jpeg',
   '.jpeg': 'jpeg',
   '.webp': 'webp',
+  '.tif': 'tiff',
+  '.tiff': 'tiff',
 };
+
+/** Formats that hold 16 bits a channel. */
+export const DEEP_FORMATS: readonly ImageFormat[] = ['png', 'tiff'];
 const ALLOWED_TEXT = Object.keys(EXTENSIONS).join(', ');
 
 export interface EncodeOptions {
-  /** JPEG/WebP quality 1–100. Default 95. PNG ignores it (always lossless). */
+  /** JPEG/WebP quality 1–100. Default 95. PNG and TIFF ignore it (always lossless). */
   quality?: number;
+  /** Bits per channel: 8 (default) or 16 (PNG and TIFF only). */
+  depth?: 8 | 16;
 }
 
 /** The format an output path asks for; UsageError for any other extension. */
@@ -45,18 +53,30 @@ export async function encodeImage(img: RgbImage, format: ImageFormat, options: E
   if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100)) {
     throw new UsageError(`image quality must be a whole number from 1 to 100, got ${quality}`);
   }
-  const raw = toRgbBytes(img);
-  const s = sharp(raw, { raw: { width: img.width, height: img.height, channels: 3 }, limitInputPixels: false });
+  const depth = options.depth ?? 8;
+  if (depth !== 8 && depth !== 16) throw new UsageError(`image depth must be 8 or 16 bits, got ${String(depth)}`);
+  if (depth === 16 && !DEEP_FORMATS.includes(format)) {
+    throw new UsageError(`${format.toUpperCase()} has 8 bits a channel; write 16 bits as .png or .tif`);
+  }
+  const size = { width: img.width, height: img.height, channels: 3 as const };
+  const s =
+    depth === 16
+      ? // A Uint16Array is read as 16-bit samples.
+        sharp(toRgb16(img), { raw: size, limitInputPixels: false }).toColourspace('rgb16')
+      : sharp(toRgbBytes(img), { raw: size, limitInputPixels: false });
   switch (format) {
     case 'png':
       return s.png({ compressionLevel: 6 }).toBuffer();
+    case 'tiff':
+      // Deflate: lossless, and sharp's default (JPEG) would drop to 8 bits.
+      return s.tiff({ compression: 'deflate' }).toBuffer();
     case 'jpeg':
       // 4:4:4: stylised images have fine colour detail that 4:2:0 subsampling smears.
       return s.jpeg({ quality, chromaSubsampling: '4:4:4' }).toBuffer();
     case 'webp':
       return s.webp({ quality }).toBuffer();
     default:
-      throw new UsageError(`unknown image format ${JSON.stringify(format)}; allowed: png, jpeg, webp`);
+      throw new UsageError(`unknown image format ${JSON.stringify(format)}; allowed: png, jpeg, webp, tiff`);
   }
 }
 

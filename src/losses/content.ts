@@ -3,10 +3,15 @@ import { addSum } from './sum.js';
 import { layersOption, weightOption } from './term-options.js';
 import type { LossTerm, Statistic } from './types.js';
 
+/** (F − P)² per element. */
+function squaredError(g: GraphBuilder, feature: string, target: string): string {
+  const diff = g.op('Sub', [feature, target]);
+  return g.op('Mul', [diff, diff]);
+}
+
 /** mean((F − P)²): jcjohnson's ContentLoss before its weight. */
 export function addContentLoss(g: GraphBuilder, feature: string, target: string): string {
-  const diff = g.op('Sub', [feature, target]);
-  return g.op('ReduceMean', [g.op('Mul', [diff, diff])], { keepdims: 0 });
+  return g.op('ReduceMean', [squaredError(g, feature, target)], { keepdims: 0 });
 }
 
 /** The feature map itself, [1, C, h, w]. */
@@ -28,5 +33,7 @@ export const contentTerm: LossTerm = {
   layers: (o) => o.contentLayers as string[],
   target: { statistic: featureMap, from: 'content' },
   normalizable: true,
+  // The mean is a sum over positions over C·h·w: each tile adds its interior's sum.
+  tiling: { kind: 'positions', sum: (g, feature, target) => g.op('ReduceSum', [squaredError(g, feature, target)], { keepdims: 0 }) },
   loss: (b) => addSum(b.g, b.layers.map((l) => addContentLoss(b.g, b.feature(l), b.target(l)))),
 };

@@ -37,4 +37,4 @@ export function partNames(terms: readonly LossTerm[] = TERMS): string[] {
   return terms.map((t) => t.name);
 }
 
-export type { FeedContext, LossTerm, Statistic, TargetSource, TermBuild, TermOptions } from './types.js';
+export type { FeedContext, LossTerm, Statistic, TargetSource, TermBuild, TermOptions, TermTiling } from './types.js';

@@ -31,5 +31,7 @@ export const tvTerm: LossTerm = {
   options: [weightOption('tvWeight', 1e-3, 'TV weight', 'Weight of the total-variation (smoothness) loss; 0 switches it off.')],
   weight: (o) => o.tvWeight as number,
   layers: () => [],
+  // Row i pairs with row i + 1 and the last row starts no pair: bands overlapping by one row add up exactly.
+  tiling: { kind: 'rows', overlap: 1 },
   loss: (b) => addTotalVariation(b.g, b.image),
 };

@@ -50,6 +50,31 @@ export interface FeedContext {
   height: number;
 }
 
+/**
+ * How a term's loss decomposes over tiles of the image, so that src/tiles can compute the
+ * whole image's objective and its exact gradient one tile at a time, in memory bounded by
+ * the tile (the features of a tile's interior equal the whole image's: see src/tiles):
+ *  - `positions`: per layer, a sum over feature positions divided by the whole map's
+ *    element count C·h·w (content: mean (F − P)²). Each tile adds `sum` over its interior,
+ *    against the same crop of the target map; nothing global is needed.
+ *  - `statistic`: per layer, a function `loss` of a statistic S/(C·h·w) where S is a sum
+ *    over positions (style: the Gram matrix, S = F Fᵀ). Pass 1 adds up every tile's
+ *    `partial`; the loss and ∂L/∂S come from the totals; pass 2 sends ⟨∂L/∂S, partial⟩ back
+ *    through each tile. `partial` / (C·h·w) over a whole image must equal `target.statistic`.
+ *  - `rows`: on the image itself, a sum over rows in which each row reads at most `overlap`
+ *    rows below it and the last `overlap` rows start nothing (TV: 1). It runs on horizontal
+ *    bands of the whole width that overlap by that many rows.
+ * A term without it cannot be tiled; a tiled run that needs it says so.
+ */
+export type TermTiling =
+  | { kind: 'positions'; sum(g: GraphBuilder, feature: string, target: string, channels: number): string }
+  | {
+      kind: 'statistic';
+      partial(g: GraphBuilder, feature: string, channels: number): string;
+      loss(g: GraphBuilder, statistic: string, target: string, channels: number): string;
+    }
+  | { kind: 'rows'; overlap: number };
+
 export interface LossTerm {
   /** Its part's name in progress, `--json`, the plot and the chart: 'content', 'style', 'tv'. */
   name: string;
@@ -68,6 +93,8 @@ export interface LossTerm {
    * the gradient each of its layers sends back is divided by its L1 norm.
    */
   normalizable?: boolean;
+  /** How it decomposes over tiles (src/tiles); absent: the term cannot be tiled. */
+  tiling?: TermTiling;
   /**
    * Values for the inputs declared with `TermBuild.input`, per image size. Inputs that
    * change with every run (a video's previous frame) have none here: each run passes them

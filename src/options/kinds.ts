@@ -20,6 +20,8 @@ export function allowedText(kind: OptionKind): string {
       return 'true or false';
     case 'choice':
       return `one of ${kind.choices.join(', ')}`;
+    case 'intOr':
+      return `${kind.words.join(', ')} or a whole number ≥ ${kind.min}`;
     case 'layers':
       return 'a comma-separated list of layer names, e.g. relu4_2, with no empty items';
     case 'ints':
@@ -51,6 +53,8 @@ function valueOk(kind: OptionKind, v: unknown): boolean {
       return typeof v === 'boolean';
     case 'choice':
       return typeof v === 'string' && kind.choices.includes(v);
+    case 'intOr':
+      return (typeof v === 'string' && kind.words.includes(v)) || (isInt(v) && v >= kind.min);
     case 'layers':
     case 'texts':
       return Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.trim() !== '');
@@ -100,6 +104,9 @@ export function parseOptionText(spec: OptionSpec, raw: string | true): unknown {
     case 'choice':
     case 'text':
       value = raw;
+      break;
+    case 'intOr':
+      value = /^\d+$/.test(raw.trim()) ? Number(raw) : raw.trim();
       break;
     case 'layers':
     case 'texts':

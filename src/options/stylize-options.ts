@@ -44,6 +44,11 @@ export interface BuiltinStylizeOptions {
   multires?: number[];
   /** Iterations at each multires size; default numIterations for each. */
   multiresIterations?: number[];
+  /**
+   * Evaluate the objective tile by tile (src/tiles): 'auto' only when the whole image
+   * would not fit in the memory the caller says there is, 'off' never, or a tile size in px.
+   */
+  tile: 'auto' | 'off' | number;
 }
 
 /** The built-in options plus whatever registered loss terms bring (see src/losses/index.ts). */
@@ -128,6 +133,18 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
     group: 'Optimisation',
     objective: true,
     valueName: '<counts>',
+  },
+  {
+    ...stylize,
+    key: 'tile',
+    kind: { type: 'intOr', min: 16, words: ['auto', 'off'] },
+    default: 'auto',
+    label: 'Tiles',
+    help:
+      'Evaluate the whole image tile by tile, with the exact gradient, in memory bounded by the tile: ' +
+      'auto (only when the untiled run would not fit in free memory, with the largest tile that fits), off, or a tile size in px.',
+    group: 'Optimisation',
+    valueName: '<auto|off|px>',
   },
   {
     ...stylize,

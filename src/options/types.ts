@@ -13,6 +13,8 @@ export type OptionKind =
   | { type: 'choice'; choices: readonly string[] }
   /** Comma-separated network layer names, no duplicates. */
   | { type: 'layers' }
+  /** A whole number ≥ min, or one of a few words (`auto`, `off`). */
+  | { type: 'intOr'; min: number; words: readonly string[] }
   /** Comma-separated whole numbers ≥ min. */
   | { type: 'ints'; min: number }
   /** Comma-separated numbers ≥ 0, at least one above 0. */

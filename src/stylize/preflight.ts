@@ -5,7 +5,7 @@
  * poolings, and the whole run fits in the memory there is (with an image size that fits
  * when it does not). A problem found here costs seconds, not the hour a run can take.
  */
-import { msg, opt, OptionError, OutOfMemoryError, UsageError } from '../errors.js';
+import { type MessagePart, msg, opt, OptionError, OutOfMemoryError, UsageError } from '../errors.js';
 import { fitMaxSide } from '../image/resize.js';
 import type { LossTerm } from '../losses/index.js';
 import { convLayers, layerIndex } from '../models/layers.js';
@@ -14,6 +14,7 @@ import type { LayerTable } from '../models/types.js';
 import { activeTerms, termsOf, usedLayers } from '../objective/terms.js';
 import type { StylizeOptions } from '../options/index.js';
 import { estimateFeaturePass, estimateMemory, type MemoryQuery } from '../runtime/memory.js';
+import { largestCrop, tileGeometry } from '../tiles/layout.js';
 
 export interface ImageSize {
   width: number;
@@ -115,28 +116,37 @@ function queryFor(table: LayerTable, deepest: string, width: number, height: num
 }
 
 export interface RunMemory {
-  /** The objective's evaluation: activations, gradients, weights, runtime. */
+  /** The objective's evaluation: activations, gradients, weights, runtime (of one tile's crop when tiled). */
   evaluation: number;
-  /** The features passes over the largest content and style images (their arena stays). */
+  /** The features passes over the largest content and style images (their arena stays), or over a crop. */
   features: number;
   /** Optimiser vectors (L-BFGS keeps 2 × history of them), doubled while a checkpoint is packed. */
   optimizer: number;
   /** Decoded input images and their resized and preprocessed copies. */
   images: number;
+  /** Tiled only: the image-sized gradient and the content targets stitched at full size. */
+  tiled: number;
   total: number;
 }
 
 /** The margin left on top of the estimate: the model was fitted within ~25%. */
 export const MEMORY_MARGIN = 1.1;
 
-/** Peak bytes of a whole run with these images, at the options' imageSize. */
-export function runMemory(input: PreflightInput): RunMemory {
+/**
+ * Peak bytes of a whole run with these images, at the options' imageSize; with `tile` > 0,
+ * evaluated in tiles of that size (src/tiles): the network's memory is then one crop's.
+ */
+export function runMemory(input: PreflightInput, tile = 0): RunMemory {
   const { table, options: o } = input;
   const terms = termsOf(input.terms);
   const layers = usedLayers(terms, o);
   const deepest = deepestName(table, layers);
   const c = fitMaxSide(input.content.width, input.content.height, o.imageSize);
-  const evaluation = estimateMemory(queryFor(table, deepest, c.width, c.height)).total;
+  const geometry = tile > 0 ? tileGeometry(table, layers) : undefined;
+  // What one network pass sees: the whole image, or the largest crop of a tile.
+  const seen = (s: ImageSize) => (geometry ? largestCrop(s.width, s.height, tile, geometry) : s);
+  const crop = seen(c);
+  const evaluation = estimateMemory(queryFor(table, deepest, crop.width, crop.height)).total;
 
   // Style images are seen at imageSize × styleScale: with a large scale, far more pixels
   // than the result. Only the layers of terms with style targets run on them.
@@ -145,9 +155,10 @@ export function runMemory(input: PreflightInput): RunMemory {
   const styleSide = Math.max(1, Math.round(o.imageSize * o.styleScale));
   const styleSizes = input.styles.map((s) => fitMaxSide(s.width, s.height, styleSide));
   const largestStyle = styleSizes.reduce((a, b) => (a.width * a.height >= b.width * b.height ? a : b), { width: 1, height: 1 });
+  const styleCrop = seen(largestStyle);
   const features = Math.max(
-    estimateFeaturePass(queryFor(table, deepest, c.width, c.height)),
-    styleTerms.length ? estimateFeaturePass(queryFor(table, styleDeepest, largestStyle.width, largestStyle.height)) : 0,
+    estimateFeaturePass(queryFor(table, deepest, crop.width, crop.height)),
+    styleTerms.length ? estimateFeaturePass(queryFor(table, styleDeepest, styleCrop.width, styleCrop.height)) : 0,
   );
 
   const vector = 3 * c.width * c.height * 4;
@@ -160,14 +171,37 @@ export function runMemory(input: PreflightInput): RunMemory {
   const decoded = [input.content, ...input.styles, ...(input.extraImages ?? [])].reduce((a, s) => a + 12 * px(s), 0);
   const images = decoded + 2 * 12 * px(c) + styleSizes.reduce((a, s) => a + 12 * px(s), 0) + 24 * px(largestStyle);
 
-  const total = Math.round((evaluation + features + optimizer + images) * MEMORY_MARGIN);
-  return { evaluation, features, optimizer, images, total };
+  // Tiled, the whole image's gradient is summed in its own vector, and the content targets
+  // (feature maps, real VGG widths) are kept whole, to be cropped per tile.
+  let tiled = 0;
+  if (geometry) {
+    const q = queryFor(table, deepest, c.width, c.height);
+    const contentLayers = new Set(activeTerms(terms, o).filter((t) => t.target?.from === 'content').flatMap((t) => t.layers(o)));
+    let channels = 3;
+    for (const l of q.layers) {
+      if (l.channels) channels = l.channels;
+      if (contentLayers.has(l.name)) {
+        const s = geometry.strides.get(l.name)!;
+        tiled += channels * Math.floor(c.width / s) * Math.floor(c.height / s) * 4;
+      }
+    }
+    tiled += 2 * vector;
+  }
+
+  const total = Math.round((evaluation + features + optimizer + images + tiled) * MEMORY_MARGIN);
+  return { evaluation, features, optimizer, images, tiled, total };
 }
 
-/** The largest imageSize (a multiple of 16) whose whole run fits in `available`; 0 if none. */
+/**
+ * The largest imageSize (a multiple of 16) whose whole run fits in `available`, each size
+ * with the tiles its `tile` option would choose there; 0 if none.
+ */
 export function largestFittingImageSize(input: PreflightInput, available: number): number {
   const long = Math.max(input.content.width, input.content.height);
-  const fits = (side: number) => runMemory({ ...input, options: { ...input.options, imageSize: side } }).total <= available;
+  const fits = (side: number) => {
+    const at = { ...input, options: { ...input.options, imageSize: side }, availableBytes: available };
+    return runMemory(at, chooseTile(at)).total <= available;
+  };
   let lo = 0;
   let hi = Math.ceil(Math.max(long, input.options.imageSize) / 16);
   if (fits(hi * 16)) return hi * 16;
@@ -179,24 +213,60 @@ export function largestFittingImageSize(input: PreflightInput, available: number
   return lo * 16;
 }
 
+/** The smallest tile `auto` tries: below it the margins cost more than the interiors. */
+export const SMALLEST_AUTO_TILE = 128;
+
+/**
+ * The tile size a run uses, 0 for the whole image at once: the option's size; for `auto`,
+ * none when the memory is unknown or the untiled run fits, else the largest tile (on the
+ * pooling grid) whose run fits — or the smallest tried, if none does (checkMemory then says so).
+ */
+export function chooseTile(input: PreflightInput): number {
+  const o = input.options;
+  if (o.tile === 'off') return 0;
+  if (typeof o.tile === 'number') return o.tile;
+  const available = input.availableBytes;
+  if (available === undefined || runMemory(input).total <= available) return 0;
+  const { grid } = tileGeometry(input.table, usedLayers(termsOf(input.terms), o));
+  const c = fitMaxSide(input.content.width, input.content.height, o.imageSize);
+  const fits = (t: number) => runMemory(input, t * grid).total <= available;
+  let lo = Math.ceil(SMALLEST_AUTO_TILE / grid);
+  let hi = Math.ceil(Math.max(c.width, c.height) / grid);
+  if (!fits(lo)) return lo * grid;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo * grid;
+}
+
 /** OutOfMemoryError, suggesting an imageSize that itself passes this check, when the run would not fit. */
 export function checkMemory(input: PreflightInput): void {
   const available = input.availableBytes;
   if (available === undefined) return;
-  const need = runMemory(input).total;
-  if (need <= available) return;
+  const tile = chooseTile(input);
+  const need = runMemory(input, tile);
+  if (need.total <= available) return;
   const o = input.options;
   const fit = largestFittingImageSize(input, available);
   const gb = (n: number) => `${(n / 2 ** 30).toFixed(1)} GB`;
   const c = fitMaxSide(input.content.width, input.content.height, o.imageSize);
-  const lbfgs = o.optimizer === 'lbfgs' ? msg`, or ${opt('optimizer')} adam, or a smaller ${opt('lbfgsNumCorrection')}` : [];
-  const scale = o.styleScale > 1 ? msg`, or a smaller ${opt('styleScale')}` : [];
+  const ways: MessagePart[][] = [];
+  // Untiled by choice: tiles bound the network's memory; say so when a tile size fits.
+  const tileFit = tile === 0 ? chooseTile({ ...input, options: { ...o, tile: 'auto' } }) : 0;
+  if (tileFit > 0 && runMemory(input, tileFit).total <= available) ways.push(msg`${opt('tile')} auto (tiles of ${tileFit} px fit)`);
+  if (fit > 0) ways.push(msg`${opt('imageSize')} ${fit}`);
+  if (o.optimizer === 'lbfgs') ways.push(msg`${opt('optimizer')} adam`, msg`a smaller ${opt('lbfgsNumCorrection')}`);
+  if (o.styleScale > 1) ways.push(msg`a smaller ${opt('styleScale')}`);
+  // The optimiser's vectors are image-sized: at print sizes L-BFGS's history alone is many GB.
+  const history = o.optimizer === 'lbfgs' ? 2 * o.lbfgsNumCorrection * 12 * c.width * c.height : 0;
+  const how = tile > 0 ? ` in tiles of ${tile} px` : '';
   throw new OutOfMemoryError(
     [
-      `a ${c.width}×${c.height} run needs about ${gb(need)} of memory but ${gb(available)} is available; `,
-      ...(fit > 0 ? msg`try ${opt('imageSize')} ${fit}` : ['free some memory']),
-      ...lbfgs,
-      ...scale,
+      `a ${c.width}×${c.height} run${how} needs about ${gb(need.total)} of memory but ${gb(available)} is available; `,
+      ...(ways.length ? ['try ', ...ways.flatMap((w, i) => (i ? [', or ', ...w] : w))] : ['free some memory']),
+      history > need.total / 4 ? `; the L-BFGS history of ${o.lbfgsNumCorrection} steps alone takes ${gb(history)}` : '',
     ],
     fit > 0 ? { suggestion: { option: 'imageSize', value: fit } } : undefined,
   );

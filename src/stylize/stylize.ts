@@ -16,8 +16,8 @@ export interface StylizeInput extends StylizerInput, Omit<RunInput, 'content'> {
 }
 
 export async function stylize(input: StylizeInput): Promise<StylizeResult> {
-  const { ort, model, styles, options, terms, ...run } = input;
-  const stylizer = await createStylizer({ ort, model, styles, options, terms });
+  const { ort, model, styles, options, terms, availableBytes, ...run } = input;
+  const stylizer = await createStylizer({ ort, model, styles, options, terms, availableBytes });
   try {
     return await stylizer.run(run);
   } finally {
@@ -27,4 +27,4 @@ export async function stylize(input: StylizeInput): Promise<StylizeResult> {
 
 export { createStylizer, makeOptimizer, Stylizer } from './stylizer.js';
 export type { StylizerInput } from './stylizer.js';
-export type { Checkpoint, Progress, RunInput, StylizeResult } from './types.js';
+export type { Checkpoint, Progress, RunInput, StageInfo, StylizeResult } from './types.js';

@@ -12,6 +12,8 @@
  *   4. repeat: (L, ∂L/∂x) ← objective(x); x ← optimiser step
  *   5. result image ← x, with the content's colours if asked
  * With `multires`, steps 1–5 run once per size, each stage starting from the last result.
+ * At sizes whose whole-image evaluation would not fit (the `tile` option, chosen per stage
+ * by the memory estimate), steps 2 and 4 run tile by tile with the same results (src/tiles).
  */
 import { msg, NumericalError, opt, UsageError } from '../errors.js';
 import { originalColors } from '../image/original-colors.js';
@@ -26,9 +28,11 @@ import { createOptimizer, type Optimizer, type OptimizerState } from '../optim/i
 import { blendTargets, FeatureExtractor, type Targets } from '../runtime/features.js';
 import { CompiledObjective, type Evaluation } from '../runtime/objective.js';
 import { sessionOptionsFor, type OrtModule } from '../runtime/ort.js';
+import { TiledObjective } from '../tiles/tiled-objective.js';
 import { Rng } from '../util/random.js';
 import { breakdownAdvice } from './advice.js';
-import type { RunInput, StylizeResult } from './types.js';
+import { chooseTile } from './preflight.js';
+import type { RunInput, StageInfo, StylizeResult } from './types.js';
 
 export interface StylizerInput {
   ort: OrtModule;
@@ -37,6 +41,8 @@ export interface StylizerInput {
   options?: Partial<StylizeOptions>;
   /** The loss terms; default every registered one (src/losses/index.ts). */
   terms?: readonly LossTerm[];
+  /** Bytes of memory the run may use: with `tile: 'auto'`, sizes that would not fit are tiled. */
+  availableBytes?: number;
 }
 
 export async function createStylizer(input: StylizerInput): Promise<Stylizer> {
@@ -52,7 +58,7 @@ export async function createStylizer(input: StylizerInput): Promise<Stylizer> {
     await extractor.release();
     throw err;
   }
-  return new Stylizer(input.model, input.styles, options, extractor, objective);
+  return new Stylizer(input.model, input.styles, options, extractor, objective, terms, input.ort, input.availableBytes);
 }
 
 export function makeOptimizer(o: StylizeOptions, state?: OptimizerState): Optimizer {
@@ -71,11 +77,38 @@ export class Stylizer {
     readonly options: StylizeOptions,
     private readonly extractor: FeatureExtractor,
     private readonly objective: CompiledObjective,
+    private readonly terms: readonly LossTerm[] = termsOf(),
+    private readonly ort?: OrtModule,
+    private readonly availableBytes?: number,
   ) {}
 
   /** How this model's network input is made from an RGB image (per-run inputs are in that space). */
   get preprocessing(): LoadedModel['preprocessing'] {
     return this.model.preprocessing;
+  }
+
+  /** The tiled evaluator's sessions, compiled the first time a stage needs tiles. */
+  private tiledObjective?: Promise<TiledObjective>;
+
+  private tiled(): Promise<TiledObjective> {
+    if (!this.ort) throw new Error('this Stylizer was made without onnxruntime; make it with createStylizer');
+    const net = { table: this.model.table, weights: this.model.weights };
+    this.tiledObjective ??= TiledObjective.create(this.ort, net, this.options, sessionOptionsFor(this.options.backend), {}, this.terms);
+    this.tiledObjective.catch(() => (this.tiledObjective = undefined));
+    return this.tiledObjective;
+  }
+
+  /** The tile size a stage runs with; 0 for the whole image at once. */
+  tileFor(content: RgbImage, o: StylizeOptions, checkpoint = false): number {
+    return chooseTile({
+      table: this.model.table,
+      options: o,
+      content,
+      styles: this.styles,
+      terms: this.terms,
+      checkpoint,
+      availableBytes: this.availableBytes,
+    });
   }
 
   /** The loss parts every run reports, in order. */
@@ -94,10 +127,12 @@ export class Stylizer {
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.extractor.release(), this.objective.release()]);
+    const tiled = this.tiledObjective?.then((t) => t.release(), () => undefined);
+    await Promise.all([this.extractor.release(), this.objective.release(), tiled]);
   }
 
-  private styleTargetsAt(side: number): Promise<Targets> {
+  /** Style targets at `side`, the same values whole or in tiles (so one cache serves both). */
+  private styleTargetsAt(side: number, tile = 0): Promise<Targets> {
     let hit = this.styleTargets.get(side);
     if (!hit) {
       hit = (async () => {
@@ -105,7 +140,12 @@ export class Stylizer {
         for (const style of this.styles) {
           const s = fitMaxSide(style.width, style.height, side);
           const resized = resize(style, s.width, s.height);
-          perStyle.push(await this.extractor.extract(toNetworkInput(resized, this.model.preprocessing), s.width, s.height, 'style'));
+          const data = toNetworkInput(resized, this.model.preprocessing);
+          perStyle.push(
+            tile > 0
+              ? await (await this.tiled()).extract(data, s.width, s.height, 'style', tile)
+              : await this.extractor.extract(data, s.width, s.height, 'style'),
+          );
         }
         return blendTargets(perStyle, this.options.styleBlendWeights ?? this.styles.map(() => 1));
       })();
@@ -124,17 +164,20 @@ export class Stylizer {
    */
   private async coarseToFine(input: RunInput): Promise<StylizeResult> {
     const o = this.options;
-    if (input.resume || input.onCheckpoint) {
-      throw new UsageError(msg`checkpoints cannot be combined with ${opt('multires')} (coarse-to-fine) runs`);
-    }
     const sizes = [...o.multires!, o.imageSize];
     const counts = sizes.map((_, i) => (i < sizes.length - 1 ? (o.multiresIterations?.[i] ?? o.numIterations) : o.numIterations));
     const total = counts.reduce((a, b) => a + b, 0);
-    const start = Date.now();
-    let offset = 0;
+    // A checkpoint names its stage: a resumed run skips the stages before it.
+    const first = input.resume?.stage ?? 0;
+    if (input.resume && (input.resume.stage === undefined || first >= sizes.length)) {
+      throw new UsageError(msg`the checkpoint is not from a ${opt('multires')} run with these sizes; resume with the same ${opt('multires')}`);
+    }
+    const start = Date.now() - (input.resume?.elapsedMs ?? 0);
+    let offset = counts.slice(0, first).reduce((a, b) => a + b, 0);
     let result: StylizeResult | undefined;
-    for (let i = 0; i < sizes.length; i++) {
+    for (let i = first; i < sizes.length; i++) {
       const last = i === sizes.length - 1;
+      const stageInfo: StageInfo = { index: i + 1, count: sizes.length, size: sizes[i]! };
       const stage: StylizeOptions = {
         ...o,
         multires: undefined,
@@ -148,9 +191,12 @@ export class Stylizer {
       result = await this.runAtSize(
         {
           ...input,
-          initImage: i === 0 ? input.initImage : result!.image,
+          initImage: i === 0 ? input.initImage : result?.image ?? input.initImage,
+          resume: i === first ? input.resume : undefined,
+          onCheckpoint: input.onCheckpoint ? (c) => input.onCheckpoint!({ ...c, stage: i }) : undefined,
+          onTile: input.onTile ? (t) => input.onTile!({ ...t, iteration: base + t.iteration, stage: stageInfo }) : undefined,
           onProgress: async (p) => {
-            if (i > 0 && p.iteration === 0) return;
+            if (i > first && p.iteration === 0) return;
             const elapsedMs = Date.now() - start;
             const doneSoFar = base + p.iteration;
             await input.onProgress?.({
@@ -159,6 +205,7 @@ export class Stylizer {
               numIterations: total,
               elapsedMs,
               etaMs: doneSoFar > 0 ? (elapsedMs / doneSoFar) * (total - doneSoFar) : 0,
+              stage: stageInfo,
             });
           },
         },
@@ -178,9 +225,14 @@ export class Stylizer {
     const content = resize(input.content, size.width, size.height);
     const { width, height } = content;
 
-    // 2. targets: the content's now, the styles' from the cache
-    const styleTargets = await this.styleTargetsAt(Math.max(1, Math.round(o.imageSize * o.styleScale)));
-    const contentTargets = await this.extractor.extract(toNetworkInput(content, pre), width, height, 'content');
+    // 2. targets: the content's now, the styles' from the cache (in tiles when the stage is)
+    const tile = this.tileFor(input.content, o, input.onCheckpoint !== undefined);
+    const styleTargets = await this.styleTargetsAt(Math.max(1, Math.round(o.imageSize * o.styleScale)), tile);
+    const contentInput = toNetworkInput(content, pre);
+    const contentTargets =
+      tile > 0
+        ? await (await this.tiled()).extract(contentInput, width, height, 'content', tile)
+        : await this.extractor.extract(contentInput, width, height, 'content');
     const targets: Targets = { ...styleTargets, ...contentTargets };
 
     // 3. initial image (or the checkpoint's)
@@ -200,7 +252,17 @@ export class Stylizer {
     }
 
     // 4. optimise
-    const evaluator = this.objective.bind(targets, width, height, input.feeds);
+    let iteration = input.resume?.iteration ?? 0;
+    // Per-run inputs (a video's warped frame) are whole-image tensors the tiles do not cut.
+    if (tile > 0 && input.feeds && Object.keys(input.feeds).length > 0) {
+      throw new UsageError(msg`per-run inputs (video frames) cannot be combined with tiles: use ${opt('tile')} off`);
+    }
+    const tiled = tile > 0 ? await this.tiled() : undefined;
+    const onTile = input.onTile;
+    const evaluator = tiled
+      ? tiled.bind(targets, width, height, tile, onTile ? (t) => onTile({ ...t, iteration }) : undefined)
+      : this.objective.bind(targets, width, height, input.feeds);
+    const tiles = tiled ? tiled.tilesFor(width, height, tile).length : undefined;
     const optimizer = makeOptimizer(o, input.resume?.optimizer);
     const toImage = (v: Float32Array) => {
       const img = fromNetworkInput(v, width, height, pre);
@@ -210,7 +272,6 @@ export class Stylizer {
     const start = Date.now() - (input.resume?.elapsedMs ?? 0);
     let best = input.resume?.best ? { loss: input.resume.best.loss, x: Float32Array.from(input.resume.best.x) } : null;
     const firstIteration = input.resume?.iteration ?? 0;
-    let iteration = firstIteration;
     let last: Evaluation | null = null;
     let lastGood = Float32Array.from(x);
     let lastGoodIteration = -1;
@@ -255,6 +316,7 @@ export class Stylizer {
           elapsedMs,
           etaMs: perIteration * (o.numIterations - iteration),
           image: () => toImage(current),
+          ...(tiles !== undefined ? { tiles } : {}),
         });
         if (iteration >= o.numIterations) break;
         if (o.tolerance && previousLoss !== undefined && Math.abs(previousLoss - evaluation.loss) < o.tolerance * Math.abs(evaluation.loss)) break;

@@ -3,6 +3,14 @@ import type { Tensor } from '../models/types.js';
 import type { InitMode } from '../options/index.js';
 import type { OptimizerState } from '../optim/index.js';
 import type { LossParts } from '../runtime/objective.js';
+import type { TileProgress } from '../tiles/tiled-objective.js';
+
+/** Where a coarse-to-fine run is: stage `index` (1-based) of `count`, at `size` px. */
+export interface StageInfo {
+  index: number;
+  count: number;
+  size: number;
+}
 
 export interface Progress {
   /** 0 is the objective at the initial image; numIterations is the final image. */
@@ -16,6 +24,10 @@ export interface Progress {
   etaMs: number;
   /** The current image, post-processed (and with original colours if asked); computed on demand. */
   image(): RgbImage;
+  /** Coarse-to-fine runs: the stage this iteration belongs to. */
+  stage?: StageInfo;
+  /** Tiled runs (src/tiles): how many tiles each evaluation cuts the image into. */
+  tiles?: number;
 }
 
 /** Everything needed to continue a run exactly where it stopped. */
@@ -27,6 +39,8 @@ export interface Checkpoint {
   optimizer: OptimizerState;
   best: { loss: number; x: Float32Array } | null;
   elapsedMs: number;
+  /** Coarse-to-fine runs: the stage (0-based) this state belongs to; `iteration` counts within it. */
+  stage?: number;
 }
 
 /** One image through a Stylizer: the content and how to follow and steer the run. */
@@ -43,6 +57,8 @@ export interface RunInput {
   checkpointEvery?: number;
   /** Continue from a snapshot made by onCheckpoint for the same inputs and options. */
   resume?: Checkpoint;
+  /** Tiled runs: called as each tile of each pass starts (an evaluation at print size takes minutes). */
+  onTile?: (t: TileProgress & { iteration: number; stage?: StageInfo }) => void | Promise<void>;
   /** Stop early: the result so far is returned with `interrupted: true`. */
   signal?: AbortSignal;
   /**

@@ -74,7 +74,6 @@ const usage: Case[] = [
   { name: 'a vgg19-only layer on vgg16', args: () => [...base(), '--model', 'vgg16', '--content-layers', 'relu5_4'], code: 2, message: /--content-layers: unknown layer 'relu5_4' for vgg16/ },
   { name: 'multires sizes not increasing', args: () => [...base(), '--multires', '24,16'], code: 2, message: /--multires sizes must increase and stay below --image-size 32, got '24,16'/ },
   { name: 'a multires size too small for the layers', args: () => [...base(), '--image-size', '64', '--multires', '8'], code: 2, message: /--multires 8 makes the content image 8×6, too small for relu5_1/ },
-  { name: 'multires with a checkpoint', args: () => [...base(), '--multires', '16', '--checkpoint', join(out, 'c.ckpt')], code: 2, message: /--multires cannot be combined with --checkpoint or --resume/ },
   { name: 'multires counts not matching sizes', args: () => [...base(), '--multires', '16', '--multires-iterations', '3,4'], code: 2, message: /--multires-iterations has 2 count\(s\) for 1 --multires size\(s\)/ },
   { name: 'a repeated layer', args: () => [...base(), '--style-layers', 'relu1_1,relu1_1'], code: 2, message: /--style-layers lists relu1_1 twice/ },
   {
@@ -85,7 +84,9 @@ const usage: Case[] = [
   },
   { name: 'all-zero blend weights', args: () => [...base(), '--style-blend-weights', '0'], code: 2, message: /at least one above 0/ },
   { name: '--init random with --init-image', args: () => [...base(), '--init', 'random', '--init-image', f.photo], code: 2, message: /--init-image needs --init image/ },
-  { name: 'an output format we cannot write', args: () => [...base(), '-o', join(out, 'result.bmp')], code: 2, message: /allowed extensions: \.png, \.jpg, \.jpeg, \.webp/ },
+  { name: 'an output format we cannot write', args: () => [...base(), '-o', join(out, 'result.bmp')], code: 2, message: /allowed extensions: \.png, \.jpg, \.jpeg, \.webp, \.tif, \.tiff/ },
+  { name: '16 bits for a JPEG output', args: () => [...base(), '-o', join(out, 'print.jpg'), '--output-depth', '16'], code: 2, message: /--output-depth 16 needs a \.png or \.tif output; .*print\.jpg is JPEG/ },
+  { name: 'a tile size that is not a size', args: () => [...base(), '--tile', 'big'], code: 2, message: /--tile must be auto, off or a whole number ≥ 16, got 'big'/ },
   { name: 'an output directory that does not exist', args: () => [...base(), '-o', join(out, 'missing', 'r.png')], code: 2, message: /the directory .*missing does not exist/ },
   { name: 'an output path that is a directory', args: () => [...base(), '-o', p['folder.png']!], code: 2, message: /is a directory/ },
   { name: 'output = content', args: () => [...base(), '-o', f.photo.replace(/\.jpg$/, '.jpg')], code: 2, message: /--output .* is also the --content file/ },
@@ -121,7 +122,7 @@ const resources: Case[] = [
     name: 'a run far larger than memory',
     args: () => [...base(), '--image-size', '40000'],
     code: 1,
-    message: /a 40000×30000 run needs about \d+\.\d GB of memory but .* is available; try --image-size \d+, or --optimizer adam/,
+    message: /a 40000×30000 run (in tiles of \d+ px )?needs about \d+\.\d GB of memory but .* is available; try --image-size \d+, or --optimizer adam/,
   },
 ];
 

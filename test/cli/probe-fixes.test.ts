@@ -38,7 +38,8 @@ describe('the memory estimate covers the style images and the decoded inputs', (
   const image = (w: number, h: number) => ({ width: w, height: h });
   const input = (imageSize: number, styleScale: number) => ({
     table: vgg19Table,
-    options: { ...DEFAULT_STYLIZE_OPTIONS, imageSize, styleScale },
+    // Untiled: with tiles (the default `auto`) these runs would fit; test/tiles covers that.
+    options: { ...DEFAULT_STYLIZE_OPTIONS, imageSize, styleScale, tile: 'off' as const },
     content: image(640, 480),
     styles: [image(512, 512)],
   });
@@ -77,9 +78,10 @@ describe('the memory estimate covers the style images and the decoded inputs', (
   });
 
   it('the CLI refuses --style-scale 16 at 512 px before loading anything, naming the remedies', async () => {
-    const r = await cli(small(f, ['-o', join(f.dir, 'big.png'), '--style-scale', '16', '--num-iterations', '1'], 512));
+    // Untiled: tiles (the default --tile auto) bound the style image's pass too, and say so.
+    const r = await cli(small(f, ['-o', join(f.dir, 'big.png'), '--style-scale', '16', '--num-iterations', '1', '--tile', 'off'], 512));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/needs about \d+\.\d GB of memory .* try --image-size \d+.*or a smaller --style-scale/);
+    expect(r.stderr).toMatch(/needs about \d+\.\d GB of memory .* try --tile auto \(tiles of \d+ px fit\), or --image-size \d+.*or a smaller --style-scale/);
   });
 });
 

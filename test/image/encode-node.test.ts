@@ -32,7 +32,7 @@ describe('formatForPath', () => {
     expect(formatForPath('x.webp')).toBe('webp');
     for (const bad of ['out.bmp', 'out.gif', 'out', 'out.png.tmp']) {
       expect(() => formatForPath(bad)).toThrow(UsageError);
-      expect(() => formatForPath(bad)).toThrow(/allowed extensions: \.png, \.jpg, \.jpeg, \.webp/);
+      expect(() => formatForPath(bad)).toThrow(/allowed extensions: \.png, \.jpg, \.jpeg, \.webp, \.tif, \.tiff/);
     }
     expect(() => formatForPath('out.bmp')).toThrow(/out\.bmp.*"\.bmp"/);
   });
@@ -126,5 +126,27 @@ describe('writeImage', () => {
     await mkdir(d);
     await expect(writeImage(join(d, 'x.png'), { width: 2, height: 2, data: new Float32Array(3) })).rejects.toThrow(RangeError);
     expect(await listDir(d)).toEqual([]);
+  });
+});
+
+describe('16-bit output for prints', () => {
+  // Values between 8-bit levels: 16 bits keep them, 8 bits round them to 1/255.
+  const img: RgbImage = { width: 5, height: 4, data: Float32Array.from({ length: 60 }, (_, i) => (i * 1013) / 65535 / 1.1) };
+  for (const ext of ['png', 'tif', 'tiff']) {
+    it(`.${ext} holds every value to 1/65535`, async () => {
+      const path = join(dir, `deep.${ext}`);
+      await writeImage(path, img, { depth: 16 });
+      expect((await sharp(path).metadata()).depth).toBe('ushort');
+      const { data } = await sharp(path).toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+      const back = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+      expect(back.length).toBe(60);
+      for (let i = 0; i < 60; i++) expect(Math.abs(back[i]! / 65535 - img.data[i]!)).toBeLessThanOrEqual(0.5 / 65535 + 1e-7);
+    });
+  }
+
+  it('JPEG and WebP have 8 bits: a 16-bit request is a usage error', async () => {
+    for (const format of ['jpeg', 'webp'] as const) {
+      await expect(encodeImage(img, format, { depth: 16 })).rejects.toThrow(/8 bits a channel; write 16 bits as \.png or \.tif/);
+    }
   });
 });

@@ -21,9 +21,6 @@ export function parseFlags(raw: Record<string, unknown>): ParsedFlags {
 
   if (cli.content === undefined) throw new UsageError('no content image: give one with -c/--content PATH');
   if (!cli.style || cli.style.length === 0) throw new UsageError('no style image: give one or more with -s/--style PATH[,PATH…]');
-  if (cli.multires !== undefined && (cli.checkpoint !== undefined || cli.resume !== undefined)) {
-    throw new UsageError('--multires cannot be combined with --checkpoint or --resume');
-  }
   if (given.has('checkpointEvery') && cli.checkpoint === undefined) {
     throw new UsageError('--checkpoint-every needs --checkpoint FILE (where to save the checkpoints)');
   }

@@ -37,6 +37,8 @@ export interface RunPlan {
   initImage?: RgbImage;
   fingerprint: Fingerprint;
   resume?: SavedRun;
+  /** Free memory when the run was planned (undefined with the memory check off): what `--tile auto` sizes tiles by. */
+  availableBytes?: number;
 }
 
 /** Environment variable that skips the memory check (for when the estimate is wrong). */
@@ -49,6 +51,7 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
   const paths = resolvePaths(cli);
   await checkPaths(cli, paths);
   const inputs = await readInputs(paths);
+  const availableBytes = process.env[NO_MEMORY_CHECK_ENV] ? undefined : freemem();
   withMemoryHint(() => preflight({
     table,
     options,
@@ -56,11 +59,11 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
     styles: inputs.styles,
     extraImages: inputs.initImage ? [inputs.initImage] : [],
     checkpoint: paths.checkpoint !== undefined,
-    availableBytes: process.env[NO_MEMORY_CHECK_ENV] ? undefined : freemem(),
+    availableBytes,
   }));
   const fp = fingerprint({ options, content: inputs.content, styles: inputs.styles, model: entry.name, modelFile: inputs.modelFileIdentity });
-  const resume = paths.resume ? await loadResume(paths.resume, fp, cli.numIterations, inputs.content, cli.imageSize) : undefined;
-  return { cli, options, entry, paths, content: inputs.content, styles: inputs.styles, initImage: inputs.initImage, fingerprint: fp, resume };
+  const resume = paths.resume ? await loadResume(paths.resume, fp, options, inputs.content) : undefined;
+  return { cli, options, entry, paths, content: inputs.content, styles: inputs.styles, initImage: inputs.initImage, fingerprint: fp, resume, availableBytes };
 }
 
 /** The memory check's error, with the command's way around it. */

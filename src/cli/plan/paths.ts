@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { formatForPath } from '../../image/encode-node.js';
+import { DEEP_FORMATS, formatForPath } from '../../image/encode-node.js';
 import type { CliOptions } from '../options.js';
 import { plotFormat } from '../plot.js';
 
@@ -56,7 +56,10 @@ function totalIterations(cli: CliOptions): number {
 }
 
 export async function checkPaths(cli: CliOptions, paths: RunPaths): Promise<void> {
-  formatForPath(paths.output);
+  const format = formatForPath(paths.output);
+  if (cli.outputDepth === '16' && !DEEP_FORMATS.includes(format)) {
+    throw new UsageError(`--output-depth 16 needs a .png or .tif output; ${paths.output} is ${format.toUpperCase()}, which has 8 bits a channel`);
+  }
   if (paths.plot) plotFormat(paths.plot);
   const inputs: Array<[string, string]> = [
     ['--content', paths.content],

@@ -1,0 +1,76 @@
+/**
+ * Tiles from the command line: a small coarse-to-fine job (128 px, then 256×192 in 2×2
+ * tiles of 128 px) gives the untiled job's result to float tolerance, reports its stages
+ * and tiles, and resumes from a checkpoint of its last stage.
+ */
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, type Fixture, makeFixture, writeRandomWeights } from './helpers.js';
+
+let f: Fixture;
+let weights: string;
+beforeAll(async () => {
+  f = await makeFixture('ns-tiles-');
+  weights = join(f.dir, 'narrow.safetensors');
+  await writeRandomWeights(weights, 'vgg19');
+});
+afterAll(() => f.cleanup());
+
+const job = (out: string, extra: string[]) => [
+  '-c', f.photo, '-s', f.painting, '-o', join(f.dir, out), '--model', 'vgg19', '--model-file', weights, '--backend', 'cpu',
+  '--image-size', '256', '--multires', '128', '--multires-iterations', '3', '--num-iterations', '3', '--json', '--save-iter', '0',
+  '--output-depth', '16', ...extra,
+];
+
+async function pixels(name: string): Promise<Uint16Array> {
+  const { data, info } = await sharp(join(f.dir, name)).raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  expect([info.width, info.height]).toEqual([256, 192]);
+  return new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+}
+
+function expectClose(a: Uint16Array, b: Uint16Array) {
+  let worst = 0;
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!) / 65535;
+    worst = Math.max(worst, d);
+    sum += d;
+  }
+  expect(sum / a.length).toBeLessThan(1e-4);
+  expect(worst).toBeLessThan(2e-3);
+}
+
+describe('a tiled coarse-to-fine job', () => {
+  it('equals the untiled job, stage by stage', async () => {
+    const whole = await cli(job('whole.png', ['--tile', 'off']));
+    const tiled = await cli(job('tiled.png', ['--tile', '128']));
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(tiled.code, tiled.stderr).toBe(0);
+    const [a, b] = [whole.json(), tiled.json()];
+    expect(b.map((l) => [l.iteration, l.stage, l.size, l.tiles])).toEqual([
+      [0, 1, 128, 1], [1, 1, 128, 1], [2, 1, 128, 1], [3, 1, 128, 1],
+      [4, 2, 256, 4], [5, 2, 256, 4], [6, 2, 256, 4],
+    ]);
+    expect(a.every((l) => l.tiles === undefined)).toBe(true);
+    for (const [i, l] of a.entries()) {
+      for (const k of ['loss', 'content', 'style', 'tv']) expect(Math.abs(b[i]![k]! - l[k]!) / l[k]!, `${k} at ${l.iteration}`).toBeLessThan(1e-3);
+    }
+    expectClose(await pixels('whole.png'), await pixels('tiled.png'));
+  });
+
+  it('resumes in its last stage from a checkpoint', async () => {
+    const ckpt = join(f.dir, 'job.ckpt');
+    const first = await cli(job('resumed.png', ['--tile', '128', '--checkpoint', ckpt, '--num-iterations', '1']));
+    expect(first.code, first.stderr).toBe(0);
+    const resumed = await cli(job('resumed.png', ['--tile', '128', '--resume', ckpt]));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming at iteration 1 from/);
+    // Stage 1 (iterations 0–3) is skipped: the run goes on in stage 2 from its iteration 1
+    // (4 overall, evaluated again as a resumed run does) to its end.
+    expect(resumed.json().map((l) => [l.iteration, l.stage])).toEqual([[4, 2], [5, 2], [6, 2]]);
+    const straight = await cli(job('straight.png', ['--tile', '128']));
+    expect(straight.code).toBe(0);
+    expectClose(await pixels('resumed.png'), await pixels('straight.png'));
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * The tiled evaluation against the whole-image one at a size where both fit: 384×288 cut
+ * into 2×2 tiles (interiors 192×144, margins of 96 px for relu5_1), with max and average
+ * pooling and with two style images of their own sizes (tiled too). The parts must agree
+ * to 1e-4 relative, the gradient in direction (cosine > 0.9999) and length (1e-3), and the
+ * tiled targets with the whole-image ones.
+ */
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { fitMaxSide, resize } from '../../src/image/resize.js';
+import { toNetworkInput } from '../../src/models/preprocessing.js';
+import { randomVggModel } from '../../src/models/random-model.js';
+import { DEFAULT_STYLIZE_OPTIONS, type StylizeOptions } from '../../src/options/index.js';
+import { blendTargets, FeatureExtractor, type Targets } from '../../src/runtime/features.js';
+import { CompiledObjective } from '../../src/runtime/objective.js';
+import type { OrtModule } from '../../src/runtime/ort.js';
+import { TiledObjective } from '../../src/tiles/tiled-objective.js';
+import { Rng } from '../../src/util/random.js';
+import { pattern } from '../helpers/pattern-image.js';
+
+const ortModule = ort as unknown as OrtModule;
+const model = randomVggModel('vgg19', 0, [4, 8, 8, 8, 8]);
+const net = { table: model.table, weights: model.weights };
+const W = 384;
+const H = 288;
+const content = pattern(W, H, (x, y, c) => 0.5 + 0.4 * Math.sin(x / (7 + c) + y / 11) * Math.cos(y / 5));
+const styles = [
+  pattern(200, 160, (x, y, c) => (Math.floor(x / 9 + y / 13) % 2 ? [0.9, 0.7, 0.1][c]! : [0.1, 0.2, 0.8][c]!)),
+  pattern(150, 190, (x, y, c) => ((x * y + 7 * c) % 23) / 23),
+];
+
+async function compare(o: StylizeOptions, styleImages = styles.slice(0, 1)) {
+  const pre = model.preprocessing;
+  const styleSide = Math.round(o.imageSize * o.styleScale);
+  const styleInputs = styleImages.map((s) => {
+    const z = fitMaxSide(s.width, s.height, styleSide);
+    return { data: toNetworkInput(resize(s, z.width, z.height), pre), ...z };
+  });
+  const c = toNetworkInput(content, pre);
+  const blend = (t: Targets[]) => blendTargets(t, o.styleBlendWeights ?? styleImages.map(() => 1));
+
+  const extractor = await FeatureExtractor.create(ortModule, net, o, {});
+  const whole = await CompiledObjective.create(ortModule, net, o, {});
+  const perStyle: Targets[] = [];
+  for (const s of styleInputs) perStyle.push(await extractor.extract(s.data, s.width, s.height, 'style'));
+  const targets = { ...blend(perStyle), ...(await extractor.extract(c, W, H, 'content')) };
+
+  const tiled = await TiledObjective.create(ortModule, net, o, {});
+  const tiledPerStyle: Targets[] = [];
+  for (const s of styleInputs) tiledPerStyle.push(await tiled.extract(s.data, s.width, s.height, 'style', 96));
+  const tiledTargets = { ...blend(tiledPerStyle), ...(await tiled.extract(c, W, H, 'content', 192)) };
+  expect(tiled.tilesFor(W, H, 192)).toHaveLength(4);
+  expect(tiled.tilesFor(styleInputs[0]!.width, styleInputs[0]!.height, 96).length).toBeGreaterThan(1);
+
+  // Targets: the same tensors.
+  for (const [term, layers] of Object.entries(targets)) {
+    for (const [layer, t] of layers) {
+      const u = tiledTargets[term]!.get(layer)!;
+      expect(u.dims, `${term} ${layer}`).toEqual(t.dims);
+      expect(relDiff(u.data, t.data), `${term} ${layer}`).toBeLessThan(1e-4);
+    }
+  }
+
+  const x = new Rng(5).fillNormal(new Float32Array(3 * W * H), 20);
+  for (let i = 0; i < x.length; i++) x[i]! += c[i]!;
+  const a = await whole.bind(targets, W, H).evaluate(x);
+  const b = await tiled.bind(tiledTargets, W, H, 192).evaluate(x);
+  await Promise.all([extractor.release(), whole.release(), tiled.release()]);
+  return { a, b };
+}
+
+function relDiff(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += (a[i]! - b[i]!) ** 2;
+    n += b[i]! ** 2;
+  }
+  return Math.sqrt(d / n);
+}
+
+function expectSame({ a, b }: Awaited<ReturnType<typeof compare>>) {
+  for (const [name, v] of Object.entries(a.parts)) {
+    expect(v, name).toBeGreaterThan(0);
+    expect(Math.abs(b.parts[name]! - v) / v, name).toBeLessThan(1e-4);
+  }
+  expect(Math.abs(b.loss - a.loss) / a.loss).toBeLessThan(1e-4);
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.grad.length; i++) {
+    dot += a.grad[i]! * b.grad[i]!;
+    na += a.grad[i]! ** 2;
+    nb += b.grad[i]! ** 2;
+  }
+  expect(dot / Math.sqrt(na * nb)).toBeGreaterThan(0.9999);
+  expect(Math.abs(Math.sqrt(nb / na) - 1)).toBeLessThan(1e-3);
+}
+
+const base: StylizeOptions = { ...DEFAULT_STYLIZE_OPTIONS, imageSize: W, styleWeight: 1e4, tvWeight: 0.01 };
+
+describe('tiled evaluation equals the whole image’s (384×288, 2×2 tiles)', () => {
+  it('max pooling', async () => {
+    expectSame(await compare(base));
+  });
+
+  it('average pooling, two content layers', async () => {
+    expectSame(await compare({ ...base, pooling: 'avg', contentLayers: ['relu2_2', 'relu4_2'] }));
+  });
+
+  it('two styles with blend weights, style scale 0.6', async () => {
+    expectSame(await compare({ ...base, styleScale: 0.6, styleBlendWeights: [3, 1] }, styles));
+  });
+});
