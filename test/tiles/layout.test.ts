@@ -38,10 +38,11 @@ describe('which runs can be tiled', () => {
     const { checkTileable } = await import('../../src/tiles/tiled-objective.js');
     const { lossTerms } = await import('../../src/losses/index.js');
     const { DEFAULT_STYLIZE_OPTIONS } = await import('../../src/options/index.js');
-    expect(lossTerms().map((t) => [t.name, t.tiling?.kind])).toEqual([['content', 'positions'], ['style', 'statistic'], ['tv', 'rows']]);
+    // The video-only temporal term has per-run whole-frame inputs: it is never tiled (a video with tiles is refused).
+    expect(lossTerms().map((t) => [t.name, t.tiling?.kind])).toEqual([['content', 'positions'], ['style', 'statistic'], ['tv', 'rows'], ['temporal', undefined]]);
     expect(() => checkTileable(lossTerms(), DEFAULT_STYLIZE_OPTIONS)).not.toThrow();
     expect(() => checkTileable(lossTerms(), { ...DEFAULT_STYLIZE_OPTIONS, normalizeGradients: true })).toThrow(/cannot be combined with tiling/);
-    const untileable = { ...lossTerms()[2]!, name: 'mine', tiling: undefined };
+    const untileable = { ...lossTerms()[2]!, name: 'mine', tiling: undefined, omitWhenOff: false };
     expect(() => checkTileable([untileable], DEFAULT_STYLIZE_OPTIONS)).toThrow(/the loss term 'mine' does not say how it decomposes over tiles/);
   });
 });
