@@ -88,8 +88,11 @@ export interface GradContext {
 
 const RANK_PRESERVING = new Set([
   'Identity', 'Relu', 'Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'Add', 'Sub', 'Mul', 'Div',
-  'Neg', 'Sign', 'Abs', 'Slice', 'Pad', 'Resize', 'Cast', 'Transpose',
+  'Neg', 'Sign', 'Abs', 'Slice', 'Pad', 'Resize', 'Cast', 'Transpose', 'Sqrt',
 ]);
+
+/** Full reductions (no axes, keepdims 0) give scalars. */
+const FULL_REDUCTIONS = new Set(['ReduceSum', 'ReduceMean', 'ReduceProd']);
 
 export class GraphBuilder {
   readonly nodes: GraphNode[] = [];
@@ -216,6 +219,12 @@ export class GraphBuilder {
     if (init) return init.dims.length;
     const node = this.producer(value);
     if (!node) return undefined;
+    if (FULL_REDUCTIONS.has(node.opType) && node.attrs.keepdims === 0 && node.attrs.axes === undefined && !node.inputs[1]) return 0;
+    // Broadcasting ops (and MatMul) take their larger input's rank.
+    if (['Add', 'Sub', 'Mul', 'Div', 'MatMul'].includes(node.opType)) {
+      const ranks = node.inputs.map((v) => this.rankOf(v));
+      return ranks.includes(undefined) ? undefined : Math.max(...(ranks as number[]));
+    }
     if (RANK_PRESERVING.has(node.opType)) return this.rankOf(node.inputs[0]!);
     if (node.opType === 'Reshape') return this.initializers.get(node.inputs[1]!)?.dims[0];
     return undefined;

@@ -96,6 +96,17 @@ const cases: Case[] = [
     build: (g, x, r) => randomProjection(g, g.op('Div', [g.constant(r.fillNormal(new Float32Array(60)), N), x]), N, r),
   },
   {
+    // Newton–Schulz divides a matrix by its Frobenius norm: a scalar that needs a gradient.
+    name: 'Sqrt, and Mul/Div by a scalar that depends on x (summed gradient)',
+    dims: N,
+    build: (g, x, r) => {
+      const norm = g.op('Sqrt', [g.op('ReduceSum', [g.op('Mul', [x, x])], { keepdims: 0 })]);
+      const scaled = g.op('Mul', [g.op('Div', [x, norm]), g.op('ReduceMean', [x], { keepdims: 0 })]);
+      const back = g.op('Mul', [g.op('ReduceSum', [scaled], { keepdims: 0 }), x]);
+      return randomProjection(g, g.op('Add', [scaled, back]), N, r);
+    },
+  },
+  {
     name: 'Sub with x as the subtrahend',
     dims: N,
     build: (g, x, r) => randomProjection(g, g.op('Sub', [g.constant(r.fillNormal(new Float32Array(60)), N), x]), N, r),

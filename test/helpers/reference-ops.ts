@@ -153,6 +153,7 @@ export function evaluateReference(g: GraphBuilder, feeds: Record<string, T64>, t
       case 'Mul': out = broadcast2(a, b, (x, y) => x * y); break;
       case 'Div': out = broadcast2(a, b, (x, y) => x / y); break;
       case 'Neg': out = { dims: a.dims, data: a.data.map((v) => -v) }; break;
+      case 'Sqrt': out = { dims: a.dims, data: a.data.map((v) => Math.sqrt(v)) }; break;
       case 'Identity': out = a; break;
       case 'Sum': out = (ins as T64[]).reduce((p, q) => broadcast2(p, q, (x, y) => x + y)); break;
       case 'Size': out = { dims: [], data: Float64Array.of(size(a.dims)) }; break;
