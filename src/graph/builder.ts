@@ -100,6 +100,7 @@ export class GraphBuilder {
   readonly outputs: ValueInfo[] = [];
   readonly initializers = new Map<string, Initializer>();
   private readonly known = new Set<string>();
+  private readonly ranks = new Map<string, number | undefined>();
   private readonly scalarCache = new Map<string, string>();
   private counter = 0;
 
@@ -213,6 +214,15 @@ export class GraphBuilder {
    * that must build static attribute vectors (Slice → Pad) need it.
    */
   rankOf(value: string): number | undefined {
+    // Values never change once defined, so ranks are remembered: a Newton–Schulz chain
+    // reaches each value along exponentially many paths.
+    if (this.ranks.has(value)) return this.ranks.get(value);
+    const rank = this.computeRank(value);
+    this.ranks.set(value, rank);
+    return rank;
+  }
+
+  private computeRank(value: string): number | undefined {
     const input = this.inputs.find((v) => v.name === value);
     if (input) return input.shape.length;
     const init = this.initializers.get(value);

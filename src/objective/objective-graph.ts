@@ -7,7 +7,7 @@
  */
 import { addGradient } from '../graph/backward.js';
 import { GraphBuilder, type GradOptions } from '../graph/builder.js';
-import type { LossTerm, TermBuild, TermOptions } from '../losses/index.js';
+import { targetOf, UNMASKED_RUN, type LossTerm, type RunShape, type TermBuild, type TermOptions } from '../losses/index.js';
 import { withNormalizedGradient } from '../losses/normalize-gradients.js';
 import { addNetwork, type NetworkSource } from '../network/vgg.js';
 import { names } from './names.js';
@@ -27,6 +27,7 @@ export function buildObjectiveGraph(
   options: TermOptions,
   grad: Partial<GradOptions> = {},
   terms?: readonly LossTerm[],
+  run: RunShape = UNMASKED_RUN,
 ): ObjectiveGraph {
   const all = termsOf(terms);
   const g = new GraphBuilder();
@@ -45,8 +46,14 @@ export function buildObjectiveGraph(
       layers: term.layers(options),
       feature: (layer) => (normalize ? withNormalizedGradient(g, values.get(layer)!, weight) : values.get(layer)!),
       channels: (layer) => channels.get(layer)!,
-      target: (layer) => g.addInput(names.target(term.name, layer), term.target!.statistic.dims(channels.get(layer)!, layer)),
+      target: (layer) => {
+        const t = targetOf(term, options, run)!;
+        const c = channels.get(layer)!;
+        const dims = t.derive ? t.derive.dims(c) : t.statistic.dims(c, layer);
+        return g.addInput(names.target(term.name, layer), t.from === 'styles' ? [run.styles, ...dims] : dims);
+      },
       input: (name, dims) => g.addInput(name, dims),
+      run,
     };
     return g.op('Identity', [g.op('Mul', [term.loss(build), g.constant(weight)])], {}, names.part(term.name));
   });

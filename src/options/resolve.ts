@@ -58,6 +58,7 @@ export function resolveOptions(partial: Partial<StylizeOptions> = {}, styleCount
   }
   if (styleCount === 0) throw new UsageError('at least one style image is needed');
   const terms = lossTerms();
+  for (const t of terms) if (t.weight(o) !== 0) t.check?.(o);
   if (terms.every((t) => t.weight(o) === 0)) {
     // By convention a term's weight is the first option it brings.
     const weights = terms.map((t) => t.options[0]?.key).filter((k): k is string => k !== undefined);

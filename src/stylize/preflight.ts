@@ -7,7 +7,7 @@
  */
 import { msg, opt, OptionError, OutOfMemoryError, UsageError } from '../errors.js';
 import { fitMaxSide } from '../image/resize.js';
-import type { LossTerm } from '../losses/index.js';
+import { targetOf, UNMASKED_RUN, type LossTerm } from '../losses/index.js';
 import { convLayers, layerIndex } from '../models/layers.js';
 import { VGG_WIDTHS } from '../models/random-model.js';
 import type { LayerTable } from '../models/types.js';
@@ -140,7 +140,7 @@ export function runMemory(input: PreflightInput): RunMemory {
 
   // Style images are seen at imageSize × styleScale: with a large scale, far more pixels
   // than the result. Only the layers of terms with style targets run on them.
-  const styleTerms = activeTerms(terms, o).filter((t) => t.target?.from === 'style');
+  const styleTerms = activeTerms(terms, o).filter((t) => { const from = targetOf(t, o, UNMASKED_RUN)?.from; return from !== undefined && from !== 'content'; });
   const styleDeepest = deepestName(table, [...new Set(styleTerms.flatMap((t) => t.layers(o)))]);
   const styleSide = Math.max(1, Math.round(o.imageSize * o.styleScale));
   const styleSizes = input.styles.map((s) => fitMaxSide(s.width, s.height, styleSide));

@@ -17,13 +17,14 @@ import { msg, NumericalError, opt, UsageError } from '../errors.js';
 import { originalColors } from '../image/original-colors.js';
 import { fitMaxSide, resize } from '../image/resize.js';
 import type { RgbImage } from '../image/types.js';
-import type { LossTerm } from '../losses/index.js';
+import type { LossTerm, RunShape } from '../losses/index.js';
+import { isEmptyMask, resizeMask, type Mask } from '../masks/index.js';
 import { fromNetworkInput, toNetworkInput } from '../models/preprocessing.js';
 import type { LoadedModel } from '../models/types.js';
 import { termsOf } from '../objective/terms.js';
 import { resolveOptions, type StylizeOptions } from '../options/index.js';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../optim/index.js';
-import { blendTargets, FeatureExtractor, type Targets } from '../runtime/features.js';
+import { FeatureExtractor, type Targets } from '../runtime/features.js';
 import { CompiledObjective, type Evaluation } from '../runtime/objective.js';
 import { sessionOptionsFor, type OrtModule } from '../runtime/ort.js';
 import { Rng } from '../util/random.js';
@@ -37,22 +38,46 @@ export interface StylizerInput {
   options?: Partial<StylizeOptions>;
   /** The loss terms; default every registered one (src/losses/index.ts). */
   terms?: readonly LossTerm[];
+  /**
+   * Spatial control (Gatys et al. 2017): one mask per style image, white where that style
+   * applies (any size; resized to each content image). With them, styles are regions.
+   */
+  contentMasks?: Mask[];
+  /** Which part of each style image provides its statistics; needs contentMasks. */
+  styleMasks?: Mask[];
+}
+
+/** Masks agree with the styles and select something; the checks every front end shares. */
+export function checkMasks(styles: number, contentMasks?: readonly Mask[], styleMasks?: readonly Mask[]): void {
+  if (styleMasks && !contentMasks) throw new UsageError(msg`${opt('styleMasks')} needs ${opt('contentMasks')} (style masks say where each region's statistics come from)`);
+  for (const [key, masks] of [['contentMasks', contentMasks], ['styleMasks', styleMasks]] as const) {
+    if (!masks) continue;
+    if (masks.length !== styles) {
+      throw new UsageError(msg`${opt(key)} has ${masks.length} mask(s) but there ${styles === 1 ? 'is 1 style image' : `are ${styles} style images`}: give one per style`);
+    }
+    masks.forEach((m, i) => {
+      if (isEmptyMask(m)) throw new UsageError(msg`${opt(key)}: mask ${i + 1} is empty (all black): it selects nothing`);
+    });
+  }
 }
 
 export async function createStylizer(input: StylizerInput): Promise<Stylizer> {
   const options = resolveOptions(input.options, input.styles.length);
+  checkMasks(input.styles.length, input.contentMasks, input.styleMasks);
   const terms = [...termsOf(input.terms)];
+  const run: RunShape = { styles: input.styles.length, masked: input.contentMasks !== undefined };
+  for (const t of terms) if (t.weight(options) !== 0) t.check?.(options, run);
   const net = { table: input.model.table, weights: input.model.weights };
   const session = sessionOptionsFor(options.backend);
-  const extractor = await FeatureExtractor.create(input.ort, net, options, session, terms);
+  const extractor = await FeatureExtractor.create(input.ort, net, options, session, terms, run);
   let objective: CompiledObjective;
   try {
-    objective = await CompiledObjective.create(input.ort, net, options, session, {}, terms);
+    objective = await CompiledObjective.create(input.ort, net, options, session, {}, terms, run);
   } catch (err) {
     await extractor.release();
     throw err;
   }
-  return new Stylizer(input.model, input.styles, options, extractor, objective);
+  return new Stylizer(input.model, input.styles, options, extractor, objective, input.contentMasks, input.styleMasks);
 }
 
 export function makeOptimizer(o: StylizeOptions, state?: OptimizerState): Optimizer {
@@ -71,6 +96,8 @@ export class Stylizer {
     readonly options: StylizeOptions,
     private readonly extractor: FeatureExtractor,
     private readonly objective: CompiledObjective,
+    private readonly contentMasks?: Mask[],
+    private readonly styleMasks?: Mask[],
   ) {}
 
   /** The loss parts every run reports, in order. */
@@ -93,12 +120,13 @@ export class Stylizer {
     if (!hit) {
       hit = (async () => {
         const perStyle: Targets[] = [];
-        for (const style of this.styles) {
+        for (const [i, style] of this.styles.entries()) {
           const s = fitMaxSide(style.width, style.height, side);
           const resized = resize(style, s.width, s.height);
-          perStyle.push(await this.extractor.extract(toNetworkInput(resized, this.model.preprocessing), s.width, s.height, 'style'));
+          const input = toNetworkInput(resized, this.model.preprocessing);
+          perStyle.push(await this.extractor.extract(input, s.width, s.height, 'style', this.styleMasks?.[i]));
         }
-        return blendTargets(perStyle, this.options.styleBlendWeights ?? this.styles.map(() => 1));
+        return this.extractor.styleTargets(perStyle, this.options.styleBlendWeights ?? this.styles.map(() => 1));
       })();
       // A failed extraction is not cached: the next run tries again.
       hit.catch(() => this.styleTargets.delete(side));
@@ -191,7 +219,8 @@ export class Stylizer {
     }
 
     // 4. optimise
-    const evaluator = this.objective.bind(targets, width, height);
+    const masks = (input.contentMasks ?? this.contentMasks)?.map((m) => resizeMask(m, width, height));
+    const evaluator = this.objective.bind(targets, width, height, masks);
     const optimizer = makeOptimizer(o, input.resume?.optimizer);
     const toImage = (v: Float32Array) => {
       const img = fromNetworkInput(v, width, height, pre);

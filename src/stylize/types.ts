@@ -1,4 +1,5 @@
 import type { RgbImage } from '../image/types.js';
+import type { Mask } from '../masks/index.js';
 import type { OptimizerState } from '../optim/index.js';
 import type { LossParts } from '../runtime/objective.js';
 
@@ -30,6 +31,8 @@ export interface Checkpoint {
 /** One image through a Stylizer: the content and how to follow and steer the run. */
 export interface RunInput {
   content: RgbImage;
+  /** This image's content masks, when they differ from the Stylizer's (same count). */
+  contentMasks?: Mask[];
   /** For `init: 'image'` with an image other than the content (jcjohnson's -init_image). */
   initImage?: RgbImage;
   onProgress?: (p: Progress) => void | Promise<void>;

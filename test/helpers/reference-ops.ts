@@ -16,8 +16,41 @@ const size = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 function broadcast2(a: T64, b: T64, f: (x: number, y: number) => number): T64 {
   if (size(a.dims) === 1 && size(b.dims) !== 1) return { dims: b.dims, data: b.data.map((y) => f(a.data[0]!, y)) };
   if (size(b.dims) === 1) return { dims: a.dims, data: a.data.map((x) => f(x, b.data[0]!)) };
-  if (a.dims.join() !== b.dims.join()) throw new Error(`reference: broadcast of [${a.dims}] and [${b.dims}]`);
-  return { dims: a.dims, data: a.data.map((x, i) => f(x, b.data[i]!)) };
+  if (a.dims.join() === b.dims.join()) return { dims: a.dims, data: a.data.map((x, i) => f(x, b.data[i]!)) };
+  // General (numpy) broadcasting: align from the right, size-1 axes stretch.
+  const rank = Math.max(a.dims.length, b.dims.length);
+  const pad = (d: number[]) => [...new Array<number>(rank - d.length).fill(1), ...d];
+  const [da, db] = [pad(a.dims), pad(b.dims)];
+  const dims = da.map((n, i) => {
+    const m = db[i]!;
+    if (n !== m && n !== 1 && m !== 1) throw new Error(`reference: broadcast of [${a.dims}] and [${b.dims}]`);
+    return Math.max(n, m);
+  });
+  const strides = (d: number[]) => {
+    const s = new Array<number>(rank).fill(0);
+    let step = 1;
+    for (let i = rank - 1; i >= 0; i--) {
+      s[i] = d[i] === 1 ? 0 : step;
+      step *= d[i]!;
+    }
+    return s;
+  };
+  const [sa, sb] = [strides(da), strides(db)];
+  const data = new Float64Array(size(dims));
+  const index = new Array<number>(rank).fill(0);
+  for (let k = 0; k < data.length; k++) {
+    let ia = 0, ib = 0;
+    for (let i = 0; i < rank; i++) {
+      ia += index[i]! * sa[i]!;
+      ib += index[i]! * sb[i]!;
+    }
+    data[k] = f(a.data[ia]!, b.data[ib]!);
+    for (let i = rank - 1; i >= 0; i--) {
+      if (++index[i]! < dims[i]!) break;
+      index[i] = 0;
+    }
+  }
+  return { dims, data };
 }
 
 function conv(x: T64, w: T64, b: T64 | undefined, node: GraphNode): T64 {
