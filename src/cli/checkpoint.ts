@@ -104,6 +104,7 @@ export async function saveCheckpoint(path: string, run: SavedRun): Promise<void>
     x: c.x,
     optimizer: c.optimizer,
     best: c.best ? { loss: c.best.loss, x: c.best.x } : null,
+    average: c.average ? { value: c.average.value, accum: c.average.accum } : null,
   };
   await writeFileAtomic(path, packState(state));
 }
@@ -150,11 +151,17 @@ export async function loadCheckpoint(path: string): Promise<SavedRun> {
     if (typeof b !== 'object' || typeof b.loss !== 'number') throw broken('best has no loss');
     best = { loss: b.loss, x: vec(b.x, 'best.x') };
   }
+  let average: Checkpoint['average'] = null;
+  if (s.average !== undefined && s.average !== null) {
+    const a = s.average as { value?: unknown; accum?: unknown };
+    if (typeof a !== 'object' || typeof a.accum !== 'number') throw broken('average has no accumulator');
+    average = { value: vec(a.value, 'average.value'), accum: a.accum };
+  }
   const fp = s.fingerprint;
   if (!fp || typeof fp !== 'object' || Array.isArray(fp)) throw broken('no fingerprint');
   return {
     fingerprint: fp as Fingerprint,
-    checkpoint: { iteration, width, height, x, optimizer: opt, best, elapsedMs },
+    checkpoint: { iteration, width, height, x, optimizer: opt, best, elapsedMs, average },
   };
 }
 

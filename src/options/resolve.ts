@@ -56,6 +56,12 @@ export function resolveOptions(partial: Partial<StylizeOptions> = {}, styleCount
       }`,
     });
   }
+  if (o.colorControl !== 'none' && o.originalColors) {
+    throw new UsageError(msg`${opt('originalColors')} and ${opt('colorControl')} ${o.colorControl} both decide the result's colours: choose one`);
+  }
+  if (o.averageIterates !== undefined && o.keepBest) {
+    throw new UsageError(msg`${opt('keepBest')} and ${opt('averageIterates')} both choose what is returned: choose one`);
+  }
   if (styleCount === 0) throw new UsageError('at least one style image is needed');
   const terms = lossTerms();
   for (const t of terms) if (t.weight(o) !== 0) t.check?.(o);

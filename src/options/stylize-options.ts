@@ -5,6 +5,7 @@
  */
 import type { Pooling } from '../network/vgg.js';
 import type { BackendName } from '../runtime/ort.js';
+import { COLOUR_CONTROLS } from '../image/colour/index.js';
 import type { OptionSpec } from './types.js';
 
 export type InitMode = 'random' | 'image';
@@ -33,6 +34,10 @@ export interface BuiltinStylizeOptions {
   styleLayers: string[];
   normalizeGradients: boolean;
   originalColors: boolean;
+  /** Gatys 2017 colour control: none, luminance (transfer on luminance only) or histogram (style colours matched to the content's). */
+  colorControl: string;
+  /** Exponential moving average of the iterates (crowsonkb: 0.99); undefined: the last iterate. */
+  averageIterates?: number;
   seed: number;
   /** Return the iterate with the lowest loss rather than the last (the seed project did). */
   keepBest: boolean;
@@ -94,6 +99,19 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
     label: 'Keep the photo’s colours',
     help: "Keep the content image's colours: luminance from the result, chrominance from the content (YUV).",
     group: 'Input and output',
+  },
+  {
+    ...stylize,
+    key: 'colorControl',
+    kind: { type: 'choice', choices: COLOUR_CONTROLS.map((c) => c.name) },
+    default: 'none',
+    label: 'Colour control',
+    help:
+      'Gatys 2017 colour control: none; luminance (transfer on luminance only, the result keeps the content colours); ' +
+      "histogram (each style's colours first matched to the content's mean and covariance).",
+    group: 'Input and output',
+    objective: true,
+    valueName: '<mode>',
   },
   {
     ...stylize,
@@ -191,6 +209,17 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
     help: 'Random seed for the noise initialisation: the same seed gives the same output bytes.',
     group: 'Optimisation',
     valueName: '<n>',
+  },
+  {
+    ...stylize,
+    key: 'averageIterates',
+    kind: { type: 'number', min: 0, exclusiveMin: true, max: 0.9999 },
+    default: undefined,
+    label: 'Iterate averaging',
+    help: 'Output the bias-corrected exponential moving average of the iterates with this decay (crowsonkb: 0.99). Default: the last iterate.',
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<decay>',
   },
   {
     ...stylize,

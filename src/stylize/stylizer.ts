@@ -14,6 +14,7 @@
  * With `multires`, steps 1–5 run once per size, each stage starting from the last result.
  */
 import { msg, NumericalError, opt, UsageError } from '../errors.js';
+import { colourControl } from '../image/colour/index.js';
 import { originalColors } from '../image/original-colors.js';
 import { fitMaxSide, resize } from '../image/resize.js';
 import type { RgbImage } from '../image/types.js';
@@ -105,34 +106,52 @@ export class Stylizer {
     return this.objective.partNames;
   }
 
-  /** Stylise one content image (any size; the result's longer side is imageSize). */
+  /**
+   * Stylise one content image (any size; the result's longer side is imageSize). Colour
+   * control (src/image/colour) prepares the images before anything else and finishes the
+   * result, its previews included.
+   */
   async run(input: RunInput): Promise<StylizeResult> {
     const o = this.options;
-    return o.multires && o.multires.length > 0 ? this.coarseToFine(input) : this.runAtSize(input, o);
+    const colour = colourControl(o.colorControl);
+    const prepared = colour.prepare(input.content, this.styles);
+    const finish = (img: RgbImage) => colour.finish(img, resize(input.content, img.width, img.height));
+    const onProgress = input.onProgress;
+    const run: RunInput = {
+      ...input,
+      content: prepared.content,
+      initImage: input.initImage && colour.prepareInit(input.initImage),
+      onProgress: onProgress && ((p) => onProgress({ ...p, image: () => finish(p.image()) })),
+    };
+    const result = o.multires && o.multires.length > 0 ? await this.coarseToFine(run, prepared.styles) : await this.runAtSize(run, o, prepared.styles);
+    return { ...result, image: finish(result.image) };
   }
 
   async release(): Promise<void> {
     await Promise.all([this.extractor.release(), this.objective.release()]);
   }
 
-  private styleTargetsAt(side: number): Promise<Targets> {
+  private styleTargetsAt(side: number, styles: RgbImage[]): Promise<Targets> {
+    // Styles prepared for one content image (colour control) are that run's own.
+    if (styles.some((s, i) => s !== this.styles[i])) return this.computeStyleTargets(side, styles);
     let hit = this.styleTargets.get(side);
     if (!hit) {
-      hit = (async () => {
-        const perStyle: Targets[] = [];
-        for (const [i, style] of this.styles.entries()) {
-          const s = fitMaxSide(style.width, style.height, side);
-          const resized = resize(style, s.width, s.height);
-          const input = toNetworkInput(resized, this.model.preprocessing);
-          perStyle.push(await this.extractor.extract(input, s.width, s.height, 'style', this.styleMasks?.[i]));
-        }
-        return this.extractor.styleTargets(perStyle, this.options.styleBlendWeights ?? this.styles.map(() => 1));
-      })();
+      hit = this.computeStyleTargets(side, styles);
       // A failed extraction is not cached: the next run tries again.
       hit.catch(() => this.styleTargets.delete(side));
       this.styleTargets.set(side, hit);
     }
     return hit;
+  }
+
+  private async computeStyleTargets(side: number, styles: RgbImage[]): Promise<Targets> {
+    const perStyle: Targets[] = [];
+    for (const [i, style] of styles.entries()) {
+      const s = fitMaxSide(style.width, style.height, side);
+      const input = toNetworkInput(resize(style, s.width, s.height), this.model.preprocessing);
+      perStyle.push(await this.extractor.extract(input, s.width, s.height, 'style', this.styleMasks?.[i]));
+    }
+    return this.extractor.styleTargets(perStyle, this.options.styleBlendWeights ?? this.styles.map(() => 1));
   }
 
   /**
@@ -141,7 +160,7 @@ export class Stylizer {
    * imageSize. Progress counts iterations across stages; each later stage's iteration 0
    * (the upsampled image, at a new size) is not reported, so the numbers run on.
    */
-  private async coarseToFine(input: RunInput): Promise<StylizeResult> {
+  private async coarseToFine(input: RunInput, styles: RgbImage[]): Promise<StylizeResult> {
     const o = this.options;
     if (input.resume || input.onCheckpoint) {
       throw new UsageError(msg`checkpoints cannot be combined with ${opt('multires')} (coarse-to-fine) runs`);
@@ -182,6 +201,7 @@ export class Stylizer {
           },
         },
         stage,
+        styles,
       );
       offset = base + result.iterations;
       if (result.interrupted) break;
@@ -189,7 +209,7 @@ export class Stylizer {
     return { ...result!, iterations: offset, elapsedMs: Date.now() - start };
   }
 
-  private async runAtSize(input: RunInput, o: StylizeOptions): Promise<StylizeResult> {
+  private async runAtSize(input: RunInput, o: StylizeOptions, styles: RgbImage[]): Promise<StylizeResult> {
     const pre = this.model.preprocessing;
 
     // 1. sizes
@@ -198,7 +218,7 @@ export class Stylizer {
     const { width, height } = content;
 
     // 2. targets: the content's now, the styles' from the cache
-    const styleTargets = await this.styleTargetsAt(Math.max(1, Math.round(o.imageSize * o.styleScale)));
+    const styleTargets = await this.styleTargetsAt(Math.max(1, Math.round(o.imageSize * o.styleScale)), styles);
     const contentTargets = await this.extractor.extract(toNetworkInput(content, pre), width, height, 'content');
     const targets: Targets = { ...styleTargets, ...contentTargets };
 
@@ -227,6 +247,10 @@ export class Stylizer {
       return o.originalColors ? originalColors(img, content) : img;
     };
 
+    // Iterate averaging (crowsonkb's EMA): what the run shows and returns is the average.
+    const average = o.averageIterates === undefined ? null : new IterateAverage(x, o.averageIterates, input.resume?.average);
+    const shown = (v: Float32Array) => (average ? average.get() : v);
+
     const start = Date.now() - (input.resume?.elapsedMs ?? 0);
     let best = input.resume?.best ? { loss: input.resume.best.loss, x: Float32Array.from(input.resume.best.x) } : null;
     const firstIteration = input.resume?.iteration ?? 0;
@@ -247,6 +271,7 @@ export class Stylizer {
         optimizer: optimizer.getState(),
         best: best ? { loss: best.loss, x: Float32Array.from(best.x) } : null,
         elapsedMs: Date.now() - start,
+        average: average?.state() ?? null,
       });
     };
     try {
@@ -265,7 +290,7 @@ export class Stylizer {
         const elapsedMs = Date.now() - start;
         const done = iteration - firstIteration;
         const perIteration = done > 0 ? (Date.now() - start - (input.resume?.elapsedMs ?? 0)) / done : 0;
-        const current = x;
+        const current = shown(x);
         await input.onProgress?.({
           iteration,
           numIterations: o.numIterations,
@@ -277,6 +302,7 @@ export class Stylizer {
         });
         if (iteration >= o.numIterations) break;
         if (!optimizer.step(x, evaluation.loss, evaluation.grad)) break;
+        average?.update(x);
         iteration++;
         if (input.onCheckpoint && input.checkpointEvery && iteration % input.checkpointEvery === 0) await checkpoint();
       }
@@ -301,7 +327,7 @@ export class Stylizer {
       throw err;
     }
 
-    const final = o.keepBest && best ? best.x : lastGood;
+    const final = average ? average.get() : o.keepBest && best ? best.x : lastGood;
     return {
       image: toImage(final),
       iterations: iteration,
@@ -323,4 +349,41 @@ function pixelSpan(pre: LoadedModel['preprocessing']): number {
 function allFinite(a: Float32Array): boolean {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
   return true;
+}
+
+/**
+ * Bias-corrected exponential moving average of the iterates (crowsonkb's EMA): started
+ * with x₀, v ← d·v + (1 − d)·x after each step, shown as v / (1 − d^(t+1)).
+ */
+export class IterateAverage {
+  private readonly value: Float32Array;
+  private accum: number;
+
+  constructor(x: Float32Array, private readonly decay: number, resume?: { value: Float32Array; accum: number } | null) {
+    if (resume) {
+      this.value = Float32Array.from(resume.value);
+      this.accum = resume.accum;
+    } else {
+      this.value = new Float32Array(x.length);
+      this.accum = 1;
+      this.update(x);
+    }
+  }
+
+  update(x: Float32Array): void {
+    const d = this.decay;
+    this.accum *= d;
+    for (let i = 0; i < x.length; i++) this.value[i] = d * this.value[i]! + (1 - d) * x[i]!;
+  }
+
+  get(): Float32Array {
+    const out = new Float32Array(this.value.length);
+    const scale = 1 / (1 - this.accum);
+    for (let i = 0; i < out.length; i++) out[i] = this.value[i]! * scale;
+    return out;
+  }
+
+  state(): { value: Float32Array; accum: number } {
+    return { value: Float32Array.from(this.value), accum: this.accum };
+  }
 }

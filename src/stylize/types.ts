@@ -26,6 +26,8 @@ export interface Checkpoint {
   optimizer: OptimizerState;
   best: { loss: number; x: Float32Array } | null;
   elapsedMs: number;
+  /** The iterate average's state, when averageIterates is on. */
+  average?: { value: Float32Array; accum: number } | null;
 }
 
 /** One image through a Stylizer: the content and how to follow and steer the run. */
