@@ -61,7 +61,8 @@ export class FeatureExtractor {
     const targets: Targets = {};
     if (wanted.length === 0) return targets;
     const feeds: Record<string, OrtTensor> = { [names.image]: new this.ort.Tensor('float32', image, [1, 3, height, width]) };
-    for (const o of wanted) {
+    // onnxruntime wants every graph input fed, even those the wanted outputs do not need.
+    for (const o of this.outputs) {
       if (!o.statistic.feeds) continue;
       const values = o.statistic.feeds({ layer: o.layer, width, height, table: this.net.table, channels: o.channels, options: this.options, mask });
       for (const [short, t] of Object.entries(values)) feeds[o.inputs.get(short)!] = new this.ort.Tensor('float32', t.data, t.dims);
