@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { InputError, UsageError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
+import type { Mask } from '../masks/index.js';
 import { writeFileAtomic } from '../models/cache-node.js';
 import { packState, unpackState } from '../optim/state-io.js';
 import type { OptimizerState, StateValue } from '../optim/types.js';
@@ -43,6 +44,8 @@ export interface FingerprintInput {
   model: string;
   /** What identifies a --model-file's contents (see modelFileIdentity in plan/inputs.ts). */
   modelFile?: string;
+  /** Content and style masks, when the run has them. */
+  masks?: Mask[];
 }
 
 /**
@@ -50,13 +53,15 @@ export interface FingerprintInput {
  * (objectiveSettings): an option added to the table with that mark is checked on resume
  * without being listed here.
  */
-export function fingerprint({ options, content, styles, model, modelFile }: FingerprintInput): Fingerprint {
+export function fingerprint({ options, content, styles, model, modelFile, masks }: FingerprintInput): Fingerprint {
   return {
     content: imageHash(content),
     styles: styles.map(imageHash),
     ...(objectiveSettings(options, styles.length) as Fingerprint),
     model,
     modelFile: modelFile ?? null,
+    // Only when there are masks, so checkpoints of unmasked runs keep their fingerprint.
+    ...(masks && masks.length > 0 ? { masks: masks.map((m) => imageHash({ width: m.width, height: m.height, data: m.data })) } : {}),
   };
 }
 
@@ -64,6 +69,7 @@ export function fingerprint({ options, content, styles, model, modelFile }: Fing
 const LABELS: Record<string, string> = {
   content: 'content image',
   styles: 'style image(s)',
+  masks: 'masks',
   model: '--model',
   modelFile: '--model-file',
 };
@@ -75,6 +81,7 @@ export function fingerprintDifference(saved: Fingerprint, current: Fingerprint):
     const b = JSON.stringify(current[key] ?? null);
     if (a === b) continue;
     const label = LABELS[key] ?? flagOf(key);
+    if (key === 'masks') return 'the masks differ from the checkpoint\'s';
     if (key === 'content' || key === 'styles') return `the ${label} differ${key === 'content' ? 's' : ''} from the checkpoint's`;
     return `it was made with ${label} ${show(saved[key])}, this run has ${show(current[key])}`;
   }

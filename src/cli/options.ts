@@ -29,6 +29,8 @@ export type CliBackend = 'auto' | 'cpu' | 'webgpu';
 export interface CliOptions extends Omit<BuiltinStylizeOptions, 'backend'> {
   content: string | undefined;
   style: string[] | undefined;
+  contentMasks: string[] | undefined;
+  styleMasks: string[] | undefined;
   output: string;
   initImage: string | undefined;
   printIter: number;
@@ -69,6 +71,28 @@ const COMMAND_OPTIONS: OptionSpec[] = [
     default: undefined,
     label: 'Style images',
     help: 'Style image(s) (the painting). Repeat the flag or separate paths with commas for several styles.',
+    group: 'Input and output',
+    valueName: '<paths>',
+    repeatable: true,
+  },
+  {
+    ...cli,
+    key: 'contentMasks',
+    kind: { type: 'texts', what: 'image paths' },
+    default: undefined,
+    label: 'Content masks',
+    help: 'Spatial control: one greyscale mask per style image, white where that style applies (resized to the content). With masks, several styles are regions, not a blend.',
+    group: 'Input and output',
+    valueName: '<paths>',
+    repeatable: true,
+  },
+  {
+    ...cli,
+    key: 'styleMasks',
+    kind: { type: 'texts', what: 'image paths' },
+    default: undefined,
+    label: 'Style masks',
+    help: 'With --content-masks: one greyscale mask per style image, white where that style image provides its statistics.',
     group: 'Input and output',
     valueName: '<paths>',
     repeatable: true,
@@ -229,7 +253,7 @@ const COMMAND_OPTIONS: OptionSpec[] = [
 export function cliOptionSpecs(): OptionSpec[] {
   const own = new Set(COMMAND_OPTIONS.map((s) => s.key));
   // The command's `backend` replaces the library's: it adds `auto`, resolved before the run.
-  return byGroup([...COMMAND_OPTIONS.slice(0, 3), ...stylizeOptionSpecs().filter((s) => !own.has(s.key)), ...COMMAND_OPTIONS.slice(3)]);
+  return byGroup([...COMMAND_OPTIONS.slice(0, 5), ...stylizeOptionSpecs().filter((s) => !own.has(s.key)), ...COMMAND_OPTIONS.slice(5)]);
 }
 
 export function cliOptionSpec(key: string): OptionSpec | undefined {

@@ -80,6 +80,8 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
       content: plan.content,
       styles: plan.styles,
       initImage: plan.initImage,
+      contentMasks: plan.contentMasks,
+      styleMasks: plan.styleMasks,
       options: plan.options,
       signal: ctx.signal,
       resume: plan.resume?.checkpoint,
