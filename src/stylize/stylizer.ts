@@ -19,7 +19,7 @@ import { originalColors } from '../image/original-colors.js';
 import { fitMaxSide, resize } from '../image/resize.js';
 import type { RgbImage } from '../image/types.js';
 import type { LossTerm, RunShape } from '../losses/index.js';
-import { isEmptyMask, resizeMask, type Mask } from '../masks/index.js';
+import { checkMasks, resizeMask, type Mask } from '../masks/index.js';
 import { fromNetworkInput, toNetworkInput } from '../models/preprocessing.js';
 import type { LoadedModel } from '../models/types.js';
 import { termsOf } from '../objective/terms.js';
@@ -46,20 +46,6 @@ export interface StylizerInput {
   contentMasks?: Mask[];
   /** Which part of each style image provides its statistics; needs contentMasks. */
   styleMasks?: Mask[];
-}
-
-/** Masks agree with the styles and select something; the checks every front end shares. */
-export function checkMasks(styles: number, contentMasks?: readonly Mask[], styleMasks?: readonly Mask[]): void {
-  if (styleMasks && !contentMasks) throw new UsageError(msg`${opt('styleMasks')} needs ${opt('contentMasks')} (style masks say where each region's statistics come from)`);
-  for (const [key, masks] of [['contentMasks', contentMasks], ['styleMasks', styleMasks]] as const) {
-    if (!masks) continue;
-    if (masks.length !== styles) {
-      throw new UsageError(msg`${opt(key)} has ${masks.length} mask(s) but there ${styles === 1 ? 'is 1 style image' : `are ${styles} style images`}: give one per style`);
-    }
-    masks.forEach((m, i) => {
-      if (isEmptyMask(m)) throw new UsageError(msg`${opt(key)}: mask ${i + 1} is empty (all black): it selects nothing`);
-    });
-  }
 }
 
 export async function createStylizer(input: StylizerInput): Promise<Stylizer> {

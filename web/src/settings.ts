@@ -26,6 +26,8 @@ export const FORM_OPTIONS = [
   'learningRate',
   'init',
   'originalColors',
+  'colorControl',
+  'styleLoss',
   'seed',
 ] as const;
 
