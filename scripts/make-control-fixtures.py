@@ -57,14 +57,18 @@ def make_weights(gen, widths):
     return weights
 
 
-def features(x, weights, widths, wanted):
+def features(x, weights, widths, wanted, first_padding='zeros'):
     out, h = {}, x
     table = layer_table(widths)
     last = max(i for i, l in enumerate(table) if l['name'] in wanted)
     for layer in table[: last + 1]:
         if layer['kind'] == 'conv':
             w, b = weights[layer['name']]
-            h = F.conv2d(h, w.double(), b.double(), padding=1)
+            if layer['name'] == 'conv1_1' and first_padding == 'replicate':
+                # crowsonkb: conv1_1 with padding_mode='replicate'
+                h = F.conv2d(F.pad(h, (1, 1, 1, 1), mode='replicate'), w.double(), b.double())
+            else:
+                h = F.conv2d(h, w.double(), b.double(), padding=1)
         elif layer['kind'] == 'relu':
             h = F.relu(h)
         else:
@@ -125,6 +129,30 @@ def caffe(img):
     """[H, W, 3] RGB 0-1 -> [1, 3, H, W] network input."""
     x = img.permute(2, 0, 1).unsqueeze(0).double()[:, [2, 1, 0]] * 255
     return x - CAFFE_MEAN
+
+
+TV_MEAN = torch.tensor([0.485, 0.456, 0.406], dtype=torch.float64).view(1, 3, 1, 1)
+TV_STD = torch.tensor([0.229, 0.224, 0.225], dtype=torch.float64).view(1, 3, 1, 1)
+
+
+def torchvision_norm(planar):
+    """[1, 3, H, W] RGB 0-1 -> torchvision's normalised input (crowsonkb's VGGFeatures.normalize)."""
+    return (planar - TV_MEAN) / TV_STD
+
+
+def planar(img):
+    return img.permute(2, 0, 1).unsqueeze(0).double()
+
+
+def tv_nine_point(x):
+    """crowsonkb's TVLoss (L2, nine-point stencil), on 0-1 RGB."""
+    x = F.pad(x, (1, 1, 1, 1), 'replicate')
+    s1, s2, s3, s4 = slice(1, -1), slice(2, None), slice(None, -1), slice(1, None)
+    d1 = (x[..., s1, s2] - x[..., s1, s1]).pow(2).mean() / 3
+    d2 = (x[..., s2, s1] - x[..., s1, s1]).pow(2).mean() / 3
+    d3 = (x[..., s4, s4] - x[..., s3, s3]).pow(2).mean() / 12
+    d4 = (x[..., s4, s3] - x[..., s3, s4]).pow(2).mean() / 12
+    return 2 * (d1 + d2 + d3 + d4)
 
 
 def smooth_rgb(gen, h, w):
@@ -201,7 +229,14 @@ def run_case(name, spec, seed):
         seen_styles = [match_histogram(s, content) for s in styles]
     for i, s in enumerate(seen_styles):
         tensors[f'prepared_style{i}'] = s
-    x0 = (caffe(seen_content) + torch.randn(1, 3, h, w, generator=gen, dtype=torch.float64) * 20).float().double()
+    crowson = spec.get('recipe') == 'crowsonkb'
+    # The network input of an image, and the optimised variable (network input, or 0-1 RGB).
+    to_net = (lambda img: torchvision_norm(planar(img))) if crowson else caffe
+    if crowson:
+        x0 = (planar(seen_content) + torch.randn(1, 3, h, w, generator=gen, dtype=torch.float64) * 0.05).clamp(0, 1).float().double()
+    else:
+        x0 = (caffe(seen_content) + torch.randn(1, 3, h, w, generator=gen, dtype=torch.float64) * 20).float().double()
+    pad = 'replicate' if crowson else 'zeros'
 
     content_masks = style_masks = None
     if spec.get('masks'):
@@ -211,18 +246,18 @@ def run_case(name, spec, seed):
 
     cl, sl = spec['content_layers'], spec['style_layers']
     lw = torch.tensor(spec.get('style_layer_weights') or [1.0] * len(sl), dtype=torch.float64)
-    lw = lw * len(sl) / lw.sum()
+    lw = lw / lw.sum() if crowson else lw * len(sl) / lw.sum()  # crowsonkb normalises to sum 1
     cw = torch.tensor(spec.get('content_layer_weights') or [1.0] * len(cl), dtype=torch.float64)
     cw = cw * len(cl) / cw.sum()
     blend = torch.tensor(spec['blend'], dtype=torch.float64)
     blend = blend / blend.sum()
     mode = spec.get('mask_mode', 'simple')
 
-    fc = features(caffe(seen_content), weights, widths, cl)
-    fs = [features(caffe(s), weights, widths, sl) for s in seen_styles]
+    fc = features(to_net(seen_content), weights, widths, cl, pad)
+    fs = [features(to_net(s), weights, widths, sl, pad) for s in seen_styles]
 
     x = x0.clone().requires_grad_(True)
-    fx = features(x, weights, widths, cl + sl)
+    fx = features(torchvision_norm(x) if crowson else x, weights, widths, cl + sl, pad)
     content_loss = spec['content_weight'] * sum(cw[i] * ((fx[l] - fc[l].detach()) ** 2).mean() for i, l in enumerate(cl))
     style_terms = []
     for i, l in enumerate(sl):
@@ -249,9 +284,12 @@ def run_case(name, spec, seed):
             layer = ((gram(fx[l]) - target) ** 2).mean()
         style_terms.append(lw[i] * layer)
     style_loss = spec['style_weight'] * sum(style_terms)
-    dx = x[:, :, :-1, :-1] - x[:, :, :-1, 1:]
-    dy = x[:, :, :-1, :-1] - x[:, :, 1:, :-1]
-    tv_loss = spec['tv_weight'] * 0.5 * ((dx ** 2).sum() + (dy ** 2).sum())
+    if crowson:
+        tv_loss = spec['tv_weight'] * tv_nine_point(x)
+    else:
+        dx = x[:, :, :-1, :-1] - x[:, :, :-1, 1:]
+        dy = x[:, :, :-1, :-1] - x[:, :, 1:, :-1]
+        tv_loss = spec['tv_weight'] * 0.5 * ((dx ** 2).sum() + (dy ** 2).sum())
     loss = content_loss + style_loss + tv_loss
     loss.backward()
 
@@ -315,3 +353,11 @@ run_case('w2-two-styles', {**BASE, 'style_loss': 'w2', 'blend': [1.0, 2.0], 'wid
                            'style_layer_weights': [256.0, 64.0, 16.0, 4.0, 1.0]}, seed=5)
 run_case('luminance', {**BASE, 'color_control': 'luminance'}, seed=6)
 run_case('histogram', {**BASE, 'color_control': 'histogram', 'blend': [1.0, 1.0]}, seed=7)
+# crowsonkb's recipe (style_transfer.py): torchvision normalisation of 0-1 RGB, replicate
+# padding in conv1_1, W2 on relu1_1..relu5_1 weighted 256:64:16:4:1 normalised to sum 1,
+# content relu4_2 as a plain MSE x 0.015, his nine-point TV x 2, the gradient w.r.t. RGB.
+# (His sqrtm backward is a Lyapunov solve; here, as in our graph, autograd through the
+# 12 Newton-Schulz iterations, per the issue's definition.)
+run_case('crowsonkb-first', {**BASE, 'recipe': 'crowsonkb', 'style_loss': 'w2', 'widths': [4, 8, 8, 8, 8],
+                             'height': 72, 'width': 64, 'content_weight': 0.015, 'style_weight': 1.0,
+                             'tv_weight': 2.0, 'style_layer_weights': [256.0, 64.0, 16.0, 4.0, 1.0]}, seed=8)

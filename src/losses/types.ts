@@ -82,8 +82,10 @@ export interface TermTarget {
 /** What a term's `loss` gets to build with. */
 export interface TermBuild {
   g: GraphBuilder;
-  /** The image being optimised, [1, 3, H, W] in network-input space. */
+  /** The image, [1, 3, H, W] in network-input space. */
   image: string;
+  /** The image as 0–1 planar RGB (the optimised value itself when optimising in RGB). */
+  rgb(): string;
   options: TermOptions;
   /** The term's layers in this run (`layers(options)`). */
   layers: string[];

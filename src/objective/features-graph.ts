@@ -9,7 +9,7 @@ import { GraphBuilder } from '../graph/builder.js';
 import { targetOf, UNMASKED_RUN, type Derivation, type LossTerm, type RunShape, type Statistic, type TargetSource, type TermOptions } from '../losses/index.js';
 import { addNetwork, type NetworkSource } from '../network/vgg.js';
 import { names } from './names.js';
-import { activeTerms, poolingOf, termsOf } from './terms.js';
+import { activeTerms, firstPaddingOf, poolingOf, termsOf } from './terms.js';
 
 /** One output of the features graph: a term's statistic at a layer. */
 export interface FeatureOutput {
@@ -36,7 +36,7 @@ export function buildFeatureGraph(net: NetworkSource, options: TermOptions, term
   const g = new GraphBuilder();
   const x = g.addInput(names.image, [1, 3, 'H', 'W']);
   const layers = [...new Set(withTargets.flatMap((t) => t.layers(options)))];
-  const { values, channels } = addNetwork(g, x, net, layers.length ? layers : ['conv1_1'], poolingOf(options));
+  const { values, channels } = addNetwork(g, x, net, layers.length ? layers : ['conv1_1'], poolingOf(options), firstPaddingOf(options));
   const outputs: FeatureOutput[] = [];
   for (const term of withTargets) {
     const { statistic, from, derive } = targetOf(term, options, run)!;

@@ -11,7 +11,8 @@ import { targetOf, UNMASKED_RUN, type LossTerm, type RunShape, type TermBuild, t
 import { withNormalizedGradient } from '../losses/normalize-gradients.js';
 import { addNetwork, type NetworkSource } from '../network/vgg.js';
 import { names } from './names.js';
-import { poolingOf, termsOf, usedLayers } from './terms.js';
+import { addNetworkToPixels, addPixelsToNetwork } from '../network/pixels.js';
+import { firstPaddingOf, poolingOf, termsOf, usedLayers } from './terms.js';
 
 export interface ObjectiveGraph {
   graph: GraphBuilder;
@@ -31,9 +32,17 @@ export function buildObjectiveGraph(
 ): ObjectiveGraph {
   const all = termsOf(terms);
   const g = new GraphBuilder();
-  const x = g.addInput(names.image, [1, 3, 'H', 'W']);
+  const input = g.addInput(names.image, [1, 3, 'H', 'W']);
+  // The optimised image is network input, or 0–1 RGB turned into network input by the graph.
+  const inRgb = options.optimizeSpace === 'rgb';
+  const preprocessing = () => {
+    if (!net.preprocessing) throw new Error('optimising in RGB, or a term on pixels, needs the model\'s preprocessing');
+    return net.preprocessing;
+  };
+  const x = inRgb ? addPixelsToNetwork(g, input, preprocessing()) : input;
+  let rgb: string | undefined = inRgb ? input : undefined;
   // conv1_1 always: a graph with only image-space terms still has a network to cut.
-  const { values, channels } = addNetwork(g, x, net, [...usedLayers(all, options), 'conv1_1'], poolingOf(options));
+  const { values, channels } = addNetwork(g, x, net, [...usedLayers(all, options), 'conv1_1'], poolingOf(options), firstPaddingOf(options));
 
   const parts = all.map((term) => {
     const weight = term.weight(options);
@@ -42,6 +51,7 @@ export function buildObjectiveGraph(
     const build: TermBuild = {
       g,
       image: x,
+      rgb: () => (rgb ??= addNetworkToPixels(g, x, preprocessing())),
       options,
       layers: term.layers(options),
       feature: (layer) => (normalize ? withNormalizedGradient(g, values.get(layer)!, weight) : values.get(layer)!),
@@ -62,7 +72,7 @@ export function buildObjectiveGraph(
   const loss = g.op('Identity', [total], {}, names.loss);
 
   const forwardNodeCount = g.nodes.length;
-  const gradient = g.op('Identity', [addGradient(g, loss, x, grad)], {}, names.grad);
+  const gradient = g.op('Identity', [addGradient(g, loss, input, grad)], {}, names.grad);
   for (const v of [loss, ...parts]) g.addOutput(v, []);
   g.addOutput(gradient, [1, 3, 'H', 'W']);
   return { graph: g, channels, forwardNodeCount, parts: all.map((t) => t.name) };

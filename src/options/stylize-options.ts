@@ -30,6 +30,14 @@ export interface BuiltinStylizeOptions {
   /** Standard deviation of the noise for `init: 'random'` (jcjohnson: 0.001). */
   initNoiseStd: number;
   pooling: Pooling;
+  /** conv1_1's padding: zeros, or replicate (crowsonkb). */
+  firstPadding: 'zeros' | 'replicate';
+  /** Optimise the network input (jcjohnson) or the 0–1 RGB image (crowsonkb; steps and clamping in RGB units). */
+  optimizeSpace: 'network' | 'rgb';
+  /** Clamp the image to [0, 1] (in its space's units) after every step. */
+  clampImage: boolean;
+  /** Adam's second-moment decay (crowsonkb: 0.99). */
+  adamBeta2: number;
   contentLayers: string[];
   styleLayers: string[];
   normalizeGradients: boolean;
@@ -171,6 +179,38 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
   },
   {
     ...stylize,
+    key: 'adamBeta2',
+    kind: { type: 'number', min: 0, max: 0.999999 },
+    default: 0.999,
+    label: 'Adam β₂',
+    help: "Adam's second-moment decay (crowsonkb uses 0.99).",
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<beta>',
+  },
+  {
+    ...stylize,
+    key: 'optimizeSpace',
+    kind: { type: 'choice', choices: ['network', 'rgb'] },
+    default: 'network',
+    label: 'Optimise in',
+    help: 'network (the network input, as jcjohnson: steps in its units) or rgb (the 0–1 RGB image, as crowsonkb).',
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<space>',
+  },
+  {
+    ...stylize,
+    key: 'clampImage',
+    kind: { type: 'boolean' },
+    default: false,
+    label: 'Clamp the image',
+    help: 'Clamp the image to valid pixels (0–1 RGB) after every step, as crowsonkb does.',
+    group: 'Optimisation',
+    objective: true,
+  },
+  {
+    ...stylize,
     key: 'lbfgsNumCorrection',
     kind: { type: 'int', min: 1, max: 10_000 },
     default: 100,
@@ -251,6 +291,17 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
     group: 'Network',
     objective: true,
     valueName: '<kind>',
+  },
+  {
+    ...stylize,
+    key: 'firstPadding',
+    kind: { type: 'choice', choices: ['zeros', 'replicate'] },
+    default: 'zeros',
+    label: 'conv1_1 padding',
+    help: "How the first conv pads the image: zeros, or replicate (its edge pixels; crowsonkb: fewer edge artifacts).",
+    group: 'Network',
+    objective: true,
+    valueName: '<mode>',
   },
   {
     ...stylize,

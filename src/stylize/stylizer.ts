@@ -21,6 +21,7 @@ import type { RgbImage } from '../image/types.js';
 import type { LossTerm, RunShape } from '../losses/index.js';
 import { checkMasks, resizeMask, type Mask } from '../masks/index.js';
 import { fromNetworkInput, toNetworkInput } from '../models/preprocessing.js';
+import { pixelBounds, PLANAR_RGB } from '../network/pixels.js';
 import type { LoadedModel } from '../models/types.js';
 import { termsOf } from '../objective/terms.js';
 import { resolveOptions, type StylizeOptions } from '../options/index.js';
@@ -54,7 +55,7 @@ export async function createStylizer(input: StylizerInput): Promise<Stylizer> {
   const terms = [...termsOf(input.terms)];
   const run: RunShape = { styles: input.styles.length, masked: input.contentMasks !== undefined };
   for (const t of terms) if (t.weight(options) !== 0) t.check?.(options, run);
-  const net = { table: input.model.table, weights: input.model.weights };
+  const net = { table: input.model.table, weights: input.model.weights, preprocessing: input.model.preprocessing };
   const session = sessionOptionsFor(options.backend);
   const extractor = await FeatureExtractor.create(input.ort, net, options, session, terms, run);
   let objective: CompiledObjective;
@@ -70,7 +71,7 @@ export async function createStylizer(input: StylizerInput): Promise<Stylizer> {
 export function makeOptimizer(o: StylizeOptions, state?: OptimizerState): Optimizer {
   return o.optimizer === 'lbfgs'
     ? createOptimizer({ kind: 'lbfgs', lr: 1, historySize: o.lbfgsNumCorrection }, state)
-    : createOptimizer({ kind: 'adam', lr: o.learningRate }, state);
+    : createOptimizer({ kind: 'adam', lr: o.learningRate, beta2: o.adamBeta2 }, state);
 }
 
 export class Stylizer {
@@ -196,7 +197,10 @@ export class Stylizer {
   }
 
   private async runAtSize(input: RunInput, o: StylizeOptions, styles: RgbImage[]): Promise<StylizeResult> {
-    const pre = this.model.preprocessing;
+    const net = this.model.preprocessing;
+    // The space x lives in: network input, or 0–1 planar RGB (the graph preprocesses it).
+    const pre = o.optimizeSpace === 'rgb' ? PLANAR_RGB : net;
+    const bounds = pixelBounds(pre);
 
     // 1. sizes
     const size = fitMaxSide(input.content.width, input.content.height, o.imageSize);
@@ -205,7 +209,7 @@ export class Stylizer {
 
     // 2. targets: the content's now, the styles' from the cache
     const styleTargets = await this.styleTargetsAt(Math.max(1, Math.round(o.imageSize * o.styleScale)), styles);
-    const contentTargets = await this.extractor.extract(toNetworkInput(content, pre), width, height, 'content');
+    const contentTargets = await this.extractor.extract(toNetworkInput(content, net), width, height, 'content');
     const targets: Targets = { ...styleTargets, ...contentTargets };
 
     // 3. initial image (or the checkpoint's)
@@ -288,6 +292,7 @@ export class Stylizer {
         });
         if (iteration >= o.numIterations) break;
         if (!optimizer.step(x, evaluation.loss, evaluation.grad)) break;
+        if (o.clampImage) clampPlanes(x, bounds);
         average?.update(x);
         iteration++;
         if (input.onCheckpoint && input.checkpointEvery && iteration % input.checkpointEvery === 0) await checkpoint();
@@ -330,6 +335,15 @@ function pixelSpan(pre: LoadedModel['preprocessing']): number {
   const one = (v: number) => toNetworkInput({ width: 1, height: 1, data: new Float32Array([v, v, v]) }, pre);
   const [white, black] = [one(1), one(0)];
   return Math.max(...[0, 1, 2].map((c) => Math.abs(white[c]! - black[c]!)));
+}
+
+/** Clamp each channel plane of x (NCHW, batch 1) to [lo_c, hi_c]. */
+function clampPlanes(x: Float32Array, { lo, hi }: { lo: number[]; hi: number[] }): void {
+  const plane = x.length / 3;
+  for (let c = 0; c < 3; c++) {
+    const [a, b] = [lo[c]!, hi[c]!];
+    for (let i = c * plane; i < (c + 1) * plane; i++) x[i] = Math.min(b, Math.max(a, x[i]!));
+  }
 }
 
 function allFinite(a: Float32Array): boolean {

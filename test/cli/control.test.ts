@@ -79,4 +79,6 @@ describe('control flags run end to end', () => {
   it('w2 with layer weights, luminance colour control and iterate averaging', () =>
     run(['--style-loss', 'w2', '--style-layers', 'relu1_1,relu2_1,relu3_1', '--style-layer-weights', '16,4,1', '--color-control', 'luminance', '--average-iterates', '0.9', '--optimizer', 'adam', '--learning-rate', '1'], join(f.dir, 'out', 'w2.png')));
   it('histogram colour control', () => run(['--color-control', 'histogram'], join(f.dir, 'out', 'hist.png')));
+  it("crowsonkb's preset (on the random VGG-19, at 32 px: a flag given wins over the preset)", () =>
+    run(['--preset', 'crowsonkb', '--model', 'vgg19-random', '--num-iterations', '3', '--style-layers', 'relu1_1,relu2_1,relu3_1', '--style-layer-weights', '16,4,1'], join(f.dir, 'out', 'crowsonkb.png')));
 });

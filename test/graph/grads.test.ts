@@ -107,6 +107,12 @@ const cases: Case[] = [
     },
   },
   {
+    // crowsonkb's conv1_1 padding: edge cells are copied, so their gradients add up.
+    name: 'Pad, edge mode (replicate padding), uneven pads',
+    dims: N,
+    build: (g, x, r) => randomProjection(g, g.op('Pad', [x, g.constantI64([0, 0, 1, 2, 0, 0, 2, 1])], { mode: 'edge' }), [1, 2, 9, 8], r),
+  },
+  {
     name: 'Sub with x as the subtrahend',
     dims: N,
     build: (g, x, r) => randomProjection(g, g.op('Sub', [g.constant(r.fillNormal(new Float32Array(60)), N), x]), N, r),

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { colourControl } from '../../src/image/colour/index.js';
 import type { RgbImage } from '../../src/image/types.js';
 import type { Mask } from '../../src/masks/index.js';
-import { caffePreprocessing, toNetworkInput } from '../../src/models/preprocessing.js';
+import { caffePreprocessing, toNetworkInput, torchvisionPreprocessing } from '../../src/models/preprocessing.js';
 import type { ConvWeights, LayerTable, Tensor } from '../../src/models/types.js';
-import { DEFAULT_STYLIZE_OPTIONS, type StylizeOptions } from '../../src/options/index.js';
+import { DEFAULT_STYLIZE_OPTIONS, PRESETS, type StylizeOptions } from '../../src/options/index.js';
+import type { Preprocessing } from '../../src/models/types.js';
 import { FeatureExtractor, type Targets } from '../../src/runtime/features.js';
 import { CompiledObjective, type Evaluation } from '../../src/runtime/objective.js';
 import { sessionOptionsFor, type OrtModule } from '../../src/runtime/ort.js';
@@ -18,6 +19,7 @@ export interface ControlFixture {
   weights: ConvWeights;
   tensors: Map<string, Tensor>;
   expected: { loss: number; content: number; style: number; tv: number };
+  preprocessing: Preprocessing;
   content: RgbImage;
   styles: RgbImage[];
   contentMasks?: Mask[];
@@ -59,10 +61,14 @@ export function loadControlFixture(name: string): ControlFixture {
     maskMode: s.mask_mode ?? 'simple',
     colorControl: s.color_control ?? 'none',
   } as StylizeOptions;
+  // crowsonkb's recipe is checked through the preset record itself, not the spec's numbers.
+  const crowson = s.recipe === 'crowsonkb';
+  const settings = crowson ? ({ ...DEFAULT_STYLIZE_OPTIONS, ...PRESETS.crowsonkb!.options, styleBlendWeights: s.blend } as StylizeOptions) : options;
   const list = (prefix: string, f: (t: Tensor) => Mask) => (tensors.has(`${prefix}0`) ? Array.from({ length: n }, (_, i) => f(tensors.get(`${prefix}${i}`)!)) : undefined);
   return {
     spec: s,
-    options,
+    options: settings,
+    preprocessing: crowson ? torchvisionPreprocessing : caffePreprocessing,
     table: { architecture: 'vgg19', layers },
     weights,
     tensors,
@@ -84,17 +90,17 @@ export async function evaluateControlFixture(
   const styles = fx.styles.slice(0, overrides.styles ?? fx.styles.length);
   const contentMasks = overrides.contentMasks === null ? undefined : (overrides.contentMasks ?? fx.contentMasks);
   const run = { styles: styles.length, masked: contentMasks !== undefined };
-  const net = { table: fx.table, weights: fx.weights };
+  const net = { table: fx.table, weights: fx.weights, preprocessing: fx.preprocessing };
   const session = sessionOptionsFor('cpu');
   const prepared = colourControl(options.colorControl).prepare(fx.content, styles);
   const extractor = await FeatureExtractor.create(ort, net, options, session, undefined, run);
   const objective = await CompiledObjective.create(ort, net, options, session, {}, undefined, run);
   try {
     const c = prepared.content;
-    const targets: Targets = { ...(await extractor.extract(toNetworkInput(c, caffePreprocessing), c.width, c.height, 'content')) };
+    const targets: Targets = { ...(await extractor.extract(toNetworkInput(c, fx.preprocessing), c.width, c.height, 'content')) };
     const perStyle: Targets[] = [];
     for (const [i, s] of prepared.styles.entries()) {
-      perStyle.push(await extractor.extract(toNetworkInput(s, caffePreprocessing), s.width, s.height, 'style', fx.styleMasks?.[i]));
+      perStyle.push(await extractor.extract(toNetworkInput(s, fx.preprocessing), s.width, s.height, 'style', fx.styleMasks?.[i]));
     }
     Object.assign(targets, await extractor.styleTargets(perStyle, (options.styleBlendWeights ?? styles.map(() => 1)).slice(0, styles.length)));
     const evaluation = await objective.bind(targets, fx.spec.width, fx.spec.height, contentMasks).evaluate(fx.tensors.get('x')!.data);

@@ -110,6 +110,24 @@ function matmul(a: T64, b: T64): T64 {
   return { dims: [m, n], data: out };
 }
 
+/** Edge (replicate) padding of a 4-D value. */
+function padEdge(x: T64, pads: number[]): T64 {
+  const [n, c, h, w] = x.dims as [number, number, number, number];
+  const [pt, pl, pb, pr] = [pads[2]!, pads[3]!, pads[6]!, pads[7]!];
+  if (pads[0] || pads[1] || pads[4] || pads[5]) throw new Error('reference: Pad only on the spatial axes');
+  const H = h + pt + pb, W = w + pl + pr;
+  const data = new Float64Array(n * c * H * W);
+  for (let p = 0; p < n * c; p++) {
+    for (let y = 0; y < H; y++) {
+      for (let xx = 0; xx < W; xx++) {
+        const sy = Math.min(h - 1, Math.max(0, y - pt)), sx = Math.min(w - 1, Math.max(0, xx - pl));
+        data[(p * H + y) * W + xx] = x.data[(p * h + sy) * w + sx]!;
+      }
+    }
+  }
+  return { dims: [n, c, H, W], data };
+}
+
 function slice(x: T64, starts: number[], ends: number[], axes: number[]): T64 {
   const rank = x.dims.length;
   const lo = x.dims.map(() => 0);
@@ -186,6 +204,11 @@ export function evaluateReference(g: GraphBuilder, feeds: Record<string, T64>, t
       case 'Mul': out = broadcast2(a, b, (x, y) => x * y); break;
       case 'Div': out = broadcast2(a, b, (x, y) => x / y); break;
       case 'Neg': out = { dims: a.dims, data: a.data.map((v) => -v) }; break;
+      case 'Pad': {
+        if (node.attrs.mode !== 'edge') throw new Error('reference: only edge Pad');
+        out = padEdge(a, Array.from(b.data));
+        break;
+      }
       case 'Sqrt': out = { dims: a.dims, data: a.data.map((v) => Math.sqrt(v)) }; break;
       case 'Identity': out = a; break;
       case 'Sum': out = (ins as T64[]).reduce((p, q) => broadcast2(p, q, (x, y) => x + y)); break;

@@ -15,7 +15,7 @@ const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => M
 const ORT = ort as unknown as OrtModule;
 
 describe('control features vs PyTorch', () => {
-  for (const name of ['masked-regions', 'masked-inside', 'w2-two-styles', 'luminance', 'histogram']) {
+  for (const name of ['masked-regions', 'masked-inside', 'w2-two-styles', 'luminance', 'histogram', 'crowsonkb-first']) {
     it(name, async () => {
       const fx = loadControlFixture(name);
       const { evaluation: r, prepared } = await evaluateControlFixture(ORT, fx);
