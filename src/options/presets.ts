@@ -28,9 +28,11 @@ export const PRESETS: Record<string, { model: string; options: Partial<StylizeOp
    * relu1_1…relu5_1 weighted 256:64:16:4:1 normalised to sum 1 (ours scale to the number of
    * layers, so style weight 1/5 gives his sum), content relu4_2 as a plain MSE × 0.015, his
    * nine-point TV × 2, Adam with step 0.02 and β = (0.9, 0.99) on 0–1 RGB, clamped after
-   * every step, iterates averaged with decay 0.99, starting from the content image, 500
-   * iterations. Not (yet) his: the √2 coarse-to-fine schedule from 128 px with Adam's
-   * moments resized between scales, bicubic resizing, and his Lyapunov backward for sqrtm.
+   * every step, iterates averaged with decay 0.99, starting from the content image, and
+   * coarse-to-fine from 128 px in steps of √2 (1000 iterations at the first size, 500 at
+   * each later one) with Adam's moments carried over, resized. Not his: bilinear where he
+   * resizes bicubic, and the gradient through Newton–Schulz where his sqrtm backward is a
+   * Lyapunov solve.
    */
   crowsonkb: {
     model: 'vgg19-torchvision',
@@ -53,6 +55,9 @@ export const PRESETS: Record<string, { model: string; options: Partial<StylizeOp
       averageIterates: 0.99,
       init: 'image',
       numIterations: 500,
+      multiresFrom: 128,
+      multiresFirstIterations: 1000,
+      multiresWarmStart: true,
     },
   },
 };

@@ -44,6 +44,9 @@ export function resolveOptions(partial: Partial<StylizeOptions> = {}, styleCount
       problem: msg`${opt('multires')} sizes must increase and stay below ${opt('imageSize')} ${o.imageSize}, got '${sizes.join(',')}'`,
     });
   }
+  if (o.multiresFrom !== undefined && sizes.length > 0) {
+    throw new UsageError(msg`${opt('multires')} and ${opt('multiresFrom')} both set the coarse-to-fine sizes: choose one`);
+  }
   if (o.multiresIterations && o.multiresIterations.length !== sizes.length) {
     throw new OptionError('multiresIterations', o.multiresIterations, `${sizes.length} count(s)`, {
       problem: msg`${opt('multiresIterations')} has ${o.multiresIterations.length} count(s) for ${sizes.length} ${opt('multires')} size(s)`,

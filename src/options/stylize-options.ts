@@ -57,6 +57,12 @@ export interface BuiltinStylizeOptions {
   multires?: number[];
   /** Iterations at each multires size; default numIterations for each. */
   multiresIterations?: number[];
+  /** crowsonkb's schedule: coarse-to-fine from this size to imageSize in steps of √2. */
+  multiresFrom?: number;
+  /** Iterations at the first (coarsest) size; default numIterations. */
+  multiresFirstIterations?: number;
+  /** Carry Adam's moments (resized) from each size to the next. */
+  multiresWarmStart?: boolean;
 }
 
 /** The built-in options plus whatever registered loss terms bring (see src/losses/index.ts). */
@@ -154,6 +160,38 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
     group: 'Optimisation',
     objective: true,
     valueName: '<counts>',
+  },
+  {
+    ...stylize,
+    key: 'multiresFrom',
+    kind: { type: 'int', min: 1 },
+    default: undefined,
+    label: 'Coarse-to-fine from',
+    help: "crowsonkb's schedule: coarse-to-fine from this size up to the image size in steps of √2.",
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<pixels>',
+  },
+  {
+    ...stylize,
+    key: 'multiresFirstIterations',
+    kind: { type: 'int', min: 0 },
+    default: undefined,
+    label: 'Iterations at the first size',
+    help: 'Iterations at the first (coarsest) coarse-to-fine size. Default: the number of iterations.',
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<n>',
+  },
+  {
+    ...stylize,
+    key: 'multiresWarmStart',
+    kind: { type: 'boolean' },
+    default: false,
+    label: 'Warm-start each size',
+    help: "Carry Adam's moments from each coarse-to-fine size to the next, resized (crowsonkb).",
+    group: 'Optimisation',
+    objective: true,
   },
   {
     ...stylize,

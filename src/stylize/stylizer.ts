@@ -30,6 +30,7 @@ import { FeatureExtractor, type Targets } from '../runtime/features.js';
 import { CompiledObjective, type Evaluation } from '../runtime/objective.js';
 import { sessionOptionsFor, type OrtModule } from '../runtime/ort.js';
 import { Rng } from '../util/random.js';
+import { stagesOf, warmStart } from './coarse-to-fine.js';
 import { breakdownAdvice } from './advice.js';
 import type { RunInput, StylizeResult } from './types.js';
 
@@ -110,7 +111,7 @@ export class Stylizer {
       initImage: input.initImage && colour.prepareInit(input.initImage),
       onProgress: onProgress && ((p) => onProgress({ ...p, image: () => finish(p.image()) })),
     };
-    const result = o.multires && o.multires.length > 0 ? await this.coarseToFine(run, prepared.styles) : await this.runAtSize(run, o, prepared.styles);
+    const result = stagesOf(o).sizes.length > 1 ? await this.coarseToFine(run, prepared.styles) : await this.runAtSize(run, o, prepared.styles);
     return { ...result, image: finish(result.image) };
   }
 
@@ -152,17 +153,17 @@ export class Stylizer {
     if (input.resume || input.onCheckpoint) {
       throw new UsageError(msg`checkpoints cannot be combined with ${opt('multires')} (coarse-to-fine) runs`);
     }
-    const sizes = [...o.multires!, o.imageSize];
-    const counts = sizes.map((_, i) => (i < sizes.length - 1 ? (o.multiresIterations?.[i] ?? o.numIterations) : o.numIterations));
+    const { sizes, counts } = stagesOf(o);
     const total = counts.reduce((a, b) => a + b, 0);
     const start = Date.now();
     let offset = 0;
-    let result: StylizeResult | undefined;
+    let result: StageResult | undefined;
     for (let i = 0; i < sizes.length; i++) {
       const last = i === sizes.length - 1;
       const stage: StylizeOptions = {
         ...o,
         multires: undefined,
+        multiresFrom: undefined,
         imageSize: sizes[i]!,
         numIterations: counts[i]!,
         init: i === 0 ? o.init : 'image',
@@ -189,14 +190,19 @@ export class Stylizer {
         },
         stage,
         styles,
+        // crowsonkb's warm start: the last stage's Adam moments, resized to this stage's size.
+        i > 0 && o.multiresWarmStart && result!.optimizerState
+          ? warmStart(result!.optimizerState, result!.image, fitMaxSide(input.content.width, input.content.height, sizes[i]!))
+          : undefined,
       );
       offset = base + result.iterations;
       if (result.interrupted) break;
     }
-    return { ...result!, iterations: offset, elapsedMs: Date.now() - start };
+    const { optimizerState: _, ...last } = result!;
+    return { ...last, iterations: offset, elapsedMs: Date.now() - start };
   }
 
-  private async runAtSize(input: RunInput, o: StylizeOptions, styles: RgbImage[]): Promise<StylizeResult> {
+  private async runAtSize(input: RunInput, o: StylizeOptions, styles: RgbImage[], warm?: OptimizerState): Promise<StageResult> {
     const net = this.model.preprocessing;
     // The space x lives in: network input, or 0–1 planar RGB (the graph preprocesses it).
     const pre = o.optimizeSpace === 'rgb' ? PLANAR_RGB : net;
@@ -231,7 +237,7 @@ export class Stylizer {
     // 4. optimise
     const masks = (input.contentMasks ?? this.contentMasks)?.map((m) => resizeMask(m, width, height));
     const evaluator = this.objective.bind(targets, width, height, masks);
-    const optimizer = makeOptimizer(o, input.resume?.optimizer);
+    const optimizer = makeOptimizer(o, input.resume?.optimizer ?? warm);
     const toImage = (v: Float32Array) => {
       const img = fromNetworkInput(v, width, height, pre);
       return o.originalColors ? originalColors(img, content) : img;
@@ -326,9 +332,13 @@ export class Stylizer {
       parts: last?.parts ?? Object.fromEntries(this.partNames.map((p) => [p, NaN])),
       interrupted,
       elapsedMs: Date.now() - start,
+      optimizerState: o.multiresWarmStart ? optimizer.getState() : undefined,
     };
   }
 }
+
+/** A stage's result, with the optimiser's state for the next stage's warm start. */
+type StageResult = StylizeResult & { optimizerState?: OptimizerState };
 
 /** Network-input distance between a white and a black pixel (the largest over channels). */
 function pixelSpan(pre: LoadedModel['preprocessing']): number {

@@ -25,6 +25,9 @@ export function parseFlags(raw: Record<string, unknown>): ParsedFlags {
   if (cli.multires !== undefined && (cli.checkpoint !== undefined || cli.resume !== undefined)) {
     throw new UsageError('--multires cannot be combined with --checkpoint or --resume');
   }
+  if (cli.multiresFrom !== undefined && (cli.checkpoint !== undefined || cli.resume !== undefined)) {
+    throw new UsageError('--multires-from (coarse-to-fine) cannot be combined with --checkpoint or --resume');
+  }
   if (given.has('checkpointEvery') && cli.checkpoint === undefined) {
     throw new UsageError('--checkpoint-every needs --checkpoint FILE (where to save the checkpoints)');
   }
