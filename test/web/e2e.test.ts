@@ -273,6 +273,18 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
     await page.context().close();
   }, 150_000);
 
+  it("offers crowsonkb's preset: its values fill the form's fields", async () => {
+    const { page, errors } = await open();
+    await page.selectOption('#preset', 'crowsonkb');
+    expect(await page.inputValue('#optimizer')).toBe('adam');
+    expect(await page.inputValue('#style-loss')).toBe('w2');
+    expect(await page.inputValue('#num-iterations')).toBe('500');
+    expect(await page.inputValue('#learning-rate')).toBe('0.02');
+    expect(await page.textContent('#preset-note')).toContain('vgg19-torchvision');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
   it('says which images it cannot decode', async () => {
     const { page } = await open();
     await page.setInputFiles('#content-file', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') });

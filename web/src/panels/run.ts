@@ -122,7 +122,7 @@ export class RunPanel {
       const blend = images.blendWeights;
       if (blend.every((w) => w === 0)) throw new Error('Every style blend weight is 0: give at least one style a weight above 0.');
       if (weights.state === 'none' || weights.state === 'error') throw new Error('Load weights first (the offline preset needs no download).');
-      const options = settings.read({ styleBlendWeights: blend });
+      const options = settings.read({ ...settings.presetOptions, styleBlendWeights: blend });
       this.chart.reset(options.numIterations ?? 1);
       document.body.dataset.iteration = '';
       document.body.dataset.firstLoss = '';
