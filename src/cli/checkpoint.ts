@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { InputError, UsageError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
+import type { Mask } from '../masks/index.js';
 import { writeFileAtomic } from '../models/cache-node.js';
 import { packState, unpackState } from '../optim/state-io.js';
 import type { OptimizerState, StateValue } from '../optim/types.js';
@@ -43,6 +44,8 @@ export interface FingerprintInput {
   model: string;
   /** What identifies a --model-file's contents (see modelFileIdentity in plan/inputs.ts). */
   modelFile?: string;
+  /** Content and style masks, when the run has them. */
+  masks?: Mask[];
 }
 
 /**
@@ -50,13 +53,15 @@ export interface FingerprintInput {
  * (objectiveSettings): an option added to the table with that mark is checked on resume
  * without being listed here.
  */
-export function fingerprint({ options, content, styles, model, modelFile }: FingerprintInput): Fingerprint {
+export function fingerprint({ options, content, styles, model, modelFile, masks }: FingerprintInput): Fingerprint {
   return {
     content: imageHash(content),
     styles: styles.map(imageHash),
     ...(objectiveSettings(options, styles.length) as Fingerprint),
     model,
     modelFile: modelFile ?? null,
+    // Only when there are masks, so checkpoints of unmasked runs keep their fingerprint.
+    ...(masks && masks.length > 0 ? { masks: masks.map((m) => imageHash({ width: m.width, height: m.height, data: m.data })) } : {}),
   };
 }
 
@@ -64,6 +69,7 @@ export function fingerprint({ options, content, styles, model, modelFile }: Fing
 const LABELS: Record<string, string> = {
   content: 'content image',
   styles: 'style image(s)',
+  masks: 'masks',
   model: '--model',
   modelFile: '--model-file',
 };
@@ -75,6 +81,7 @@ export function fingerprintDifference(saved: Fingerprint, current: Fingerprint):
     const b = JSON.stringify(current[key] ?? null);
     if (a === b) continue;
     const label = LABELS[key] ?? flagOf(key);
+    if (key === 'masks') return 'the masks differ from the checkpoint\'s';
     if (key === 'content' || key === 'styles') return `the ${label} differ${key === 'content' ? 's' : ''} from the checkpoint's`;
     return `it was made with ${label} ${show(saved[key])}, this run has ${show(current[key])}`;
   }
@@ -110,6 +117,7 @@ export function encodeCheckpoint(run: SavedRun): Uint8Array {
     optimizer: c.optimizer,
     best: c.best ? { loss: c.best.loss, x: c.best.x } : null,
     stage: c.stage ?? null,
+    average: c.average ? { value: c.average.value, accum: c.average.accum } : null,
   };
   return packState(state);
 }
@@ -161,13 +169,19 @@ export function decodeCheckpoint(bytes: Uint8Array, where: string): SavedRun {
     if (typeof b !== 'object' || typeof b.loss !== 'number') throw broken('best has no loss');
     best = { loss: b.loss, x: vec(b.x, 'best.x') };
   }
+  let average: Checkpoint['average'] = null;
+  if (s.average !== undefined && s.average !== null) {
+    const a = s.average as { value?: unknown; accum?: unknown };
+    if (typeof a !== 'object' || typeof a.accum !== 'number') throw broken('average has no accumulator');
+    average = { value: vec(a.value, 'average.value'), accum: a.accum };
+  }
   const fp = s.fingerprint;
   if (!fp || typeof fp !== 'object' || Array.isArray(fp)) throw broken('no fingerprint');
   // Coarse-to-fine checkpoints name their stage; files from before stages have none.
   const stage = s.stage === undefined || s.stage === null ? undefined : int('stage');
   return {
     fingerprint: fp as Fingerprint,
-    checkpoint: { iteration, width, height, x, optimizer: opt, best, elapsedMs, ...(stage !== undefined ? { stage } : {}) },
+    checkpoint: { iteration, width, height, x, optimizer: opt, best, elapsedMs, average, ...(stage !== undefined ? { stage } : {}) },
   };
 }
 

@@ -29,6 +29,8 @@ export type CliBackend = 'auto' | 'cpu' | 'webgpu';
 export interface CliOptions extends Omit<BuiltinStylizeOptions, 'backend'> {
   content: string | undefined;
   style: string[] | undefined;
+  contentMasks: string[] | undefined;
+  styleMasks: string[] | undefined;
   output: string;
   initImage: string | undefined;
   outputDepth: '8' | '16';
@@ -70,6 +72,28 @@ const COMMAND_OPTIONS: OptionSpec[] = [
     default: undefined,
     label: 'Style images',
     help: 'Style image(s) (the painting). Repeat the flag or separate paths with commas for several styles.',
+    group: 'Input and output',
+    valueName: '<paths>',
+    repeatable: true,
+  },
+  {
+    ...cli,
+    key: 'contentMasks',
+    kind: { type: 'texts', what: 'image paths' },
+    default: undefined,
+    label: 'Content masks',
+    help: 'Spatial control: one greyscale mask per style image, white where that style applies (resized to the content). With masks, several styles are regions, not a blend.',
+    group: 'Input and output',
+    valueName: '<paths>',
+    repeatable: true,
+  },
+  {
+    ...cli,
+    key: 'styleMasks',
+    kind: { type: 'texts', what: 'image paths' },
+    default: undefined,
+    label: 'Style masks',
+    help: 'With --content-masks: one greyscale mask per style image, white where that style image provides its statistics.',
     group: 'Input and output',
     valueName: '<paths>',
     repeatable: true,
@@ -242,7 +266,7 @@ export function cliOptionSpecs(): OptionSpec[] {
   // The command's `backend` replaces the library's: it adds `auto`, resolved before the run.
   // Video-only options (the temporal loss's) belong to the video command.
   const library = stylizeOptionSpecs().filter((s) => !own.has(s.key) && s.scope !== 'video');
-  return byGroup([...COMMAND_OPTIONS.slice(0, 3), ...library, ...COMMAND_OPTIONS.slice(3)]);
+  return byGroup([...COMMAND_OPTIONS.slice(0, 5), ...library, ...COMMAND_OPTIONS.slice(5)]);
 }
 
 export function cliOptionSpec(key: string): OptionSpec | undefined {

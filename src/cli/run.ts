@@ -81,6 +81,8 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
       content: plan.content,
       styles: plan.styles,
       initImage: plan.initImage,
+      contentMasks: plan.contentMasks,
+      styleMasks: plan.styleMasks,
       options: plan.options,
       availableBytes: plan.availableBytes,
       signal: ctx.signal,

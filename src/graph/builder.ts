@@ -88,8 +88,11 @@ export interface GradContext {
 
 const RANK_PRESERVING = new Set([
   'Identity', 'Relu', 'Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'Add', 'Sub', 'Mul', 'Div',
-  'Neg', 'Sign', 'Abs', 'Slice', 'Pad', 'Resize', 'Cast', 'Transpose',
+  'Neg', 'Sign', 'Abs', 'Slice', 'Pad', 'Resize', 'Cast', 'Transpose', 'Sqrt',
 ]);
+
+/** Full reductions (no axes, keepdims 0) give scalars. */
+const FULL_REDUCTIONS = new Set(['ReduceSum', 'ReduceMean', 'ReduceProd']);
 
 export class GraphBuilder {
   readonly nodes: GraphNode[] = [];
@@ -97,6 +100,7 @@ export class GraphBuilder {
   readonly outputs: ValueInfo[] = [];
   readonly initializers = new Map<string, Initializer>();
   private readonly known = new Set<string>();
+  private readonly ranks = new Map<string, number | undefined>();
   private readonly scalarCache = new Map<string, string>();
   private counter = 0;
 
@@ -210,12 +214,27 @@ export class GraphBuilder {
    * that must build static attribute vectors (Slice → Pad) need it.
    */
   rankOf(value: string): number | undefined {
+    // Values never change once defined, so ranks are remembered: a Newton–Schulz chain
+    // reaches each value along exponentially many paths.
+    if (this.ranks.has(value)) return this.ranks.get(value);
+    const rank = this.computeRank(value);
+    this.ranks.set(value, rank);
+    return rank;
+  }
+
+  private computeRank(value: string): number | undefined {
     const input = this.inputs.find((v) => v.name === value);
     if (input) return input.shape.length;
     const init = this.initializers.get(value);
     if (init) return init.dims.length;
     const node = this.producer(value);
     if (!node) return undefined;
+    if (FULL_REDUCTIONS.has(node.opType) && node.attrs.keepdims === 0 && node.attrs.axes === undefined && !node.inputs[1]) return 0;
+    // Broadcasting ops (and MatMul) take their larger input's rank.
+    if (['Add', 'Sub', 'Mul', 'Div', 'MatMul'].includes(node.opType)) {
+      const ranks = node.inputs.map((v) => this.rankOf(v));
+      return ranks.includes(undefined) ? undefined : Math.max(...(ranks as number[]));
+    }
     if (RANK_PRESERVING.has(node.opType)) return this.rankOf(node.inputs[0]!);
     if (node.opType === 'Reshape') return this.initializers.get(node.inputs[1]!)?.dims[0];
     return undefined;

@@ -11,7 +11,7 @@ import { exportedNodes } from './encode.js';
 export const WEBGPU_OPS = new Set([
   'Abs', 'Add', 'AveragePool', 'Cast', 'Concat', 'Conv', 'ConvTranspose', 'Div', 'Equal', 'Expand', 'Greater',
   'MatMul', 'MaxPool', 'Mul', 'Neg', 'Pad', 'ReduceMean', 'ReduceProd', 'ReduceSum', 'Relu', 'Reshape', 'Resize',
-  'Shape', 'Slice', 'Sub', 'Transpose', 'Where',
+  'Shape', 'Slice', 'Sqrt', 'Sub', 'Transpose', 'Where',
 ]);
 
 /**

@@ -1,5 +1,6 @@
 import type { GraphBuilder } from '../graph/builder.js';
-import { addSum } from './sum.js';
+import { checkLayerWeights, layerWeights, layerWeightsOption } from './layer-weights.js';
+import { addSum, weighted } from './sum.js';
 import { layersOption, weightOption } from './term-options.js';
 import type { LossTerm, Statistic } from './types.js';
 
@@ -21,13 +22,14 @@ export const featureMap: Statistic = {
   dims: (channels, layer) => [1, channels, `h_${layer}`, `w_${layer}`],
 };
 
-/** content_weight · Σ_l mean((F_l − P_l)²), P_l the content image's features. */
+/** content_weight · Σ_l w_l · mean((F_l − P_l)²), P_l the content image's features, w_l the layer weights. */
 export const contentTerm: LossTerm = {
   name: 'content',
   label: 'Content',
   options: [
     weightOption('contentWeight', 5, 'Content weight', 'Weight of the content loss.'),
     layersOption('contentLayers', ['relu4_2'], 'Content layers', 'Comma-separated layers for the content loss.'),
+    layerWeightsOption('contentLayerWeights', 'Content layer weights', 'Comma-separated relative weight per content layer, scaled to sum to the number of layers. Default: equal.'),
   ],
   weight: (o) => o.contentWeight as number,
   layers: (o) => o.contentLayers as string[],
@@ -35,5 +37,9 @@ export const contentTerm: LossTerm = {
   normalizable: true,
   // The mean is a sum over positions over C·h·w: each tile adds its interior's sum.
   tiling: { kind: 'positions', sum: (g, feature, target) => g.op('ReduceSum', [squaredError(g, feature, target)], { keepdims: 0 }) },
-  loss: (b) => addSum(b.g, b.layers.map((l) => addContentLoss(b.g, b.feature(l), b.target(l)))),
+  check: (o) => checkLayerWeights(o, 'contentLayerWeights', 'contentLayers'),
+  loss: (b) => {
+    const w = layerWeights(b.options, 'contentLayerWeights', b.layers);
+    return addSum(b.g, b.layers.map((l, i) => weighted(b.g, addContentLoss(b.g, b.feature(l), b.target(l)), w[i]!)));
+  },
 };

@@ -7,7 +7,7 @@ import { contentTerm } from './content.js';
 import { styleTerm } from './style.js';
 import { temporalTerm } from './temporal.js';
 import { tvTerm } from './total-variation.js';
-import type { LossTerm } from './types.js';
+import type { LossTerm, RunShape, TermOptions, TermTarget } from './types.js';
 
 const BUILT_IN: readonly LossTerm[] = [contentTerm, styleTerm, tvTerm, temporalTerm];
 const TERMS: LossTerm[] = [...BUILT_IN];
@@ -37,4 +37,13 @@ export function partNames(terms: readonly LossTerm[] = TERMS): string[] {
   return terms.map((t) => t.name);
 }
 
-export type { FeedContext, LossTerm, Statistic, TargetSource, TermBuild, TermOptions, TermTiling } from './types.js';
+export type {
+  Derivation, FeedContext, LossTerm, RunShape, Statistic, StatisticBuild, StatisticFeedContext, TargetSource, TermBuild, TermOptions, TermTarget,
+  TermTiling,
+} from './types.js';
+export { UNMASKED_RUN } from './types.js';
+
+/** A term's target for these options and this run (the record may compute it). */
+export function targetOf(term: LossTerm, o: TermOptions, run: RunShape): TermTarget | undefined {
+  return typeof term.target === 'function' ? term.target(o, run) : term.target;
+}

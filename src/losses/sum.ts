@@ -7,3 +7,8 @@ export function addSum(g: GraphBuilder, values: string[]): string {
   for (const v of values.slice(1)) total = g.op('Add', [total, v]);
   return total;
 }
+
+/** loss · w, leaving the node alone when w is 1 (equal layer weights are exactly the unweighted graph). */
+export function weighted(g: GraphBuilder, loss: string, w: number): string {
+  return w === 1 ? loss : g.op('Mul', [loss, g.constant(w)]);
+}

@@ -7,38 +7,95 @@
  * and one line there.
  */
 import type { Dim, GraphBuilder } from '../graph/builder.js';
-import type { Tensor } from '../models/types.js';
+import type { LayerTable, Tensor } from '../models/types.js';
+import type { Mask } from '../masks/types.js';
 import type { OptionSpec } from '../options/types.js';
 
 /** The options a term reads, by key (StylizeOptions, plus whatever a term brings). */
 export type TermOptions = Readonly<Record<string, unknown>>;
+
+/**
+ * What a run brings besides its options, fixed when the graphs are compiled: how many
+ * style images, and whether content masks split the image into one region per style.
+ */
+export interface RunShape {
+  styles: number;
+  masked: boolean;
+}
+
+export const UNMASKED_RUN: RunShape = { styles: 1, masked: false };
+
+/** Where a statistic's graph is being built (features graph) and how to declare inputs of its own. */
+export interface StatisticBuild {
+  layer: string;
+  /** A graph input for this statistic at this layer (a mask's weights); named by the caller. */
+  input(name: string, dims: Dim[]): string;
+}
+
+/** What a statistic's `feeds` gets for one image: its size, its mask if any, the network. */
+export interface StatisticFeedContext {
+  layer: string;
+  width: number;
+  height: number;
+  table: LayerTable;
+  channels: number;
+  options: TermOptions;
+  /** The image's mask (a style mask), any size (resized to the image); undefined means the whole image. */
+  mask?: Mask;
+}
 
 /** A per-layer statistic of an image's features: the target a term compares against. */
 export interface Statistic {
   /** Short name, unique per statistic: 'feature', 'gram'. */
   name: string;
   /** Build the statistic's node from a layer's activation (batch 1, C channels). */
-  build(g: GraphBuilder, feature: string, channels: number): string;
+  /** `ctx` is always given by the features graph; statistics that declare no inputs can ignore it. */
+  build(g: GraphBuilder, feature: string, channels: number, ctx?: StatisticBuild): string;
   /** Its shape as a graph value (spatial sizes may be symbolic). */
   dims(channels: number, layer: string): Dim[];
+  /** Values for the inputs `build` declared (keyed by the names it passed), for one image. */
+  feeds?(ctx: StatisticFeedContext): Record<string, Tensor>;
 }
 
-/** Which images a term's targets come from: the content image, or the style images blended. */
-export type TargetSource = 'content' | 'style';
+/**
+ * Which images a term's targets come from: the content image, the style images blended
+ * by their blend weights, or one target per style image (`styles`: stacked on a new first
+ * axis, [S, ...dims], for masked regions that each match their own style).
+ */
+export type TargetSource = 'content' | 'style' | 'styles';
+
+/**
+ * A value computed once from a blended target, before the objective sees it (the W2
+ * loss's Σ_s and Σ_s^½): a small graph of its own, run once per style size.
+ */
+export interface Derivation {
+  build(g: GraphBuilder, target: string, channels: number): string;
+  dims(channels: number): Dim[];
+}
+
+export interface TermTarget {
+  statistic: Statistic;
+  from: TargetSource;
+  derive?: Derivation;
+}
 
 /** What a term's `loss` gets to build with. */
 export interface TermBuild {
   g: GraphBuilder;
-  /** The image being optimised, [1, 3, H, W] in network-input space. */
+  /** The image, [1, 3, H, W] in network-input space. */
   image: string;
+  /** The image as 0–1 planar RGB (the optimised value itself when optimising in RGB). */
+  rgb(): string;
   options: TermOptions;
   /** The term's layers in this run (`layers(options)`). */
   layers: string[];
   /** A layer's activation; with normalised gradients on, a fresh pass-through per call. */
   feature(layer: string): string;
   channels(layer: string): number;
-  /** The graph input that holds this term's target statistic at `layer`. */
+  /** The graph input that holds this term's target statistic at `layer` (derived, stacked per style: see TermTarget). */
   target(layer: string): string;
+  /** How many style images, and whether content masks make regions of them. */
+  run: RunShape;
   /** Declare another graph input of the term's own (a mask, a warped frame); see `feeds`. */
   input(name: string, dims: Dim[]): string;
 }
@@ -48,6 +105,12 @@ export interface FeedContext {
   options: TermOptions;
   width: number;
   height: number;
+  run: RunShape;
+  /** The network's layers (spatial sizes per layer: src/network/geometry.ts). */
+  table: LayerTable;
+  channels(layer: string): number;
+  /** One mask per style image, at the content's size, when the run is masked. */
+  contentMasks?: readonly Mask[];
 }
 
 /**
@@ -86,8 +149,10 @@ export interface LossTerm {
   weight(o: TermOptions): number;
   /** Network layers it reads; [] for a term on the image itself. */
   layers(o: TermOptions): string[];
-  /** The target statistic per layer, and from which images. */
-  target?: { statistic: Statistic; from: TargetSource };
+  /** The target statistic per layer, and from which images; may depend on the options and the run. */
+  target?: TermTarget | ((o: TermOptions, run: RunShape) => TermTarget | undefined);
+  /** Checks across this term's own options (counts that must agree), before any work. */
+  check?(o: TermOptions, run?: RunShape): void;
   /**
    * Whether jcjohnson's normalised gradients apply to it (the `normalizeGradients` option):
    * the gradient each of its layers sends back is divided by its L1 norm.

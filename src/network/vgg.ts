@@ -5,13 +5,18 @@
  */
 import { UsageError, WeightsError } from '../errors.js';
 import type { GraphBuilder } from '../graph/builder.js';
-import type { ConvWeights, LayerTable } from '../models/types.js';
+import type { ConvWeights, LayerTable, Preprocessing } from '../models/types.js';
 
 export type Pooling = 'max' | 'avg';
+
+/** How conv1_1 pads the image: zeros (Caffe, torchvision) or its edge pixels (crowsonkb: fewer edge artifacts). */
+export type FirstPadding = 'zeros' | 'replicate';
 
 export interface NetworkSource {
   table: LayerTable;
   weights: ConvWeights;
+  /** How pixels become network input; needed only to optimise in RGB or read pixels in a term. */
+  preprocessing?: Preprocessing;
 }
 
 export interface NetworkValues {
@@ -37,7 +42,7 @@ export function deepestLayerIndex(table: LayerTable, layers: string[]): number {
 }
 
 /** Append the network's layers up to and including `layers`' deepest one. */
-export function addNetwork(g: GraphBuilder, x: string, net: NetworkSource, layers: string[], pooling: Pooling): NetworkValues {
+export function addNetwork(g: GraphBuilder, x: string, net: NetworkSource, layers: string[], pooling: Pooling, firstPadding: FirstPadding = 'zeros'): NetworkValues {
   const last = deepestLayerIndex(net.table, layers);
   const values = new Map<string, string>();
   const channels = new Map<string, number>();
@@ -51,11 +56,15 @@ export function addNetwork(g: GraphBuilder, x: string, net: NetworkSource, layer
       if (inp !== width) throw new WeightsError(`${layer.name} expects ${inp} input channels, the previous layer gives ${width}`);
       const w = g.has(`${layer.name}_W`) ? `${layer.name}_W` : g.addInitializer(`${layer.name}_W`, params.weight.data, params.weight.dims);
       const b = g.has(`${layer.name}_B`) ? `${layer.name}_B` : g.addInitializer(`${layer.name}_B`, params.bias.data, params.bias.dims);
-      current = g.op('Conv', [current, w, b], {
+      const [ph, pw] = [(kh - 1) / 2, (kw - 1) / 2];
+      // Replicate padding is an explicit edge Pad before the first conv, which then pads nothing.
+      const replicate = firstPadding === 'replicate' && current === x;
+      const input = replicate ? g.op('Pad', [current, g.constantI64([0, 0, ph, pw, 0, 0, ph, pw])], { mode: 'edge' }) : current;
+      current = g.op('Conv', [input, w, b], {
         kernel_shape: [kh, kw],
         strides: [1, 1],
         dilations: [1, 1],
-        pads: [(kh - 1) / 2, (kw - 1) / 2, (kh - 1) / 2, (kw - 1) / 2],
+        pads: replicate ? [0, 0, 0, 0] : [ph, pw, ph, pw],
       }, layer.name);
       width = out;
     } else if (layer.kind === 'relu') {

@@ -9,4 +9,8 @@ export const names = {
   target: (term: string, layer: string) => `${term}_target_${layer}`,
   /** The features graph's output of a term's statistic at a layer. */
   statistic: (term: string, layer: string) => `${term}_statistic_${layer}`,
+  /** An input a statistic declares in the features graph (a style mask at a layer). */
+  statisticInput: (term: string, input: string, layer: string) => `${term}_statistic_${input}_${layer}`,
+  /** The derivation graph's output for a term's blended statistic at a layer. */
+  derived: (term: string, layer: string) => `${term}_derived_${layer}`,
 };

@@ -7,11 +7,12 @@
  */
 import { addGradient } from '../graph/backward.js';
 import { GraphBuilder, type GradOptions } from '../graph/builder.js';
-import type { LossTerm, TermBuild, TermOptions } from '../losses/index.js';
+import { targetOf, UNMASKED_RUN, type LossTerm, type RunShape, type TermBuild, type TermOptions } from '../losses/index.js';
 import { withNormalizedGradient } from '../losses/normalize-gradients.js';
 import { addNetwork, type NetworkSource } from '../network/vgg.js';
 import { names } from './names.js';
-import { poolingOf, termsOf, usedLayers } from './terms.js';
+import { addNetworkToPixels, addPixelsToNetwork } from '../network/pixels.js';
+import { firstPaddingOf, poolingOf, termsOf, usedLayers } from './terms.js';
 
 export interface ObjectiveGraph {
   graph: GraphBuilder;
@@ -27,12 +28,21 @@ export function buildObjectiveGraph(
   options: TermOptions,
   grad: Partial<GradOptions> = {},
   terms?: readonly LossTerm[],
+  run: RunShape = UNMASKED_RUN,
 ): ObjectiveGraph {
   const all = termsOf(terms, options);
   const g = new GraphBuilder();
-  const x = g.addInput(names.image, [1, 3, 'H', 'W']);
+  const input = g.addInput(names.image, [1, 3, 'H', 'W']);
+  // The optimised image is network input, or 0–1 RGB turned into network input by the graph.
+  const inRgb = options.optimizeSpace === 'rgb';
+  const preprocessing = () => {
+    if (!net.preprocessing) throw new Error('optimising in RGB, or a term on pixels, needs the model\'s preprocessing');
+    return net.preprocessing;
+  };
+  const x = inRgb ? addPixelsToNetwork(g, input, preprocessing()) : input;
+  let rgb: string | undefined = inRgb ? input : undefined;
   // conv1_1 always: a graph with only image-space terms still has a network to cut.
-  const { values, channels } = addNetwork(g, x, net, [...usedLayers(all, options), 'conv1_1'], poolingOf(options));
+  const { values, channels } = addNetwork(g, x, net, [...usedLayers(all, options), 'conv1_1'], poolingOf(options), firstPaddingOf(options));
 
   const parts = all.map((term) => {
     const weight = term.weight(options);
@@ -41,12 +51,19 @@ export function buildObjectiveGraph(
     const build: TermBuild = {
       g,
       image: x,
+      rgb: () => (rgb ??= addNetworkToPixels(g, x, preprocessing())),
       options,
       layers: term.layers(options),
       feature: (layer) => (normalize ? withNormalizedGradient(g, values.get(layer)!, weight) : values.get(layer)!),
       channels: (layer) => channels.get(layer)!,
-      target: (layer) => g.addInput(names.target(term.name, layer), term.target!.statistic.dims(channels.get(layer)!, layer)),
+      target: (layer) => {
+        const t = targetOf(term, options, run)!;
+        const c = channels.get(layer)!;
+        const dims = t.derive ? t.derive.dims(c) : t.statistic.dims(c, layer);
+        return g.addInput(names.target(term.name, layer), t.from === 'styles' ? [run.styles, ...dims] : dims);
+      },
       input: (name, dims) => g.addInput(name, dims),
+      run,
     };
     return g.op('Identity', [g.op('Mul', [term.loss(build), g.constant(weight)])], {}, names.part(term.name));
   });
@@ -55,7 +72,7 @@ export function buildObjectiveGraph(
   const loss = g.op('Identity', [total], {}, names.loss);
 
   const forwardNodeCount = g.nodes.length;
-  const gradient = g.op('Identity', [addGradient(g, loss, x, grad)], {}, names.grad);
+  const gradient = g.op('Identity', [addGradient(g, loss, input, grad)], {}, names.grad);
   for (const v of [loss, ...parts]) g.addOutput(v, []);
   g.addOutput(gradient, [1, 3, 'H', 'W']);
   return { graph: g, channels, forwardNodeCount, parts: all.map((t) => t.name) };

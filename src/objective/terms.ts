@@ -1,5 +1,5 @@
 import { lossTerms, type LossTerm, type TermOptions } from '../losses/index.js';
-import type { Pooling } from '../network/vgg.js';
+import type { FirstPadding, Pooling } from '../network/vgg.js';
 
 /**
  * The terms an objective is built from: every registered one unless a caller picks. With
@@ -23,4 +23,8 @@ export function usedLayers(terms: readonly LossTerm[], o: TermOptions): string[]
 
 export function poolingOf(o: TermOptions): Pooling {
   return (o.pooling as Pooling | undefined) ?? 'max';
+}
+
+export function firstPaddingOf(o: TermOptions): FirstPadding {
+  return (o.firstPadding as FirstPadding | undefined) ?? 'zeros';
 }

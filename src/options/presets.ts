@@ -22,4 +22,42 @@ export const PRESETS: Record<string, { model: string; options: Partial<StylizeOp
       keepBest: true,
     },
   },
+  /**
+   * crowsonkb/style-transfer-pytorch's recipe (style_transfer.py and cli.py defaults):
+   * torchvision VGG-19 and preprocessing, replicate padding in conv1_1, max pooling, W2 on
+   * relu1_1…relu5_1 weighted 256:64:16:4:1 normalised to sum 1 (ours scale to the number of
+   * layers, so style weight 1/5 gives his sum), content relu4_2 as a plain MSE × 0.015, his
+   * nine-point TV × 2, Adam with step 0.02 and β = (0.9, 0.99) on 0–1 RGB, clamped after
+   * every step, iterates averaged with decay 0.99, starting from the content image, and
+   * coarse-to-fine from 128 px in steps of √2 (1000 iterations at the first size, 500 at
+   * each later one) with Adam's moments carried over, resized. Not his: bilinear where he
+   * resizes bicubic, and the gradient through Newton–Schulz where his sqrtm backward is a
+   * Lyapunov solve.
+   */
+  crowsonkb: {
+    model: 'vgg19-torchvision',
+    options: {
+      firstPadding: 'replicate',
+      pooling: 'max',
+      styleLoss: 'w2',
+      styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'],
+      styleLayerWeights: [256, 64, 16, 4, 1],
+      styleWeight: 0.2,
+      contentLayers: ['relu4_2'],
+      contentWeight: 0.015,
+      tvStencil: 'crowsonkb',
+      tvWeight: 2,
+      optimizer: 'adam',
+      optimizeSpace: 'rgb',
+      learningRate: 0.02,
+      adamBeta2: 0.99,
+      clampImage: true,
+      averageIterates: 0.99,
+      init: 'image',
+      numIterations: 500,
+      multiresFrom: 128,
+      multiresFirstIterations: 1000,
+      multiresWarmStart: true,
+    },
+  },
 };

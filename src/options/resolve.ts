@@ -44,6 +44,9 @@ export function resolveOptions(partial: Partial<StylizeOptions> = {}, styleCount
       problem: msg`${opt('multires')} sizes must increase and stay below ${opt('imageSize')} ${o.imageSize}, got '${sizes.join(',')}'`,
     });
   }
+  if (o.multiresFrom !== undefined && sizes.length > 0) {
+    throw new UsageError(msg`${opt('multires')} and ${opt('multiresFrom')} both set the coarse-to-fine sizes: choose one`);
+  }
   if (o.multiresIterations && o.multiresIterations.length !== sizes.length) {
     throw new OptionError('multiresIterations', o.multiresIterations, `${sizes.length} count(s)`, {
       problem: msg`${opt('multiresIterations')} has ${o.multiresIterations.length} count(s) for ${sizes.length} ${opt('multires')} size(s)`,
@@ -56,8 +59,15 @@ export function resolveOptions(partial: Partial<StylizeOptions> = {}, styleCount
       }`,
     });
   }
+  if (o.colorControl !== 'none' && o.originalColors) {
+    throw new UsageError(msg`${opt('originalColors')} and ${opt('colorControl')} ${o.colorControl} both decide the result's colours: choose one`);
+  }
+  if (o.averageIterates !== undefined && o.keepBest) {
+    throw new UsageError(msg`${opt('keepBest')} and ${opt('averageIterates')} both choose what is returned: choose one`);
+  }
   if (styleCount === 0) throw new UsageError('at least one style image is needed');
   const terms = lossTerms();
+  for (const t of terms) if (t.weight(o) !== 0) t.check?.(o);
   if (terms.every((t) => t.weight(o) === 0)) {
     // By convention a term's weight is the first option it brings. Terms only some runs
     // have (omitWhenOff: the temporal loss) are not named: an image command has no such flag.

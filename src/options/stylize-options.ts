@@ -5,6 +5,7 @@
  */
 import type { Pooling } from '../network/vgg.js';
 import type { BackendName } from '../runtime/ort.js';
+import { COLOUR_CONTROLS } from '../image/colour/index.js';
 import type { OptionSpec } from './types.js';
 
 export type InitMode = 'random' | 'image';
@@ -29,10 +30,22 @@ export interface BuiltinStylizeOptions {
   /** Standard deviation of the noise for `init: 'random'` (jcjohnson: 0.001). */
   initNoiseStd: number;
   pooling: Pooling;
+  /** conv1_1's padding: zeros, or replicate (crowsonkb). */
+  firstPadding: 'zeros' | 'replicate';
+  /** Optimise the network input (jcjohnson) or the 0–1 RGB image (crowsonkb; steps and clamping in RGB units). */
+  optimizeSpace: 'network' | 'rgb';
+  /** Clamp the image to [0, 1] (in its space's units) after every step. */
+  clampImage: boolean;
+  /** Adam's second-moment decay (crowsonkb: 0.99). */
+  adamBeta2: number;
   contentLayers: string[];
   styleLayers: string[];
   normalizeGradients: boolean;
   originalColors: boolean;
+  /** Gatys 2017 colour control: none, luminance (transfer on luminance only) or histogram (style colours matched to the content's). */
+  colorControl: string;
+  /** Exponential moving average of the iterates (crowsonkb: 0.99); undefined: the last iterate. */
+  averageIterates?: number;
   seed: number;
   /** Return the iterate with the lowest loss rather than the last (the seed project did). */
   keepBest: boolean;
@@ -49,6 +62,12 @@ export interface BuiltinStylizeOptions {
    * would not fit in the memory the caller says there is, 'off' never, or a tile size in px.
    */
   tile: 'auto' | 'off' | number;
+  /** crowsonkb's schedule: coarse-to-fine from this size to imageSize in steps of √2. */
+  multiresFrom?: number;
+  /** Iterations at the first (coarsest) size; default numIterations. */
+  multiresFirstIterations?: number;
+  /** Carry Adam's moments (resized) from each size to the next. */
+  multiresWarmStart?: boolean;
 }
 
 /** The built-in options plus whatever registered loss terms bring (see src/losses/index.ts). */
@@ -102,6 +121,19 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
   },
   {
     ...stylize,
+    key: 'colorControl',
+    kind: { type: 'choice', choices: COLOUR_CONTROLS.map((c) => c.name) },
+    default: 'none',
+    label: 'Colour control',
+    help:
+      'Gatys 2017 colour control: none; luminance (transfer on luminance only, the result keeps the content colours); ' +
+      "histogram (each style's colours first matched to the content's mean and covariance).",
+    group: 'Input and output',
+    objective: true,
+    valueName: '<mode>',
+  },
+  {
+    ...stylize,
     key: 'numIterations',
     kind: { type: 'int', min: 0, max: 1_000_000 },
     default: 1000,
@@ -148,6 +180,38 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
   },
   {
     ...stylize,
+    key: 'multiresFrom',
+    kind: { type: 'int', min: 1 },
+    default: undefined,
+    label: 'Coarse-to-fine from',
+    help: "crowsonkb's schedule: coarse-to-fine from this size up to the image size in steps of √2.",
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<pixels>',
+  },
+  {
+    ...stylize,
+    key: 'multiresFirstIterations',
+    kind: { type: 'int', min: 0 },
+    default: undefined,
+    label: 'Iterations at the first size',
+    help: 'Iterations at the first (coarsest) coarse-to-fine size. Default: the number of iterations.',
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<n>',
+  },
+  {
+    ...stylize,
+    key: 'multiresWarmStart',
+    kind: { type: 'boolean' },
+    default: false,
+    label: 'Warm-start each size',
+    help: "Carry Adam's moments from each coarse-to-fine size to the next, resized (crowsonkb).",
+    group: 'Optimisation',
+    objective: true,
+  },
+  {
+    ...stylize,
     key: 'optimizer',
     kind: { type: 'choice', choices: ['lbfgs', 'adam'] },
     default: 'lbfgs',
@@ -167,6 +231,39 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
     group: 'Optimisation',
     objective: true,
     valueName: '<lr>',
+  },
+  {
+    ...stylize,
+    key: 'adamBeta2',
+    kind: { type: 'number', min: 0, max: 0.999999 },
+    default: 0.999,
+    label: 'Adam β₂',
+    help: "Adam's second-moment decay (crowsonkb uses 0.99).",
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<beta>',
+  },
+  {
+    ...stylize,
+    key: 'optimizeSpace',
+    untiled: true,
+    kind: { type: 'choice', choices: ['network', 'rgb'] },
+    default: 'network',
+    label: 'Optimise in',
+    help: 'network (the network input, as jcjohnson: steps in its units) or rgb (the 0–1 RGB image, as crowsonkb).',
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<space>',
+  },
+  {
+    ...stylize,
+    key: 'clampImage',
+    kind: { type: 'boolean' },
+    default: false,
+    label: 'Clamp the image',
+    help: 'Clamp the image to valid pixels (0–1 RGB) after every step, as crowsonkb does.',
+    group: 'Optimisation',
+    objective: true,
   },
   {
     ...stylize,
@@ -211,6 +308,17 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
   },
   {
     ...stylize,
+    key: 'averageIterates',
+    kind: { type: 'number', min: 0, exclusiveMin: true, max: 0.9999 },
+    default: undefined,
+    label: 'Iterate averaging',
+    help: 'Output the bias-corrected exponential moving average of the iterates with this decay (crowsonkb: 0.99). Default: the last iterate.',
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<decay>',
+  },
+  {
+    ...stylize,
     key: 'normalizeGradients',
     kind: { type: 'boolean' },
     default: false,
@@ -239,6 +347,18 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
     group: 'Network',
     objective: true,
     valueName: '<kind>',
+  },
+  {
+    ...stylize,
+    key: 'firstPadding',
+    untiled: true,
+    kind: { type: 'choice', choices: ['zeros', 'replicate'] },
+    default: 'zeros',
+    label: 'conv1_1 padding',
+    help: "How the first conv pads the image: zeros, or replicate (its edge pixels; crowsonkb: fewer edge artifacts).",
+    group: 'Network',
+    objective: true,
+    valueName: '<mode>',
   },
   {
     ...stylize,

@@ -54,4 +54,9 @@ export interface OptionSpec<T = unknown> {
   valueName?: string;
   /** The CLI flag may be given more than once; the lists are concatenated. */
   repeatable?: boolean;
+  /**
+   * The tiled evaluator (src/tiles) does not implement this option: a value other than
+   * its default refuses tiling, naming it, rather than computing something else.
+   */
+  untiled?: boolean;
 }

@@ -1,19 +1,23 @@
 /**
  * Targets for the objective: run the forward-only features graph once per content
- * image and once per style image, then blend the style images' statistics by their weights.
+ * image and once per style image, then combine the style images' statistics as each term
+ * asks — blended by their weights, or kept one per style (stacked) — and derive what a
+ * term computes once from them (W2's Σ_s^½).
  */
-import type { InferenceSession } from 'onnxruntime-common';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { encodeModel } from '../graph/encode.js';
-import type { LossTerm, TargetSource, TermOptions } from '../losses/index.js';
+import { UNMASKED_RUN, type LossTerm, type RunShape, type TermOptions } from '../losses/index.js';
+import type { Mask } from '../masks/index.js';
 import type { Tensor } from '../models/types.js';
-import { buildFeatureGraph, type FeatureOutput } from '../objective/features-graph.js';
+import { buildDerivationGraph, buildFeatureGraph, type FeatureOutput } from '../objective/features-graph.js';
 import { names } from '../objective/names.js';
 import type { NetworkSource } from '../network/vgg.js';
 import type { OrtModule, SessionOptions } from './ort.js';
 
 /**
  * term name → layer → target statistic. Today: `content` (feature maps [1, C, h, w]) and
- * `style` (Gram matrices [C, C]); a new term with a target adds its own entry.
+ * `style` (Gram matrices [C, C]; [S, C, C] one per style when masked; packed Gaussian
+ * moments for W2); a new term with a target adds its own entry.
  */
 export type Targets = Record<string, Map<string, Tensor>>;
 
@@ -21,7 +25,10 @@ export class FeatureExtractor {
   private constructor(
     private readonly ort: OrtModule,
     private readonly session: InferenceSession,
+    private readonly derivation: InferenceSession | null,
     private readonly outputs: FeatureOutput[],
+    private readonly net: NetworkSource,
+    private readonly options: TermOptions,
   ) {}
 
   static async create(
@@ -30,17 +37,36 @@ export class FeatureExtractor {
     options: TermOptions,
     session: SessionOptions,
     terms?: readonly LossTerm[],
+    run: RunShape = UNMASKED_RUN,
   ): Promise<FeatureExtractor> {
-    const { graph, outputs } = buildFeatureGraph(net, options, terms);
-    return new FeatureExtractor(ort, await ort.InferenceSession.create(encodeModel(graph, 'features'), session), outputs);
+    const { graph, outputs } = buildFeatureGraph(net, options, terms, run);
+    const features = await ort.InferenceSession.create(encodeModel(graph, 'features'), session);
+    const derive = buildDerivationGraph(outputs);
+    let derivation: InferenceSession | null = null;
+    try {
+      derivation = derive ? await ort.InferenceSession.create(encodeModel(derive, 'targets'), session) : null;
+    } catch (err) {
+      await features.release();
+      throw err;
+    }
+    return new FeatureExtractor(ort, features, derivation, outputs, net, options);
   }
 
-  /** The targets that come from `from` images, for one preprocessed image (NCHW, batch 1). */
-  async extract(image: Float32Array, width: number, height: number, from: TargetSource): Promise<Targets> {
-    const wanted = this.outputs.filter((o) => o.from === from);
+  /**
+   * The targets that come from a content or a style image, for one preprocessed image
+   * (NCHW, batch 1); `mask` is a style image's style mask (any size; none: the whole image).
+   */
+  async extract(image: Float32Array, width: number, height: number, from: 'content' | 'style', mask?: Mask): Promise<Targets> {
+    const wanted = this.outputs.filter((o) => (from === 'content' ? o.from === 'content' : o.from !== 'content'));
     const targets: Targets = {};
     if (wanted.length === 0) return targets;
-    const feeds = { [names.image]: new this.ort.Tensor('float32', image, [1, 3, height, width]) };
+    const feeds: Record<string, OrtTensor> = { [names.image]: new this.ort.Tensor('float32', image, [1, 3, height, width]) };
+    // onnxruntime wants every graph input fed, even those the wanted outputs do not need.
+    for (const o of this.outputs) {
+      if (!o.statistic.feeds) continue;
+      const values = o.statistic.feeds({ layer: o.layer, width, height, table: this.net.table, channels: o.channels, options: this.options, mask });
+      for (const [short, t] of Object.entries(values)) feeds[o.inputs.get(short)!] = new this.ort.Tensor('float32', t.data, t.dims);
+    }
     const out = await this.session.run(feeds, wanted.map((o) => o.name));
     for (const o of wanted) {
       const t = out[o.name]!;
@@ -49,26 +75,61 @@ export class FeatureExtractor {
     return targets;
   }
 
-  async release(): Promise<void> {
-    await this.session.release();
+  /** The style images' targets as the objective takes them: blended or stacked per term, then derived. */
+  async styleTargets(perStyle: Targets[], weights: number[]): Promise<Targets> {
+    const out: Targets = {};
+    const derive: FeatureOutput[] = [];
+    for (const o of this.outputs) {
+      if (o.from === 'content') continue;
+      const each = perStyle.map((t) => t[o.term]!.get(o.layer)!);
+      (out[o.term] ??= new Map()).set(o.layer, o.from === 'styles' ? stack(each) : blend(each, weights));
+      if (o.derive) derive.push(o);
+    }
+    if (this.derivation && derive.length > 0) {
+      const feeds: Record<string, OrtTensor> = {};
+      for (const o of derive) {
+        const t = out[o.term]!.get(o.layer)!;
+        feeds[o.name] = new this.ort.Tensor('float32', t.data, t.dims);
+      }
+      const result = await this.derivation.run(feeds, derive.map((o) => names.derived(o.term, o.layer)));
+      for (const o of derive) {
+        const t = result[names.derived(o.term, o.layer)]!;
+        out[o.term]!.set(o.layer, { dims: [...t.dims], data: t.data as Float32Array });
+      }
+    }
+    return out;
   }
+
+  async release(): Promise<void> {
+    await Promise.all([this.session.release(), this.derivation?.release()]);
+  }
+}
+
+/** T = Σ_i b_i T^(i) with b normalised to sum 1. */
+function blend(each: Tensor[], weights: number[]): Tensor {
+  const total = weights.reduce((a, b) => a + b, 0);
+  const data = new Float32Array(each[0]!.data.length);
+  each.forEach((t, i) => {
+    const b = weights[i]! / total;
+    for (let k = 0; k < data.length; k++) data[k]! += b * t.data[k]!;
+  });
+  return { dims: each[0]!.dims, data };
+}
+
+/** [S, ...dims]: one target per style image, in order. */
+function stack(each: Tensor[]): Tensor {
+  const n = each[0]!.data.length;
+  const data = new Float32Array(n * each.length);
+  each.forEach((t, i) => data.set(t.data, i * n));
+  return { dims: [each.length, ...each[0]!.dims], data };
 }
 
 /** T = Σ_i b_i T^(i) with b normalised to sum 1 (jcjohnson's -style_blend_weights), per term and layer. */
 export function blendTargets(perStyle: Targets[], weights: number[]): Targets {
-  const total = weights.reduce((a, b) => a + b, 0);
   const out: Targets = {};
   for (const [term, layers] of Object.entries(perStyle[0] ?? {})) {
     out[term] = new Map();
-    for (const [layer, first] of layers) {
-      const data = new Float32Array(first.data.length);
-      perStyle.forEach((targets, i) => {
-        const src = targets[term]!.get(layer)!.data;
-        const b = weights[i]! / total;
-        for (let k = 0; k < data.length; k++) data[k]! += b * src[k]!;
-      });
-      out[term].set(layer, { dims: first.dims, data });
-    }
+    for (const layer of layers.keys()) out[term].set(layer, blend(perStyle.map((t) => t[term]!.get(layer)!), weights));
   }
   return out;
 }

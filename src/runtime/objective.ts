@@ -7,7 +7,8 @@ import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { NumericalError, UsageError } from '../errors.js';
 import type { GradOptions } from '../graph/builder.js';
 import { encodeModel } from '../graph/encode.js';
-import type { LossTerm, TermOptions } from '../losses/index.js';
+import { targetOf, UNMASKED_RUN, type LossTerm, type RunShape, type TermOptions } from '../losses/index.js';
+import type { Mask } from '../masks/index.js';
 import { buildObjectiveGraph } from '../objective/objective-graph.js';
 import { names } from '../objective/names.js';
 import { activeTerms, termsOf } from '../objective/terms.js';
@@ -37,6 +38,9 @@ export class CompiledObjective {
     private readonly session: InferenceSession,
     readonly options: TermOptions,
     readonly terms: readonly LossTerm[],
+    private readonly net: NetworkSource,
+    private readonly channels: Map<string, number>,
+    readonly run: RunShape,
   ) {}
 
   /** The parts this objective reports, in order. */
@@ -51,25 +55,27 @@ export class CompiledObjective {
     session: SessionOptions,
     grad: Partial<GradOptions> = {},
     terms?: readonly LossTerm[],
+    run: RunShape = UNMASKED_RUN,
   ): Promise<CompiledObjective> {
     const all = termsOf(terms, options);
     // The gradient graph's form is chosen for the backend; `grad` overrides it.
-    const { graph } = buildObjectiveGraph(net, options, { ...gradOptionsFor(backendOf(session)), ...grad }, all);
+    const { graph, channels } = buildObjectiveGraph(net, options, { ...gradOptionsFor(backendOf(session)), ...grad }, all, run);
     const compiled = await ort.InferenceSession.create(encodeModel(graph, 'objective'), session);
-    return new CompiledObjective(ort, compiled, options, [...all]);
+    return new CompiledObjective(ort, compiled, options, [...all], net, channels, run);
   }
 
   /**
-   * Fix the targets, the image size and the run's own inputs (`runFeeds`: values for the
+   * Fix the targets, the image size, the run's own inputs (`runFeeds`: values for the
    * inputs a term declares but leaves to each run, such as a video's warped previous
-   * frame); the returned evaluator is what optimisers call.
+   * frame) and, for a masked objective, one content mask per style at this size; the
+   * returned evaluator is what optimisers call.
    */
-  bind(targets: Targets, width: number, height: number, runFeeds: Record<string, Tensor> = {}): Evaluator {
-    const { ort, session, options } = this;
+  bind(targets: Targets, width: number, height: number, runFeeds: Record<string, Tensor> = {}, contentMasks?: readonly Mask[]): Evaluator {
+    const { ort, session, options, run } = this;
     const feeds: Record<string, OrtTensor> = {};
     const inputs = new Set(session.inputNames);
     for (const term of activeTerms(this.terms, options)) {
-      if (term.target) {
+      if (targetOf(term, options, run)) {
         for (const layer of term.layers(options)) {
           const name = names.target(term.name, layer);
           if (!inputs.has(name)) continue;
@@ -78,7 +84,9 @@ export class CompiledObjective {
           feeds[name] = new ort.Tensor('float32', t.data, t.dims);
         }
       }
-      for (const [name, t] of Object.entries(term.feeds?.({ options, width, height }) ?? {})) {
+      const ctx = { options, width, height, run, table: this.net.table, channels: (l: string) => this.channels.get(l)!, contentMasks };
+      for (const [name, t] of Object.entries(term.feeds?.(ctx) ?? {})) {
+        if (!inputs.has(name)) continue;
         feeds[name] = new ort.Tensor('float32', t.data, t.dims);
       }
     }

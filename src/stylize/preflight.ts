@@ -7,7 +7,7 @@
  */
 import { type MessagePart, msg, opt, OptionError, OutOfMemoryError, UsageError } from '../errors.js';
 import { fitMaxSide } from '../image/resize.js';
-import type { LossTerm } from '../losses/index.js';
+import { targetOf, UNMASKED_RUN, type LossTerm } from '../losses/index.js';
 import { convLayers, layerIndex } from '../models/layers.js';
 import { VGG_WIDTHS } from '../models/random-model.js';
 import type { LayerTable } from '../models/types.js';
@@ -150,7 +150,7 @@ export function runMemory(input: PreflightInput, tile = 0): RunMemory {
 
   // Style images are seen at imageSize × styleScale: with a large scale, far more pixels
   // than the result. Only the layers of terms with style targets run on them.
-  const styleTerms = activeTerms(terms, o).filter((t) => t.target?.from === 'style');
+  const styleTerms = activeTerms(terms, o).filter((t) => { const from = targetOf(t, o, UNMASKED_RUN)?.from; return from !== undefined && from !== 'content'; });
   const styleDeepest = deepestName(table, [...new Set(styleTerms.flatMap((t) => t.layers(o)))]);
   const styleSide = Math.max(1, Math.round(o.imageSize * o.styleScale));
   const styleSizes = input.styles.map((s) => fitMaxSide(s.width, s.height, styleSide));
@@ -176,7 +176,7 @@ export function runMemory(input: PreflightInput, tile = 0): RunMemory {
   let tiled = 0;
   if (geometry) {
     const q = queryFor(table, deepest, c.width, c.height);
-    const contentLayers = new Set(activeTerms(terms, o).filter((t) => t.target?.from === 'content').flatMap((t) => t.layers(o)));
+    const contentLayers = new Set(activeTerms(terms, o).filter((t) => targetOf(t, o, UNMASKED_RUN)?.from === 'content').flatMap((t) => t.layers(o)));
     let channels = 3;
     for (const l of q.layers) {
       if (l.channels) channels = l.channels;

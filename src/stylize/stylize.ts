@@ -16,8 +16,8 @@ export interface StylizeInput extends StylizerInput, Omit<RunInput, 'content'> {
 }
 
 export async function stylize(input: StylizeInput): Promise<StylizeResult> {
-  const { ort, model, styles, options, terms, availableBytes, ...run } = input;
-  const stylizer = await createStylizer({ ort, model, styles, options, terms, availableBytes });
+  const { ort, model, styles, options, terms, availableBytes, contentMasks, styleMasks, ...run } = input;
+  const stylizer = await createStylizer({ ort, model, styles, options, terms, availableBytes, contentMasks, styleMasks });
   try {
     return await stylizer.run(run);
   } finally {

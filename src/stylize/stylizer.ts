@@ -16,20 +16,24 @@
  * by the memory estimate), steps 2 and 4 run tile by tile with the same results (src/tiles).
  */
 import { msg, NumericalError, opt, UsageError } from '../errors.js';
+import { colourControl } from '../image/colour/index.js';
 import { originalColors } from '../image/original-colors.js';
 import { fitMaxSide, resize } from '../image/resize.js';
 import type { RgbImage } from '../image/types.js';
-import type { LossTerm } from '../losses/index.js';
+import type { LossTerm, RunShape } from '../losses/index.js';
+import { checkMasks, resizeMask, type Mask } from '../masks/index.js';
 import { fromNetworkInput, toNetworkInput } from '../models/preprocessing.js';
+import { pixelBounds, PLANAR_RGB } from '../network/pixels.js';
 import type { LoadedModel } from '../models/types.js';
 import { termsOf } from '../objective/terms.js';
 import { resolveOptions, type StylizeOptions } from '../options/index.js';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../optim/index.js';
-import { blendTargets, FeatureExtractor, type Targets } from '../runtime/features.js';
+import { FeatureExtractor, type Targets } from '../runtime/features.js';
 import { CompiledObjective, type Evaluation } from '../runtime/objective.js';
 import { sessionOptionsFor, type OrtModule } from '../runtime/ort.js';
 import { TiledObjective } from '../tiles/tiled-objective.js';
 import { Rng } from '../util/random.js';
+import { stagesOf, warmStart } from './coarse-to-fine.js';
 import { breakdownAdvice } from './advice.js';
 import { chooseTile } from './preflight.js';
 import type { RunInput, StageInfo, StylizeResult } from './types.js';
@@ -43,28 +47,38 @@ export interface StylizerInput {
   terms?: readonly LossTerm[];
   /** Bytes of memory the run may use: with `tile: 'auto'`, sizes that would not fit are tiled. */
   availableBytes?: number;
+  /**
+   * Spatial control (Gatys et al. 2017): one mask per style image, white where that style
+   * applies (any size; resized to each content image). With them, styles are regions.
+   */
+  contentMasks?: Mask[];
+  /** Which part of each style image provides its statistics; needs contentMasks. */
+  styleMasks?: Mask[];
 }
 
 export async function createStylizer(input: StylizerInput): Promise<Stylizer> {
   const options = resolveOptions(input.options, input.styles.length);
+  checkMasks(input.styles.length, input.contentMasks, input.styleMasks);
   const terms = [...termsOf(input.terms)];
-  const net = { table: input.model.table, weights: input.model.weights };
+  const run: RunShape = { styles: input.styles.length, masked: input.contentMasks !== undefined };
+  for (const t of terms) if (t.weight(options) !== 0) t.check?.(options, run);
+  const net = { table: input.model.table, weights: input.model.weights, preprocessing: input.model.preprocessing };
   const session = sessionOptionsFor(options.backend);
-  const extractor = await FeatureExtractor.create(input.ort, net, options, session, terms);
+  const extractor = await FeatureExtractor.create(input.ort, net, options, session, terms, run);
   let objective: CompiledObjective;
   try {
-    objective = await CompiledObjective.create(input.ort, net, options, session, {}, terms);
+    objective = await CompiledObjective.create(input.ort, net, options, session, {}, terms, run);
   } catch (err) {
     await extractor.release();
     throw err;
   }
-  return new Stylizer(input.model, input.styles, options, extractor, objective, terms, input.ort, input.availableBytes);
+  return new Stylizer(input.model, input.styles, options, extractor, objective, terms, input.ort, input.availableBytes, input.contentMasks, input.styleMasks);
 }
 
 export function makeOptimizer(o: StylizeOptions, state?: OptimizerState): Optimizer {
   return o.optimizer === 'lbfgs'
     ? createOptimizer({ kind: 'lbfgs', lr: 1, historySize: o.lbfgsNumCorrection }, state)
-    : createOptimizer({ kind: 'adam', lr: o.learningRate }, state);
+    : createOptimizer({ kind: 'adam', lr: o.learningRate, beta2: o.adamBeta2 }, state);
 }
 
 export class Stylizer {
@@ -80,6 +94,8 @@ export class Stylizer {
     private readonly terms: readonly LossTerm[] = termsOf(),
     private readonly ort?: OrtModule,
     private readonly availableBytes?: number,
+    private readonly contentMasks?: Mask[],
+    private readonly styleMasks?: Mask[],
   ) {}
 
   /** How this model's network input is made from an RGB image (per-run inputs are in that space). */
@@ -100,6 +116,11 @@ export class Stylizer {
 
   /** The tile size a stage runs with; 0 for the whole image at once. */
   tileFor(content: RgbImage, o: StylizeOptions, checkpoint = false): number {
+    // Masked regions are not cut into tiles yet: `auto` stays whole, a tile size is refused.
+    if (this.contentMasks && this.contentMasks.length > 0) {
+      if (typeof o.tile === 'number') throw new UsageError(msg`content masks cannot be combined with tiles yet; run with ${opt('tile')} off`);
+      return 0;
+    }
     return chooseTile({
       table: this.model.table,
       options: o,
@@ -116,14 +137,32 @@ export class Stylizer {
     return this.objective.partNames;
   }
 
-  /** Stylise one content image (any size; the result's longer side is imageSize). */
+  /**
+   * Stylise one content image (any size; the result's longer side is imageSize). Colour
+   * control (src/image/colour) prepares the images before anything else and finishes the
+   * result, its previews included.
+   */
   async run(input: RunInput): Promise<StylizeResult> {
     const o = this.options;
-    if (o.multires && o.multires.length > 0) {
-      if (input.feeds || input.settings) throw new UsageError(msg`per-run inputs and settings cannot be combined with ${opt('multires')} (coarse-to-fine) runs`);
-      return this.coarseToFine(input);
+    if (o.multires && o.multires.length > 0 && (input.feeds || input.settings)) {
+      throw new UsageError(msg`per-run inputs and settings cannot be combined with ${opt('multires')} (coarse-to-fine) runs`);
     }
-    return this.runAtSize(input, { ...o, ...definedOnly(input.settings) });
+    const colour = colourControl(o.colorControl);
+    const prepared = colour.prepare(input.content, this.styles);
+    const finish = (img: RgbImage) => colour.finish(img, resize(input.content, img.width, img.height));
+    const onProgress = input.onProgress;
+    const run: RunInput = {
+      ...input,
+      content: prepared.content,
+      initImage: input.initImage && colour.prepareInit(input.initImage),
+      onProgress: onProgress && ((p) => onProgress({ ...p, image: () => finish(p.image()) })),
+    };
+    const result =
+      stagesOf(o).sizes.length > 1
+        ? await this.coarseToFine(run, prepared.styles)
+        : await this.runAtSize(run, { ...o, ...definedOnly(input.settings) }, prepared.styles);
+    const { optimizerState: _, ...done } = result as StageResult;
+    return { ...done, image: finish(result.image) };
   }
 
   async release(): Promise<void> {
@@ -132,28 +171,31 @@ export class Stylizer {
   }
 
   /** Style targets at `side`, the same values whole or in tiles (so one cache serves both). */
-  private styleTargetsAt(side: number, tile = 0): Promise<Targets> {
+  private styleTargetsAt(side: number, styles: RgbImage[], tile = 0): Promise<Targets> {
+    // Styles prepared for one content image (colour control) are that run's own.
+    if (styles.some((s, i) => s !== this.styles[i])) return this.computeStyleTargets(side, styles, tile);
     let hit = this.styleTargets.get(side);
     if (!hit) {
-      hit = (async () => {
-        const perStyle: Targets[] = [];
-        for (const style of this.styles) {
-          const s = fitMaxSide(style.width, style.height, side);
-          const resized = resize(style, s.width, s.height);
-          const data = toNetworkInput(resized, this.model.preprocessing);
-          perStyle.push(
-            tile > 0
-              ? await (await this.tiled()).extract(data, s.width, s.height, 'style', tile)
-              : await this.extractor.extract(data, s.width, s.height, 'style'),
-          );
-        }
-        return blendTargets(perStyle, this.options.styleBlendWeights ?? this.styles.map(() => 1));
-      })();
+      hit = this.computeStyleTargets(side, styles, tile);
       // A failed extraction is not cached: the next run tries again.
       hit.catch(() => this.styleTargets.delete(side));
       this.styleTargets.set(side, hit);
     }
     return hit;
+  }
+
+  private async computeStyleTargets(side: number, styles: RgbImage[], tile = 0): Promise<Targets> {
+    const perStyle: Targets[] = [];
+    for (const [i, style] of styles.entries()) {
+      const s = fitMaxSide(style.width, style.height, side);
+      const input = toNetworkInput(resize(style, s.width, s.height), this.model.preprocessing);
+      perStyle.push(
+        tile > 0
+          ? await (await this.tiled()).extract(input, s.width, s.height, 'style', tile)
+          : await this.extractor.extract(input, s.width, s.height, 'style', this.styleMasks?.[i]),
+      );
+    }
+    return this.extractor.styleTargets(perStyle, this.options.styleBlendWeights ?? this.styles.map(() => 1));
   }
 
   /**
@@ -162,10 +204,13 @@ export class Stylizer {
    * imageSize. Progress counts iterations across stages; each later stage's iteration 0
    * (the upsampled image, at a new size) is not reported, so the numbers run on.
    */
-  private async coarseToFine(input: RunInput): Promise<StylizeResult> {
+  private async coarseToFine(input: RunInput, styles: RgbImage[]): Promise<StylizeResult> {
     const o = this.options;
-    const sizes = [...o.multires!, o.imageSize];
-    const counts = sizes.map((_, i) => (i < sizes.length - 1 ? (o.multiresIterations?.[i] ?? o.numIterations) : o.numIterations));
+    // crowsonkb's schedule carries Adam's moments between sizes, which a checkpoint does not hold.
+    if ((input.resume || input.onCheckpoint) && (o.multiresFrom !== undefined || o.multiresWarmStart)) {
+      throw new UsageError(msg`checkpoints cannot be combined with ${opt('multiresFrom')} or ${opt('multiresWarmStart')} (coarse-to-fine with warm starts)`);
+    }
+    const { sizes, counts } = stagesOf(o);
     const total = counts.reduce((a, b) => a + b, 0);
     // A checkpoint names its stage: a resumed run skips the stages before it.
     const first = input.resume?.stage ?? 0;
@@ -174,13 +219,14 @@ export class Stylizer {
     }
     const start = Date.now() - (input.resume?.elapsedMs ?? 0);
     let offset = counts.slice(0, first).reduce((a, b) => a + b, 0);
-    let result: StylizeResult | undefined;
+    let result: StageResult | undefined;
     for (let i = first; i < sizes.length; i++) {
       const last = i === sizes.length - 1;
       const stageInfo: StageInfo = { index: i + 1, count: sizes.length, size: sizes[i]! };
       const stage: StylizeOptions = {
         ...o,
         multires: undefined,
+        multiresFrom: undefined,
         imageSize: sizes[i]!,
         numIterations: counts[i]!,
         init: i === 0 ? o.init : 'image',
@@ -210,15 +256,24 @@ export class Stylizer {
           },
         },
         stage,
+        styles,
+        // crowsonkb's warm start: the last stage's Adam moments, resized to this stage's size.
+        i > 0 && o.multiresWarmStart && result!.optimizerState
+          ? warmStart(result!.optimizerState, result!.image, fitMaxSide(input.content.width, input.content.height, sizes[i]!))
+          : undefined,
       );
       offset = base + result.iterations;
       if (result.interrupted) break;
     }
-    return { ...result!, iterations: offset, elapsedMs: Date.now() - start };
+    const { optimizerState: _, ...last } = result!;
+    return { ...last, iterations: offset, elapsedMs: Date.now() - start };
   }
 
-  private async runAtSize(input: RunInput, o: StylizeOptions & { tolerance?: number }): Promise<StylizeResult> {
-    const pre = this.model.preprocessing;
+  private async runAtSize(input: RunInput, o: StylizeOptions & { tolerance?: number }, styles: RgbImage[], warm?: OptimizerState): Promise<StageResult> {
+    const net = this.model.preprocessing;
+    // The space x lives in: network input, or 0–1 planar RGB (the graph preprocesses it).
+    const pre = o.optimizeSpace === 'rgb' ? PLANAR_RGB : net;
+    const bounds = pixelBounds(pre);
 
     // 1. sizes
     const size = fitMaxSide(input.content.width, input.content.height, o.imageSize);
@@ -227,8 +282,8 @@ export class Stylizer {
 
     // 2. targets: the content's now, the styles' from the cache (in tiles when the stage is)
     const tile = this.tileFor(input.content, o, input.onCheckpoint !== undefined);
-    const styleTargets = await this.styleTargetsAt(Math.max(1, Math.round(o.imageSize * o.styleScale)), tile);
-    const contentInput = toNetworkInput(content, pre);
+    const styleTargets = await this.styleTargetsAt(Math.max(1, Math.round(o.imageSize * o.styleScale)), styles, tile);
+    const contentInput = toNetworkInput(content, net);
     const contentTargets =
       tile > 0
         ? await (await this.tiled()).extract(contentInput, width, height, 'content', tile)
@@ -257,17 +312,22 @@ export class Stylizer {
     if (tile > 0 && input.feeds && Object.keys(input.feeds).length > 0) {
       throw new UsageError(msg`per-run inputs (video frames) cannot be combined with tiles: use ${opt('tile')} off`);
     }
+    const masks = (input.contentMasks ?? this.contentMasks)?.map((m) => resizeMask(m, width, height));
     const tiled = tile > 0 ? await this.tiled() : undefined;
     const onTile = input.onTile;
     const evaluator = tiled
       ? tiled.bind(targets, width, height, tile, onTile ? (t) => onTile({ ...t, iteration }) : undefined)
-      : this.objective.bind(targets, width, height, input.feeds);
+      : this.objective.bind(targets, width, height, input.feeds, masks);
     const tiles = tiled ? tiled.tilesFor(width, height, tile).length : undefined;
-    const optimizer = makeOptimizer(o, input.resume?.optimizer);
+    const optimizer = makeOptimizer(o, input.resume?.optimizer ?? warm);
     const toImage = (v: Float32Array) => {
       const img = fromNetworkInput(v, width, height, pre);
       return o.originalColors ? originalColors(img, content) : img;
     };
+
+    // Iterate averaging (crowsonkb's EMA): what the run shows and returns is the average.
+    const average = o.averageIterates === undefined ? null : new IterateAverage(x, o.averageIterates, input.resume?.average);
+    const shown = (v: Float32Array) => (average ? average.get() : v);
 
     const start = Date.now() - (input.resume?.elapsedMs ?? 0);
     let best = input.resume?.best ? { loss: input.resume.best.loss, x: Float32Array.from(input.resume.best.x) } : null;
@@ -289,6 +349,7 @@ export class Stylizer {
         optimizer: optimizer.getState(),
         best: best ? { loss: best.loss, x: Float32Array.from(best.x) } : null,
         elapsedMs: Date.now() - start,
+        average: average?.state() ?? null,
       });
     };
     try {
@@ -307,7 +368,7 @@ export class Stylizer {
         const elapsedMs = Date.now() - start;
         const done = iteration - firstIteration;
         const perIteration = done > 0 ? (Date.now() - start - (input.resume?.elapsedMs ?? 0)) / done : 0;
-        const current = x;
+        const current = shown(x);
         await input.onProgress?.({
           iteration,
           numIterations: o.numIterations,
@@ -322,6 +383,8 @@ export class Stylizer {
         if (o.tolerance && previousLoss !== undefined && Math.abs(previousLoss - evaluation.loss) < o.tolerance * Math.abs(evaluation.loss)) break;
         previousLoss = evaluation.loss;
         if (!optimizer.step(x, evaluation.loss, evaluation.grad)) break;
+        if (o.clampImage) clampPlanes(x, bounds);
+        average?.update(x);
         iteration++;
         if (input.onCheckpoint && input.checkpointEvery && iteration % input.checkpointEvery === 0) await checkpoint();
       }
@@ -346,7 +409,7 @@ export class Stylizer {
       throw err;
     }
 
-    const final = o.keepBest && best ? best.x : lastGood;
+    const final = average ? average.get() : o.keepBest && best ? best.x : lastGood;
     return {
       image: toImage(final),
       iterations: iteration,
@@ -354,15 +417,28 @@ export class Stylizer {
       parts: last?.parts ?? Object.fromEntries(this.partNames.map((p) => [p, NaN])),
       interrupted,
       elapsedMs: Date.now() - start,
+      optimizerState: o.multiresWarmStart ? optimizer.getState() : undefined,
     };
   }
 }
+
+/** A stage's result, with the optimiser's state for the next stage's warm start. */
+type StageResult = StylizeResult & { optimizerState?: OptimizerState };
 
 /** Network-input distance between a white and a black pixel (the largest over channels). */
 function pixelSpan(pre: LoadedModel['preprocessing']): number {
   const one = (v: number) => toNetworkInput({ width: 1, height: 1, data: new Float32Array([v, v, v]) }, pre);
   const [white, black] = [one(1), one(0)];
   return Math.max(...[0, 1, 2].map((c) => Math.abs(white[c]! - black[c]!)));
+}
+
+/** Clamp each channel plane of x (NCHW, batch 1) to [lo_c, hi_c]. */
+function clampPlanes(x: Float32Array, { lo, hi }: { lo: number[]; hi: number[] }): void {
+  const plane = x.length / 3;
+  for (let c = 0; c < 3; c++) {
+    const [a, b] = [lo[c]!, hi[c]!];
+    for (let i = c * plane; i < (c + 1) * plane; i++) x[i] = Math.min(b, Math.max(a, x[i]!));
+  }
 }
 
 function allFinite(a: Float32Array): boolean {
@@ -372,4 +448,41 @@ function allFinite(a: Float32Array): boolean {
 
 function definedOnly<T extends object>(o: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Bias-corrected exponential moving average of the iterates (crowsonkb's EMA): started
+ * with x₀, v ← d·v + (1 − d)·x after each step, shown as v / (1 − d^(t+1)).
+ */
+export class IterateAverage {
+  private readonly value: Float32Array;
+  private accum: number;
+
+  constructor(x: Float32Array, private readonly decay: number, resume?: { value: Float32Array; accum: number } | null) {
+    if (resume) {
+      this.value = Float32Array.from(resume.value);
+      this.accum = resume.accum;
+    } else {
+      this.value = new Float32Array(x.length);
+      this.accum = 1;
+      this.update(x);
+    }
+  }
+
+  update(x: Float32Array): void {
+    const d = this.decay;
+    this.accum *= d;
+    for (let i = 0; i < x.length; i++) this.value[i] = d * this.value[i]! + (1 - d) * x[i]!;
+  }
+
+  get(): Float32Array {
+    const out = new Float32Array(this.value.length);
+    const scale = 1 / (1 - this.accum);
+    for (let i = 0; i < out.length; i++) out[i] = this.value[i]! * scale;
+    return out;
+  }
+
+  state(): { value: Float32Array; accum: number } {
+    return { value: Float32Array.from(this.value), accum: this.accum };
+  }
 }

@@ -1,6 +1,7 @@
 import type { RgbImage } from '../image/types.js';
 import type { Tensor } from '../models/types.js';
 import type { InitMode } from '../options/index.js';
+import type { Mask } from '../masks/index.js';
 import type { OptimizerState } from '../optim/index.js';
 import type { LossParts } from '../runtime/objective.js';
 import type { TileProgress } from '../tiles/tiled-objective.js';
@@ -41,11 +42,15 @@ export interface Checkpoint {
   elapsedMs: number;
   /** Coarse-to-fine runs: the stage (0-based) this state belongs to; `iteration` counts within it. */
   stage?: number;
+  /** The iterate average's state, when averageIterates is on. */
+  average?: { value: Float32Array; accum: number } | null;
 }
 
 /** One image through a Stylizer: the content and how to follow and steer the run. */
 export interface RunInput {
   content: RgbImage;
+  /** This image's content masks, when they differ from the Stylizer's (same count). */
+  contentMasks?: Mask[];
   /** For `init: 'image'` with an image other than the content (jcjohnson's -init_image). */
   initImage?: RgbImage;
   onProgress?: (p: Progress) => void | Promise<void>;

@@ -14,7 +14,7 @@
  */
 import { addGradient } from '../graph/backward.js';
 import { type Dim, GraphBuilder, type GradOptions } from '../graph/builder.js';
-import type { LossTerm, TermBuild, TermOptions } from '../losses/index.js';
+import { targetOf, UNMASKED_RUN, type LossTerm, type TermBuild, type TermOptions } from '../losses/index.js';
 import { addSum } from '../losses/sum.js';
 import { addNetwork, type NetworkSource } from '../network/vgg.js';
 import { names } from '../objective/names.js';
@@ -106,9 +106,9 @@ export function buildStatisticsGraph(
     for (const layer of term.layers(o)) {
       const c = n.channels.get(layer)!;
       const stat =
-        tiling.kind === 'statistic' ? tiling.partial(g, n.interior(layer), c) : term.target!.statistic.build(g, n.interior(layer), c);
+        tiling.kind === 'statistic' ? tiling.partial(g, n.interior(layer), c) : targetOf(term, o, UNMASKED_RUN)!.statistic.build(g, n.interior(layer), c);
       const name = tileNames.statistic(term.name, layer);
-      g.addOutput(g.op('Identity', [stat], {}, name), term.target!.statistic.dims(c, layer));
+      g.addOutput(g.op('Identity', [stat], {}, name), targetOf(term, o, UNMASKED_RUN)!.statistic.dims(c, layer));
       outputs.push({ term: term.name, layer, kind: tiling.kind as NetworkKind, channels: c, name });
     }
   }
@@ -137,7 +137,7 @@ export function buildTileGraph(
     const tiling = term.tiling!;
     const perLayer = term.layers(o).map((layer) => {
       const c = n.channels.get(layer)!;
-      const dims = term.target!.statistic.dims(c, layer);
+      const dims = targetOf(term, o, UNMASKED_RUN)!.statistic.dims(c, layer);
       if (tiling.kind === 'positions') {
         const target = g.addInput(tileNames.tileTarget(term.name, layer), dims);
         return g.op('Mul', [tiling.sum(g, n.interior(layer), target, c), inv(layer)]);
@@ -169,7 +169,7 @@ export function buildReduceGraph(o: TermOptions, terms: LossTerm[], channels: Ma
     if (tiling.kind !== 'statistic') throw new Error(`term ${term.name}: not a statistic tiling`);
     const perLayer = term.layers(o).map((layer) => {
       const c = channels.get(layer)!;
-      const dims = term.target!.statistic.dims(c, layer);
+      const dims = targetOf(term, o, UNMASKED_RUN)!.statistic.dims(c, layer);
       const s = g.addInput(tileNames.sum(term.name, layer), dims);
       sums.push([s, tileNames.statGrad(term.name, layer), dims]);
       const inv = g.has(tileNames.invCount(layer)) ? tileNames.invCount(layer) : g.addInput(tileNames.invCount(layer), []);
@@ -194,6 +194,10 @@ export function buildRowsGraph(o: TermOptions, terms: LossTerm[], grad: Partial<
       g,
       image: x,
       options: o,
+      run: UNMASKED_RUN,
+      rgb: () => {
+        throw new Error(`term ${term.name}: tiles work in network-input space only`);
+      },
       layers: [],
       feature: () => {
         throw new Error(`term ${term.name}: a rows tiling reads no layer`);

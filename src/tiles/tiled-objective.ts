@@ -21,7 +21,8 @@ import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { msg, NumericalError, opt, UsageError } from '../errors.js';
 import type { GradOptions } from '../graph/builder.js';
 import { encodeModel } from '../graph/encode.js';
-import type { LossTerm, TargetSource, TermOptions } from '../losses/index.js';
+import { targetOf, UNMASKED_RUN, type FeedContext, type LossTerm, type RunShape, type TargetSource, type TermOptions } from '../losses/index.js';
+import { optionText, stylizeOptionSpecs } from '../options/index.js';
 import type { Tensor } from '../models/types.js';
 import type { NetworkSource } from '../network/vgg.js';
 import { names } from '../objective/names.js';
@@ -52,13 +53,21 @@ export interface TileProgress {
 export type TileListener = (t: TileProgress) => void | Promise<void>;
 
 /** UsageError unless every active term says how it decomposes over tiles. */
-export function checkTileable(terms: readonly LossTerm[], o: TermOptions): void {
+export function checkTileable(terms: readonly LossTerm[], o: TermOptions, run: RunShape = UNMASKED_RUN): void {
+  if (run.masked) throw new UsageError(msg`content masks cannot be combined with tiles yet; run with ${opt('tile')} off`);
+  for (const spec of stylizeOptionSpecs()) {
+    if (spec.untiled && o[spec.key] !== undefined && JSON.stringify(o[spec.key]) !== JSON.stringify(spec.default)) {
+      throw new UsageError(msg`${opt(spec.key)} ${optionText(o[spec.key])} cannot be combined with tiles yet; run with ${opt('tile')} off`);
+    }
+  }
   for (const term of activeTerms(terms, o)) {
     if (!term.tiling) {
       throw new UsageError(msg`the loss term '${term.name}' does not say how it decomposes over tiles; run it with ${opt('tile')} off`);
     }
-    if (term.feeds) throw new UsageError(msg`the loss term '${term.name}' has inputs of its own, which tiles cannot cut yet; run it with ${opt('tile')} off`);
-    if (term.tiling.kind !== 'rows' && !term.target) throw new UsageError(`the loss term '${term.name}' reads the network but has no target`);
+    if (term.feeds && Object.keys(term.feeds(unmaskedFeedContext(o)) ?? {}).length > 0) {
+      throw new UsageError(msg`the loss term '${term.name}' has inputs of its own, which tiles cannot cut yet; run it with ${opt('tile')} off`);
+    }
+    if (term.tiling.kind !== 'rows' && !targetOf(term, o, UNMASKED_RUN)) throw new UsageError(`the loss term '${term.name}' reads the network but has no target`);
     if (term.tiling.kind !== 'rows' && term.normalizable && o.normalizeGradients === true) {
       // Each layer's gradient would be divided by its L1 norm over the whole image, which
       // is only known once every tile's gradient is: a third pass. Not worth it yet.
@@ -143,7 +152,7 @@ export class TiledObjective {
 
   /** Targets from `from` images, tile by tile: the same values FeatureExtractor gives, up to rounding. */
   async extract(image: Float32Array, width: number, height: number, from: TargetSource, tile: number, onTile?: TileListener): Promise<Targets> {
-    const wanted = this.netTerms.filter((t) => t.target!.from === from);
+    const wanted = this.netTerms.filter((t) => targetOf(t, this.options, UNMASKED_RUN)!.from === from);
     const targets: Targets = {};
     if (wanted.length === 0) return targets;
     const { session, outputs } = await this.statSession(wanted);
@@ -374,7 +383,7 @@ export class TiledObjective {
 
   private statisticDims(o: StatisticOutput): number[] {
     const term = this.netTerms.find((t) => t.name === o.term)!;
-    return term.target!.statistic.dims(o.channels, o.layer) as number[];
+    return targetOf(term, this.options, UNMASKED_RUN)!.statistic.dims(o.channels, o.layer) as number[];
   }
 }
 
@@ -418,4 +427,16 @@ function add(sums: Map<string, Float64Array>, name: string, data: Float32Array):
   let s = sums.get(name);
   if (!s) sums.set(name, (s = new Float64Array(data.length)));
   for (let i = 0; i < data.length; i++) s[i]! += data[i]!;
+}
+
+/** What a term's `feeds` sees for an unmasked run, enough to ask whether it feeds anything. */
+function unmaskedFeedContext(o: TermOptions): FeedContext {
+  return {
+    options: o,
+    width: 1,
+    height: 1,
+    run: UNMASKED_RUN,
+    table: { architecture: 'vgg19', layers: [] },
+    channels: () => 1,
+  } as unknown as FeedContext;
 }

@@ -96,6 +96,23 @@ const cases: Case[] = [
     build: (g, x, r) => randomProjection(g, g.op('Div', [g.constant(r.fillNormal(new Float32Array(60)), N), x]), N, r),
   },
   {
+    // Newton–Schulz divides a matrix by its Frobenius norm: a scalar that needs a gradient.
+    name: 'Sqrt, and Mul/Div by a scalar that depends on x (summed gradient)',
+    dims: N,
+    build: (g, x, r) => {
+      const norm = g.op('Sqrt', [g.op('ReduceSum', [g.op('Mul', [x, x])], { keepdims: 0 })]);
+      const scaled = g.op('Mul', [g.op('Div', [x, norm]), g.op('ReduceMean', [x], { keepdims: 0 })]);
+      const back = g.op('Mul', [g.op('ReduceSum', [scaled], { keepdims: 0 }), x]);
+      return randomProjection(g, g.op('Add', [scaled, back]), N, r);
+    },
+  },
+  {
+    // crowsonkb's conv1_1 padding: edge cells are copied, so their gradients add up.
+    name: 'Pad, edge mode (replicate padding), uneven pads',
+    dims: N,
+    build: (g, x, r) => randomProjection(g, g.op('Pad', [x, g.constantI64([0, 0, 1, 2, 0, 0, 2, 1])], { mode: 'edge' }), [1, 2, 9, 8], r),
+  },
+  {
     name: 'Sub with x as the subtrahend',
     dims: N,
     build: (g, x, r) => randomProjection(g, g.op('Sub', [g.constant(r.fillNormal(new Float32Array(60)), N), x]), N, r),

@@ -7,7 +7,8 @@ import * as ort from 'onnxruntime-node';
 import { expect } from 'vitest';
 import { encodeModel } from '../../src/graph/encode.js';
 import { webgpuProblems } from '../../src/graph/webgpu-ops.js';
-import type { LossTerm } from '../../src/losses/index.js';
+import { targetOf, UNMASKED_RUN, type LossTerm, type RunShape } from '../../src/losses/index.js';
+import type { Mask } from '../../src/masks/index.js';
 import type { ConvWeights, LayerTable } from '../../src/models/types.js';
 import { buildObjectiveGraph } from '../../src/objective/objective-graph.js';
 import { names } from '../../src/objective/names.js';
@@ -50,12 +51,21 @@ export interface ObjectiveCheck {
   parts: Record<string, number>;
 }
 
-export async function objectiveGradcheck(options: StylizeOptions, seed: number, terms?: readonly LossTerm[]): Promise<ObjectiveCheck> {
+/** The image size every check runs at (content masks must have it). */
+export const GRADCHECK_SIZE = { width: 18, height: 20 };
+
+export async function objectiveGradcheck(
+  options: StylizeOptions,
+  seed: number,
+  terms?: readonly LossTerm[],
+  run: RunShape = UNMASKED_RUN,
+  contentMasks?: readonly Mask[],
+): Promise<ObjectiveCheck> {
   const all = termsOf(terms);
   const rng = new Rng(seed);
   const net = tinyVgg(rng);
-  const H = 20, W = 18;
-  const { graph, forwardNodeCount, parts } = buildObjectiveGraph(net, options, {}, all);
+  const H = GRADCHECK_SIZE.height, W = GRADCHECK_SIZE.width;
+  const { graph, forwardNodeCount, parts, channels } = buildObjectiveGraph(net, options, {}, all, run);
   expect(webgpuProblems(graph)).toEqual([]);
 
   const feeds64: Record<string, T64> = {};
@@ -64,18 +74,26 @@ export async function objectiveGradcheck(options: StylizeOptions, seed: number, 
     feeds[name] = new ort.Tensor('float32', data, dims);
     feeds64[name] = { dims, data: Float64Array.from(data) };
   };
-  // Target shapes from the features graph itself; values random, so every term is far from 0.
-  const extractor = await FeatureExtractor.create(ort as unknown as OrtModule, net, options, {}, all);
+  // Target shapes from the features graph itself; values random, so every term is far from 0
+  // — except derived targets (W2's Σ_s^½), which must be what they claim: those are real,
+  // from other random images.
+  const extractor = await FeatureExtractor.create(ort as unknown as OrtModule, net, options, {}, all, run);
+  const perStyle = [];
+  for (let i = 0; i < run.styles; i++) perStyle.push(await extractor.extract(rng.fillNormal(new Float32Array(3 * H * W)), W, H, 'style'));
   const shapes = {
-    ...(await extractor.extract(rng.fillNormal(new Float32Array(3 * H * W)), W, H, 'style')),
+    ...(await extractor.styleTargets(perStyle, perStyle.map(() => 1))),
     ...(await extractor.extract(rng.fillNormal(new Float32Array(3 * H * W)), W, H, 'content')),
   };
   await extractor.release();
   for (const [term, layers] of Object.entries(shapes)) {
-    for (const [layer, t] of layers) put(names.target(term, layer), t.dims, rng.fillNormal(new Float32Array(t.data.length), 0.5));
+    const derived = targetOf(all.find((t) => t.name === term)!, options, run)?.derive !== undefined;
+    for (const [layer, t] of layers) {
+      put(names.target(term, layer), t.dims, derived ? t.data : rng.fillNormal(new Float32Array(t.data.length), 0.5));
+    }
   }
+  const ctx = { options, width: W, height: H, run, table: net.table, channels: (l: string) => channels.get(l)!, contentMasks };
   for (const term of all) {
-    for (const [name, t] of Object.entries(term.feeds?.({ options, width: W, height: H }) ?? {})) put(name, t.dims, t.data);
+    for (const [name, t] of Object.entries(term.feeds?.(ctx) ?? {})) put(name, t.dims, t.data);
   }
   const x = rng.fillNormal(new Float32Array(3 * H * W), 1);
   put(names.image, [1, 3, H, W], x);

@@ -16,8 +16,41 @@ const size = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 function broadcast2(a: T64, b: T64, f: (x: number, y: number) => number): T64 {
   if (size(a.dims) === 1 && size(b.dims) !== 1) return { dims: b.dims, data: b.data.map((y) => f(a.data[0]!, y)) };
   if (size(b.dims) === 1) return { dims: a.dims, data: a.data.map((x) => f(x, b.data[0]!)) };
-  if (a.dims.join() !== b.dims.join()) throw new Error(`reference: broadcast of [${a.dims}] and [${b.dims}]`);
-  return { dims: a.dims, data: a.data.map((x, i) => f(x, b.data[i]!)) };
+  if (a.dims.join() === b.dims.join()) return { dims: a.dims, data: a.data.map((x, i) => f(x, b.data[i]!)) };
+  // General (numpy) broadcasting: align from the right, size-1 axes stretch.
+  const rank = Math.max(a.dims.length, b.dims.length);
+  const pad = (d: number[]) => [...new Array<number>(rank - d.length).fill(1), ...d];
+  const [da, db] = [pad(a.dims), pad(b.dims)];
+  const dims = da.map((n, i) => {
+    const m = db[i]!;
+    if (n !== m && n !== 1 && m !== 1) throw new Error(`reference: broadcast of [${a.dims}] and [${b.dims}]`);
+    return Math.max(n, m);
+  });
+  const strides = (d: number[]) => {
+    const s = new Array<number>(rank).fill(0);
+    let step = 1;
+    for (let i = rank - 1; i >= 0; i--) {
+      s[i] = d[i] === 1 ? 0 : step;
+      step *= d[i]!;
+    }
+    return s;
+  };
+  const [sa, sb] = [strides(da), strides(db)];
+  const data = new Float64Array(size(dims));
+  const index = new Array<number>(rank).fill(0);
+  for (let k = 0; k < data.length; k++) {
+    let ia = 0, ib = 0;
+    for (let i = 0; i < rank; i++) {
+      ia += index[i]! * sa[i]!;
+      ib += index[i]! * sb[i]!;
+    }
+    data[k] = f(a.data[ia]!, b.data[ib]!);
+    for (let i = rank - 1; i >= 0; i--) {
+      if (++index[i]! < dims[i]!) break;
+      index[i] = 0;
+    }
+  }
+  return { dims, data };
 }
 
 function conv(x: T64, w: T64, b: T64 | undefined, node: GraphNode): T64 {
@@ -75,6 +108,24 @@ function matmul(a: T64, b: T64): T64 {
       out[i * n + j] = s;
     }
   return { dims: [m, n], data: out };
+}
+
+/** Edge (replicate) padding of a 4-D value. */
+function padEdge(x: T64, pads: number[]): T64 {
+  const [n, c, h, w] = x.dims as [number, number, number, number];
+  const [pt, pl, pb, pr] = [pads[2]!, pads[3]!, pads[6]!, pads[7]!];
+  if (pads[0] || pads[1] || pads[4] || pads[5]) throw new Error('reference: Pad only on the spatial axes');
+  const H = h + pt + pb, W = w + pl + pr;
+  const data = new Float64Array(n * c * H * W);
+  for (let p = 0; p < n * c; p++) {
+    for (let y = 0; y < H; y++) {
+      for (let xx = 0; xx < W; xx++) {
+        const sy = Math.min(h - 1, Math.max(0, y - pt)), sx = Math.min(w - 1, Math.max(0, xx - pl));
+        data[(p * H + y) * W + xx] = x.data[(p * h + sy) * w + sx]!;
+      }
+    }
+  }
+  return { dims: [n, c, H, W], data };
 }
 
 function slice(x: T64, starts: number[], ends: number[], axes: number[]): T64 {
@@ -153,6 +204,12 @@ export function evaluateReference(g: GraphBuilder, feeds: Record<string, T64>, t
       case 'Mul': out = broadcast2(a, b, (x, y) => x * y); break;
       case 'Div': out = broadcast2(a, b, (x, y) => x / y); break;
       case 'Neg': out = { dims: a.dims, data: a.data.map((v) => -v) }; break;
+      case 'Pad': {
+        if (node.attrs.mode !== 'edge') throw new Error('reference: only edge Pad');
+        out = padEdge(a, Array.from(b.data));
+        break;
+      }
+      case 'Sqrt': out = { dims: a.dims, data: a.data.map((v) => Math.sqrt(v)) }; break;
       case 'Identity': out = a; break;
       case 'Sum': out = (ins as T64[]).reduce((p, q) => broadcast2(p, q, (x, y) => x + y)); break;
       case 'Size': out = { dims: [], data: Float64Array.of(size(a.dims)) }; break;

@@ -209,6 +209,82 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
     await page.context().close();
   }, 150_000);
 
+  it('paints a region per style with the brush, runs two styles as regions, and the canvas changes', async () => {
+    const { page, errors } = await open();
+    await page.waitForSelector('body[data-weights="ready"]', { timeout: 30_000 });
+    const second = join(dir, 'style2.png');
+    const b = Buffer.alloc(48 * 48 * 3);
+    for (let i = 0; i < 48 * 48; i++) b.set(Math.floor(i / 48 / 4) % 2 ? [30, 200, 90] : [200, 30, 160], 3 * i);
+    await sharp(b, { raw: { width: 48, height: 48, channels: 3 } }).png().toFile(second);
+    await page.setInputFiles('#content-file', images.content);
+    await page.setInputFiles('#style-files', [images.style, second]);
+    await page.waitForSelector('#style-list li:nth-child(2)');
+    await page.check('#use-masks');
+    await page.waitForSelector('#mask-canvas:visible');
+    const box = (await page.locator('#mask-canvas').boundingBox())!;
+    const pixels = () => page.evaluate(() => {
+      const c = document.getElementById('mask-canvas') as HTMLCanvasElement;
+      return [...c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data];
+    });
+    // Brush strokes over each half, one style each (the select picks whose region is painted).
+    const stroke = async (x0: number, x1: number) => {
+      for (const fy of [0.2, 0.45, 0.7, 0.9]) {
+        await page.mouse.move(box.x + box.width * x0, box.y + box.height * fy);
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.width * x1, box.y + box.height * fy, { steps: 8 });
+        await page.mouse.up();
+      }
+    };
+    const unpainted = await pixels();
+    await stroke(0.05, 0.45);
+    const painted = await pixels();
+    expect(meanAbsDiff(unpainted, painted), 'the brush left no mark on the mask canvas').toBeGreaterThan(1);
+    const options = await page.$$eval('#mask-style option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    await page.selectOption('#mask-style', options[1]!);
+    await stroke(0.55, 0.95);
+
+    await page.fill('#image-size', '64');
+    await page.fill('#num-iterations', '4');
+    await page.selectOption('#backend-choice', 'wasm');
+    await page.selectOption('#optimizer', 'adam');
+    await page.click('#start');
+    await page.waitForFunction(() => Number(document.body.dataset.iteration) >= 1, undefined, { timeout: 60_000 });
+    const early = await canvasPixels(page);
+    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 120_000 });
+    const messages = await page.textContent('#messages');
+    expect(await page.getAttribute('body', 'data-state'), messages ?? '').toBe('done');
+    const final = await canvasPixels(page);
+    expect(meanAbsDiff(early, final), 'the canvas did not change during the masked run').toBeGreaterThan(0.5);
+    expect(Number(await page.getAttribute('body', 'data-last-loss'))).toBeLessThan(Number(await page.getAttribute('body', 'data-first-loss')));
+
+    // An empty region is refused on the page before the worker starts, in plain words.
+    await page.check('#mask-eraser');
+    await page.selectOption('#mask-style', options[1]!);
+    // Erase all of style 2's region, row by row.
+    for (let fy = 0; fy <= 1; fy += 0.04) {
+      await page.mouse.move(box.x + 1, box.y + box.height * fy);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width - 1, box.y + box.height * fy, { steps: 6 });
+      await page.mouse.up();
+    }
+    await page.click('#start');
+    await expect.poll(() => page.textContent('#messages .error')).toMatch(/the content mask for style 2 is empty/);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 150_000);
+
+  it("offers crowsonkb's preset: its values fill the form's fields", async () => {
+    const { page, errors } = await open();
+    await page.selectOption('#preset', 'crowsonkb');
+    expect(await page.inputValue('#optimizer')).toBe('adam');
+    expect(await page.inputValue('#style-loss')).toBe('w2');
+    expect(await page.inputValue('#num-iterations')).toBe('500');
+    expect(await page.inputValue('#learning-rate')).toBe('0.02');
+    expect(await page.textContent('#preset-note')).toContain('vgg19-torchvision');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
   it('says which images it cannot decode', async () => {
     const { page } = await open();
     await page.setInputFiles('#content-file', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') });

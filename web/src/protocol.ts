@@ -6,6 +6,7 @@
 import type { Suggestion } from '../../src/errors.js';
 import type { RgbImage } from '../../src/image/types.js';
 import type { Progress } from '../../src/stylize/stylize.js';
+import type { Mask } from '../../src/masks/index.js';
 import type { StylizeOptions } from '../../src/options/index.js';
 
 export type Architecture = 'vgg19' | 'vgg16';
@@ -63,6 +64,8 @@ export type ToWorker =
       type: 'run';
       content: RgbImage;
       styles: RgbImage[];
+      /** One mask per style image (regions), any size; absent: the styles blend. */
+      contentMasks?: Mask[];
       options: Partial<StylizeOptions>;
       backend: BackendChoice;
       /** Send a preview image at least every this many iterations. */

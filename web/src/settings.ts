@@ -9,6 +9,7 @@
 import {
   optionText,
   parseOptionText,
+  PRESETS,
   resolveOptions,
   stylizeOptionSpec,
   type OptionSpec,
@@ -26,6 +27,8 @@ export const FORM_OPTIONS = [
   'learningRate',
   'init',
   'originalColors',
+  'colorControl',
+  'styleLoss',
   'seed',
 ] as const;
 
@@ -122,4 +125,22 @@ export function readSettings(values: Record<string, FieldValue>, typed: Partial<
 /** What a condition sees where a field is absent: what the library would use. */
 function libraryDefaults(): Partial<StylizeOptions> {
   return Object.fromEntries(FORM_OPTIONS.map((key) => [key, specOf(key).default])) as Partial<StylizeOptions>;
+}
+
+/**
+ * A preset (src/options/presets.ts) split for the form: the values of the options the form
+ * has fields for (written into them, so the user sees and can change them), and the rest,
+ * sent along with the form's as typed options. The preset's model is advice only: the
+ * page keeps the weights it has loaded.
+ */
+export function presetForForm(name: string): { fields: Partial<Record<FormOption, FieldValue>>; extra: Partial<StylizeOptions>; model: string } {
+  const preset = PRESETS[name];
+  if (!preset) throw new Error(`no preset named '${name}'`);
+  const fields: Partial<Record<FormOption, FieldValue>> = {};
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(preset.options)) {
+    if ((FORM_OPTIONS as readonly string[]).includes(key)) fields[key as FormOption] = typeof value === 'boolean' ? value : optionText(value);
+    else extra[key] = value;
+  }
+  return { fields, extra: extra as Partial<StylizeOptions>, model: preset.model };
 }

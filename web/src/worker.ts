@@ -126,6 +126,7 @@ async function handleRun(msg: Extract<ToWorker, { type: 'run' }>): Promise<void>
           model,
           content: msg.content,
           styles: msg.styles,
+          contentMasks: msg.contentMasks,
           options: { ...msg.options, backend },
           signal: state.abort.signal,
           onProgress: async (p: Progress) => {

@@ -14,6 +14,7 @@
 import { freemem } from 'node:os';
 import { OutOfMemoryError } from '../../errors.js';
 import type { RgbImage } from '../../image/types.js';
+import type { Mask } from '../../masks/index.js';
 import { layerTableFor } from '../../models/layers.js';
 import { getModelEntry, type ModelEntry } from '../../models/registry.js';
 import type { StylizeOptions } from '../../options/index.js';
@@ -35,6 +36,8 @@ export interface RunPlan {
   content: RgbImage;
   styles: RgbImage[];
   initImage?: RgbImage;
+  contentMasks?: Mask[];
+  styleMasks?: Mask[];
   fingerprint: Fingerprint;
   resume?: SavedRun;
   /** Free memory when the run was planned (undefined with the memory check off): what `--tile auto` sizes tiles by. */
@@ -61,9 +64,29 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
     checkpoint: paths.checkpoint !== undefined,
     availableBytes,
   }));
-  const fp = fingerprint({ options, content: inputs.content, styles: inputs.styles, model: entry.name, modelFile: inputs.modelFileIdentity });
+  const fp = fingerprint({
+    options,
+    content: inputs.content,
+    styles: inputs.styles,
+    model: entry.name,
+    modelFile: inputs.modelFileIdentity,
+    masks: [...(inputs.contentMasks ?? []), ...(inputs.styleMasks ?? [])],
+  });
   const resume = paths.resume ? await loadResume(paths.resume, fp, options, inputs.content) : undefined;
-  return { cli, options, entry, paths, content: inputs.content, styles: inputs.styles, initImage: inputs.initImage, fingerprint: fp, resume, availableBytes };
+  return {
+    cli,
+    options,
+    entry,
+    paths,
+    content: inputs.content,
+    styles: inputs.styles,
+    initImage: inputs.initImage,
+    contentMasks: inputs.contentMasks,
+    styleMasks: inputs.styleMasks,
+    fingerprint: fp,
+    resume,
+    availableBytes,
+  };
 }
 
 /** The memory check's error, with the command's way around it. */

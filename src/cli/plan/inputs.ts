@@ -4,15 +4,18 @@
  */
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
-import { InputError } from '../../errors.js';
+import { InputError, UsageError } from '../../errors.js';
 import { readImage } from '../../image/decode-node.js';
 import type { RgbImage } from '../../image/types.js';
+import { isEmptyMask, maskFromImage, type Mask } from '../../masks/index.js';
 import type { RunPaths } from './paths.js';
 
 export interface DecodedInputs {
   content: RgbImage;
   styles: RgbImage[];
   initImage?: RgbImage;
+  contentMasks?: Mask[];
+  styleMasks?: Mask[];
   /** What identifies the --model-file's contents, for the checkpoint's fingerprint. */
   modelFileIdentity?: string;
 }
@@ -24,8 +27,31 @@ export async function readInputs(paths: RunPaths): Promise<DecodedInputs> {
   const styles: RgbImage[] = [];
   for (const p of paths.styles) styles.push(await readImage(p));
   const initImage = paths.initImage ? await readImage(paths.initImage) : undefined;
+  const contentMasks = paths.contentMasks && (await readMasks(paths.contentMasks, '--content-masks'));
+  const styleMasks = paths.styleMasks && (await readMasks(paths.styleMasks, '--style-masks'));
   const modelFileIdentity = paths.modelFile ? await fileIdentity(paths.modelFile, modelFileSize!) : undefined;
-  return { content, styles, initImage, modelFileIdentity };
+  return { content, styles, initImage, contentMasks, styleMasks, modelFileIdentity };
+}
+
+/**
+ * Masks decode through the image reader (their luminance is the mask). A mask that is
+ * not an image, or selects nothing, is a mistake in the command: exit 2, naming the file.
+ */
+async function readMasks(paths: string[], flag: string): Promise<Mask[]> {
+  const masks: Mask[] = [];
+  for (const p of paths) {
+    let img: RgbImage;
+    try {
+      img = await readImage(p);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      throw new UsageError(`${flag}: ${e.message.startsWith(p) ? e.message : `${p}: ${e.message}`}`, { cause: e });
+    }
+    const mask = maskFromImage(img);
+    if (isEmptyMask(mask)) throw new UsageError(`${flag} ${p}: the mask is empty (all black): it selects nothing`);
+    masks.push(mask);
+  }
+  return masks;
 }
 
 /** An existing, non-empty regular file; InputError otherwise. Returns its size. */

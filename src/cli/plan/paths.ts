@@ -14,6 +14,8 @@ import { plotFormat } from '../plot.js';
 export interface RunPaths {
   content: string;
   styles: string[];
+  contentMasks?: string[];
+  styleMasks?: string[];
   initImage?: string;
   output: string;
   modelFile?: string;
@@ -40,6 +42,8 @@ export function resolvePaths(cli: CliOptions): RunPaths {
   return {
     content: resolve(cli.content!),
     styles: cli.style!.map((p) => resolve(p)),
+    contentMasks: cli.contentMasks?.map((p) => resolve(p)),
+    styleMasks: cli.styleMasks?.map((p) => resolve(p)),
     initImage: abs(cli.initImage),
     output: resolve(cli.output),
     modelFile: abs(cli.modelFile),
@@ -64,6 +68,8 @@ export async function checkPaths(cli: CliOptions, paths: RunPaths): Promise<void
   const inputs: Array<[string, string]> = [
     ['--content', paths.content],
     ...paths.styles.map((p): [string, string] => ['--style', p]),
+    ...(paths.contentMasks ?? []).map((p): [string, string] => ['--content-masks', p]),
+    ...(paths.styleMasks ?? []).map((p): [string, string] => ['--style-masks', p]),
     ...(paths.initImage ? [['--init-image', paths.initImage] as [string, string]] : []),
     ...(paths.modelFile ? [['--model-file', paths.modelFile] as [string, string]] : []),
     ...(paths.resume ? [['--resume', paths.resume] as [string, string]] : []),

@@ -5,18 +5,18 @@
  */
 import type { BackwardFn } from '../builder.js';
 import { convGrad } from './conv.js';
-import { addGrad, divGrad, identityGrad, mulGrad, negGrad, subGrad, sumGrad } from './elementwise.js';
+import { addGrad, divGrad, identityGrad, mulGrad, negGrad, sqrtGrad, subGrad, sumGrad } from './elementwise.js';
 import { matMulGrad, transposeGrad } from './matmul.js';
 import { averagePoolGrad, maxPoolGrad } from './pool.js';
 import { reduceMeanGrad, reduceSumGrad } from './reduce.js';
 import { reluGrad } from './relu.js';
 import type { GradientRule } from './rule.js';
-import { reshapeGrad, sliceGrad } from './shape.js';
+import { padGrad, reshapeGrad, sliceGrad } from './shape.js';
 
 const RULES: GradientRule[] = [
-  addGrad, sumGrad, subGrad, negGrad, mulGrad, divGrad, identityGrad,
+  addGrad, sumGrad, subGrad, negGrad, mulGrad, divGrad, sqrtGrad, identityGrad,
   reluGrad, convGrad, maxPoolGrad, averagePoolGrad,
-  matMulGrad, transposeGrad, reduceMeanGrad, reduceSumGrad, reshapeGrad, sliceGrad,
+  matMulGrad, transposeGrad, reduceMeanGrad, reduceSumGrad, reshapeGrad, sliceGrad, padGrad,
 ];
 
 export const GRADIENT_RULES: Record<string, BackwardFn> = Object.fromEntries(RULES.map((r) => [r.opType, r.backward]));

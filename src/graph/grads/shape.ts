@@ -43,3 +43,37 @@ export const sliceGrad: GradientRule = {
     return [() => g.op('Pad', [dY, g.constantI64(pads)], { mode: 'constant' }), null, null, null, null];
   },
 };
+
+// Edge (replicate) padding: each padded cell copies its nearest edge cell, so
+// dX = dY's interior, with each side's p pad cells summed into the edge row/column they copy.
+// Pads must be constant; built one padded axis at a time from Slice, ReduceSum and Concat.
+export const padGrad: GradientRule = {
+  opType: 'Pad',
+  backward: ({ g }, node, dY) => {
+    if (node.attrs.mode !== 'edge') throw new GraphError(`${node.name}: only edge Pad has a gradient rule`);
+    const init = g.initializers.get(node.inputs[1]!);
+    if (!init) throw new GraphError(`${node.name}: Pad gradient needs constant pads`);
+    const pads = Array.from(init.data as BigInt64Array, Number);
+    const rank = pads.length / 2;
+    return [
+      () => {
+        let d = dY;
+        for (let axis = 0; axis < rank; axis++) {
+          const [before, after] = [pads[axis]!, pads[rank + axis]!];
+          if (before === 0 && after === 0) continue;
+          if (before < 0 || after < 0) throw new GraphError(`${node.name}: negative pads have no gradient rule`);
+          const ax = g.constantI64([axis]);
+          const cut = (start: number, end: number) => g.op('Slice', [d, g.constantI64([start]), g.constantI64([end]), ax]);
+          const sum = (v: string) => g.op('ReduceSum', [v, ax], { keepdims: 1 });
+          // The edge cell itself plus the pad cells copying it; the interior in between.
+          const first = sum(cut(0, before + 1));
+          const last = sum(cut(-(after + 1), 2 ** 62));
+          const interior = cut(before + 1, -(after + 1));
+          d = g.op('Concat', [first, interior, last], { axis });
+        }
+        return d;
+      },
+      null,
+    ];
+  },
+};

@@ -33,6 +33,7 @@ export class ImagesPanel {
   private picked: Picked | undefined;
   private picks: StylePick[] = [];
   private nextStyleId = 1;
+  private readonly listeners: Array<() => void> = [];
 
   constructor(private readonly messages: Messages) {
     // A file dropped outside the drop zones would make the browser navigate away to it.
@@ -60,6 +61,24 @@ export class ImagesPanel {
     return this.picks.map((s) => s.image);
   }
 
+  /** Stable ids and names of the style images, in order (the masks panel keys its masks by id). */
+  get styleIds(): number[] {
+    return this.picks.map((s) => s.id);
+  }
+
+  get styleNames(): string[] {
+    return this.picks.map((s) => s.name);
+  }
+
+  /** Called whenever the content image or the list of styles changes. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+
   /** One weight per style image, in order. */
   get blendWeights(): number[] {
     return this.picks.map((s) => s.weight);
@@ -85,6 +104,7 @@ export class ImagesPanel {
     this.contentPreview.alt = picked.name;
     this.contentDrop.querySelector('.drop-text')!.textContent =
       `${picked.name} (${picked.image.width}×${picked.image.height}) — drop or click to replace`;
+    this.changed();
   }
 
   private async addStyles(files: Iterable<File>): Promise<void> {
@@ -107,6 +127,7 @@ export class ImagesPanel {
   private renderStyles(): void {
     this.styleList.replaceChildren(...this.picks.map((s) => this.styleItem(s)));
     this.showShares();
+    this.changed();
   }
 
   private styleItem(s: StylePick): HTMLLIElement {

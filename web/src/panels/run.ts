@@ -3,12 +3,14 @@
  * Resume, Stop, the live preview, the progress line, the loss chart, and Download PNG.
  */
 import { NeuralStyleError, OptionError } from '../../../src/errors.js';
+import { checkMasks } from '../../../src/masks/index.js';
 import { $ } from '../dom.js';
 import { LossChart } from '../loss-chart.js';
 import { doneLine, progressLine } from '../progress-text.js';
 import type { Frame, FromWorker, ToWorker } from '../protocol.js';
 import { labelOf } from '../settings.js';
 import type { ImagesPanel } from './images.js';
+import type { MasksPanel } from './masks.js';
 import type { Messages } from './messages.js';
 import type { SettingsPanel } from './settings.js';
 import type { WeightsPanel } from './weights.js';
@@ -23,6 +25,7 @@ export interface RunDeps {
   messages: Messages;
   send: (m: ToWorker) => void;
   images: ImagesPanel;
+  masks: MasksPanel;
   weights: WeightsPanel;
   settings: SettingsPanel;
 }
@@ -119,14 +122,17 @@ export class RunPanel {
       const blend = images.blendWeights;
       if (blend.every((w) => w === 0)) throw new Error('Every style blend weight is 0: give at least one style a weight above 0.');
       if (weights.state === 'none' || weights.state === 'error') throw new Error('Load weights first (the offline preset needs no download).');
-      const options = settings.read({ styleBlendWeights: blend });
+      const options = settings.read({ ...settings.presetOptions, styleBlendWeights: blend });
       this.chart.reset(options.numIterations ?? 1);
       document.body.dataset.iteration = '';
       document.body.dataset.firstLoss = '';
       document.body.dataset.lastLoss = '';
       this.text.textContent = 'starting…';
       this.setState('running');
-      send({ type: 'run', content, styles: images.styles, options, backend: settings.backend, previewEvery: PREVIEW_EVERY });
+      const contentMasks = this.d.masks.contentMasks;
+      // The library's own checks (count, empty masks), in the page's words, before the worker starts.
+      checkMasks(images.styles.length, contentMasks);
+      send({ type: 'run', content, styles: images.styles, contentMasks, options, backend: settings.backend, previewEvery: PREVIEW_EVERY });
     } catch (err) {
       if (err instanceof OptionError) settings.focus(err.option);
       messages.say('error', err instanceof NeuralStyleError ? err.render(labelOf) : (err as Error).message);

@@ -6,7 +6,7 @@
  * are exactly the library's.
  */
 import type { Suggestion } from '../../../src/errors.js';
-import type { StylizeOptions } from '../../../src/options/index.js';
+import { PRESETS, type StylizeOptions } from '../../../src/options/index.js';
 import { $ } from '../dom.js';
 import type { BackendChoice } from '../protocol.js';
 import {
@@ -17,6 +17,7 @@ import {
   readSettings,
   specOf,
   startValues,
+  presetForForm,
   type FieldValue,
   type FormOption,
 } from '../settings.js';
@@ -27,6 +28,8 @@ export class SettingsPanel {
   private readonly form = $<HTMLFormElement>('controls');
   private readonly backendChoice = $<HTMLSelectElement>('backend-choice');
   private readonly fields = new Map<FormOption, Field>();
+  private readonly preset = $<HTMLSelectElement>('preset');
+  private readonly presetNote = $('preset-note');
 
   constructor() {
     for (const key of FORM_OPTIONS) {
@@ -40,11 +43,27 @@ export class SettingsPanel {
     // bubbles would say something else, or nothing for a rule HTML cannot express.
     this.form.noValidate = true;
     this.form.addEventListener('change', () => this.showFields());
+    this.preset.replaceChildren(new Option('none', ''), ...Object.keys(PRESETS).map((p) => new Option(p, p)));
+    this.preset.addEventListener('change', () => this.choosePreset());
     this.showFields();
   }
 
   get backend(): BackendChoice {
     return this.backendChoice.value as BackendChoice;
+  }
+
+  /** The chosen preset's options without a field of their own; {} for none. */
+  get presetOptions(): Partial<StylizeOptions> {
+    return this.preset.value ? presetForForm(this.preset.value).extra : {};
+  }
+
+  /** Write a preset's values into the fields; its other options ride along with the form's. */
+  private choosePreset(): void {
+    if (!this.preset.value) return;
+    const { fields, model } = presetForForm(this.preset.value);
+    this.write(fields);
+    this.showFields();
+    this.presetNote.textContent = `Made for the ${model} weights.`;
   }
 
   /** The checked options (plus `typed`, set by other widgets); throws the core's errors. */

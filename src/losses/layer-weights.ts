@@ -1,0 +1,42 @@
+/**
+ * Per-layer weights of a term (crowsonkb's style-layer weights 256:64:16:4:1): relative
+ * values, scaled to sum to the number of layers, so equal weights (the default) are
+ * exactly the unweighted sum.
+ */
+import { msg, opt, OptionError } from '../errors.js';
+import type { OptionSpec } from '../options/types.js';
+import type { TermOptions } from './types.js';
+
+export function layerWeightsOption(key: string, label: string, help: string): OptionSpec {
+  return {
+    key,
+    kind: { type: 'weights' },
+    default: undefined,
+    label,
+    help,
+    group: 'Network',
+    scope: 'stylize',
+    objective: true,
+    valueName: '<weights>',
+    untiled: true,
+  };
+}
+
+/** w_l · L / Σ w (all 1 when none are given). */
+export function layerWeights(o: TermOptions, key: string, layers: readonly string[]): number[] {
+  const given = o[key] as number[] | undefined;
+  if (!given) return layers.map(() => 1);
+  const total = given.reduce((a, b) => a + b, 0);
+  return given.map((w) => (w * layers.length) / total);
+}
+
+/** One weight per layer, or none. */
+export function checkLayerWeights(o: TermOptions, key: string, layersKey: string): void {
+  const given = o[key] as number[] | undefined;
+  const layers = o[layersKey] as string[] | undefined;
+  if (given && layers && given.length !== layers.length) {
+    throw new OptionError(key, given, `${layers.length} weight(s)`, {
+      problem: msg`${opt(key)} has ${given.length} weight(s) for ${layers.length} layer(s) in ${opt(layersKey)}`,
+    });
+  }
+}
