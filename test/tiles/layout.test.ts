@@ -46,3 +46,25 @@ describe('which runs can be tiled', () => {
     expect(() => checkTileable([untileable], DEFAULT_STYLIZE_OPTIONS)).toThrow(/the loss term 'mine' does not say how it decomposes over tiles/);
   });
 });
+
+describe('options the tiled evaluator does not implement refuse tiling (records marked untiled)', () => {
+  it('w2, layer weights, the nine-point TV, RGB space, replicate padding and masks each refuse, naming the option', async () => {
+    const { checkTileable } = await import('../../src/tiles/tiled-objective.js');
+    const { lossTerms } = await import('../../src/losses/index.js');
+    const { DEFAULT_STYLIZE_OPTIONS, stylizeOptionSpecs } = await import('../../src/options/index.js');
+    const untiled = stylizeOptionSpecs().filter((s) => s.untiled).map((s) => s.key);
+    expect(untiled.sort()).toEqual(['contentLayerWeights', 'firstPadding', 'optimizeSpace', 'styleLayerWeights', 'styleLoss', 'tvStencil']);
+    const cases: Array<[string, unknown]> = [
+      ['styleLoss', 'w2'],
+      ['styleLayerWeights', [256, 64, 16, 4, 1]],
+      ['contentLayerWeights', [2]],
+      ['tvStencil', 'crowsonkb'],
+      ['optimizeSpace', 'rgb'],
+      ['firstPadding', 'replicate'],
+    ];
+    for (const [key, value] of cases) {
+      expect(() => checkTileable(lossTerms(), { ...DEFAULT_STYLIZE_OPTIONS, [key]: value }), key).toThrow(new RegExp(`^${key} .* cannot be combined with tiles yet`));
+    }
+    expect(() => checkTileable(lossTerms(), DEFAULT_STYLIZE_OPTIONS, { styles: 2, masked: true } as never)).toThrow(/content masks cannot be combined with tiles/);
+  });
+});
