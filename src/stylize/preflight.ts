@@ -13,6 +13,7 @@ import { VGG_WIDTHS } from '../models/random-model.js';
 import type { LayerTable } from '../models/types.js';
 import { activeTerms, termsOf, usedLayers } from '../objective/terms.js';
 import type { StylizeOptions } from '../options/index.js';
+import { stagesOf } from './coarse-to-fine.js';
 import { estimateFeaturePass, estimateMemory, type MemoryQuery } from '../runtime/memory.js';
 import { largestCrop, tileGeometry } from '../tiles/layout.js';
 
@@ -68,12 +69,15 @@ export function checkSizes(input: PreflightInput): void {
   const pools = poolsBefore(table, layers);
   const need = 2 ** pools;
   const deepest = deepestName(table, layers);
-  const smallest = o.multires?.[0];
+  // The coarsest stage, whether listed (multires) or generated (multiresFrom's √2 steps).
+  const stages = stagesOf(o).sizes;
+  const smallest = stages.length > 1 ? stages[0] : undefined;
+  const stageOption = o.multires && o.multires.length > 0 ? 'multires' : 'multiresFrom';
   if (smallest) {
     const cs = fitMaxSide(input.content.width, input.content.height, smallest);
     if (Math.min(cs.width, cs.height) < need) {
-      throw new OptionError('multires', o.multires, 'sizes large enough for the network', {
-        problem: msg`${opt('multires')} ${smallest} makes the content image ${cs.width}×${cs.height}, too small for ${deepest} (at least ${need} px on each side); start the multires sizes higher`,
+      throw new OptionError(stageOption, o[stageOption], 'sizes large enough for the network', {
+        problem: msg`${opt(stageOption)} ${stageOption === 'multires' ? smallest : o.multiresFrom} makes the content image ${cs.width}×${cs.height}, too small for ${deepest} (at least ${need} px on each side); start the multires sizes higher`,
       });
     }
   }
@@ -90,7 +94,7 @@ export function checkSizes(input: PreflightInput): void {
     if (Math.min(z.width, z.height) < need) {
       throw new OptionError('styleScale', o.styleScale, 'a scale large enough for the network', {
         problem: [
-          ...(smallest ? msg`${opt('multires')} ${smallest}` : msg`${opt('imageSize')} ${o.imageSize}`),
+          ...(smallest ? msg`${opt(stageOption)} ${smallest}` : msg`${opt('imageSize')} ${o.imageSize}`),
           ...msg` × ${opt('styleScale')} ${o.styleScale} makes style image ${i + 1} ${z.width}×${z.height}, too small for ${deepest} (at least ${need} px on each side); raise ${opt('styleScale')}`,
         ],
       });

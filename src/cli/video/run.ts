@@ -9,6 +9,7 @@
  *   4. one Stylizer for the clip; each finished frame written at once (atomically)
  *   5. the output clip encoded from the frames at the source's frame rate, audio copied
  */
+import { checkVideoPaths } from './paths.js';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -66,6 +67,7 @@ export async function runVideo(raw: Record<string, unknown>, ctx: VideoContext):
   const clip = v.content !== undefined ? resolve(v.content as string) : undefined;
   const output = v.output !== undefined ? resolve(v.output as string) : undefined;
   const outDir = resolve((v.framesOut as string | undefined) ?? `${output}.frames`);
+  await checkVideoPaths({ clip, framesIn: v.framesIn !== undefined ? resolve(v.framesIn as string) : undefined, output, framesOut: outDir, styles: styles.map((s) => resolve(s)) });
   const styleImages: RgbImage[] = [];
   for (const p of styles) styleImages.push(await readImage(resolve(p)));
 
