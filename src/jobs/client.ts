@@ -55,25 +55,7 @@ export class JobClient {
   static async connect(url: string, options: { limits?: StoreLimits; timeoutMs?: number } = {}): Promise<JobClient> {
     const target = parseRedisUrl(url);
     const store = new RedisJobStore(target, options.limits ?? DEFAULT_STORE_LIMITS);
-    const timeout = options.timeoutMs ?? 5000;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        store.redis.ping(),
-        new Promise((_, fail) => {
-          const unreachable = (why: string) => new NeuralStyleError(`cannot reach Redis at ${target.url} (${why})`);
-          timer = setTimeout(() => fail(unreachable(`no answer in ${timeout / 1000} s`)), timeout);
-          // Refused or unknown host: say so now rather than after the timeout.
-          store.redis.once('error', (e: NodeJS.ErrnoException) => fail(unreachable(e.code ?? e.message)));
-        }),
-      ]);
-    } catch (e) {
-      // Not connected: drop the connection at once (quit would wait for Redis forever).
-      store.redis.disconnect();
-      throw e;
-    } finally {
-      clearTimeout(timer);
-    }
+    await ensureReachable(store, target, options.timeoutMs ?? 5000);
     const queue = new Queue(QUEUE_NAME, { connection: bullConnection(target) });
     queue.on('error', () => {});
     const client = new JobClient(target, queue, store);
@@ -238,4 +220,26 @@ export function statusOf(job: Job, state: string): JobStatus {
     ...(job.finishedOn ? { finishedAt: job.finishedOn } : {}),
     attempts: job.attemptsMade,
   };
+}
+
+/** Fail with one clear line when Redis cannot be reached within `timeoutMs` (refused: at once). */
+export async function ensureReachable(store: RedisJobStore, target: { url: string }, timeoutMs = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      store.redis.ping(),
+      new Promise((_, fail) => {
+        const unreachable = (why: string) => new NeuralStyleError(`cannot reach Redis at ${target.url} (${why})`);
+        timer = setTimeout(() => fail(unreachable(`no answer in ${timeoutMs / 1000} s`)), timeoutMs);
+        // Refused or unknown host: say so now rather than after the timeout.
+        store.redis.once('error', (e: NodeJS.ErrnoException) => fail(unreachable(e.code ?? e.message)));
+      }),
+    ]);
+  } catch (e) {
+    // Not connected: drop the connection at once (quit would wait for Redis forever).
+    store.redis.disconnect();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -30,7 +30,7 @@ import type { LoadedModel } from '../models/types.js';
 import type { BackendName, OrtModule } from '../runtime/ort.js';
 import type { Checkpoint } from '../stylize/types.js';
 import { createStylizer, makeOptimizer } from '../stylize/stylizer.js';
-import { cancelKey } from './client.js';
+import { cancelKey, ensureReachable } from './client.js';
 import { bullConnection, parseRedisUrl, QUEUE_NAME } from './connection.js';
 import { RedisJobStore } from './redis-store.js';
 import { JOB_SPEC_VERSION, type JobProgress, type JobSpec, type JobSummary, type StoredImage } from './spec.js';
@@ -64,6 +64,9 @@ export interface WorkerSettings {
   id?: string;
 }
 
+/** How long a stopping worker waits for BullMQ to close before dropping its connections. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
 /** Why a run's signal was aborted. */
 type StopReason = 'shutdown' | 'cancel';
 
@@ -85,6 +88,8 @@ export async function runWorker(settings: WorkerSettings): Promise<void> {
   const target = parseRedisUrl(settings.redis);
   for (const name of settings.preload ?? []) getModelEntry(name);
   const store = new RedisJobStore(target, settings.limits ?? DEFAULT_STORE_LIMITS);
+  // A Redis that cannot be reached at start is a one-line error, as for submit and jobs.
+  await ensureReachable(store, target);
   const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
   const choice = await chooseBackend(ort, settings.backend ?? 'auto');
   const backend: BackendName = choice.backend;
@@ -299,9 +304,13 @@ export async function runWorker(settings: WorkerSettings): Promise<void> {
     const stop = () => {
       log(`worker ${id}: stopping; ${running.size} running job(s) go back to the queue`);
       for (const c of running.values()) c.abort('shutdown' satisfies StopReason);
-      void worker
-        .close()
+      // BullMQ's close waits for Redis; one that went away must not keep the process alive.
+      void Promise.race([worker.close(), new Promise((ok) => setTimeout(ok, CLOSE_TIMEOUT_MS).unref())])
         .catch(() => {})
+        .then(() => {
+          store.redis.disconnect();
+          void worker.disconnect().catch(() => {});
+        })
         .then(() => Promise.allSettled([pool.release(), store.close()]))
         .then(() => ok());
     };

@@ -75,5 +75,8 @@ describe('neural-style submit and jobs', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('error: cannot reach Redis at redis://127.0.0.1:1 (ECONNREFUSED)\n');
     expect((await cli(['jobs', '--redis', 'http://x'])).stderr).toBe("error: --redis must start with redis:// or rediss://, got 'http://x'\n");
+    // The worker too: it used to retry for ever (and then not stop on SIGTERM).
+    const w = await cli(['worker', '--redis', 'redis://127.0.0.1:1', '--backend', 'cpu']);
+    expect([w.code, w.stderr.split('\n').filter((l) => l.startsWith('error:'))]).toEqual([1, ['error: cannot reach Redis at redis://127.0.0.1:1 (ECONNREFUSED)']]);
   }, 30_000);
 });
