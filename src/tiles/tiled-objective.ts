@@ -119,7 +119,8 @@ export class TiledObjective {
     grad: Partial<GradOptions> = {},
     terms?: readonly LossTerm[],
   ): Promise<TiledObjective> {
-    const all = [...termsOf(terms)];
+    // The same terms as the whole-image objective, so a tiled run reports the same parts.
+    const all = [...termsOf(terms, options)];
     checkTileable(all, options);
     const gradOptions = { ...gradOptionsFor(backendOf(session)), ...grad };
     const netTerms = networkTerms(all, options);

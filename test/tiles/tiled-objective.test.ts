@@ -80,6 +80,8 @@ function relDiff(a: Float32Array, b: Float32Array): number {
 }
 
 function expectSame({ a, b }: Awaited<ReturnType<typeof compare>>) {
+  // The same parts, in the same order (a video-only term left out of both).
+  expect(Object.keys(b.parts)).toEqual(Object.keys(a.parts));
   for (const [name, v] of Object.entries(a.parts)) {
     expect(v, name).toBeGreaterThan(0);
     expect(Math.abs(b.parts[name]! - v) / v, name).toBeLessThan(1e-4);
