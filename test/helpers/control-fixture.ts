@@ -1,6 +1,4 @@
 /** Loads a fixture written by scripts/make-control-fixtures.py and evaluates our objective on it. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { colourControl } from '../../src/image/colour/index.js';
 import type { RgbImage } from '../../src/image/types.js';
 import type { Mask } from '../../src/masks/index.js';
@@ -11,6 +9,7 @@ import type { Preprocessing } from '../../src/models/types.js';
 import { FeatureExtractor, type Targets } from '../../src/runtime/features.js';
 import { CompiledObjective, type Evaluation } from '../../src/runtime/objective.js';
 import { sessionOptionsFor, type OrtModule } from '../../src/runtime/ort.js';
+import { readFixture } from './parity-fixture.js';
 
 export interface ControlFixture {
   spec: Record<string, unknown> & { height: number; width: number; blend: number[] };
@@ -30,21 +29,7 @@ const image = (t: Tensor): RgbImage => ({ height: t.dims[0]!, width: t.dims[1]!,
 const mask = (t: Tensor): Mask => ({ height: t.dims[0]!, width: t.dims[1]!, data: t.data });
 
 export function loadControlFixture(name: string): ControlFixture {
-  const dir = join(import.meta.dirname, '..', 'fixtures', 'control');
-  const manifest = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));
-  const bin = readFileSync(join(dir, `${name}.bin`));
-  const tensors = new Map<string, Tensor>();
-  for (const t of manifest.tensors as { name: string; dims: number[]; offset: number }[]) {
-    const count = t.dims.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(count);
-    new Uint8Array(data.buffer).set(bin.subarray(t.offset, t.offset + count * 4));
-    tensors.set(t.name, { dims: t.dims, data });
-  }
-  const layers = manifest.layers as { name: string; kind: 'conv' | 'relu' | 'pool' }[];
-  const weights: ConvWeights = new Map();
-  for (const l of layers.filter((l) => l.kind === 'conv')) {
-    weights.set(l.name, { weight: tensors.get(`${l.name}.weight`)!, bias: tensors.get(`${l.name}.bias`)! });
-  }
+  const { manifest, tensors, layers, weights } = readFixture('control', name);
   const s = manifest.spec;
   const n = s.blend.length as number;
   const options = {

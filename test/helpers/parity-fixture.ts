@@ -15,8 +15,9 @@ export interface ParityFixture {
   expected: { loss: number; content: number; style: number; tv: number };
 }
 
-export function loadParityFixture(name: string): ParityFixture {
-  const dir = join(import.meta.dirname, '..', 'fixtures', 'parity');
+/** A fixture written by scripts/make-*-fixture*.py: its JSON manifest, its tensors, and the conv weights among them. */
+export function readFixture(folder: string, name: string) {
+  const dir = join(import.meta.dirname, '..', 'fixtures', folder);
   const manifest = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));
   const bin = readFileSync(join(dir, `${name}.bin`));
   const tensors = new Map<string, Tensor>();
@@ -26,11 +27,16 @@ export function loadParityFixture(name: string): ParityFixture {
     new Uint8Array(data.buffer).set(bin.subarray(t.offset, t.offset + count * 4));
     tensors.set(t.name, { dims: t.dims, data });
   }
-  const weights: ConvWeights = new Map();
   const layers = manifest.layers as { name: string; kind: 'conv' | 'relu' | 'pool' }[];
+  const weights: ConvWeights = new Map();
   for (const l of layers.filter((l) => l.kind === 'conv')) {
     weights.set(l.name, { weight: tensors.get(`${l.name}.weight`)!, bias: tensors.get(`${l.name}.bias`)! });
   }
+  return { manifest, tensors, layers, weights };
+}
+
+export function loadParityFixture(name: string): ParityFixture {
+  const { manifest, tensors, layers, weights } = readFixture('parity', name);
   const s = manifest.spec;
   return {
     spec: {
