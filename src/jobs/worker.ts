@@ -28,7 +28,7 @@ import type { RgbImage } from '../image/types.js';
 import { getModelEntry } from '../models/registry.js';
 import type { LoadedModel } from '../models/types.js';
 import type { BackendName, OrtModule } from '../runtime/ort.js';
-import type { Checkpoint } from '../stylize/types.js';
+import { progressData, type Checkpoint } from '../stylize/types.js';
 import { createStylizer, makeOptimizer } from '../stylize/stylizer.js';
 import { cancelKey, ensureReachable } from './client.js';
 import { bullConnection, parseRedisUrl, QUEUE_NAME } from './connection.js';
@@ -187,12 +187,7 @@ export async function runWorker(settings: WorkerSettings): Promise<void> {
         },
         onProgress: async (p) => {
           const progress: JobProgress = {
-            iteration: p.iteration,
-            numIterations: p.numIterations,
-            loss: p.loss,
-            parts: p.parts,
-            elapsedMs: p.elapsedMs,
-            etaMs: p.etaMs,
+            ...progressData(p),
             worker: id,
             ...(resumedFrom !== undefined ? { resumedFrom } : {}),
             ...(spec.previewEvery > 0 && p.iteration % spec.previewEvery === 0 ? { preview: await previewUrl(p.image()) } : {}),

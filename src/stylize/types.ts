@@ -31,6 +31,13 @@ export interface Progress {
   tiles?: number;
 }
 
+/** A progress report's numbers without its image (what a message or a queue can carry). */
+export type ProgressData = Pick<Progress, 'iteration' | 'numIterations' | 'loss' | 'parts' | 'elapsedMs' | 'etaMs'>;
+
+export function progressData(p: ProgressData): ProgressData {
+  return { iteration: p.iteration, numIterations: p.numIterations, loss: p.loss, parts: p.parts, elapsedMs: p.elapsedMs, etaMs: p.etaMs };
+}
+
 /** Everything needed to continue a run exactly where it stopped. */
 export interface Checkpoint {
   iteration: number;

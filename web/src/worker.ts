@@ -15,6 +15,7 @@ import type { RgbImage } from '../../src/image/types.js';
 import { resolveOptions } from '../../src/options/index.js';
 import type { OrtModule } from '../../src/runtime/ort.js';
 import { preflight } from '../../src/stylize/preflight.js';
+import { progressData } from '../../src/stylize/types.js';
 import { stylize, type Progress } from '../../src/stylize/stylize.js';
 import { probeWebGpu, wasmLabel, wasmThreads } from './backends.js';
 import { describeError, firstLine, isOutOfMemory } from './describe-error.js';
@@ -144,12 +145,7 @@ async function handleRun(msg: Extract<ToWorker, { type: 'run' }>): Promise<void>
             post(
               {
                 type: 'progress',
-                iteration: p.iteration,
-                numIterations: p.numIterations,
-                loss: p.loss,
-                parts: p.parts,
-                elapsedMs: p.elapsedMs,
-                etaMs: p.etaMs,
+                ...progressData(p),
                 frame,
               },
               frame ? [frame.rgba.buffer] : [],
