@@ -58,7 +58,7 @@ async function serve(): Promise<void> {
   const { targets, content } = await makeTargets(ort, net, BENCH_SPEC, size, sessionOptionsFor(backend));
   const rssBeforeObjective = process.memoryUsage().rss;
   const c0 = performance.now();
-  const objective = await withRules(variant, () => CompiledObjective.create(ort, net, BENCH_SPEC, options, variant.grad));
+  const objective = await withRules(variant, () => CompiledObjective.create(ort, net, BENCH_SPEC, options, { convSide: size, ...variant.grad }));
   const createMs = performance.now() - c0;
   const evaluator = objective.bind(targets, size, size);
   const w0 = performance.now();

@@ -6,6 +6,7 @@
  */
 import type { InferenceSession } from 'onnxruntime-common';
 import type { BackwardFn, GradOptions } from '../src/graph/builder.js';
+import type { ConvFormPicker } from '../src/graph/winograd/index.js';
 import { GRADIENT_RULES } from '../src/graph/grads/index.js';
 import type { Evaluator } from '../src/runtime/objective.js';
 
@@ -26,6 +27,10 @@ const genericMatMul: BackwardFn = ({ g }, node, dY) => {
     () => g.op('MatMul', [g.op('Transpose', [a], { perm: [1, 0] }), dY]),
   ];
 };
+
+/** Every eligible conv in one form, or the prototype's guess by channel count. */
+const forms = (pick: ConvFormPicker): Variant => ({ grad: { convForm: pick } });
+const byChannels: ConvFormPicker = ({ inChannels: c, outChannels: k }) => (Math.min(c, k) >= 256 ? 'F4' : Math.min(c, k) >= 128 ? 'F2' : 'direct');
 
 const spin = (on: boolean) => ({ extra: { session: { intra_op: { allow_spinning: on ? '1' : '0' } } } });
 
@@ -60,6 +65,11 @@ export const VARIANTS: Record<string, Variant> = {
   'spin-off': { session: spin(false) },
   'denormal-zero': { session: { extra: { session: { intra_op: { allow_spinning: '0' }, set_denormal_as_zero: '1' } } } },
   'spin-on': { session: spin(true) },
+  'conv-f2': forms(() => 'F2'),
+  'conv-f4': forms(() => 'F4'),
+  'conv-by-channels': forms(byChannels),
+  'conv-f4-fwd-only': forms((s) => (s.role === 'forward' ? byChannels(s) : 'direct')),
+  'conv-f4-128': forms(({ inChannels: c, outChannels: k, side }) => (Math.min(c, k) >= 128 && (side ?? 0) <= 128 ? 'F4' : 'direct')),
   // the one extra intra-op thread pinned to the second logical processor (1-based ids)
   affinity: { session: { extra: { session: { intra_op: { allow_spinning: '0' }, intra_op_thread_affinities: '2' } } } },
 };

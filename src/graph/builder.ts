@@ -5,6 +5,7 @@
  * lets `backward.ts` walk it and append gradient nodes to the same builder.
  */
 import { GraphError } from '../errors.js';
+import type { ConvFormPicker } from './winograd/lower.js';
 
 /** A dimension: a number, or a symbolic name so one session serves every image size. */
 export type Dim = number | string;
@@ -29,6 +30,23 @@ export interface GraphNode {
    * Same contract as a rule's backward.
    */
   backwardOverride?: BackwardFn;
+  /**
+   * What a later lowering pass may want to know about a convolution that its attributes
+   * do not say: how far the network has downsampled at this layer (for a per-layer choice
+   * of form by feature-map size) and whether it is a forward conv or an input gradient.
+   */
+  convHint?: ConvHint;
+}
+
+export interface ConvHint {
+  /** Image side ÷ this layer's feature-map side (1, 2, 4, …). */
+  featureScale: number;
+  role: 'forward' | 'inputGrad';
+  /**
+   * For an input gradient: the forward conv's weights W[K, C, 3, 3], of which this conv's
+   * are the flipped transpose — a Winograd form can read W itself and keep one copy.
+   */
+  forwardWeights?: string;
 }
 
 export interface ValueInfo {
@@ -76,6 +94,13 @@ export interface GradOptions {
   convGrad: ConvGradMode;
   maxPoolGrad: MaxPoolGradMode;
   reluGrad: ReluGradMode;
+  /**
+   * Which form each 3×3 convolution (forward and input gradient) takes once the graph is
+   * built: direct, or a Winograd form (src/graph/winograd). None: all direct.
+   */
+  convForm?: ConvFormPicker;
+  /** The nominal longer side of the images the graph will see, for `convForm`'s per-layer choice. */
+  convSide?: number;
 }
 
 /** What a gradient rule gets: the builder to append to, options, and memoised helpers. */
@@ -246,6 +271,35 @@ export class GraphBuilder {
       if (this.nodes[i]!.outputs.includes(value)) return this.nodes[i];
     }
     return undefined;
+  }
+
+  /**
+   * Rebuild the node list in order, letting `lower` replace a node: it returns undefined
+   * to keep the node, or a function that appends the replacement's nodes, which must
+   * define the node's outputs (they are released first). Nodes are renumbered after.
+   */
+  /** Remove initializers no node reads any more (e.g. weights a lowering pass transformed). */
+  dropUnusedInitializers(candidates: Iterable<string>): void {
+    const used = new Set(this.nodes.flatMap((n) => n.inputs));
+    for (const name of candidates) if (!used.has(name)) this.initializers.delete(name);
+  }
+
+  rewrite(lower: (node: GraphNode) => (() => void) | undefined): void {
+    const old = this.nodes.splice(0);
+    for (const node of old) {
+      const emit = lower(node);
+      if (!emit) {
+        this.nodes.push(node);
+        continue;
+      }
+      for (const o of node.outputs) this.known.delete(o);
+      emit();
+      for (const o of node.outputs) {
+        if (!this.known.has(o)) throw new GraphError(`the replacement of ${node.name} does not define ${o}`);
+      }
+    }
+    this.ranks.clear();
+    this.nodes.forEach((n, i) => (n.name = `${n.opType}_${i}`));
   }
 
   private declare(name: string): void {

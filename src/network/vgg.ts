@@ -48,6 +48,8 @@ export function addNetwork(g: GraphBuilder, x: string, net: NetworkSource, layer
   const channels = new Map<string, number>();
   let current = x;
   let width = 3;
+  // Image side ÷ feature side here: each 2×2 pooling halves it. Read by the conv lowering pass.
+  let featureScale = 1;
   for (const layer of net.table.layers.slice(0, last + 1)) {
     if (layer.kind === 'conv') {
       const params = net.weights.get(layer.name);
@@ -66,11 +68,13 @@ export function addNetwork(g: GraphBuilder, x: string, net: NetworkSource, layer
         dilations: [1, 1],
         pads: replicate ? [0, 0, 0, 0] : [ph, pw, ph, pw],
       }, layer.name);
+      g.producer(current)!.convHint = { featureScale, role: 'forward' };
       width = out;
     } else if (layer.kind === 'relu') {
       current = g.op('Relu', [current], {}, layer.name);
     } else {
       current = g.op(pooling === 'max' ? 'MaxPool' : 'AveragePool', [current], { kernel_shape: [2, 2], strides: [2, 2] }, layer.name);
+      featureScale *= 2;
     }
     values.set(layer.name, current);
     channels.set(layer.name, width);

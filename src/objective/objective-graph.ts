@@ -7,6 +7,7 @@
  */
 import { addGradient } from '../graph/backward.js';
 import { GraphBuilder, type GradOptions } from '../graph/builder.js';
+import { applyConvForms } from '../graph/winograd/index.js';
 import { targetOf, UNMASKED_RUN, type LossTerm, type RunShape, type TermBuild, type TermOptions } from '../losses/index.js';
 import { withNormalizedGradient } from '../losses/normalize-gradients.js';
 import { addNetwork, type NetworkSource } from '../network/vgg.js';
@@ -71,9 +72,12 @@ export function buildObjectiveGraph(
   for (const p of parts.slice(1)) total = g.op('Add', [total, p]);
   const loss = g.op('Identity', [total], {}, names.loss);
 
-  const forwardNodeCount = g.nodes.length;
   const gradient = g.op('Identity', [addGradient(g, loss, input, grad)], {}, names.grad);
   for (const v of [loss, ...parts]) g.addOutput(v, []);
   g.addOutput(gradient, [1, 3, 'H', 'W']);
+  // After the gradient: rules see plain Convs, and forward and input-gradient convs are lowered alike.
+  applyConvForms(g, grad);
+  // The loss's Identity is the last forward node, before and after lowering.
+  const forwardNodeCount = g.nodes.findIndex((n) => n.outputs[0] === loss) + 1;
   return { graph: g, channels, forwardNodeCount, parts: all.map((t) => t.name) };
 }

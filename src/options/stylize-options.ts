@@ -370,4 +370,14 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
     group: 'Network',
     valueName: '<name>',
   },
+  {
+    ...stylize,
+    key: 'convAlgorithm',
+    kind: { type: 'choice', choices: ['auto', 'direct', 'winograd'] },
+    default: 'auto',
+    label: 'Convolutions',
+    help: "auto (per layer, the form measured fastest on the backend), direct (onnxruntime's Conv) or winograd (F(4×4,3×3) wherever a layer can take it). Same result to float rounding.",
+    group: 'Network',
+    valueName: '<form>',
+  },
 ];

@@ -12,7 +12,7 @@ import type { Tensor } from '../models/types.js';
 import { buildDerivationGraph, buildFeatureGraph, type FeatureOutput } from '../objective/features-graph.js';
 import { names } from '../objective/names.js';
 import type { NetworkSource } from '../network/vgg.js';
-import type { OrtModule, SessionOptions } from './ort.js';
+import { backendOf, graphFormsFor, type OrtModule, type SessionOptions } from './ort.js';
 
 /**
  * term name → layer → target statistic. Today: `content` (feature maps [1, C, h, w]) and
@@ -39,7 +39,7 @@ export class FeatureExtractor {
     terms?: readonly LossTerm[],
     run: RunShape = UNMASKED_RUN,
   ): Promise<FeatureExtractor> {
-    const { graph, outputs } = buildFeatureGraph(net, options, terms, run);
+    const { graph, outputs } = buildFeatureGraph(net, options, terms, run, graphFormsFor(backendOf(session), options));
     const features = await ort.InferenceSession.create(encodeModel(graph, 'features'), session);
     const derive = buildDerivationGraph(outputs);
     let derivation: InferenceSession | null = null;

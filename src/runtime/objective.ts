@@ -15,7 +15,7 @@ import { activeTerms, termsOf } from '../objective/terms.js';
 import type { Tensor } from '../models/types.js';
 import type { NetworkSource } from '../network/vgg.js';
 import type { Targets } from './features.js';
-import { backendOf, gradOptionsFor, type OrtModule, type SessionOptions } from './ort.js';
+import { backendOf, graphFormsFor, type OrtModule, type SessionOptions } from './ort.js';
 
 /** Each term's weighted part, by term name (`content`, `style`, `tv`, …), in table order. */
 export type LossParts = Record<string, number>;
@@ -59,7 +59,7 @@ export class CompiledObjective {
   ): Promise<CompiledObjective> {
     const all = termsOf(terms, options);
     // The gradient graph's form is chosen for the backend; `grad` overrides it.
-    const { graph, channels } = buildObjectiveGraph(net, options, { ...gradOptionsFor(backendOf(session)), ...grad }, all, run);
+    const { graph, channels } = buildObjectiveGraph(net, options, { ...graphFormsFor(backendOf(session), options), ...grad }, all, run);
     const compiled = await ort.InferenceSession.create(encodeModel(graph, 'objective'), session);
     return new CompiledObjective(ort, compiled, options, [...all], net, channels, run);
   }

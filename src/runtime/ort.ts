@@ -5,6 +5,8 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { GradOptions } from '../graph/builder.js';
+import { convFormPicker, type ConvAlgorithm } from '../graph/winograd/index.js';
+import type { TermOptions } from '../losses/index.js';
 
 export interface OrtModule {
   Tensor: typeof Tensor;
@@ -53,6 +55,18 @@ export function gradOptionsFor(backend: BackendName): Partial<GradOptions> {
     default:
       return {};
   }
+}
+
+/**
+ * The graph forms for a run: the backend's gradient forms, and each 3×3 conv's form
+ * (direct or Winograd) as `options.convAlgorithm` says, chosen per layer for the run's
+ * image size (`side`: the longer side the graph will see; the image size by default).
+ */
+export function graphFormsFor(backend: BackendName, options: TermOptions, side?: number): Partial<GradOptions> {
+  const algorithm = (options.convAlgorithm as ConvAlgorithm | undefined) ?? 'auto';
+  const convForm = convFormPicker(backend, algorithm);
+  const convSide = side ?? (typeof options.imageSize === 'number' ? options.imageSize : undefined);
+  return { ...gradOptionsFor(backend), ...(convForm ? { convForm, convSide } : {}) };
 }
 
 /** The backend a session's options ask for first ('cpu' when none is named). */

@@ -35,6 +35,11 @@ export interface GradcheckOptions {
   grad?: Partial<GradOptions>;
   /** The point x to check at; standard normal values by default. */
   input?: (rng: Rng, count: number) => Float32Array;
+  /**
+   * A pass applied to the graph onnxruntime runs (e.g. the Winograd lowering), after the
+   * gradient is built; the float64 reference still evaluates the graph as built.
+   */
+  lower?: (g: GraphBuilder) => void;
 }
 
 type Build = (g: GraphBuilder, x: string, rng: Rng) => string;
@@ -78,7 +83,13 @@ export async function gradcheck(build: Build, xDims: number[], options: Gradchec
   const count = xDims.reduce((a, b) => a * b, 1);
   const xData = options.input ? options.input(rng, count) : rng.fillNormal(new Float32Array(count));
   if (xData.length !== count) throw new Error(`input gave ${xData.length} values for ${count}`);
-  const session = await ort.InferenceSession.create(encodeModel(g));
+  let run = g;
+  if (options.lower) {
+    // The same seed builds the same graph again; only this copy is lowered.
+    run = buildGradientGraph(build, xDims, options).g;
+    options.lower(run);
+  }
+  const session = await ort.InferenceSession.create(encodeModel(run));
   const out = await session.run({ x: new ort.Tensor('float32', xData, xDims) });
   const ours = out['x_grad']!.data as Float32Array;
   await session.release();

@@ -5,6 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { expect } from 'vitest';
+import type { GradOptions } from '../../src/graph/builder.js';
 import { encodeModel } from '../../src/graph/encode.js';
 import { webgpuProblems } from '../../src/graph/webgpu-ops.js';
 import { targetOf, UNMASKED_RUN, type LossTerm, type RunShape } from '../../src/losses/index.js';
@@ -60,6 +61,8 @@ export async function objectiveGradcheck(
   terms?: readonly LossTerm[],
   run: RunShape = UNMASKED_RUN,
   contentMasks?: readonly Mask[],
+  /** Graph-form options for the graph onnxruntime runs (e.g. Winograd convs); the float64 reference evaluates the plain graph. */
+  forms?: Partial<GradOptions>,
 ): Promise<ObjectiveCheck> {
   const all = termsOf(terms);
   const rng = new Rng(seed);
@@ -109,7 +112,7 @@ export async function objectiveGradcheck(
   const inputs = new Set(graph.inputs.map((i) => i.name));
   for (const name of Object.keys(feeds)) if (!inputs.has(name)) delete feeds[name];
 
-  const session = await ort.InferenceSession.create(encodeModel(graph));
+  const session = await ort.InferenceSession.create(encodeModel(forms ? buildObjectiveGraph(net, options, forms, all, run).graph : graph));
   const out = await session.run(feeds);
   await session.release();
   const ours = out[names.grad]!.data as Float32Array;

@@ -25,6 +25,19 @@ describe('whole objective vs finite differences', () => {
   });
 });
 
+describe('with Winograd convolution forms (forward and input-gradient convs lowered)', () => {
+  for (const form of ['F2', 'F4'] as const) {
+    it(`every conv ${form}, max pooling, default terms`, async () => {
+      const forms = { convGrad: 'Conv' as const, convForm: () => form };
+      const o = { ...DEFAULT_STYLIZE_OPTIONS, styleWeight: 1e4, tvWeight: 0.5 };
+      const r = await objectiveGradcheck(o, 11, undefined, undefined, undefined, forms);
+      expect(r.cosine).toBeGreaterThan(0.9999);
+      expect(r.relError).toBeLessThan(1e-3);
+      expect(Math.abs(r.normRatio - 1)).toBeLessThan(1e-3);
+    });
+  }
+});
+
 describe('each loss term in the table vs finite differences', () => {
   it('the table has the built-in terms', () => {
     expect(lossTerms().map((t) => t.name)).toEqual(expect.arrayContaining(['content', 'style', 'tv']));

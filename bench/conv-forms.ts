@@ -1,0 +1,99 @@
+/**
+ * Per-layer timing of the convolution forms (src/graph/winograd): for each 3×3 conv shape
+ * of VGG-19 at an image size — forward C→K, and its input gradient K→C at the same side —
+ * one session per form over a single conv, evaluated interleaved (direct F2 F4, F2 F4
+ * direct, …) so that a shared machine's noise falls on all alike. Prints median ms per
+ * form and the ratio to direct: the measurements behind src/graph/winograd/table.ts.
+ *
+ *   npx tsx bench/conv-forms.ts --size 512 --reps 7 [--threads 2] [--profile]
+ *
+ * --profile writes onnxruntime's per-op profile of each lowered session (profile-*.json)
+ * and prints each op type's share of the form's time.
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { GraphBuilder } from '../src/graph/builder.js';
+import { encodeModel } from '../src/graph/encode.js';
+import { lowerConvolutions, type ConvForm } from '../src/graph/winograd/index.js';
+import { sessionOptionsFor } from '../src/runtime/ort.js';
+import { Rng } from '../src/util/random.js';
+import { median } from './common.js';
+
+const args = { size: 512, reps: 7, threads: 2, profile: false, only: '' };
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i]!;
+  if (a === '--size') args.size = Number(process.argv[++i]);
+  else if (a === '--reps') args.reps = Number(process.argv[++i]);
+  else if (a === '--threads') args.threads = Number(process.argv[++i]);
+  else if (a === '--profile') args.profile = true;
+  else if (a === '--only') args.only = process.argv[++i]!;
+}
+
+/** VGG-19's distinct 3×3 conv shapes up to conv5_1: [C, K, feature side ÷ image side]. */
+const LAYERS: Array<[string, number, number, number]> = [
+  ['conv1_2', 64, 64, 1],
+  ['conv2_1', 64, 128, 2],
+  ['conv2_2', 128, 128, 2],
+  ['conv3_1', 128, 256, 4],
+  ['conv3_2', 256, 256, 4],
+  ['conv4_1', 256, 512, 8],
+  ['conv4_2', 512, 512, 8],
+  ['conv5_1', 512, 512, 16],
+];
+const FORMS: ConvForm[] = ['direct', 'F2', 'F4'];
+
+async function session(C: number, K: number, form: ConvForm, profile: string | undefined) {
+  const g = new GraphBuilder();
+  const x = g.addInput('x', [1, C, 'H', 'W']);
+  const rng = new Rng(C * 1000 + K);
+  const w = g.addInitializer('w', rng.fillNormal(new Float32Array(K * C * 9), Math.sqrt(2 / (9 * C))), [K, C, 3, 3]);
+  const b = g.addInitializer('b', rng.fillNormal(new Float32Array(K), 0.1), [K]);
+  // ReLU after, as in the network: onnxruntime fuses it into a direct Conv.
+  const y = g.op('Relu', [g.op('Conv', [x, w, b], { kernel_shape: [3, 3], strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1] })]);
+  g.addOutput(g.op('Identity', [y], {}, 'y'), [1, K, 'H', 'W']);
+  if (form !== 'direct') lowerConvolutions(g, () => form);
+  const options = sessionOptionsFor('cpu', { intraOpNumThreads: args.threads, ...(profile ? { enableProfiling: true, profileFilePrefix: profile } : {}) });
+  return ort.InferenceSession.create(encodeModel(g), options);
+}
+
+const rows: string[] = [];
+for (const [name, c0, k0, scale] of LAYERS) {
+  if (args.only && !args.only.split(',').includes(name)) continue;
+  const side = Math.round(args.size / scale);
+  for (const [role, C, K] of [['forward', c0, k0], ['inputGrad', k0, c0]] as const) {
+    if (role === 'inputGrad' && C === K && name !== 'conv1_2' && LAYERS.some(([, c, k, s]) => c === C && k === K && s === scale && c !== c0)) continue;
+    const sessions = await Promise.all(FORMS.map((f) => session(C, K, f, args.profile && f !== 'direct' ? `profile-${name}-${role}-${f}` : undefined)));
+    const x = { x: new ort.Tensor('float32', new Rng(7).fillNormal(new Float32Array(C * side * side)).map(Math.abs), [1, C, side, side]) };
+    for (const s of sessions) await s.run(x); // warm-up
+    const times = FORMS.map(() => [] as number[]);
+    for (let r = 0; r < args.reps; r++) {
+      for (let k = 0; k < FORMS.length; k++) {
+        const i = (k + r) % FORMS.length;
+        const t0 = performance.now();
+        await sessions[i]!.run(x);
+        times[i]!.push(performance.now() - t0);
+      }
+    }
+    const med = times.map(median);
+    const best = FORMS[med.indexOf(Math.min(...med))]!;
+    const line = `${name.padEnd(8)} ${role.padEnd(9)} C${String(C).padEnd(4)} K${String(K).padEnd(4)} ${String(side).padStart(4)}²  ` +
+      FORMS.map((f, i) => `${f} ${med[i]!.toFixed(1).padStart(7)} ms ×${(med[i]! / med[0]!).toFixed(2)}`).join('  ') + `  best ${best}`;
+    console.log(line);
+    rows.push(line);
+    for (const [i, s] of sessions.entries()) {
+      if (args.profile && FORMS[i] !== 'direct') {
+        s.endProfiling();
+        const prefix = `profile-${name}-${role}-${FORMS[i]}`;
+        for (const file of readdirSync('.').filter((f) => f.startsWith(prefix) && f.endsWith('.json'))) {
+          const events = JSON.parse(readFileSync(file, 'utf8')) as Array<{ cat: string; name: string; dur: number; args?: { op_name?: string } }>;
+          const byOp = new Map<string, number>();
+          for (const e of events) if (e.cat === 'Node' && e.args?.op_name) byOp.set(e.args.op_name, (byOp.get(e.args.op_name) ?? 0) + e.dur);
+          const total = [...byOp.values()].reduce((a, b) => a + b, 0);
+          console.log(`   ${FORMS[i]}: ` + [...byOp].sort((a, b) => b[1] - a[1]).map(([op, d]) => `${op} ${((100 * d) / total).toFixed(0)}%`).join(' '));
+          rmSync(file);
+        }
+      }
+      await s.release();
+    }
+  }
+}

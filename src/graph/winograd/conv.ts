@@ -1,0 +1,102 @@
+/**
+ * A 3×3, stride-1, pad-1 convolution as Winograd F(m×m, 3×3) in ordinary ONNX ops, so
+ * that every provider runs it (onnxruntime's CPU and WASM kernels convolve directly):
+ *
+ *   input transform   a strided Conv: each channel, as a batch item of one channel, with
+ *                     the (m+2)² kernels of Bᵀ's outer products, stride m
+ *   channel product   one batched MatMul over the (m+2)² positions, with the transformed
+ *                     kernels U (K×C per position)
+ *   output transform  MatMul(Aᵀ⊗Aᵀ) → DepthToSpace(m) → crop → + bias
+ *
+ * Every shape is derived from Shape(x) in the graph, so one session serves any image size.
+ *
+ * U = (G⊗G)·W is computed in the graph at each evaluation (one small GEMM per conv) from
+ * the weights as [9, K·C] rather than stored: stored, it is 4× the weights for F4 and
+ * differs between a conv and its input gradient, and the objective's memory doubled. An
+ * input gradient reads its forward conv's weights through flipped (G⊗G) columns and a
+ * transposed product, so one copy of the weights serves both.
+ */
+import type { GraphBuilder } from '../builder.js';
+import { inputTransform, kernelTransform, outputTransform, type WinogradTransform } from './transforms.js';
+
+export interface WinogradConvInput {
+  x: string;
+  /**
+   * The weights as a forward conv holds them, W[K, C, 3, 3] (an initializer), and whether
+   * this conv is its input gradient (then it maps K channels to C with W flipped in space
+   * and transposed in channels).
+   */
+  weights: string;
+  inputGradient: boolean;
+  /** Initializer name of a bias, or undefined. */
+  bias?: string;
+  /** The value the result must be written to. */
+  output: string;
+}
+
+export function addWinogradConv(g: GraphBuilder, t: WinogradTransform, c: WinogradConvInput): string {
+  const { m } = t;
+  const a = m + 2;
+  const P = a * a;
+  const [K0, C0] = g.initializers.get(c.weights)!.dims as [number, number];
+  const [inC, outC] = c.inputGradient ? [K0, C0] : [C0, K0];
+  const B = cached(g, `winograd_F${m}_B`, () => inputTransform(t), [P, 1, a, a]);
+  const AA = cached(g, `winograd_F${m}_A`, () => outputTransform(t), [m * m, P]);
+
+  // The input transform is itself a convolution: each channel (as a batch item of one
+  // channel) with P kernels a×a, stride m. Padding 1 before and m after gives exactly
+  // ⌈H/m⌉ tiles for any H.
+  const hw = g.op('Slice', [g.op('Shape', [c.x]), g.constantI64([2]), g.constantI64([4])]);
+  const perChannel = g.op('Reshape', [c.x, g.op('Concat', [g.constantI64([inC, 1]), hw], { axis: 0 })]);
+  const transformed = g.op('Conv', [perChannel, B], { kernel_shape: [a, a], strides: [m, m], dilations: [1, 1], pads: [1, 1, m, m] });
+  const tiles = g.op('Slice', [g.op('Shape', [transformed]), g.constantI64([2]), g.constantI64([4])]);
+  // [C, P, tiles] → [P, C, tiles]: the positions become the batch of the channel product
+  // (onnxruntime folds this transpose into the MatMul).
+  const V = g.op('Transpose', [g.op('Reshape', [transformed, g.constantI64([inC, P, -1])])], { perm: [1, 0, 2] });
+  const U = kernels(g, t, c.weights, c.inputGradient, hw);
+  const M = g.op('Reshape', [g.op('MatMul', [U, V]), g.constantI64([P, -1])]);
+  const Y = g.op('Reshape', [g.op('MatMul', [AA, M]), g.op('Concat', [g.constantI64([1, m * m * outC]), tiles], { axis: 0 })]);
+  const full = g.op('DepthToSpace', [Y], { blocksize: m, mode: 'DCR' });
+  const cropped = g.op('Slice', [full, g.constantI64([0, 0]), hw, g.constantI64([2, 3])], {}, c.bias ? undefined : c.output);
+  if (!c.bias) return cropped;
+  return g.op('Add', [cropped, channelBias(g, c.bias, outC)], {}, c.output);
+}
+
+/** U per position, [P, out, in]: (G⊗G)·W, or for an input gradient (flipped G⊗G)·W transposed. */
+function kernels(g: GraphBuilder, t: WinogradTransform, weights: string, inputGradient: boolean, hw: string): string {
+  const w = g.initializers.get(weights)!;
+  const [K, C] = w.dims as [number, number];
+  const P = (t.m + 2) ** 2;
+  const W9 = cached(g, `${weights}_by_tap`, () => byTap(w.data as Float32Array, K, C), [9, K * C]);
+  const GG = cached(g, `winograd_F${t.m}_G${inputGradient ? '_flipped' : ''}`, () => kernelTransform(t, inputGradient), [P, 9]);
+  // onnxruntime folds constant subgraphs when the session is made, which would store U
+  // after all; adding a zero that depends on the image's size keeps the product live.
+  const U = g.op('Reshape', [g.op('MatMul', [g.op('Add', [GG, liveZero(g, hw)]), W9]), g.constantI64([P, K, C])]);
+  return inputGradient ? g.op('Transpose', [U], { perm: [0, 2, 1] }) : U;
+}
+
+/** W[K, C, 3, 3] as [9, K·C]: row y·3+x is every kernel's tap (y, x). */
+function byTap(w: Float32Array, K: number, C: number): Float32Array {
+  const out = new Float32Array(9 * K * C);
+  for (let kc = 0; kc < K * C; kc++) for (let tap = 0; tap < 9; tap++) out[tap * K * C + kc] = w[kc * 9 + tap]!;
+  return out;
+}
+
+/** float(H − H): zero, but not a constant to onnxruntime's folding. One per graph. */
+function liveZero(g: GraphBuilder, hw: string): string {
+  const name = 'winograd_live_zero';
+  if (g.has(name)) return name;
+  const h = g.op('Slice', [hw, g.constantI64([0]), g.constantI64([1])]);
+  return g.op('Cast', [g.op('Sub', [h, h])], { to: 1 }, name);
+}
+
+function cached(g: GraphBuilder, name: string, make: () => Float32Array, dims: number[]): string {
+  return g.has(name) ? name : g.addInitializer(name, make(), dims);
+}
+
+/** The bias [K] as [K, 1, 1], to broadcast over [1, K, H, W]. */
+function channelBias(g: GraphBuilder, bias: string, K: number): string {
+  const name = `${bias}_chw`;
+  if (g.has(name)) return name;
+  return g.addInitializer(name, g.initializers.get(bias)!.data as Float32Array, [K, 1, 1]);
+}

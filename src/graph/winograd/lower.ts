@@ -1,0 +1,79 @@
+/**
+ * The lowering pass: once the forward and gradient graphs are built, each 3×3 stride-1
+ * pad-1 convolution with constant weights may be replaced by its Winograd form. Gradient
+ * rules never see Winograd ops — the backward pass is built on plain Convs (the input
+ * gradient of such a conv is itself one, with flipped weights) and both are lowered here.
+ */
+import type { GraphBuilder, GraphNode } from '../builder.js';
+import { addWinogradConv } from './conv.js';
+import { F2, F4, type WinogradTransform } from './transforms.js';
+
+/** direct: onnxruntime's Conv; F2 / F4: Winograd F(2×2, 3×3) / F(4×4, 3×3). */
+export type ConvForm = 'direct' | 'F2' | 'F4';
+
+export interface ConvShape {
+  inChannels: number;
+  outChannels: number;
+  /** The feature map's longer side at the run's nominal image size; undefined when unknown. */
+  side: number | undefined;
+  role: 'forward' | 'inputGrad';
+}
+
+export type ConvFormPicker = (shape: ConvShape) => ConvForm;
+
+const TRANSFORMS: Record<Exclude<ConvForm, 'direct'>, WinogradTransform> = { F2, F4 };
+
+/** Whether a node is a convolution a Winograd form can replace (and its K, C when it is). */
+export function winogradCandidate(g: GraphBuilder, node: GraphNode): { K: number; C: number } | undefined {
+  if (node.opType !== 'Conv') return undefined;
+  const same = (v: unknown, want: number[]) => v === undefined || JSON.stringify(v) === JSON.stringify(want);
+  const a = node.attrs;
+  if (JSON.stringify(a.kernel_shape) !== '[3,3]' || !same(a.strides, [1, 1]) || !same(a.dilations, [1, 1])) return undefined;
+  if (a.group !== undefined && a.group !== 1) return undefined;
+  if (JSON.stringify(a.pads) !== '[1,1,1,1]') return undefined;
+  const w = g.initializers.get(node.inputs[1]!);
+  const b = node.inputs[2];
+  if (!w || w.elemType !== 'float32' || w.dims.length !== 4) return undefined;
+  if (b !== undefined && b !== '' && !g.isInitializer(b)) return undefined;
+  return { K: w.dims[0]!, C: w.dims[1]! };
+}
+
+/**
+ * Replace convolutions by the forms `pick` chooses. `side` is the nominal longer side of
+ * the images the graph will see (feature-map sides follow from each conv's hint).
+ * Returns how many of each form were emitted.
+ */
+export function lowerConvolutions(g: GraphBuilder, pick: ConvFormPicker, side?: number): Record<ConvForm, number> {
+  const counts: Record<ConvForm, number> = { direct: 0, F2: 0, F4: 0 };
+  const transformed = new Set<string>();
+  g.rewrite((node) => {
+    const shape = winogradCandidate(g, node);
+    if (!shape) return undefined;
+    const hint = node.convHint;
+    const form = pick({
+      inChannels: shape.C,
+      outChannels: shape.K,
+      side: side !== undefined && hint ? Math.max(1, Math.round(side / hint.featureScale)) : undefined,
+      role: hint?.role ?? 'forward',
+    });
+    counts[form]++;
+    if (form === 'direct') return undefined;
+    const bias = node.inputs[2] ? node.inputs[2] : undefined;
+    // An input gradient reads its forward conv's weights when it knows them (one copy for both).
+    const source = hint?.role === 'inputGrad' && hint.forwardWeights && g.isInitializer(hint.forwardWeights) ? hint.forwardWeights : undefined;
+    transformed.add(node.inputs[1]!);
+    if (source) transformed.add(source);
+    if (bias) transformed.add(bias);
+    return () => {
+      addWinogradConv(g, TRANSFORMS[form], {
+        x: node.inputs[0]!,
+        weights: source ?? node.inputs[1]!,
+        inputGradient: source !== undefined,
+        bias,
+        output: node.outputs[0]!,
+      });
+    };
+  });
+  g.dropUnusedInitializers(transformed);
+  return counts;
+}

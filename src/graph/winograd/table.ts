@@ -1,0 +1,44 @@
+/**
+ * Which form each convolution takes, per backend: measured, not guessed. Each row is one
+ * VGG-19 conv shape (forward C→K, or its input gradient K→C) at a feature-map side, with
+ * the form that was fastest there (bench/conv-forms.ts; figures in bench/RESULTS.md).
+ * A conv not in the table takes the row of the same channel counts at the nearest side,
+ * or, for channel counts never measured, the rule the rows follow.
+ *
+ * WebGPU stays direct: its Conv is a GPU kernel of its own, nothing here was measured on
+ * a GPU, and the Winograd forms' DepthToSpace/strided Conv are not all in its op list.
+ */
+import type { ConvForm, ConvFormPicker, ConvShape } from './lower.js';
+
+export type ConvAlgorithm = 'auto' | 'direct' | 'winograd';
+
+export interface ConvFormRow {
+  inChannels: number;
+  outChannels: number;
+  side: number;
+  form: ConvForm;
+}
+
+/** onnxruntime 1.30's CPU provider, 2 threads (MLAS; the WASM build runs the same kernels). */
+export const CPU_CONV_FORMS: readonly ConvFormRow[] = [];
+
+/** The rule the measured rows follow: Winograd pays once both channel counts reach 128 and the map is at most 128 a side. */
+function byRule(s: ConvShape): ConvForm {
+  return Math.min(s.inChannels, s.outChannels) >= 128 && (s.side ?? 0) <= 128 ? 'F4' : 'direct';
+}
+
+export function pickFromTable(rows: readonly ConvFormRow[]): ConvFormPicker {
+  return (s) => {
+    const same = rows.filter((r) => r.inChannels === s.inChannels && r.outChannels === s.outChannels);
+    if (same.length === 0 || s.side === undefined) return byRule(s);
+    const distance = (r: ConvFormRow) => Math.abs(Math.log(r.side / s.side!));
+    return same.reduce((best, r) => (distance(r) < distance(best) ? r : best)).form;
+  };
+}
+
+/** The picker for an algorithm on a backend; undefined: every conv direct. */
+export function convFormPicker(backend: string, algorithm: ConvAlgorithm): ConvFormPicker | undefined {
+  if (algorithm === 'direct') return undefined;
+  if (algorithm === 'winograd') return () => 'F4';
+  return backend === 'webgpu' ? undefined : pickFromTable(CPU_CONV_FORMS);
+}

@@ -1,0 +1,66 @@
+/**
+ * The conv forms `auto` picks, on the real network's shapes (VGG-19, random weights of the
+ * real sizes): which layers it lowers, and that the objective — parts and gradient — is
+ * the direct one's to float rounding. The fixture-based parity test forces Winograd on
+ * tiny channels; this one checks the picks that runs actually get.
+ */
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { CPU_CONV_FORMS, pickFromTable, type ConvShape } from '../../src/graph/winograd/index.js';
+import { vgg19Table } from '../../src/models/layers.js';
+import { randomVggWeights } from '../../src/models/random-model.js';
+import { buildObjectiveGraph } from '../../src/objective/objective-graph.js';
+import { DEFAULT_STYLIZE_OPTIONS } from '../../src/options/index.js';
+import { FeatureExtractor } from '../../src/runtime/features.js';
+import { CompiledObjective } from '../../src/runtime/objective.js';
+import { graphFormsFor, sessionOptionsFor, type OrtModule } from '../../src/runtime/ort.js';
+import { Rng } from '../../src/util/random.js';
+import { compareGradients } from '../helpers/parity-fixture.js';
+
+const O = ort as unknown as OrtModule;
+const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+describe('conv forms picked by auto, on VGG-19 shapes', () => {
+  it('auto lowers the wide layers and leaves the 64-channel ones direct, on CPU; WebGPU stays direct', () => {
+    const o = { ...DEFAULT_STYLIZE_OPTIONS, imageSize: 512 };
+    const pick = graphFormsFor('cpu', o).convForm!;
+    const shape = (c: number, k: number, side: number): ConvShape => ({ inChannels: c, outChannels: k, side, role: 'forward' });
+    expect(pick(shape(64, 64, 512))).toBe('direct');
+    expect(pick(shape(512, 512, 64))).not.toBe('direct');
+    expect(graphFormsFor('webgpu', o).convForm).toBeUndefined();
+    expect(graphFormsFor('cpu', { ...o, convAlgorithm: 'direct' }).convForm).toBeUndefined();
+    expect(graphFormsFor('cpu', { ...o, convAlgorithm: 'winograd' }).convForm!(shape(64, 64, 512))).toBe('F4');
+    // A measured row decides over the rule, at the nearest measured side.
+    const rows = [{ inChannels: 64, outChannels: 64, side: 256, form: 'F2' as const }, ...CPU_CONV_FORMS];
+    expect(pickFromTable(rows)(shape(64, 64, 300))).toBe('F2');
+  });
+
+  it('the objective with auto forms, and with Winograd everywhere, equals the direct one (parts 1e-4, gradient cosine and norm)', async () => {
+    const [W, H] = [96, 72];
+    const net = { table: vgg19Table, weights: randomVggWeights(vgg19Table, 5) };
+    const o = { ...DEFAULT_STYLIZE_OPTIONS, imageSize: 96 };
+    const session = sessionOptionsFor('cpu');
+    const rng = new Rng(9);
+    const image = () => rng.fillNormal(new Float32Array(3 * W * H), 60);
+    const extractor = await FeatureExtractor.create(O, net, { ...o, convAlgorithm: 'direct' }, session);
+    const targets = { ...(await extractor.extract(image(), W, H, 'style')), ...(await extractor.extract(image(), W, H, 'content')) };
+    await extractor.release();
+    const x = image();
+    const results = [];
+    for (const convAlgorithm of ['direct', 'auto', 'winograd'] as const) {
+      const objective = await CompiledObjective.create(O, net, { ...o, convAlgorithm }, session);
+      results.push(await objective.bind(targets, W, H).evaluate(x));
+      await objective.release();
+    }
+    const [direct, ...lowered] = results as [typeof results[0], ...typeof results];
+    for (const r of lowered) {
+      for (const part of Object.keys(direct.parts)) expect(relative(r.parts[part]!, direct.parts[part]!), part).toBeLessThan(1e-4);
+      const grad = compareGradients(r.grad, direct.grad);
+      expect(grad.cosine).toBeGreaterThan(0.9999);
+      expect(Math.abs(grad.normRatio - 1)).toBeLessThan(1e-4);
+    }
+    // Not vacuous: at this size auto lowers the layers of 128 channels and more.
+    const { graph } = buildObjectiveGraph(net, o, graphFormsFor('cpu', o));
+    expect(graph.nodes.filter((n) => n.opType === 'DepthToSpace').length).toBeGreaterThanOrEqual(10);
+  });
+});
