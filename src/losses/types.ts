@@ -55,6 +55,13 @@ export interface Statistic {
   dims(channels: number, layer: string): Dim[];
   /** Values for the inputs `build` declared (keyed by the names it passed), for one image. */
   feeds?(ctx: StatisticFeedContext): Record<string, Tensor>;
+  /**
+   * Set when the statistic is a sum over positions divided by whole-image values only: built
+   * on a tile's interior, with the inputs named in `perPosition` (maps [rows, h·w] over the
+   * layer) cut to it and the others whole, it gives that tile's share, and the shares add up
+   * to the image's statistic. Tiles then make its targets (src/tiles).
+   */
+  additive?: { perPosition: readonly string[] };
 }
 
 /**

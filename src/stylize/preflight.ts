@@ -167,9 +167,7 @@ export function runMemory(input: PreflightInput, tile = 0): RunMemory {
   const styleSide = Math.max(1, Math.round(o.imageSize * o.styleScale));
   const styleSizes = input.styles.map((s) => fitMaxSide(s.width, s.height, styleSide));
   const largestStyle = styleSizes.reduce((a, b) => (a.width * a.height >= b.width * b.height ? a : b), { width: 1, height: 1 });
-  // A masked run's style targets are guided by style masks: made from whole style images, tiled or not.
-  const masks = input.masks ?? 0;
-  const styleCrop = masks > 0 ? largestStyle : seen(largestStyle);
+  const styleCrop = seen(largestStyle);
   const features = Math.max(
     estimateFeaturePass(queryFor(table, deepest, crop.width, crop.height)),
     styleTerms.length ? estimateFeaturePass(queryFor(table, styleDeepest, styleCrop.width, styleCrop.height)) : 0,

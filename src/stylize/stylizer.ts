@@ -187,15 +187,14 @@ export class Stylizer {
 
   private async computeStyleTargets(side: number, styles: RgbImage[], tile = 0): Promise<Targets> {
     const perStyle: Targets[] = [];
-    // A masked run's style targets are guided by each style's own style mask: made whole
-    // (style images are seldom print-sized; the memory estimate counts them whole).
+    // Targets a term cannot make in tiles are made whole (the memory estimate assumes none).
     if (tile > 0 && !(await this.tiled()).canExtract('style')) tile = 0;
     for (const [i, style] of styles.entries()) {
       const s = fitMaxSide(style.width, style.height, side);
       const input = toNetworkInput(resize(style, s.width, s.height), this.model.preprocessing);
       perStyle.push(
         tile > 0
-          ? await (await this.tiled()).extract(input, s.width, s.height, 'style', tile)
+          ? await (await this.tiled()).extract(input, s.width, s.height, 'style', tile, undefined, this.styleMasks?.[i])
           : await this.extractor.extract(input, s.width, s.height, 'style', this.styleMasks?.[i]),
       );
     }

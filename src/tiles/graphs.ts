@@ -136,20 +136,28 @@ function layersOf(terms: TiledTerm[], o: TermOptions): string[] {
 export interface StatisticOutput {
   term: string;
   layer: string;
-  kind: NetworkKind;
+  /** positions: the interior's statistic map; statistic: its pieces; additive: its share of the target statistic. */
+  kind: NetworkKind | 'additive';
   channels: number;
-  /** The graph's outputs: the interior's statistic (positions), or its pieces (statistic). */
+  /** The graph's outputs: the statistic (positions, additive), or the pieces (statistic). */
   names: string[];
   /** Their shapes: the pieces' (statistic kind). */
   pieces: number[][];
+  /** An additive statistic's own inputs: its short name → the graph input's name. */
+  inputs: Map<string, string>;
 }
 
-/** Forward only: for each of `terms` and layer, the interior's statistic or its pieces. */
+/**
+ * Forward only: for each of `terms` and layer, the interior's statistic or its pieces. For
+ * `targets`, a statistic term whose tiling does not make targets from its pieces gives its
+ * target statistic's share instead (an additive statistic: a guided Gram under a style mask).
+ */
 export function buildStatisticsGraph(
   net: NetworkSource,
   o: TermOptions,
   terms: TiledTerm[],
   strides: Map<string, number>,
+  purpose: 'pass' | 'targets' = 'pass',
 ): { graph: GraphBuilder; outputs: StatisticOutput[]; crops: Map<string, CropInput> } {
   const n = networkOnCrop(net, o, layersOf(terms, o), strides);
   const { g } = n;
@@ -157,7 +165,8 @@ export function buildStatisticsGraph(
   for (const { term, tiling, target } of terms) {
     for (const layer of term.layers(o)) {
       const c = n.channels.get(layer)!;
-      if (tiling.kind === 'statistic') {
+      const { statistic } = target;
+      if (tiling.kind === 'statistic' && (purpose === 'pass' || tiling.targets)) {
         const values = tiling.partial(n.tileBuild(layer), n.interior(layer));
         const pieces = tiling.pieces(c);
         const outs = values.map((v, k) => {
@@ -165,12 +174,22 @@ export function buildStatisticsGraph(
           g.addOutput(g.op('Identity', [v], {}, name), pieces[k]!);
           return name;
         });
-        outputs.push({ term: term.name, layer, kind: 'statistic', channels: c, names: outs, pieces });
-      } else {
-        const name = tileNames.statistic(term.name, layer);
-        g.addOutput(g.op('Identity', [target.statistic.build(g, n.interior(layer), c)], {}, name), target.statistic.dims(c, layer));
-        outputs.push({ term: term.name, layer, kind: 'positions', channels: c, names: [name], pieces: [] });
+        outputs.push({ term: term.name, layer, kind: 'statistic', channels: c, names: outs, pieces, inputs: new Map() });
+        continue;
       }
+      if (tiling.kind === 'statistic' && !statistic.additive) throw new Error(`the ${term.name} targets cannot be made in tiles`);
+      const additive = tiling.kind === 'statistic';
+      const inputs = new Map<string, string>();
+      const input = (short: string, dims: Dim[]) => {
+        const full = names.statisticInput(term.name, short, layer);
+        inputs.set(short, full);
+        if (!statistic.additive?.perPosition.includes(short)) return g.addInput(full, dims);
+        n.crops.set(full, { layer, rows: dims[0] as number });
+        return g.addInput(full, [dims[0]!, `n_${layer}`]);
+      };
+      const name = tileNames.statistic(term.name, layer);
+      g.addOutput(g.op('Identity', [statistic.build(g, n.interior(layer), c, { layer, input })], {}, name), statistic.dims(c, layer));
+      outputs.push({ term: term.name, layer, kind: additive ? 'additive' : 'positions', channels: c, names: [name], pieces: [], inputs });
     }
   }
   return { graph: g, outputs, crops: n.crops };

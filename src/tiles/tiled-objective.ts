@@ -16,7 +16,8 @@
  * (layout.ts), so the sum over tiles is the whole image's loss and gradient up to float
  * rounding. Memory is that of one crop, plus the image-sized vectors. Targets are made the
  * same way, forward only: the content image's feature maps stitched from the interiors,
- * the style images' Grams summed over theirs.
+ * the style images' pieces summed over theirs (Grams, W2's moments), or, in a masked run,
+ * the shares of their guided Grams under their style masks (additive statistics).
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { msg, NumericalError, opt, UsageError } from '../errors.js';
@@ -176,31 +177,49 @@ export class TiledObjective {
     return layoutTiles(width, height, tile, this.geometry);
   }
 
-  /** Whether the targets from `from` images can be made in tiles in this run (a masked run's style targets cannot: its style masks guide them). */
+  /** Whether the targets from `from` images can be made in tiles in this run: from pieces, or as additive statistics. */
   canExtract(from: TargetSource | 'style'): boolean {
-    return this.wanted(from).every((t) => t.tiling.kind === 'positions' || t.tiling.targets !== undefined);
+    return this.wanted(from).every((t) => t.tiling.kind === 'positions' || t.tiling.targets !== undefined || t.target.statistic.additive !== undefined);
   }
 
   private wanted(from: TargetSource | 'style'): TiledTerm[] {
     return this.netTerms.filter((t) => (from === 'content' ? t.target.from === 'content' : t.target.from !== 'content'));
   }
 
-  /** Targets from `from` images, tile by tile: the same values FeatureExtractor gives, up to rounding. */
-  async extract(image: Float32Array, width: number, height: number, from: TargetSource, tile: number, onTile?: TileListener): Promise<Targets> {
+  /**
+   * Targets from `from` images, tile by tile: the same values FeatureExtractor gives, up to
+   * rounding; `mask` is a style image's style mask (a masked run's), as FeatureExtractor takes it.
+   */
+  async extract(
+    image: Float32Array,
+    width: number,
+    height: number,
+    from: TargetSource,
+    tile: number,
+    onTile?: TileListener,
+    mask?: Mask,
+  ): Promise<Targets> {
     const wanted = this.wanted(from);
     const targets: Targets = {};
     if (wanted.length === 0) return targets;
     if (!this.canExtract(from)) throw new Error(`the ${from} targets of this run cannot be made in tiles: make them from the whole images`);
-    const { session, outputs, crops } = await this.statSession(wanted);
+    const { session, outputs, crops } = await this.statSession(wanted, 'targets');
     const tiles = this.tilesFor(width, height, tile);
     const maps = new Map<string, Tensor>();
     const sums = new Map<string, Float64Array>();
+    // An additive statistic's own values for the whole image (a style mask at the layer, its count).
     const bound: Bound = { width, height, feeds: {} };
+    for (const o of outputs) {
+      const { statistic } = this.netTerms.find((n) => n.term.name === o.term)!.target;
+      if (o.inputs.size === 0 || !statistic.feeds) continue;
+      const values = statistic.feeds({ layer: o.layer, width, height, table: this.net.table, channels: o.channels, options: this.options, mask });
+      for (const [short, t] of Object.entries(values)) bound.feeds[o.inputs.get(short)!] = t;
+    }
     for (const [k, t] of tiles.entries()) {
       await onTile?.({ pass: 'targets', tile: k + 1, tiles: tiles.length });
       const out = await session.run(this.cropFeeds(image, bound, t, session, crops), outputs.flatMap((o) => o.names));
       for (const o of outputs) {
-        if (o.kind === 'statistic') {
+        if (o.kind !== 'positions') {
           for (const name of o.names) add(sums, name, out[name]!.data as Float32Array);
           continue;
         }
@@ -227,6 +246,9 @@ export class TiledObjective {
         let at = 0;
         for (const p of parts) for (let i = 0; i < p.length; i++) data[at++] = p[i]! * inv;
         t.set(o.layer, { dims: term.target.statistic.dims(o.channels, o.layer) as number[], data });
+      } else if (o.kind === 'additive') {
+        // The tiles' shares add up to the statistic itself.
+        t.set(o.layer, { dims: term.target.statistic.dims(o.channels, o.layer) as number[], data: Float32Array.from(sums.get(o.names[0]!)!) });
       } else t.set(o.layer, maps.get(o.names[0]!)!);
     }
     return targets;
@@ -400,12 +422,12 @@ export class TiledObjective {
     for (const [name, v] of sums) parts.set(name, v);
   }
 
-  private statSession(terms: TiledTerm[]): Promise<StatSession> {
-    const key = terms.map((t) => t.term.name).join(',');
+  private statSession(terms: TiledTerm[], purpose: 'pass' | 'targets' = 'pass'): Promise<StatSession> {
+    const key = `${purpose}:${terms.map((t) => t.term.name).join(',')}`;
     let hit = this.statSessions.get(key);
     if (!hit) {
       hit = (async () => {
-        const { graph, outputs, crops } = buildStatisticsGraph(this.net, this.options, terms, this.geometry.strides);
+        const { graph, outputs, crops } = buildStatisticsGraph(this.net, this.options, terms, this.geometry.strides, purpose);
         return { session: await this.ort.InferenceSession.create(encodeModel(graph, 'tile-statistics'), this.session), outputs, crops };
       })();
       hit.catch(() => this.statSessions.delete(key));
@@ -436,6 +458,11 @@ export class TiledObjective {
       feeds[tileNames.starts(s)] = i64([box.y0, box.x0]);
       feeds[tileNames.ends(s)] = i64([box.y1, box.x1]);
       feeds[tileNames.pads(s)] = i64([0, 0, box.y0, box.x0, 0, 0, fh - box.y1, fw - box.x1]);
+    }
+    // The session's inputs fed whole (a statistic's count): as the whole image has them.
+    for (const name of session.inputNames) {
+      const v = bound.feeds[name];
+      if (v && !crops.has(name)) feeds[name] = new Tensor('float32', v.data, v.dims);
     }
     for (const [name, { layer, rows }] of crops) {
       const full = bound.feeds[name];

@@ -57,11 +57,10 @@ async function compare(o: StylizeOptions, styleImages = styles.slice(0, 1), cont
   const targets = { ...(await extractor.styleTargets(perStyle, weights)), ...(await extractor.extract(c, W, H, 'content')) };
 
   const tiled = await TiledObjective.create(ortModule, net, o, {}, {}, undefined, run);
-  // A masked run's style targets are guided by the style masks: made whole (canExtract says so).
-  expect(tiled.canExtract('style')).toBe(!control);
+  // Style targets in tiles too: a masked run's are guided Grams under each style's style mask.
+  expect(tiled.canExtract('style')).toBe(true);
   const tiledPerStyle: Targets[] = [];
-  if (control) tiledPerStyle.push(...perStyle);
-  else for (const s of styleInputs) tiledPerStyle.push(await tiled.extract(s.data, s.width, s.height, 'style', 96));
+  for (const [i, s] of styleInputs.entries()) tiledPerStyle.push(await tiled.extract(s.data, s.width, s.height, 'style', 96, undefined, control?.styleMasks?.[i]));
   const tiledTargets = { ...(await extractor.styleTargets(tiledPerStyle, weights)), ...(await tiled.extract(c, W, H, 'content', 192)) };
   expect(tiled.tilesFor(W, H, 192)).toHaveLength(4);
   expect(tiled.tilesFor(styleInputs[0]!.width, styleInputs[0]!.height, 96).length).toBeGreaterThan(1);
