@@ -19,7 +19,7 @@ export type { InitMode, OptimizerName, OptionKind, OptionSpec, StylizeOptions } 
 
 // Loss terms: records in a table; register your own
 export { lossTerms, partNames, registerLossTerm, unregisterLossTerm } from './losses/index.js';
-export type { FeedContext, LossTerm, Statistic, TargetSource, TermBuild, TermOptions, TermTiling } from './losses/index.js';
+export type { FeedContext, LossTerm, ReduceBuild, Statistic, TargetSource, TermBuild, TermOptions, TermTiling, TileBuild } from './losses/index.js';
 
 // Errors
 export {

@@ -36,7 +36,11 @@ export const contentTerm: LossTerm = {
   target: { statistic: featureMap, from: 'content' },
   normalizable: true,
   // The mean is a sum over positions over C·h·w: each tile adds its interior's sum.
-  tiling: { kind: 'positions', sum: (g, feature, target) => g.op('ReduceSum', [squaredError(g, feature, target)], { keepdims: 0 }) },
+  tiling: {
+    kind: 'positions',
+    sum: (g, feature, target) => g.op('ReduceSum', [squaredError(g, feature, target)], { keepdims: 0 }),
+    layerWeights: (o, layers) => layerWeights(o, 'contentLayerWeights', layers),
+  },
   check: (o) => checkLayerWeights(o, 'contentLayerWeights', 'contentLayers'),
   loss: (b) => {
     const w = layerWeights(b.options, 'contentLayerWeights', b.layers);

@@ -53,6 +53,8 @@ export const guidedGramMatrix: Statistic = {
   build: (g, feature, channels, ctx) =>
     addGuidedGram(g, feature, channels, ctx!.input('mask', [1, `n_${ctx!.layer}`]), ctx!.input('count', [])),
   dims: (channels) => [channels, channels],
+  // (F ⊙ m)(F ⊙ m)ᵀ is a sum over positions and C·Σ m² is the whole image's: tiles add up.
+  additive: { perPosition: ['mask'] },
   feeds: (ctx) => {
     const mask = ctx.mask ? resizeMask(ctx.mask, ctx.width, ctx.height) : fullMask(ctx.width, ctx.height);
     const f = guidedGramFeeds(mask, ctx.table, ctx.layer, (ctx.options.maskMode as MaskMode | undefined) ?? 'simple', ctx.channels);

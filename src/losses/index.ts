@@ -7,7 +7,8 @@ import { contentTerm } from './content.js';
 import { styleTerm } from './style.js';
 import { temporalTerm } from './temporal.js';
 import { tvTerm } from './total-variation.js';
-import type { LossTerm, RunShape, TermOptions, TermTarget } from './types.js';
+import type { Dim } from '../graph/builder.js';
+import type { LossTerm, RunShape, TermOptions, TermTarget, TermTiling } from './types.js';
 
 const BUILT_IN: readonly LossTerm[] = [contentTerm, styleTerm, tvTerm, temporalTerm];
 const TERMS: LossTerm[] = [...BUILT_IN];
@@ -39,11 +40,22 @@ export function partNames(terms: readonly LossTerm[] = TERMS): string[] {
 
 export type {
   Derivation, FeedContext, LossTerm, RunShape, Statistic, StatisticBuild, StatisticFeedContext, TargetSource, TermBuild, TermOptions, TermTarget,
-  TermTiling,
+  TermTiling, TileBuild, ReduceBuild,
 } from './types.js';
 export { UNMASKED_RUN } from './types.js';
 
 /** A term's target for these options and this run (the record may compute it). */
 export function targetOf(term: LossTerm, o: TermOptions, run: RunShape): TermTarget | undefined {
   return typeof term.target === 'function' ? term.target(o, run) : term.target;
+}
+
+/** A term's tiling for these options and this run (the record may choose it). */
+export function tilingOf(term: LossTerm, o: TermOptions, run: RunShape): TermTiling | undefined {
+  return typeof term.tiling === 'function' ? term.tiling(o, run) : term.tiling;
+}
+
+/** The shape of the graph input holding a term's target at a layer of C channels: derived, and stacked per style. */
+export function targetDims(t: TermTarget, channels: number, layer: string, run: RunShape): Dim[] {
+  const dims = t.derive ? t.derive.dims(channels) : t.statistic.dims(channels, layer);
+  return t.from === 'styles' ? [run.styles, ...dims] : dims;
 }

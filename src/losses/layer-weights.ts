@@ -18,7 +18,6 @@ export function layerWeightsOption(key: string, label: string, help: string): Op
     scope: 'stylize',
     objective: true,
     valueName: '<weights>',
-    untiled: true,
   };
 }
 

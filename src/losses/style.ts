@@ -14,6 +14,8 @@ import type { MaskMode } from '../masks/index.js';
 import type { Tensor } from '../models/types.js';
 import { addGram, addGuidedGram, gramMatrix, guidedGramFeeds, guidedGramMatrix } from './gram.js';
 import { checkLayerWeights, layerWeights, layerWeightsOption } from './layer-weights.js';
+import { regionInputs } from './style-inputs.js';
+import { addGramLoss, gramTiling, regionsTiling, w2Tiling } from './style-tiling.js';
 import { addSum, weighted } from './sum.js';
 import { layersOption, weightOption } from './term-options.js';
 import type { LossTerm, RunShape, TermBuild, TermOptions, TermTarget } from './types.js';
@@ -21,34 +23,17 @@ import { addW2Loss, gaussianMoments, meanVector, w2StyleTarget } from './w2.js';
 
 export { addGram, gramMatrix } from './gram.js';
 
-/** F Fᵀ, with F the feature map (batch 1) reshaped to C × HW: the Gram matrix before its normalisation (tiles add these up). */
-export function addGramProduct(g: GraphBuilder, feature: string, channels: number): string {
-  const f = g.op('Reshape', [feature, g.constantI64([channels, -1])]);
-  return g.op('MatMul', [f, g.op('Transpose', [f], { perm: [1, 0] })]);
-}
-
 /** mean((G − A)²) over the C × C Gram entries: jcjohnson's StyleLoss before its weight. */
 export function addStyleLoss(g: GraphBuilder, feature: string, targetGram: string, channels: number): string {
   return addGramLoss(g, addGram(g, feature, channels), targetGram);
 }
 
-/** mean((G − A)²) from the Gram matrix itself. */
-export function addGramLoss(g: GraphBuilder, gram: string, targetGram: string): string {
-  const diff = g.op('Sub', [gram, targetGram]);
-  return g.op('ReduceMean', [g.op('Mul', [diff, diff])], { keepdims: 0 });
-}
+export { addGramLoss } from './style-tiling.js';
+export { regionInputs } from './style-inputs.js';
 
 export type StyleLossKind = 'gram' | 'w2';
 
 const styleLossOf = (o: TermOptions) => ((o.styleLoss as StyleLossKind | undefined) ?? 'gram');
-
-/** Graph input names of the masked form, per region and layer. */
-export const regionInputs = {
-  mask: (r: number, layer: string) => `style_mask_r${r}_${layer}`,
-  count: (r: number, layer: string) => `style_count_r${r}_${layer}`,
-  weight: (r: number, layer: string) => `style_region_weight_r${r}_${layer}`,
-  mean: (layer: string) => `style_w2_mean_${layer}`,
-};
 
 function styleTarget(o: TermOptions, run: RunShape): TermTarget {
   if (styleLossOf(o) === 'w2') return { statistic: gaussianMoments, from: 'style', derive: w2StyleTarget };
@@ -87,7 +72,6 @@ export const styleTerm: LossTerm = {
     layerWeightsOption('styleLayerWeights', 'Style layer weights', 'Comma-separated relative weight per style layer (e.g. 256,64,16,4,1), scaled to sum to the number of layers. Default: equal.'),
     {
       key: 'styleLoss',
-      untiled: true,
       kind: { type: 'choice', choices: ['gram', 'w2'] },
       default: 'gram',
       label: 'Style statistics',
@@ -113,8 +97,8 @@ export const styleTerm: LossTerm = {
   layers: (o) => o.styleLayers as string[],
   target: styleTarget,
   normalizable: true,
-  // The Gram matrix of the whole image is the sum of its tiles' F Fᵀ over C·H·W.
-  tiling: { kind: 'statistic', partial: addGramProduct, loss: (g, gram, target) => addGramLoss(g, gram, target) },
+  // Every form's statistics are sums over positions: tiles add up their pieces (style-tiling.ts).
+  tiling: (o, run) => (styleLossOf(o) === 'w2' ? w2Tiling : run.masked ? regionsTiling(run.styles) : gramTiling),
   check: (o, run) => {
     checkLayerWeights(o, 'styleLayerWeights', 'styleLayers');
     if (styleLossOf(o) === 'w2' && o.normalizeGradients === true) {

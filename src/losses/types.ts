@@ -55,6 +55,13 @@ export interface Statistic {
   dims(channels: number, layer: string): Dim[];
   /** Values for the inputs `build` declared (keyed by the names it passed), for one image. */
   feeds?(ctx: StatisticFeedContext): Record<string, Tensor>;
+  /**
+   * Set when the statistic is a sum over positions divided by whole-image values only: built
+   * on a tile's interior, with the inputs named in `perPosition` (maps [rows, h·w] over the
+   * layer) cut to it and the others whole, it gives that tile's share, and the shares add up
+   * to the image's statistic. Tiles then make its targets (src/tiles).
+   */
+  additive?: { perPosition: readonly string[] };
 }
 
 /**
@@ -113,6 +120,33 @@ export interface FeedContext {
   contentMasks?: readonly Mask[];
 }
 
+/** What a statistic tiling's pieces are built with, on one tile's crop (src/tiles). */
+export interface TileBuild {
+  g: GraphBuilder;
+  layer: string;
+  channels: number;
+  /**
+   * This tile's share of one of the term's own per-position values: the feed `name` of the
+   * term's `feeds` for the whole image, a [rows, h·w] map over this layer's positions (a
+   * content mask at the layer), cut to the tile's interior: [rows, n]. Cut from the whole
+   * image's value, not remade for the tile, so the tile sees exactly what the untiled graph does.
+   */
+  crop(name: string, rows: number): string;
+}
+
+/** What a statistic tiling's loss is built with: the whole image's summed pieces, in the reduce graph. */
+export interface ReduceBuild {
+  g: GraphBuilder;
+  layer: string;
+  channels: number;
+  /** 1 / (C·h·w) of the whole image's map at this layer (a scalar graph value). */
+  perElement: string;
+  /** 1 / (h·w), the same map's positions. */
+  perPosition: string;
+  /** One of the term's whole-image feeds (`feeds`, by name) as a graph input: region weights, counts. */
+  input(name: string, dims: Dim[]): string;
+}
+
 /**
  * How a term's loss decomposes over tiles of the image, so that src/tiles can compute the
  * whole image's objective and its exact gradient one tile at a time, in memory bounded by
@@ -120,21 +154,41 @@ export interface FeedContext {
  *  - `positions`: per layer, a sum over feature positions divided by the whole map's
  *    element count C·h·w (content: mean (F − P)²). Each tile adds `sum` over its interior,
  *    against the same crop of the target map; nothing global is needed.
- *  - `statistic`: per layer, a function `loss` of a statistic S/(C·h·w) where S is a sum
- *    over positions (style: the Gram matrix, S = F Fᵀ). Pass 1 adds up every tile's
- *    `partial`; the loss and ∂L/∂S come from the totals; pass 2 sends ⟨∂L/∂S, partial⟩ back
- *    through each tile. `partial` / (C·h·w) over a whole image must equal `target.statistic`.
+ *  - `statistic`: per layer, a function `loss` of statistics that are sums over positions
+ *    (style: the Gram product F Fᵀ; W2: Σ F and F Fᵀ; masked: (F ⊙ m)(F ⊙ m)ᵀ per region).
+ *    A tile's `partial` gives its interior's pieces of them; pass 1 adds every tile's up;
+ *    the loss and ∂L/∂(each piece) come from the totals; pass 2 sends Σ ⟨∂L/∂P, P_tile⟩
+ *    back through each tile. Pieces are separate values, never packed in the graphs that
+ *    differentiate them (the gradient rules have no Concat).
  *  - `rows`: on the image itself, a sum over rows in which each row reads at most `overlap`
  *    rows below it and the last `overlap` rows start nothing (TV: 1). It runs on horizontal
  *    bands of the whole width that overlap by that many rows.
+ * `layerWeights`: the factor each layer's loss is multiplied by (per-layer weights), so the
+ * tiles weigh the layers as the term's own `loss` does.
  * A term without it cannot be tiled; a tiled run that needs it says so.
  */
 export type TermTiling =
-  | { kind: 'positions'; sum(g: GraphBuilder, feature: string, target: string, channels: number): string }
+  | {
+      kind: 'positions';
+      sum(g: GraphBuilder, feature: string, target: string, channels: number): string;
+      layerWeights?(o: TermOptions, layers: readonly string[]): number[];
+    }
   | {
       kind: 'statistic';
-      partial(g: GraphBuilder, feature: string, channels: number): string;
-      loss(g: GraphBuilder, statistic: string, target: string, channels: number): string;
+      /** The pieces' shapes at a layer of C channels (static: they are summed in TypeScript). */
+      pieces(channels: number): number[][];
+      /** The tile's interior's pieces, in the order of `pieces`. */
+      partial(b: TileBuild, feature: string): string[];
+      /** The layer's loss (before layer weights) from the whole image's summed pieces. */
+      loss(b: ReduceBuild, sums: string[], target: string): string;
+      /**
+       * What the summed pieces, stacked along their first axis, are divided by to give the
+       * target statistic, so that targets too can be made in tiles: the map's `elements`
+       * C·h·w (a Gram matrix) or its `positions` h·w (W2's moments). Absent: the targets are
+       * made from whole images (a masked run's guided Grams, one per style mask).
+       */
+      targets?: 'elements' | 'positions';
+      layerWeights?(o: TermOptions, layers: readonly string[]): number[];
     }
   | { kind: 'rows'; overlap: number };
 
@@ -158,8 +212,8 @@ export interface LossTerm {
    * the gradient each of its layers sends back is divided by its L1 norm.
    */
   normalizable?: boolean;
-  /** How it decomposes over tiles (src/tiles); absent: the term cannot be tiled. */
-  tiling?: TermTiling;
+  /** How it decomposes over tiles (src/tiles), or which way for these options and run; absent: the term cannot be tiled. */
+  tiling?: TermTiling | ((o: TermOptions, run: RunShape) => TermTiling | undefined);
   /**
    * Values for the inputs declared with `TermBuild.input`, per image size. Inputs that
    * change with every run (a video's previous frame) have none here: each run passes them

@@ -64,6 +64,11 @@ export const w2StyleTarget: Derivation = {
 /** loss_l for the image's activation at one layer against a derived target; `u` = 1/N ([N, 1]). */
 export function addW2Loss(g: GraphBuilder, feature: string, channels: number, target: string, u: string): string {
   const { mean, s } = moments(g, feature, channels, u);
+  return addW2LossOfMoments(g, mean, s, channels, target);
+}
+
+/** loss_l from the image's moments μ ([C, 1]) and S = F·Fᵀ/N ([C, C]): what tiles compute from their summed pieces. */
+export function addW2LossOfMoments(g: GraphBuilder, mean: string, s: string, channels: number, target: string): string {
   const sigma = covariance(g, s, mean, channels);
   const targetMean = g.op('Transpose', [rows(g, target, 0, 1)], { perm: [1, 0] });
   const targetSigma = rows(g, target, 1, channels + 1);

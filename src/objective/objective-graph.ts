@@ -8,7 +8,7 @@
 import { addGradient } from '../graph/backward.js';
 import { GraphBuilder, type GradOptions } from '../graph/builder.js';
 import { applyConvForms } from '../graph/winograd/index.js';
-import { targetOf, UNMASKED_RUN, type LossTerm, type RunShape, type TermBuild, type TermOptions } from '../losses/index.js';
+import { targetDims, targetOf, UNMASKED_RUN, type LossTerm, type RunShape, type TermBuild, type TermOptions } from '../losses/index.js';
 import { withNormalizedGradient } from '../losses/normalize-gradients.js';
 import { addNetwork, type NetworkSource } from '../network/vgg.js';
 import { names } from './names.js';
@@ -58,10 +58,7 @@ export function buildObjectiveGraph(
       feature: (layer) => (normalize ? withNormalizedGradient(g, values.get(layer)!, weight) : values.get(layer)!),
       channels: (layer) => channels.get(layer)!,
       target: (layer) => {
-        const t = targetOf(term, options, run)!;
-        const c = channels.get(layer)!;
-        const dims = t.derive ? t.derive.dims(c) : t.statistic.dims(c, layer);
-        return g.addInput(names.target(term.name, layer), t.from === 'styles' ? [run.styles, ...dims] : dims);
+        return g.addInput(names.target(term.name, layer), targetDims(targetOf(term, options, run)!, channels.get(layer)!, layer, run));
       },
       input: (name, dims) => g.addInput(name, dims),
       run,

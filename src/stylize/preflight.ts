@@ -16,6 +16,7 @@ import type { StylizeOptions } from '../options/index.js';
 import { stagesOf } from './coarse-to-fine.js';
 import { estimateFeaturePass, estimateMemory, type MemoryQuery } from '../runtime/memory.js';
 import { largestCrop, tileGeometry } from '../tiles/layout.js';
+import { NEWTON_SCHULZ_ITERATIONS } from '../losses/sqrtm.js';
 
 export interface ImageSize {
   width: number;
@@ -34,6 +35,8 @@ export interface PreflightInput {
   checkpoint?: boolean;
   /** Bytes available; undefined skips the memory check. */
   availableBytes?: number;
+  /** Content masks (one per style) make the styles regions: how many; undefined or 0 for none. */
+  masks?: number;
 }
 
 /** Every layer each term reads is in the network (the term's layer option is named). */
@@ -130,6 +133,11 @@ export interface RunMemory {
   images: number;
   /** Tiled only: the image-sized gradient and the content targets stitched at full size. */
   tiled: number;
+  /**
+   * The whole image's masks at every style layer (and, tiled, one tile's cut of them), and
+   * W2's C × C matrices (Newton–Schulz square roots, forward and backward, per style layer).
+   */
+  statistics: number;
   total: number;
 }
 
@@ -192,8 +200,36 @@ export function runMemory(input: PreflightInput, tile = 0): RunMemory {
     tiled += 2 * vector;
   }
 
-  const total = Math.round((evaluation + features + optimizer + images + tiled) * MEMORY_MARGIN);
-  return { evaluation, features, optimizer, images, tiled, total };
+  const statistics = statisticsMemory(input, c, geometry ? 2 : 1);
+
+  const total = Math.round((evaluation + features + optimizer + images + tiled + statistics) * MEMORY_MARGIN);
+  return { evaluation, features, optimizer, images, tiled, statistics, total };
+}
+
+/**
+ * In bytes: the masks at each layer of the terms that masks make regions of (`copies`:
+ * whole, plus a tile's cut when tiled), and the C × C matrices of terms whose targets are
+ * derived matrix functions (W2's Σ^½: Newton–Schulz runs on the image's statistics too).
+ */
+function statisticsMemory(input: PreflightInput, c: ImageSize, copies: number): number {
+  const { table, options: o } = input;
+  const masks = input.masks ?? 0;
+  const run = { styles: input.styles.length, masked: masks > 0 };
+  const layers = usedLayers(termsOf(input.terms), o);
+  const { strides } = tileGeometry(table, layers);
+  const widths = queryFor(table, deepestName(table, layers), c.width, c.height).layers;
+  const channelsAt = (l: string) => widths.slice(0, widths.findIndex((w) => w.name === l) + 1).reverse().find((w) => w.channels)?.channels ?? 3;
+  let bytes = 0;
+  for (const term of activeTerms(termsOf(input.terms), o)) {
+    const target = targetOf(term, o, run);
+    for (const l of term.layers(o)) {
+      const s = strides.get(l)!;
+      if (target?.from === 'styles') bytes += copies * masks * Math.floor(c.width / s) * Math.floor(c.height / s) * 4;
+      // Each Newton–Schulz step keeps about four C × C values, its backward as many again.
+      if (target?.derive) bytes += 8 * (NEWTON_SCHULZ_ITERATIONS + 2) * channelsAt(l) ** 2 * 4;
+    }
+  }
+  return bytes;
 }
 
 /**

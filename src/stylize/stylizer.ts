@@ -109,18 +109,18 @@ export class Stylizer {
   private tiled(): Promise<TiledObjective> {
     if (!this.ort) throw new Error('this Stylizer was made without onnxruntime; make it with createStylizer');
     const net = { table: this.model.table, weights: this.model.weights };
-    this.tiledObjective ??= TiledObjective.create(this.ort, net, this.options, sessionOptionsFor(this.options.backend), {}, this.terms);
+    this.tiledObjective ??= TiledObjective.create(this.ort, net, this.options, sessionOptionsFor(this.options.backend), {}, this.terms, this.runShape);
     this.tiledObjective.catch(() => (this.tiledObjective = undefined));
     return this.tiledObjective;
   }
 
+  /** How many styles, and whether content masks make regions of them. */
+  private get runShape(): RunShape {
+    return { styles: this.styles.length, masked: this.contentMasks !== undefined };
+  }
+
   /** The tile size a stage runs with; 0 for the whole image at once. */
   tileFor(content: RgbImage, o: StylizeOptions, checkpoint = false): number {
-    // Masked regions are not cut into tiles yet: `auto` stays whole, a tile size is refused.
-    if (this.contentMasks && this.contentMasks.length > 0) {
-      if (typeof o.tile === 'number') throw new UsageError(msg`content masks cannot be combined with tiles yet; run with ${opt('tile')} off`);
-      return 0;
-    }
     return chooseTile({
       table: this.model.table,
       options: o,
@@ -129,6 +129,7 @@ export class Stylizer {
       terms: this.terms,
       checkpoint,
       availableBytes: this.availableBytes,
+      masks: this.contentMasks?.length,
     });
   }
 
@@ -186,12 +187,14 @@ export class Stylizer {
 
   private async computeStyleTargets(side: number, styles: RgbImage[], tile = 0): Promise<Targets> {
     const perStyle: Targets[] = [];
+    // Targets a term cannot make in tiles are made whole (the memory estimate assumes none).
+    if (tile > 0 && !(await this.tiled()).canExtract('style')) tile = 0;
     for (const [i, style] of styles.entries()) {
       const s = fitMaxSide(style.width, style.height, side);
       const input = toNetworkInput(resize(style, s.width, s.height), this.model.preprocessing);
       perStyle.push(
         tile > 0
-          ? await (await this.tiled()).extract(input, s.width, s.height, 'style', tile)
+          ? await (await this.tiled()).extract(input, s.width, s.height, 'style', tile, undefined, this.styleMasks?.[i])
           : await this.extractor.extract(input, s.width, s.height, 'style', this.styleMasks?.[i]),
       );
     }
@@ -316,7 +319,7 @@ export class Stylizer {
     const tiled = tile > 0 ? await this.tiled() : undefined;
     const onTile = input.onTile;
     const evaluator = tiled
-      ? tiled.bind(targets, width, height, tile, onTile ? (t) => onTile({ ...t, iteration }) : undefined)
+      ? tiled.bind(targets, width, height, tile, onTile ? (t) => onTile({ ...t, iteration }) : undefined, masks)
       : this.objective.bind(targets, width, height, input.feeds, masks);
     const tiles = tiled ? tiled.tilesFor(width, height, tile).length : undefined;
     const optimizer = makeOptimizer(o, input.resume?.optimizer ?? warm);

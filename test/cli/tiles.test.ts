@@ -1,10 +1,12 @@
 /**
  * Tiles from the command line: a small coarse-to-fine job (128 px, then 256×192 in 2×2
  * tiles of 128 px) gives the untiled job's result to float tolerance, reports its stages
- * and tiles, and resumes from a checkpoint of its last stage.
+ * and tiles, and resumes from a checkpoint of its last stage. Content masks (two styles in
+ * two regions, with style masks) and the W2 style loss tile the same way.
  */
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, type Fixture, makeFixture, writeRandomWeights } from './helpers.js';
 
@@ -72,5 +74,47 @@ describe('a tiled coarse-to-fine job', () => {
     const straight = await cli(job('straight.png', ['--tile', '128']));
     expect(straight.code).toBe(0);
     expectClose(await pixels('resumed.png'), await pixels('straight.png'));
+  });
+});
+
+/** A w×h greyscale PNG, white where `white(x, y)`. */
+async function maskPng(name: string, w: number, h: number, white: (x: number, y: number) => boolean): Promise<string> {
+  const b = Buffer.alloc(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) b[y * w + x] = white(x, y) ? 255 : 0;
+  const path = join(f.dir, name);
+  await writeFile(path, await sharp(b, { raw: { width: w, height: h, channels: 1 } }).png().toBuffer());
+  return path;
+}
+
+describe('tiles with spatial control and W2', () => {
+  // One stage at 256×192: in 2×2 tiles of 128 px, or whole.
+  const single = (out: string, extra: string[]) => [
+    '-c', f.photo, '-s', `${f.painting},${f.painting2}`, '-o', join(f.dir, out), '--model', 'vgg19', '--model-file', weights, '--backend', 'cpu',
+    '--image-size', '256', '--num-iterations', '3', '--json', '--save-iter', '0', '--output-depth', '16', ...extra,
+  ];
+
+  async function expectSameJob(name: string, extra: string[]) {
+    const whole = await cli(single(`${name}-whole.png`, ['--tile', 'off', ...extra]));
+    const tiled = await cli(single(`${name}-tiled.png`, ['--tile', '128', ...extra]));
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(tiled.code, tiled.stderr).toBe(0);
+    const [a, b] = [whole.json(), tiled.json()];
+    expect(b.map((l) => l.tiles)).toEqual([4, 4, 4, 4]);
+    for (const [i, l] of a.entries()) {
+      for (const k of ['loss', 'content', 'style', 'tv']) expect(Math.abs(b[i]![k]! - l[k]!) / l[k]!, `${k} at ${l.iteration}`).toBeLessThan(1e-3);
+    }
+    expectClose(await pixels(`${name}-whole.png`), await pixels(`${name}-tiled.png`));
+  }
+
+  it('content masks with style masks: two styles in two regions', async () => {
+    // The content masks' edge is slanted, so it crosses the seams between tiles.
+    const left = await maskPng('left.png', 160, 120, (x, y) => x + y / 2 < 100);
+    const right = await maskPng('right.png', 160, 120, (x, y) => x + y / 2 >= 100);
+    const top = await maskPng('top.png', 96, 96, (_, y) => y < 60);
+    await expectSameJob('masked', ['--content-masks', `${left},${right}`, '--style-masks', `${top},${top}`]);
+  });
+
+  it('--style-loss w2 with style layer weights', async () => {
+    await expectSameJob('w2', ['--style-loss', 'w2', '--style-weight', '1000', '--style-layer-weights', '256,64,16,4,1']);
   });
 });

@@ -36,10 +36,17 @@ describe('tile layout', () => {
 describe('which runs can be tiled', () => {
   it('every built-in term says how it decomposes; normalised gradients and terms without a tiling are refused', async () => {
     const { checkTileable } = await import('../../src/tiles/tiled-objective.js');
-    const { lossTerms } = await import('../../src/losses/index.js');
+    const { lossTerms, tilingOf, UNMASKED_RUN } = await import('../../src/losses/index.js');
     const { DEFAULT_STYLIZE_OPTIONS } = await import('../../src/options/index.js');
     // The video-only temporal term has per-run whole-frame inputs: it is never tiled (a video with tiles is refused).
-    expect(lossTerms().map((t) => [t.name, t.tiling?.kind])).toEqual([['content', 'positions'], ['style', 'statistic'], ['tv', 'rows'], ['temporal', undefined]]);
+    const kinds = (o: object, run = UNMASKED_RUN) => lossTerms().map((t) => [t.name, tilingOf(t, { ...DEFAULT_STYLIZE_OPTIONS, ...o }, run)?.kind]);
+    const expected = [['content', 'positions'], ['style', 'statistic'], ['tv', 'rows'], ['temporal', undefined]];
+    expect(kinds({})).toEqual(expected);
+    // The style term's other forms tile as statistics too: masked regions and W2.
+    expect(kinds({}, { styles: 2, masked: true })).toEqual(expected);
+    expect(kinds({ styleLoss: 'w2' })).toEqual(expected);
+    expect(() => checkTileable(lossTerms(), DEFAULT_STYLIZE_OPTIONS, { styles: 2, masked: true })).not.toThrow();
+    expect(() => checkTileable(lossTerms(), { ...DEFAULT_STYLIZE_OPTIONS, styleLoss: 'w2', styleLayerWeights: [256, 64, 16, 4, 1] })).not.toThrow();
     expect(() => checkTileable(lossTerms(), DEFAULT_STYLIZE_OPTIONS)).not.toThrow();
     expect(() => checkTileable(lossTerms(), { ...DEFAULT_STYLIZE_OPTIONS, normalizeGradients: true })).toThrow(/cannot be combined with tiling/);
     const untileable = { ...lossTerms()[2]!, name: 'mine', tiling: undefined, omitWhenOff: false };
@@ -48,16 +55,13 @@ describe('which runs can be tiled', () => {
 });
 
 describe('options the tiled evaluator does not implement refuse tiling (records marked untiled)', () => {
-  it('w2, layer weights, the nine-point TV, RGB space, replicate padding and masks each refuse, naming the option', async () => {
+  it('the nine-point TV, RGB space and replicate padding each refuse, naming the option', async () => {
     const { checkTileable } = await import('../../src/tiles/tiled-objective.js');
     const { lossTerms } = await import('../../src/losses/index.js');
     const { DEFAULT_STYLIZE_OPTIONS, stylizeOptionSpecs } = await import('../../src/options/index.js');
     const untiled = stylizeOptionSpecs().filter((s) => s.untiled).map((s) => s.key);
-    expect(untiled.sort()).toEqual(['contentLayerWeights', 'firstPadding', 'optimizeSpace', 'styleLayerWeights', 'styleLoss', 'tvStencil']);
+    expect(untiled.sort()).toEqual(['firstPadding', 'optimizeSpace', 'tvStencil']);
     const cases: Array<[string, unknown]> = [
-      ['styleLoss', 'w2'],
-      ['styleLayerWeights', [256, 64, 16, 4, 1]],
-      ['contentLayerWeights', [2]],
       ['tvStencil', 'crowsonkb'],
       ['optimizeSpace', 'rgb'],
       ['firstPadding', 'replicate'],
@@ -65,6 +69,5 @@ describe('options the tiled evaluator does not implement refuse tiling (records 
     for (const [key, value] of cases) {
       expect(() => checkTileable(lossTerms(), { ...DEFAULT_STYLIZE_OPTIONS, [key]: value }), key).toThrow(new RegExp(`^${key} .* cannot be combined with tiles yet`));
     }
-    expect(() => checkTileable(lossTerms(), DEFAULT_STYLIZE_OPTIONS, { styles: 2, masked: true } as never)).toThrow(/content masks cannot be combined with tiles/);
   });
 });

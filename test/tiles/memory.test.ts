@@ -1,9 +1,16 @@
 /**
  * The memory estimate with tiles: at print size the untiled run is refused with the way
  * out (tiles of a size that fits), `auto` picks the largest tile that fits, and the
- * estimate grows with the tile and shrinks with it.
+ * estimate grows with the tile and shrinks with it. Masked and W2 runs tile too, and their
+ * estimate counts the masks at each layer and W2's matrices; `auto` tiles a masked run
+ * that does not fit (it used to keep it whole).
  */
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { randomVggModel } from '../../src/models/random-model.js';
+import type { OrtModule } from '../../src/runtime/ort.js';
+import { createStylizer } from '../../src/stylize/stylize.js';
+import { pattern } from '../helpers/pattern-image.js';
 import { OutOfMemoryError } from '../../src/errors.js';
 import { vgg19Table } from '../../src/models/layers.js';
 import { DEFAULT_STYLIZE_OPTIONS, type StylizeOptions } from '../../src/options/index.js';
@@ -53,5 +60,58 @@ describe('memory estimate with tiles', () => {
   it('says when the L-BFGS history is what does not fit', () => {
     const why = refusal(plan({ optimizer: 'lbfgs' }, 8 * GiB));
     expect(why).toMatch(/in tiles of \d+ px needs about .*<optimizer> adam.*the L-BFGS history of 100 steps alone takes \d+\.\d GB/);
+  });
+});
+
+describe('memory estimate of masked and W2 runs', () => {
+  const twoStyles = (o: Partial<StylizeOptions>, masks?: number, availableBytes?: number) => ({
+    ...plan(o, availableBytes),
+    styles: [{ width: 1024, height: 768 }, { width: 800, height: 800 }],
+    masks,
+  });
+
+  it('counts the masks at each style layer (twice when tiled: whole, and cut per tile) and W2 matrices', () => {
+    const plain = runMemory(twoStyles({}), 512);
+    const masked = runMemory(twoStyles({}, 2), 512);
+    // 2 masks × Σ over relu1_1…relu5_1 of (4096·3072 / s²) floats, whole and cut.
+    const positions = [1, 2, 4, 8, 16].reduce((a, s) => a + Math.floor(4096 / s) * Math.floor(3072 / s), 0);
+    expect(plain.statistics).toBe(0);
+    expect(masked.statistics).toBe(2 * 2 * positions * 4);
+    expect(runMemory(twoStyles({}, 2)).statistics).toBe(2 * positions * 4);
+    expect(masked.features).toBe(plain.features);
+    const w2 = runMemory(twoStyles({ styleLoss: 'w2' }), 512);
+    expect(w2.statistics).toBeGreaterThan(0);
+    expect(w2.statistics).toBeLessThan(2 * GiB);
+  });
+
+  it('auto tiles masked runs that do not fit', () => {
+    const tile = chooseTile(twoStyles({}, 2, 8 * GiB));
+    expect(tile).toBeGreaterThan(0);
+    expect(runMemory(twoStyles({}, 2), tile).total).toBeLessThanOrEqual(8 * GiB);
+  });
+
+  it('a Stylizer with content masks picks tiles under `auto` when the whole image would not fit', async () => {
+    const model = randomVggModel('vgg19', 0, [4, 8, 8, 8, 8]);
+    const styles = [pattern(64, 64, (x, _y, c) => ((x >> 3) % 2 ? 0.8 : 0.2) * (c + 1) / 3), pattern(64, 64, (_x, y) => ((y >> 2) % 2 ? 0.9 : 0.1))];
+    const content = pattern(1024, 768, (x, y, c) => 0.5 + 0.3 * Math.sin((x + y + c) / 9));
+    const half = (left: boolean) => {
+      const data = new Float32Array(64 * 48);
+      for (let i = 0; i < data.length; i++) data[i] = (i % 64 < 32) === left ? 1 : 0;
+      return { width: 64, height: 48, data };
+    };
+    const input = { table: model.table, content, styles, masks: 2 };
+    const options = { imageSize: 1024, optimizer: 'adam' as const };
+    const stylizer = await createStylizer({ ort: ort as unknown as OrtModule, model, styles, options, contentMasks: [half(true), half(false)], availableBytes: 1 });
+    try {
+      const whole = runMemory({ ...input, options: stylizer.options });
+      // Memory for half the whole run: too little for the whole image, enough for tiles.
+      const s = await createStylizer({ ort: ort as unknown as OrtModule, model, styles, options, contentMasks: [half(true), half(false)], availableBytes: whole.total / 2 });
+      expect(s.tileFor(content, s.options)).toBeGreaterThan(0);
+      await s.release();
+      expect(stylizer.tileFor(content, { ...stylizer.options, tile: 'off' })).toBe(0);
+      expect(stylizer.tileFor(content, { ...stylizer.options, tile: 256 })).toBe(256);
+    } finally {
+      await stylizer.release();
+    }
   });
 });

@@ -63,6 +63,7 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
     extraImages: inputs.initImage ? [inputs.initImage] : [],
     checkpoint: paths.checkpoint !== undefined,
     availableBytes,
+    masks: inputs.contentMasks?.length,
   }));
   const fp = fingerprint({
     options,

@@ -1,0 +1,83 @@
+/**
+ * How each form of the style loss decomposes over tiles (TermTiling 'statistic'): every
+ * statistic it compares is a sum over feature positions, so a tile contributes its
+ * interior's pieces and the loss is taken once, from the whole image's sums.
+ *   gram:   one piece, F Fᵀ;                     G = ΣP / (C·h·w)
+ *   masked: one piece per region r, (F⊙m_r)(F⊙m_r)ᵀ, m_r the tile's crop of the whole
+ *           image's mask at the layer;            G_r = ΣP_r / (C·Σ m_r²)  (the fed count)
+ *   w2:     Σ F (= F·1) and F Fᵀ;                  μ = ΣP₀ / (h·w),  S = ΣP₁ / (h·w)
+ */
+import type { GraphBuilder } from '../graph/builder.js';
+import { layerWeights } from './layer-weights.js';
+import { regionInputs } from './style-inputs.js';
+import { addSum } from './sum.js';
+import type { TermOptions, TermTiling } from './types.js';
+import { addW2LossOfMoments } from './w2.js';
+
+/** F as C × n (batch 1). */
+const flat = (g: GraphBuilder, feature: string, channels: number) => g.op('Reshape', [feature, g.constantI64([channels, -1])]);
+
+/** f fᵀ: in the Gram form the MatMul gradient rule recognises. */
+const product = (g: GraphBuilder, f: string) => g.op('MatMul', [f, g.op('Transpose', [f], { perm: [1, 0] })]);
+
+/** mean((G − A)²) over the C × C entries. */
+export function addGramLoss(g: GraphBuilder, gram: string, targetGram: string): string {
+  const diff = g.op('Sub', [gram, targetGram]);
+  return g.op('ReduceMean', [g.op('Mul', [diff, diff])], { keepdims: 0 });
+}
+
+const styleLayerWeights = (o: TermOptions, layers: readonly string[]) => layerWeights(o, 'styleLayerWeights', layers);
+
+export const gramTiling: TermTiling = {
+  kind: 'statistic',
+  pieces: (c) => [[c, c]],
+  partial: (b, feature) => [product(b.g, flat(b.g, feature, b.channels))],
+  loss: (b, [sum], target) => addGramLoss(b.g, b.g.op('Mul', [sum!, b.perElement]), target),
+  targets: 'elements',
+  layerWeights: styleLayerWeights,
+};
+
+/** Content masks: one guided Gram per region, against that style's own (stacked [S, C, C]) target. */
+export function regionsTiling(styles: number): TermTiling {
+  const regions = Array.from({ length: styles }, (_, r) => r);
+  return {
+    kind: 'statistic',
+    pieces: (c) => regions.map(() => [c, c]),
+    partial: (b, feature) => {
+      const f = flat(b.g, feature, b.channels);
+      return regions.map((r) => product(b.g, b.g.op('Mul', [f, b.crop(regionInputs.mask(r, b.layer), 1)])));
+    },
+    loss: (b, sums, stacked) => {
+      const { g, layer, channels: c } = b;
+      return addSum(
+        g,
+        regions.map((r) => {
+          const gram = g.op('Div', [sums[r]!, b.input(regionInputs.count(r, layer), [])]);
+          const own = g.op('Reshape', [g.op('Slice', [stacked, g.constantI64([r]), g.constantI64([r + 1]), g.constantI64([0])]), g.constantI64([c, c])]);
+          return g.op('Mul', [addGramLoss(g, gram, own), b.input(regionInputs.weight(r, layer), [])]);
+        }),
+      );
+    },
+    // Style targets of a masked run are guided Grams under each style's own style mask: made whole.
+    layerWeights: styleLayerWeights,
+  };
+}
+
+export const w2Tiling: TermTiling = {
+  kind: 'statistic',
+  pieces: (c) => [[c, 1], [c, c]],
+  partial: (b, feature) => {
+    const { g } = b;
+    const f = flat(g, feature, b.channels);
+    // F·1 with 1 the tile's n ones, shaped from F (a shape carries no gradient); ReduceSum
+    // over one axis would need a gradient rule the table does not have.
+    const n = g.op('Slice', [g.op('Shape', [f]), g.constantI64([1]), g.constantI64([2]), g.constantI64([0])]);
+    const ones = g.op('Expand', [g.constant([1], [1, 1]), g.op('Concat', [n, g.constantI64([1])], { axis: 0 })]);
+    return [g.op('MatMul', [f, ones]), product(g, f)];
+  },
+  loss: (b, [sum, products], target) =>
+    addW2LossOfMoments(b.g, b.g.op('Mul', [sum!, b.perPosition]), b.g.op('Mul', [products!, b.perPosition]), b.channels, target),
+  // [Σ F; F Fᵀ] / (h·w) stacked is [μᵀ; S]: the packed moments (a [C, 1] column holds a row's values).
+  targets: 'positions',
+  layerWeights: styleLayerWeights,
+};
