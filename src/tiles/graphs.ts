@@ -15,6 +15,7 @@
  * serves every tile, every image size and every tile size.
  */
 import { addGradient } from '../graph/backward.js';
+import { applyConvForms } from '../graph/winograd/index.js';
 import { type Dim, GraphBuilder, type GradOptions } from '../graph/builder.js';
 import {
   targetDims, targetOf, tilingOf, UNMASKED_RUN, type LossTerm, type ReduceBuild, type RunShape, type TermBuild, type TermOptions, type TermTarget,
@@ -158,6 +159,7 @@ export function buildStatisticsGraph(
   terms: TiledTerm[],
   strides: Map<string, number>,
   purpose: 'pass' | 'targets' = 'pass',
+  forms: Partial<GradOptions> = {},
 ): { graph: GraphBuilder; outputs: StatisticOutput[]; crops: Map<string, CropInput> } {
   const n = networkOnCrop(net, o, layersOf(terms, o), strides);
   const { g } = n;
@@ -192,6 +194,7 @@ export function buildStatisticsGraph(
       outputs.push({ term: term.name, layer, kind: additive ? 'additive' : 'positions', channels: c, names: [name], pieces: [], inputs });
     }
   }
+  applyConvForms(g, forms);
   return { graph: g, outputs, crops: n.crops };
 }
 
@@ -244,6 +247,7 @@ export function buildTileGraph(
   }
   const share = addSum(g, shares);
   g.addOutput(g.op('Identity', [addGradient(g, share, n.x, grad)], {}, names.grad), [1, 3, 'H', 'W']);
+  applyConvForms(g, grad);
   return { graph: g, parts, crops: n.crops };
 }
 

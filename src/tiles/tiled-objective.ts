@@ -32,7 +32,7 @@ import { names } from '../objective/names.js';
 import { activeTerms, termsOf } from '../objective/terms.js';
 import type { Targets } from '../runtime/features.js';
 import type { Evaluation, Evaluator } from '../runtime/objective.js';
-import { backendOf, gradOptionsFor, type OrtModule, type SessionOptions } from '../runtime/ort.js';
+import { backendOf, graphFormsFor, type OrtModule, type SessionOptions } from '../runtime/ort.js';
 import { addIntoMap, cropMap, writeIntoMap } from './crop.js';
 import {
   buildReduceGraph,
@@ -115,6 +115,8 @@ export class TiledObjective {
     private readonly tileSession: { session: InferenceSession; crops: Map<string, CropInput> } | undefined,
     private readonly reduceSession: { session: InferenceSession; inputs: Set<string> } | undefined,
     private readonly rowsSession: InferenceSession | undefined,
+    /** The conv forms the tile graphs take (the statistics graphs are built later, on demand). */
+    private readonly forms: Partial<GradOptions>,
   ) {
     this.netTerms = networkTerms(terms, options, run);
     this.statTerms = this.netTerms.filter((t) => t.tiling.kind === 'statistic');
@@ -140,7 +142,8 @@ export class TiledObjective {
     // The same terms as the whole-image objective, so a tiled run reports the same parts.
     const all = [...termsOf(terms, options)];
     checkTileable(all, options, run);
-    const gradOptions = { ...gradOptionsFor(backendOf(session)), ...grad };
+    // Conv forms are picked for a tile's size when it is given, else for the whole image's.
+    const gradOptions = { ...graphFormsFor(backendOf(session), options, typeof options.tile === 'number' ? options.tile : undefined), ...grad };
     const netTerms = networkTerms(all, options, run);
     const statTerms = netTerms.filter((t) => t.tiling.kind === 'statistic');
     const rows = rowTerms(all, options, run);
@@ -165,7 +168,7 @@ export class TiledObjective {
         reduce = { session: await make(built.graph, 'reduce'), inputs: built.inputs };
       }
       const rowsSession = rows.length ? await make(buildRowsGraph(options, rows, gradOptions), 'rows') : undefined;
-      return new TiledObjective(ort, net, options, session, all, run, tile, reduce, rowsSession);
+      return new TiledObjective(ort, net, options, session, all, run, tile, reduce, rowsSession, gradOptions);
     } catch (err) {
       await Promise.all(made.map((s) => s.release()));
       throw err;
@@ -427,7 +430,7 @@ export class TiledObjective {
     let hit = this.statSessions.get(key);
     if (!hit) {
       hit = (async () => {
-        const { graph, outputs, crops } = buildStatisticsGraph(this.net, this.options, terms, this.geometry.strides, purpose);
+        const { graph, outputs, crops } = buildStatisticsGraph(this.net, this.options, terms, this.geometry.strides, purpose, this.forms);
         return { session: await this.ort.InferenceSession.create(encodeModel(graph, 'tile-statistics'), this.session), outputs, crops };
       })();
       hit.catch(() => this.statSessions.delete(key));

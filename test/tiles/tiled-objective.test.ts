@@ -151,6 +151,10 @@ describe('tiled evaluation equals the whole image’s (384×288, 2×2 tiles)', (
     expectSame(await compare({ ...base, pooling: 'avg', contentLayers: ['relu2_2', 'relu4_2'] }));
   });
 
+  it('every conv (and input gradient) in Winograd F4, in the tiles and in the whole image', async () => {
+    expectSame(await compare({ ...base, convAlgorithm: 'winograd' }));
+  });
+
   it('two styles with blend weights, style scale 0.6', async () => {
     expectSame(await compare({ ...base, styleScale: 0.6, styleBlendWeights: [3, 1] }, styles));
   });
