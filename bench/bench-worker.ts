@@ -15,7 +15,7 @@ import { encodeModel } from '../src/graph/encode.js';
 import { Adam, Lbfgs } from '../src/optim/index.js';
 import { estimateMemory, memoryQueryFor } from '../src/runtime/memory.js';
 import { CompiledObjective } from '../src/runtime/objective.js';
-import { sessionOptionsFor, type BackendName } from '../src/runtime/ort.js';
+import { graphFormsFor, sessionOptionsFor, type BackendName } from '../src/runtime/ort.js';
 import { BENCH_SPEC, makeTargets, peakRssBytes, vgg19RandomWeights } from './common.js';
 import { VARIANTS, withRules } from './variant-table.js';
 
@@ -55,16 +55,20 @@ async function serve(): Promise<void> {
   const net = vgg19RandomWeights(0);
   // Threads only when asked: 0 keeps onnxruntime's default (one per physical core).
   const options = sessionOptionsFor(backend, { ...(threads > 0 ? { intraOpNumThreads: threads } : {}), ...variant.session });
-  const { targets, content } = await makeTargets(ort, net, BENCH_SPEC, size, sessionOptionsFor(backend));
+  // The image size picks each conv's form (src/graph/winograd/table.ts).
+  const spec = { ...BENCH_SPEC, imageSize: size };
+  const { targets, content } = await makeTargets(ort, net, spec, size, sessionOptionsFor(backend));
   const rssBeforeObjective = process.memoryUsage().rss;
   const c0 = performance.now();
-  const objective = await withRules(variant, () => CompiledObjective.create(ort, net, BENCH_SPEC, options, { convSide: size, ...variant.grad }));
+  const objective = await withRules(variant, () => CompiledObjective.create(ort, net, spec, options, variant.grad));
   const createMs = performance.now() - c0;
   const evaluator = objective.bind(targets, size, size);
   const w0 = performance.now();
   for (let i = 0; i < warmup; i++) await evaluator.evaluate(content);
   const warmupMs = (performance.now() - w0) / Math.max(1, warmup);
-  const estimate = estimateMemory(memoryQueryFor(net, [...BENCH_SPEC.contentLayers, ...BENCH_SPEC.styleLayers], size, size));
+  // The conv forms the objective took: the variant's, else auto's for this size.
+  const convForm = variant.grad && 'convForm' in variant.grad ? variant.grad.convForm : graphFormsFor(backend, spec).convForm;
+  const estimate = estimateMemory(memoryQueryFor(net, [...spec.contentLayers, ...spec.styleLayers], size, size, convForm));
   reply({ ready: true, variant: variantName, setupMs: performance.now() - t0, createMs, warmupMs, rssBeforeObjective, estimate });
 
   for await (const line of createInterface({ input: process.stdin })) {

@@ -38,7 +38,7 @@ export const VARIANTS: Record<string, Variant> = {
   defaults: {},
   original: {
     session: { enableMemPattern: true, ...spin(true) },
-    grad: { convGrad: 'ConvTranspose', maxPoolGrad: 'mask', reluGrad: 'where' },
+    grad: { convGrad: 'ConvTranspose', maxPoolGrad: 'mask', reluGrad: 'where', convForm: undefined },
     rules: { MatMul: genericMatMul },
   },
   // one change at a time from the defaults
@@ -65,11 +65,11 @@ export const VARIANTS: Record<string, Variant> = {
   'spin-off': { session: spin(false) },
   'denormal-zero': { session: { extra: { session: { intra_op: { allow_spinning: '0' }, set_denormal_as_zero: '1' } } } },
   'spin-on': { session: spin(true) },
+  // `defaults` lowers convs as auto picks; these fix every conv's form.
+  'conv-direct': { grad: { convForm: undefined } },
   'conv-f2': forms(() => 'F2'),
   'conv-f4': forms(() => 'F4'),
   'conv-by-channels': forms(byChannels),
-  'conv-f4-fwd-only': forms((s) => (s.role === 'forward' ? byChannels(s) : 'direct')),
-  'conv-f4-128': forms(({ inChannels: c, outChannels: k, side }) => (Math.min(c, k) >= 128 && (side ?? 0) <= 128 ? 'F4' : 'direct')),
   // the one extra intra-op thread pinned to the second logical processor (1-based ids)
   affinity: { session: { extra: { session: { intra_op: { allow_spinning: '0' }, intra_op_thread_affinities: '2' } } } },
 };

@@ -9,7 +9,7 @@ import type { GraphBuilder } from './builder.js';
 import { exportedNodes } from './encode.js';
 
 export const WEBGPU_OPS = new Set([
-  'Abs', 'Add', 'AveragePool', 'Cast', 'Concat', 'Conv', 'ConvTranspose', 'Div', 'Equal', 'Expand', 'Greater',
+  'Abs', 'Add', 'AveragePool', 'Cast', 'Concat', 'Conv', 'ConvTranspose', 'DepthToSpace', 'Div', 'Equal', 'Expand', 'Greater',
   'MatMul', 'MaxPool', 'Mul', 'Neg', 'Pad', 'ReduceMean', 'ReduceProd', 'ReduceSum', 'Relu', 'Reshape', 'Resize',
   'Shape', 'Slice', 'Sqrt', 'Sub', 'Transpose', 'Where',
 ]);

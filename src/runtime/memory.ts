@@ -20,6 +20,7 @@
  * more at tiny sizes where the fixed part dominates). It covers the evaluation loop; a
  * weight loader that reads a whole file at once adds its own peak before that.
  */
+import { transientBytes, type ConvFormPicker } from '../graph/winograd/index.js';
 import type { ConvWeights, LayerTable } from '../models/types.js';
 /** Layers an objective reads and whether their terms are active: see usedLayers() in src/objective/terms.ts. */
 
@@ -39,6 +40,8 @@ export interface MemoryQuery {
   deepest?: string;
   /** Bytes of all conv weights and biases that will be loaded. */
   weightBytes: number;
+  /** The conv forms the graph will take (src/graph/winograd); none: all direct. */
+  convForm?: ConvFormPicker;
 }
 
 export interface MemoryEstimate {
@@ -48,6 +51,8 @@ export interface MemoryEstimate {
   gradients: number;
   /** All copies of the weights. */
   weights: number;
+  /** The largest Winograd conv's transformed tiles and kernels, alive while it runs (0 when every conv is direct). */
+  winograd: number;
   /** Node, onnxruntime and the rest of the process. */
   runtime: number;
   total: number;
@@ -68,9 +73,17 @@ export function estimateMemory(q: MemoryQuery): MemoryEstimate {
   let c = 3;
   let kept = 0;
   let largest = 3 * h * w;
+  let winograd = 0;
   for (const layer of q.layers) {
     if (layer.kind === 'conv') {
       if (!layer.channels) throw new RangeError(`memory estimate: conv ${layer.name} needs its channel count`);
+      if (q.convForm) {
+        // The conv and its input gradient (the same shape, channels swapped), one at a time.
+        for (const [inChannels, outChannels, role] of [[c, layer.channels, 'forward'], [layer.channels, c, 'inputGrad']] as const) {
+          const form = q.convForm({ inChannels, outChannels, side: Math.max(h, w), role });
+          winograd = Math.max(winograd, transientBytes(form, inChannels, outChannels, h, w));
+        }
+      }
       c = layer.channels;
     } else if (layer.kind === 'pool') {
       h = Math.floor(h / 2);
@@ -84,11 +97,17 @@ export function estimateMemory(q: MemoryQuery): MemoryEstimate {
   const activations = kept * FLOAT;
   const gradients = TRANSIENT_COPIES * largest * FLOAT;
   const weights = WEIGHT_COPIES * q.weightBytes;
-  return { activations, gradients, weights, runtime: RUNTIME_BYTES, total: activations + gradients + weights + RUNTIME_BYTES };
+  return { activations, gradients, weights, winograd, runtime: RUNTIME_BYTES, total: activations + gradients + weights + winograd + RUNTIME_BYTES };
 }
 
 /** The query for a network (table + weights) and the layers the objective reads. */
-export function memoryQueryFor(net: { table: LayerTable; weights: ConvWeights }, used: string[], width: number, height: number): MemoryQuery {
+export function memoryQueryFor(
+  net: { table: LayerTable; weights: ConvWeights },
+  used: string[],
+  width: number,
+  height: number,
+  convForm?: ConvFormPicker,
+): MemoryQuery {
   const index = (name: string) => net.table.layers.findIndex((l) => l.name === name);
   const deepest = used.reduce((best, name) => (index(name) > index(best) ? name : best), net.table.layers[0]!.name);
   let weightBytes = 0;
@@ -98,7 +117,7 @@ export function memoryQueryFor(net: { table: LayerTable; weights: ConvWeights },
     kind: l.kind,
     channels: l.kind === 'conv' ? net.weights.get(l.name)?.weight.dims[0] : undefined,
   }));
-  return { width, height, layers, deepest, weightBytes };
+  return { width, height, layers, deepest, weightBytes, convForm };
 }
 
 /**

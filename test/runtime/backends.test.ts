@@ -83,5 +83,11 @@ describe.skipIf(!webgpu.ok)(`WebGPU agrees with CPU${webgpu.ok ? '' : ` — skip
       const fx = loadParityFixture(name);
       expectClose(await evaluateOn(fx, 'webgpu'), await evaluateOn(fx, 'cpu'));
     });
+    // auto keeps WebGPU direct; the Winograd forms are ordinary ops it must still run right.
+    it(`${name}, every conv Winograd F4`, { timeout: 300_000 }, async () => {
+      const fx = loadParityFixture(name);
+      const f4 = { ...gradOptionsFor('webgpu'), convForm: () => 'F4' as const };
+      expectClose(await evaluateOn(fx, 'webgpu', f4), await evaluateOn(fx, 'cpu'));
+    });
   }
 });

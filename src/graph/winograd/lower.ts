@@ -77,3 +77,16 @@ export function lowerConvolutions(g: GraphBuilder, pick: ConvFormPicker, side?: 
   g.dropUnusedInitializers(transformed);
   return counts;
 }
+
+/**
+ * Bytes a conv in `form` allocates beyond a direct conv while it runs, at h × w: the
+ * transformed input (P per tile and input channel), the channel product (P per tile and
+ * output channel), the output transform and its interleaved copy, and the kernels U.
+ */
+export function transientBytes(form: ConvForm, inChannels: number, outChannels: number, h: number, w: number): number {
+  if (form === 'direct') return 0;
+  const m = form === 'F2' ? 2 : 4;
+  const P = (m + 2) ** 2;
+  const tiles = Math.ceil(h / m) * Math.ceil(w / m);
+  return 4 * (P * tiles * (inChannels + outChannels) + P * inChannels * outChannels + 2 * m * m * tiles * outChannels);
+}

@@ -19,8 +19,32 @@ export interface ConvFormRow {
   form: ConvForm;
 }
 
-/** onnxruntime 1.30's CPU provider, 2 threads (MLAS; the WASM build runs the same kernels). */
-export const CPU_CONV_FORMS: readonly ConvFormRow[] = [];
+const row = (inChannels: number, outChannels: number, side: number, form: ConvForm): ConvFormRow => ({ inChannels, outChannels, side, form });
+
+/**
+ * onnxruntime 1.30's CPU provider, 2 threads (MLAS; the WASM build runs the same kernels),
+ * from `npx tsx bench/conv-forms.ts --size 256|512|1024`: where F4 and direct were within
+ * 5% for the conv and its input gradient together, direct (less memory).
+ */
+export const CPU_CONV_FORMS: readonly ConvFormRow[] = [
+  // --size 512
+  row(64, 64, 512, 'direct'),
+  row(64, 128, 256, 'direct'), row(128, 64, 256, 'direct'),
+  row(128, 128, 256, 'direct'),
+  row(128, 256, 128, 'F4'), row(256, 128, 128, 'F4'),
+  row(256, 256, 128, 'F4'),
+  row(256, 512, 64, 'F4'), row(512, 256, 64, 'F4'),
+  row(512, 512, 64, 'F4'),
+  row(512, 512, 32, 'F4'),
+  // --size 256
+  row(64, 64, 256, 'direct'),
+  row(64, 128, 128, 'direct'), row(128, 64, 128, 'direct'),
+  row(128, 128, 128, 'F4'),
+  row(128, 256, 64, 'F4'), row(256, 128, 64, 'F4'),
+  row(256, 256, 64, 'F4'),
+  row(256, 512, 32, 'F4'), row(512, 256, 32, 'F4'),
+  row(512, 512, 16, 'direct'),
+];
 
 /** The rule the measured rows follow: Winograd pays once both channel counts reach 128 and the map is at most 128 a side. */
 function byRule(s: ConvShape): ConvForm {
