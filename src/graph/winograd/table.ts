@@ -44,6 +44,14 @@ export const CPU_CONV_FORMS: readonly ConvFormRow[] = [
   row(256, 256, 64, 'F4'),
   row(256, 512, 32, 'F4'), row(512, 256, 32, 'F4'),
   row(512, 512, 16, 'direct'),
+  // --size 1024
+  row(64, 64, 1024, 'direct'),
+  row(64, 128, 512, 'direct'), row(128, 64, 512, 'direct'),
+  row(128, 128, 512, 'F4'),
+  row(128, 256, 256, 'F4'), row(256, 128, 256, 'F4'),
+  row(256, 256, 256, 'F4'),
+  row(256, 512, 128, 'F4'), row(512, 256, 128, 'F4'),
+  row(512, 512, 128, 'F4'),
 ];
 
 /** The rule the measured rows follow: Winograd pays once both channel counts reach 128 and the map is at most 128 a side. */
