@@ -31,10 +31,11 @@ const top = Number(arg('top', '25'));
 const variant = VARIANTS[arg('variant', 'defaults')]!;
 
 const net = vgg19RandomWeights(0);
-const { targets, content } = await makeTargets(ort, net, BENCH_SPEC, size, sessionOptionsFor('cpu'));
+const spec = { ...BENCH_SPEC, imageSize: size }; // the size picks each conv's form
+const { targets, content } = await makeTargets(ort, net, spec, size, sessionOptionsFor('cpu'));
 const dir = mkdtempSync(join(tmpdir(), 'ns-profile-'));
 const options = { ...sessionOptionsFor('cpu', variant.session), enableProfiling: true, profileFilePrefix: join(dir, 'objective') };
-const objective = await withRules(variant, () => CompiledObjective.create(ort, net, BENCH_SPEC, options, variant.grad));
+const objective = await withRules(variant, () => CompiledObjective.create(ort, net, spec, options, variant.grad));
 const evaluator = objective.bind(targets, size, size);
 await evaluator.evaluate(content); // warm-up, excluded below by counting runs
 const wall: number[] = [];
