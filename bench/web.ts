@@ -12,11 +12,15 @@
  * falls on all alike. A benchmark, not a test.
  *
  *   npm run bench:web -- [--sizes 128,256] [--iterations 12] [--warmup 2] [--rounds 2]
- *                        [--backends wasm,webgpu] [--json]
+ *                        [--backends wasm,webgpu] [--software-webgpu] [--baseline NAME=DIR] [--json]
  *
- * Backends: WASM always; WebGPU when Chromium (with --enable-unsafe-webgpu) gives an
- * adapter — in a machine without a GPU that is SwiftShader, a CPU emulation, reported as
- * such; WebNN is probed (navigator.ml.createContext with the WebNN feature enabled) and
+ * --baseline times another build of the app (say main's) tab for tab beside this one:
+ *   git stash && npx vite build --config web/vite.config.ts --outDir /tmp/web-main && git stash pop
+ *   cp -r web-dist/ort /tmp/web-main/ && npm run bench:web -- --baseline main=/tmp/web-main
+ *
+ * Backends: WASM always; WebGPU when Chromium (with --enable-unsafe-webgpu) gives a
+ * hardware adapter — without a GPU it offers only SwiftShader, a CPU emulation, which is
+ * reported and skipped unless --software-webgpu; WebNN is probed (navigator.ml.createContext with the WebNN feature enabled) and
  * reported, and runs only where a context can be made.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -49,11 +53,15 @@ interface Options {
   backends: string[];
   /** Per tab run, seconds: a software WebGPU adapter can need minutes an iteration. */
   timeoutS: number;
+  /** Time WebGPU on a software adapter (SwiftShader) too: minutes an iteration. */
+  softwareWebgpu: boolean;
+  /** Other built apps (e.g. web-dist from main), by name, timed beside this one tab for tab. */
+  baselines: Record<string, string>;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: [128, 256], iterations: 12, warmup: 2, rounds: 2, backends: ['wasm', 'webgpu'], timeoutS: 600, json: false };
+  const o: Options = { sizes: [128, 256], iterations: 12, warmup: 2, rounds: 2, backends: ['wasm', 'webgpu'], timeoutS: 600, softwareWebgpu: false, baselines: {}, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = () => {
@@ -67,6 +75,12 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--rounds') o.rounds = Number(next());
     else if (a === '--backends') o.backends = next().split(',');
     else if (a === '--timeout-s') o.timeoutS = Number(next());
+    else if (a === '--baseline') {
+      const v = next();
+      const eq = v.indexOf('=');
+      o.baselines[eq > 0 ? v.slice(0, eq) : 'baseline'] = eq > 0 ? v.slice(eq + 1) : v;
+    }
+    else if (a === '--software-webgpu') o.softwareWebgpu = true;
     else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') {
       console.log(
@@ -78,6 +92,9 @@ function parseArgs(argv: string[]): Options {
           '  --rounds 2             CLI/tab runs per size, alternating',
           '  --backends wasm,webgpu tab backends to try (webgpu only where Chromium gives an adapter)',
           '  --timeout-s 600        give up on one tab run after this long',
+          '  --software-webgpu      time WebGPU on SwiftShader too (CPU emulation; skipped by default)',
+          '  --baseline [NAME=]DIR  also time another built app (vite build --outDir DIR, then copy web-dist/ort),',
+          '                         tab for tab: before/after; repeat for several',
           '  --json                 one JSON report on stdout (the table goes to stderr)',
         ].join('\n'),
       );
@@ -157,13 +174,15 @@ interface Tab {
   backend: string;
   browser: Browser;
   url: string;
+  /** ' (NAME)' for a --baseline app's tabs. */
+  tag: string;
   /** What the page's header says after a run (e.g. 'WASM (2 threads)'), and the adapter for WebGPU. */
   label: string;
   adapter?: string;
 }
 
 /** A browser for one backend (for WebGPU: one that gives an adapter); or why not. */
-async function openBrowser(backend: string, url: string): Promise<Tab | string> {
+async function openBrowser(backend: string, url: string, o: Options): Promise<Tab | string> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS[backend] ?? CHROMIUM_BASE });
   let adapter: string | undefined;
   if (backend === 'webgpu') {
@@ -177,12 +196,13 @@ async function openBrowser(backend: string, url: string): Promise<Tab | string> 
       return a.info ? [a.info.vendor, a.info.architecture, a.info.description].filter(Boolean).join(' ') : 'an adapter (no info)';
     });
     await page.close();
-    if (adapter.startsWith('none')) {
+    const software = /swiftshader/i.test(adapter) && !o.softwareWebgpu;
+    if (adapter.startsWith('none') || software) {
       await browser.close();
-      return `WebGPU: ${adapter}`;
+      return software ? `the only adapter is ${adapter}: WebGPU emulated on the CPU, minutes an iteration; --software-webgpu times it anyway` : `WebGPU: ${adapter}`;
     }
   }
-  return { backend, browser, url, label: backend, adapter };
+  return { backend, browser, url, tag: '', label: backend, adapter };
 }
 
 /** One run in a fresh tab (the app as a visitor opens it, weights generated anew): its progress ticks. */
@@ -218,7 +238,7 @@ async function runIn(page: Page, tab: Tab, images: { content: string; style: str
   if ((await page.getAttribute('body', 'data-state')) === 'error') throw new Error(`the tab's run failed: ${await page.textContent('#messages')}`);
   const used = await page.getAttribute('body', 'data-backend');
   if (used !== tab.backend) throw new Error(`asked for ${tab.backend}, the tab ran on ${used}: ${await page.textContent('#messages')}`);
-  tab.label = (await page.textContent('#backend'))?.trim() || tab.backend;
+  tab.label = `${(await page.textContent('#backend'))?.trim() || tab.backend}${tab.tag}`;
   return page.evaluate(() => (window as unknown as { __ticks: Tick[] }).__ticks);
 }
 
@@ -258,12 +278,14 @@ async function main(): Promise<void> {
   ensureWebBuilt(log);
   const dir = mkdtempSync(join(tmpdir(), 'ns-bench-web-'));
   const server = await serveApp({ port: 0, root: WEB_DIST });
+  const baselines: [string, Awaited<ReturnType<typeof serveApp>>][] = [];
+  for (const [name, root] of Object.entries(o.baselines)) baselines.push([name, await serveApp({ port: 0, root })]);
   const tabs: Tab[] = [];
   const skipped: Record<string, string> = {};
   try {
     const version = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).stdout.trim();
     log(`neural-style bench:web: ${version}, ${cpus().length} CPUs (${cpus()[0]?.model}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    log(`Adam, ${o.iterations} iterations a run, medians over iterations ${o.warmup + 1}..${o.iterations - 1} of ${o.rounds} rounds; VGG-19 random weights (seed 0), default objective`);
+    log(`Adam, ${o.iterations} iterations a run, medians over iterations ${o.warmup + 1}..${o.iterations} of ${o.rounds} rounds; VGG-19 random weights (seed 0), default objective`);
     const webnn = await probeWebNn(server.url);
     const webnnOk = Object.entries(webnn.contexts).filter(([, v]) => v === 'ok').map(([k]) => k);
     log(
@@ -271,9 +293,12 @@ async function main(): Promise<void> {
     );
     if (webnnOk.length) log('  (the app has no WebNN backend yet: not timed)');
     for (const backend of o.backends) {
-      const t = await openBrowser(backend, server.url);
+      const t = await openBrowser(backend, server.url, o);
       if (typeof t === 'string') skipped[backend] = t;
-      else tabs.push(t);
+      else {
+        tabs.push(t);
+        for (const [name, b] of baselines) tabs.push({ ...t, url: b.url, tag: ` (${name})`, label: `${backend} (${name})` });
+      }
     }
     for (const t of tabs) if (t.adapter) log(`WebGPU adapter: ${t.adapter}${/swiftshader/i.test(t.adapter) ? ' (SwiftShader: WebGPU emulated on the CPU)' : ''}`);
     for (const [b, why] of Object.entries(skipped)) log(`${b}: skipped (${why})`);
@@ -306,8 +331,9 @@ async function main(): Promise<void> {
     log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     if (o.json) console.log(JSON.stringify({ chromium: version, options: o, webnn, skipped, adapters: tabs.map((t) => t.adapter).filter(Boolean), rows, loadavg: loadavg() }));
   } finally {
-    for (const t of tabs) await t.browser.close();
+    for (const b of new Set(tabs.map((t) => t.browser))) await b.close();
     await server.close();
+    for (const [, b] of baselines) await b.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
