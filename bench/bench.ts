@@ -18,7 +18,7 @@
  * the same weights (`torch_objective.py --check`).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -34,6 +34,25 @@ interface Reference {
   name: string;
   python: string;
   version: string;
+  /** Why this reference is slower than it should be, when we can tell. */
+  warning?: string;
+}
+
+/**
+ * Debian's torch takes its matrix products from whatever libblas.so.3 the alternatives
+ * point at: without libopenblas0-pthread that is the reference BLAS, and the Gram
+ * matrices alone then take most of an evaluation (256 px: 3.2 s instead of ~0.9 s).
+ */
+function debianBlasWarning(python: string): string | undefined {
+  if (python !== '/usr/bin/python3') return undefined;
+  const link = '/etc/alternatives/libblas.so.3-x86_64-linux-gnu';
+  let target = '';
+  try {
+    target = realpathSync(link);
+  } catch {
+    return undefined;
+  }
+  return /openblas|mkl|blis/i.test(target) ? undefined : `its BLAS is ${target} (reference BLAS: slow Gram products; apt-get install libopenblas0-pthread)`;
 }
 
 /** The Pythons tried, in column order: Debian's, then the venv of setup-torch-venv.sh. */
@@ -51,7 +70,7 @@ function findReferences(): { found: Reference[]; missing: string[] } {
   for (const { python, hint } of referenceCandidates()) {
     const r = existsSync(python) ? spawnSync(python, ['-c', 'import torch, torch.optim; print(torch.__version__)'], { encoding: 'utf8' }) : undefined;
     const version = r?.status === 0 ? r.stdout.trim() : undefined;
-    if (version) found.push({ name: `torch ${/^\d+\.\d+/.exec(version)?.[0] ?? version}`, python, version });
+    if (version) found.push({ name: `torch ${/^\d+\.\d+/.exec(version)?.[0] ?? version}`, python, version, warning: debianBlasWarning(python) });
     else missing.push(`${python} (${existsSync(python) ? 'cannot import torch' : 'absent'}; ${hint})`);
   }
   return { found, missing };
@@ -297,6 +316,7 @@ async function main(): Promise<void> {
     `PyTorch: ${!o.torch ? 'off' : found.length ? `${found.map((r) => `${r.version} (${r.python})`).join(', ')}; alternating evaluation by evaluation, ratios against the faster` : 'none'}` +
       (missing.length ? `; not found: ${missing.join('; ')}` : ''),
   );
+  for (const r of found) if (r.warning) log(`WARNING: ${r.name}: ${r.warning}`);
   let agreement;
   if (found.length === 2) {
     agreement = await checkReferences(found, Math.min(...o.sizes, 128), o);
