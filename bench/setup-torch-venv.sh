@@ -3,7 +3,8 @@
 # reference column, beside Debian's python3-torch 1.13. Offline: only the wheels this
 # machine carries. Idempotent: a venv that already imports torch 2.13 is left as it is.
 #
-#   bash bench/setup-torch-venv.sh            # → node_modules/.cache/torch-venv
+#   bash bench/setup-torch-venv.sh            # → node_modules/.cache/torch-venv (gitignored;
+#                                             #   npm ci deletes it: run this again after)
 #   TORCH_VENV=/some/dir bash bench/setup-torch-venv.sh
 #
 # Wheel folders: TORCH_WHEELS (the torch wheel), PYPI_WHEELHOUSES (space-separated
