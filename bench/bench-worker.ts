@@ -7,15 +7,17 @@
  *   stats       → { peakRss }
  *   quit
  * With `--probe BACKEND` it only checks that a small session runs on that backend.
+ * Backend `wasm` is onnxruntime-web's WASM build in Node (threads: env.wasm.numThreads),
+ * the browser app's CPU path without the browser.
  */
 import { createInterface } from 'node:readline';
-import * as ort from 'onnxruntime-node';
+import * as ortNode from 'onnxruntime-node';
 import { GraphBuilder } from '../src/graph/builder.js';
 import { encodeModel } from '../src/graph/encode.js';
 import { Adam, Lbfgs } from '../src/optim/index.js';
 import { estimateMemory, memoryQueryFor } from '../src/runtime/memory.js';
 import { CompiledObjective } from '../src/runtime/objective.js';
-import { graphFormsFor, sessionOptionsFor, type BackendName } from '../src/runtime/ort.js';
+import { graphFormsFor, sessionOptionsFor, type BackendName, type OrtModule } from '../src/runtime/ort.js';
 import { BENCH_SPEC, makeTargets, peakRssBytes, vgg19RandomWeights } from './common.js';
 import { VARIANTS, withRules } from './variant-table.js';
 
@@ -28,8 +30,18 @@ const arg = (name: string, dflt?: string): string => {
 };
 const reply = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
+/** onnxruntime-node, or onnxruntime-web for the `wasm` backend (its thread count is global). */
+async function ortFor(backend: BackendName, threads: number): Promise<OrtModule> {
+  if (backend !== 'wasm') return ortNode as unknown as OrtModule;
+  const web = await import('onnxruntime-web');
+  web.env.wasm.numThreads = threads > 0 ? threads : 2;
+  web.env.logLevel = 'error';
+  return web as unknown as OrtModule;
+}
+
 /** A 3×3 conv on a 16×16 image: enough to find out whether the backend can run at all. */
 async function probe(backend: BackendName): Promise<void> {
+  const ort = await ortFor(backend, 1);
   const g = new GraphBuilder();
   const x = g.addInput('x', [1, 3, 16, 16]);
   const w = g.addInitializer('w', new Float32Array(8 * 3 * 9).fill(0.1), [8, 3, 3, 3]);
@@ -52,9 +64,11 @@ async function serve(): Promise<void> {
   const variant = VARIANTS[variantName];
   if (!variant) throw new Error(`unknown variant ${variantName}`);
   const t0 = performance.now();
+  const ort = await ortFor(backend, threads);
   const net = vgg19RandomWeights(0);
   // Threads only when asked: 0 keeps onnxruntime's default (one per physical core).
-  const options = sessionOptionsFor(backend, { ...(threads > 0 ? { intraOpNumThreads: threads } : {}), ...variant.session });
+  const intra = threads > 0 && backend !== 'wasm' ? { intraOpNumThreads: threads } : {};
+  const options = sessionOptionsFor(backend, { ...intra, ...variant.session });
   // The image size picks each conv's form (src/graph/winograd/table.ts).
   const spec = { ...BENCH_SPEC, imageSize: size };
   const { targets, content } = await makeTargets(ort, net, spec, size, sessionOptionsFor(backend));

@@ -1,19 +1,24 @@
 /**
  * `npm run bench`: per-evaluation time (forward + backward of the whole objective: content
  * relu4_2, style relu1_1..relu5_1, TV, max pooling) and peak memory for VGG19 with random
- * weights of the real shapes, on every backend available, side by side with PyTorch when
- * `/usr/bin/python3 -c 'import torch'` works. A benchmark, not a test.
+ * weights of the real shapes, on every backend available, side by side with PyTorch: two
+ * references when both import torch — Debian's 1.13 (`/usr/bin/python3`) and the current
+ * 2.13 from `bash bench/setup-torch-venv.sh` (node_modules/.cache/torch-venv, or
+ * $TORCH_VENV) — each ratio taken against the faster of them. A benchmark, not a test.
  *
  *   npm run bench -- [--sizes 256,512] [--reps 5] [--warmup 1] [--threads 2]
  *                    [--backends auto|cpu,webgpu] [--no-torch] [--stylize-steps 20]
  *                    [--stylize-size 256] [--json]
  *
  * Each (backend, size) runs in its own worker process (so peak RSS is that run's alone),
- * and so does PyTorch. The parent alternates single evaluations between our worker and the
- * PyTorch worker (ours, torch, ours, torch, …), so that the noise of a shared machine falls
- * on both alike; besides the medians it reports the median of the per-pair ratios.
+ * and so does each PyTorch. The parent alternates single evaluations between our worker and
+ * the PyTorch workers (ours, torch 1.13, torch 2.13, ours, …), so that the noise of a shared
+ * machine falls on all alike; besides the medians it reports the median of the per-round
+ * ratios. With two references it first checks that they agree on the loss and gradient of
+ * the same weights (`torch_objective.py --check`).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -21,7 +26,55 @@ import { BENCH_SPEC, median } from './common.js';
 import { startOurWorker, Worker } from './worker-client.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const PYTHON = '/usr/bin/python3';
+const REPO = join(HERE, '..');
+
+/** A PyTorch to compare against: a Python that imports torch. */
+interface Reference {
+  /** Short column name: 'torch 1.13', 'torch 2.13'. */
+  name: string;
+  python: string;
+  version: string;
+  /** Why this reference is slower than it should be, when we can tell. */
+  warning?: string;
+}
+
+/**
+ * Debian's torch takes its matrix products from whatever libblas.so.3 the alternatives
+ * point at: without libopenblas0-pthread that is the reference BLAS, and the Gram
+ * matrices alone then take most of an evaluation (256 px: 3.2 s instead of ~0.9 s).
+ */
+function debianBlasWarning(python: string): string | undefined {
+  if (python !== '/usr/bin/python3') return undefined;
+  const link = '/etc/alternatives/libblas.so.3-x86_64-linux-gnu';
+  let target = '';
+  try {
+    target = realpathSync(link);
+  } catch {
+    return undefined;
+  }
+  return /openblas|mkl|blis/i.test(target) ? undefined : `its BLAS is ${target} (reference BLAS: slow Gram products; apt-get install libopenblas0-pthread)`;
+}
+
+/** The Pythons tried, in column order: Debian's, then the venv of setup-torch-venv.sh. */
+function referenceCandidates(): { python: string; hint: string }[] {
+  const venv = process.env['TORCH_VENV'] ?? join(REPO, 'node_modules/.cache/torch-venv');
+  return [
+    { python: '/usr/bin/python3', hint: 'apt-get install python3-torch libopenblas0-pthread' },
+    { python: join(venv, 'bin/python'), hint: 'bash bench/setup-torch-venv.sh' },
+  ];
+}
+
+function findReferences(): { found: Reference[]; missing: string[] } {
+  const found: Reference[] = [];
+  const missing: string[] = [];
+  for (const { python, hint } of referenceCandidates()) {
+    const r = existsSync(python) ? spawnSync(python, ['-c', 'import torch, torch.optim; print(torch.__version__)'], { encoding: 'utf8' }) : undefined;
+    const version = r?.status === 0 ? r.stdout.trim() : undefined;
+    if (version) found.push({ name: `torch ${/^\d+\.\d+/.exec(version)?.[0] ?? version}`, python, version, warning: debianBlasWarning(python) });
+    else missing.push(`${python} (${existsSync(python) ? 'cannot import torch' : 'absent'}; ${hint})`);
+  }
+  return { found, missing };
+}
 
 export interface BenchOptions {
   sizes: number[];
@@ -86,7 +139,7 @@ function readHelp(): string {
     '  --warmup 1             untimed evaluations first',
     '  --threads 2            onnxruntime intraOpNumThreads = torch.set_num_threads',
     '  --backends auto        or a list (cpu,webgpu); auto = every backend whose probe session runs',
-    '  --no-torch             skip the PyTorch column',
+    '  --no-torch             skip the PyTorch columns (Debian 1.13; 2.13 from bash bench/setup-torch-venv.sh)',
     '  --stylize-steps 20     optimiser steps of the stylize-like run (0: skip)',
     '  --stylize-size 256',
     '  --stylize-optimizer adam   or lbfgs (history 100, as neural-style runs it; PyTorch: torch.optim.LBFGS)',
@@ -99,14 +152,34 @@ function ourWorker(backend: string, size: number, o: BenchOptions): Worker {
   return startOurWorker(backend, size, o.threads, o.warmup);
 }
 
-function torchWorker(size: number, o: BenchOptions): Worker {
+function torchWorker(ref: Reference, size: number, o: BenchOptions): Worker {
   const args = [join(HERE, 'torch_objective.py'), '--serve', '--size', String(size), '--threads', String(o.threads), '--warmup', String(o.warmup)];
-  return Worker.start(`torch/${size}`, PYTHON, args);
+  return Worker.start(`${ref.name}/${size}`, ref.python, args);
 }
 
-function torchAvailable(): boolean {
-  const r = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
-  return r.status === 0;
+/** Index of the reference with the smallest value (the faster PyTorch). */
+function fastest(values: number[]): number {
+  return values.reduce((best, v, i) => (v < values[best]! ? i : best), 0);
+}
+
+/**
+ * The two PyTorch versions on the same seeded weights and image: largest relative
+ * difference over the loss parts, gradient norm and a gradient projection; and over five
+ * L-BFGS losses (which amplify float32 rounding through the curvature pairs).
+ */
+async function checkReferences(refs: Reference[], size: number, o: BenchOptions) {
+  const answers: Record<string, unknown>[] = [];
+  for (const ref of refs) {
+    const w = torchWorker(ref, size, { ...o, warmup: 0 });
+    await w.read();
+    answers.push(await w.ask('check'));
+    await w.quit();
+  }
+  const [a, b] = answers as { parts: Record<string, number>; gradNorm: number; gradDot: number; weightsAbsSum: number; lbfgsLosses: number[] }[];
+  const rel = (x: number, y: number) => Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y), 1e-30);
+  const evaluation = Math.max(...Object.keys(a!.parts).map((k) => rel(a!.parts[k]!, b!.parts[k]!)), rel(a!.gradNorm, b!.gradNorm), rel(a!.gradDot, b!.gradDot));
+  const lbfgs = Math.max(...a!.lbfgsLosses.map((l, i) => rel(l, b!.lbfgsLosses[i]!)));
+  return { size, sameWeights: a!.weightsAbsSum === b!.weightsAbsSum, evaluation, lbfgs, answers };
 }
 
 /** Backends whose probe session runs here; the reason for each that does not. */
@@ -155,61 +228,76 @@ function summarise(times: number[], cpu: number[], stats: Record<string, unknown
   };
 }
 
-async function measure(backend: string, size: number, o: BenchOptions, withTorch: boolean) {
+async function measure(backend: string, size: number, o: BenchOptions, refs: Reference[]) {
   const ours = ourWorker(backend, size, o);
-  const torch = withTorch ? torchWorker(size, o) : undefined;
+  const torches = refs.map((ref) => torchWorker(ref, size, o));
   // Set-up (weights, targets, session, warm-up) one after the other, not overlapping.
   const oursReady = await ours.read();
-  const torchReady = torch ? await torch.read() : undefined;
+  const torchReady: Record<string, unknown>[] = [];
+  for (const w of torches) torchReady.push(await w.read());
   // A software adapter (lavapipe) can take minutes per evaluation at 512 px.
   const reps = Math.max(1, Math.min(o.reps, Math.floor((o.budgetS * 1000) / (oursReady['warmupMs'] as number))));
-  const t: number[] = [], tc: number[] = [], p: number[] = [], pc: number[] = [], pairs: number[] = [];
+  const t: number[] = [], tc: number[] = [];
+  const p: number[][] = refs.map(() => []), pc: number[][] = refs.map(() => []);
   for (let r = 0; r < reps; r++) {
     const a = await ours.ask('eval');
     t.push(a['ms'] as number);
     tc.push(a['cpuMs'] as number);
-    if (torch) {
-      const b = await torch.ask('eval');
-      p.push(b['ms'] as number);
-      pc.push(b['cpuMs'] as number);
-      pairs.push((a['ms'] as number) / (b['ms'] as number));
+    for (const [i, w] of torches.entries()) {
+      const b = await w.ask('eval');
+      p[i]!.push(b['ms'] as number);
+      pc[i]!.push(b['cpuMs'] as number);
     }
   }
+  const references: SideResult[] = [];
+  for (const [i, w] of torches.entries()) references.push(summarise(p[i]!, pc[i]!, { name: refs[i]!.name, ...torchReady[i], ...(await w.ask('stats')) }));
   const result = {
     backend,
     size,
     reps,
     ours: summarise(t, tc, { ...oursReady, ...(await ours.ask('stats')) }),
-    torch: torch ? summarise(p, pc, { ...torchReady, ...(await torch.ask('stats')) }) : undefined,
+    references,
+    /** The reference the ratios are taken against: the one with the smaller median. */
+    faster: undefined as undefined | string,
     ratio: undefined as undefined | { ofMedians: number; medianOfPairs: number; ofMins: number; ofCpu: number },
   };
-  if (result.torch) {
+  if (references.length > 0) {
+    const f = fastest(references.map((r) => r.median));
+    const ref = references[f]!;
+    result.faster = refs[f]!.name;
     result.ratio = {
-      ofMedians: result.ours.median / result.torch.median,
-      medianOfPairs: median(pairs),
-      ofMins: result.ours.min / result.torch.min,
-      ofCpu: result.ours.cpuMedian / result.torch.cpuMedian,
+      ofMedians: result.ours.median / ref.median,
+      medianOfPairs: median(t.map((x, r) => x / p[f]![r]!)),
+      ofMins: result.ours.min / ref.min,
+      ofCpu: result.ours.cpuMedian / ref.cpuMedian,
     };
   }
   await ours.quit();
-  await torch?.quit();
+  for (const w of torches) await w.quit();
   return result;
 }
 
-async function stylize(o: BenchOptions, withTorch: boolean) {
-  const ours = ourWorker('cpu', o.stylizeSize, o);
-  await ours.read();
+async function stylize(o: BenchOptions, refs: Reference[]) {
   const command = o.stylizeOptimizer === 'lbfgs' ? 'stylize-lbfgs' : 'stylize';
-  const a = await ours.ask(`${command} ${o.stylizeSteps}`);
-  await ours.quit();
-  let b: Record<string, unknown> | undefined;
-  if (withTorch) {
-    const torch = torchWorker(o.stylizeSize, o);
-    await torch.read();
-    b = await torch.ask(`${command} ${o.stylizeSteps}`);
-    await torch.quit();
-  }
-  return { size: o.stylizeSize, steps: o.stylizeSteps, ours: a, torch: b, ratio: b ? (a['totalMs'] as number) / (b['totalMs'] as number) : undefined };
+  const run = async (w: Worker) => {
+    await w.read();
+    const answer = await w.ask(`${command} ${o.stylizeSteps}`);
+    await w.quit();
+    return answer;
+  };
+  // Whole runs one after the other (ours, then each PyTorch): a run is one long command.
+  const a = await run(ourWorker('cpu', o.stylizeSize, o));
+  const references: Record<string, unknown>[] = [];
+  for (const ref of refs) references.push({ name: ref.name, ...(await run(torchWorker(ref, o.stylizeSize, o))) });
+  const f = references.length ? fastest(references.map((r) => r['totalMs'] as number)) : -1;
+  return {
+    size: o.stylizeSize,
+    steps: o.stylizeSteps,
+    ours: a,
+    references,
+    faster: f >= 0 ? refs[f]!.name : undefined,
+    ratio: f >= 0 ? (a['totalMs'] as number) / (references[f]!['totalMs'] as number) : undefined,
+  };
 }
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
@@ -218,44 +306,57 @@ const ms = (x: number) => `${x.toFixed(0)} ms`;
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const log = (s: string) => (o.json ? process.stderr.write(`${s}\n`) : console.log(s));
-  const withTorch = o.torch && torchAvailable();
+  const { found, missing } = o.torch ? findReferences() : { found: [], missing: [] };
   const { ok: backends, skipped } = probeBackends(o.backends);
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMem: totalmem(), loadavgBefore: loadavg() };
   log(`neural-style bench: VGG19 (random weights, real shapes), content ${BENCH_SPEC.contentLayers}, style ${BENCH_SPEC.styleLayers.join(',')}, TV, ${BENCH_SPEC.pooling} pooling`);
   log(`${machine.cpus} CPUs (${machine.cpuModel}), ${o.threads} threads each side, ${o.reps} timed evaluations after ${o.warmup} warm-up, load average ${machine.loadavgBefore.map((l) => l.toFixed(2)).join(' ')}`);
   log(`backends: ${backends.join(', ') || 'none'}${Object.keys(skipped).length ? `; skipped: ${Object.entries(skipped).map(([k, v]) => `${k} (${v})`).join('; ')}` : ''}`);
-  log(`PyTorch: ${withTorch ? 'yes, alternating evaluation by evaluation' : o.torch ? `no (${PYTHON} cannot import torch)` : 'off'}`);
+  log(
+    `PyTorch: ${!o.torch ? 'off' : found.length ? `${found.map((r) => `${r.version} (${r.python})`).join(', ')}; alternating evaluation by evaluation, ratios against the faster` : 'none'}` +
+      (missing.length ? `; not found: ${missing.join('; ')}` : ''),
+  );
+  for (const r of found) if (r.warning) log(`WARNING: ${r.name}: ${r.warning}`);
+  let agreement;
+  if (found.length === 2) {
+    agreement = await checkReferences(found, Math.min(...o.sizes, 128), o);
+    log(
+      `${found[0]!.name} vs ${found[1]!.name} on the same weights (${agreement.size} px${agreement.sameWeights ? ', identical weights' : ', WEIGHTS DIFFER'}): ` +
+        `loss parts and gradient agree to ${agreement.evaluation.toExponential(1)} relative; 5 L-BFGS losses to ${agreement.lbfgs.toExponential(1)}`,
+    );
+  }
 
   const results = [];
   for (const size of o.sizes) {
     for (const backend of backends) {
-      const r = await measure(backend, size, o, withTorch && backend === 'cpu');
+      const r = await measure(backend, size, o, backend === 'cpu' ? found : []);
       results.push(r);
       const est = r.ours['estimate'] as { total: number };
       log(`\n${backend} ${size}×${size}${r.reps < o.reps ? ` (${r.reps} reps: the warm-up took ${ms(r.ours['warmupMs'] as number)})` : ''}`);
       log(
-        `  ours   median ${ms(r.ours.median)} (min ${ms(r.ours.min)}, cpu ${ms(r.ours.cpuMedian)})  [${r.ours.times.map((t) => t.toFixed(0)).join(' ')}]  ` +
+        `  ours       median ${ms(r.ours.median)} (min ${ms(r.ours.min)}, cpu ${ms(r.ours.cpuMedian)})  [${r.ours.times.map((t) => t.toFixed(0)).join(' ')}]  ` +
           `peak RSS ${mib(r.ours.peakRss)}, estimateMemory ${mib(est.total)} (${(est.total / r.ours.peakRss).toFixed(2)}× measured)`,
       );
-      if (r.torch && r.ratio) {
-        log(`  torch  median ${ms(r.torch.median)} (min ${ms(r.torch.min)}, cpu ${ms(r.torch.cpuMedian)})  [${r.torch.times.map((t) => t.toFixed(0)).join(' ')}]  peak RSS ${mib(r.torch.peakRss)}`);
-        log(`  ours/PyTorch: ${r.ratio.ofMedians.toFixed(2)}× of medians, ${r.ratio.medianOfPairs.toFixed(2)}× median of pairs, ${r.ratio.ofMins.toFixed(2)}× of minima, ${r.ratio.ofCpu.toFixed(2)}× of CPU time`);
+      for (const t of r.references) {
+        log(`  ${(t['name'] as string).padEnd(10)} median ${ms(t.median)} (min ${ms(t.min)}, cpu ${ms(t.cpuMedian)})  [${t.times.map((x) => x.toFixed(0)).join(' ')}]  peak RSS ${mib(t.peakRss)}`);
+      }
+      if (r.ratio) {
+        log(`  ours/${r.faster} (the faster): ${r.ratio.ofMedians.toFixed(2)}× of medians, ${r.ratio.medianOfPairs.toFixed(2)}× median of pairs, ${r.ratio.ofMins.toFixed(2)}× of minima, ${r.ratio.ofCpu.toFixed(2)}× of CPU time`);
       }
     }
   }
   let stylizeResult;
   if (o.stylizeSteps > 0 && backends.includes('cpu')) {
-    stylizeResult = await stylize(o, withTorch);
+    stylizeResult = await stylize(o, found);
     log(`\nstylize-like run: ${stylizeResult.steps} ${o.stylizeOptimizer === "lbfgs" ? "L-BFGS" : "Adam"} steps at ${stylizeResult.size}×${stylizeResult.size} (cpu)`);
     const s = stylizeResult.ours;
-    log(`  ours   ${ms(s['totalMs'] as number)} (${ms(s['perStepMs'] as number)}/step), loss ${(s['firstLoss'] as number).toPrecision(4)} → ${(s['lastLoss'] as number).toPrecision(4)}`);
-    if (stylizeResult.torch) {
-      const t = stylizeResult.torch;
-      log(`  torch  ${ms(t['totalMs'] as number)} (${ms(t['perStepMs'] as number)}/step), loss ${(t['firstLoss'] as number).toPrecision(4)} → ${(t['lastLoss'] as number).toPrecision(4)}`);
-      log(`  ours/PyTorch: ${stylizeResult.ratio!.toFixed(2)}×`);
+    log(`  ours       ${ms(s['totalMs'] as number)} (${ms(s['perStepMs'] as number)}/step), loss ${(s['firstLoss'] as number).toPrecision(4)} → ${(s['lastLoss'] as number).toPrecision(4)}`);
+    for (const t of stylizeResult.references) {
+      log(`  ${(t['name'] as string).padEnd(10)} ${ms(t['totalMs'] as number)} (${ms(t['perStepMs'] as number)}/step), loss ${(t['firstLoss'] as number).toPrecision(4)} → ${(t['lastLoss'] as number).toPrecision(4)}`);
     }
+    if (stylizeResult.ratio !== undefined) log(`  ours/${stylizeResult.faster} (the faster): ${stylizeResult.ratio.toFixed(2)}×`);
   }
-  const report = { machine: { ...machine, loadavgAfter: loadavg() }, options: o, torch: withTorch, backends, skipped, results, stylize: stylizeResult };
+  const report = { machine: { ...machine, loadavgAfter: loadavg() }, options: o, references: found, agreement, backends, skipped, results, stylize: stylizeResult };
   log(`\nload average after: ${report.machine.loadavgAfter.map((l) => l.toFixed(2)).join(' ')}`);
   if (o.json) console.log(JSON.stringify(report));
 }

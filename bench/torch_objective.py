@@ -12,7 +12,10 @@ Standalone it prints one JSON line: {"size", "threads", "times_ms": [...], "medi
     /usr/bin/python3 bench/torch_objective.py --size 512 --reps 5 --warmup 1 --threads 2
 
 With --serve it is bench.ts's PyTorch worker: one JSON line per command on stdin, so that
-bench.ts can alternate its evaluations with ours.
+bench.ts can alternate its evaluations with ours. Runs on Debian's torch 1.13
+(/usr/bin/python3) and on torch 2.13 (the venv of bench/setup-torch-venv.sh) alike;
+--check prints what the two must agree on for the same seed (loss parts, gradient, five
+L-BFGS losses).
 """
 import argparse
 import json
@@ -83,13 +86,18 @@ def image(gen, size):
     return torch.randn(1, 3, size, size, generator=gen) * 60
 
 
-def objective(x, weights, targets_c, targets_s):
+def objective_parts(x, weights, targets_c, targets_s):
     feats = features(x, weights, CONTENT + STYLE)
     content = WEIGHTS['content'] * sum(((feats[l] - targets_c[l]) ** 2).mean() for l in CONTENT)
     style = WEIGHTS['style'] * sum(((gram(feats[l]) - targets_s[l]) ** 2).mean() for l in STYLE)
     dx = x[:, :, :-1, :-1] - x[:, :, :-1, 1:]
     dy = x[:, :, :-1, :-1] - x[:, :, 1:, :-1]
     tv = WEIGHTS['tv'] * 0.5 * ((dx ** 2).sum() + (dy ** 2).sum())
+    return content, style, tv
+
+
+def objective(x, weights, targets_c, targets_s):
+    content, style, tv = objective_parts(x, weights, targets_c, targets_s)
     return content + style + tv
 
 
@@ -117,7 +125,7 @@ def stylize(content, weights, targets_c, targets_s, steps):
     return {'steps': steps, 'totalMs': total, 'perStepMs': total / steps, 'firstLoss': first, 'lastLoss': last}
 
 
-def stylize_lbfgs(content, weights, targets_c, targets_s, steps):
+def stylize_lbfgs(content, weights, targets_c, targets_s, steps, losses_out=False):
     """torch.optim.LBFGS as neural-style-pt runs it: max_iter = steps evaluations,
     history 100, no line search, no tolerance stop (what `-optimizer lbfgs` does)."""
     x = content.clone().requires_grad_(True)
@@ -134,7 +142,27 @@ def stylize_lbfgs(content, weights, targets_c, targets_s, steps):
     t0 = time.perf_counter()
     opt.step(closure)
     total = (time.perf_counter() - t0) * 1000
-    return {'steps': len(losses), 'totalMs': total, 'perStepMs': total / len(losses), 'firstLoss': losses[0], 'lastLoss': losses[-1]}
+    result = {'steps': len(losses), 'totalMs': total, 'perStepMs': total / len(losses), 'firstLoss': losses[0], 'lastLoss': losses[-1]}
+    if losses_out:
+        result['losses'] = losses
+    return result
+
+
+def check(x, weights, targets_c, targets_s, lbfgs_steps=5):
+    """What two PyTorch versions must agree on for the same seed: the loss parts, the
+    gradient, and a few L-BFGS steps' losses (bench.ts compares 1.13 with 2.13)."""
+    probe = torch.Generator().manual_seed(1)
+    x = (x.detach() + 10 * torch.randn(x.shape, generator=probe)).requires_grad_(True)  # off the content image: content ≠ 0
+    content, style, tv = objective_parts(x, weights, targets_c, targets_s)
+    (content + style + tv).backward()
+    g = x.grad.double()
+    direction = torch.randn(g.shape, generator=probe, dtype=torch.float64)
+    weight_sum = sum(w.double().abs().sum().item() + b.double().abs().sum().item() for w, b in weights.values())
+    trajectory = stylize_lbfgs(x.detach(), weights, targets_c, targets_s, lbfgs_steps, losses_out=True)
+    return {'torch': torch.__version__, 'weightsAbsSum': weight_sum,
+            'parts': {'content': content.item(), 'style': style.item(), 'tv': tv.item()},
+            'gradNorm': g.norm().item(), 'gradDot': (g * direction).sum().item(),
+            'lbfgsLosses': trajectory['losses']}
 
 
 def timed_eval(x, weights, targets_c, targets_s):
@@ -156,6 +184,8 @@ def main():
     p.add_argument('--warmup', type=int, default=1)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--stylize-steps', type=int, default=0, help='Adam steps of a stylize-like run (0: none)')
+    p.add_argument('--check', action='store_true',
+                   help='print the loss parts, gradient summary and 5 L-BFGS losses instead of timings (for comparing PyTorch versions)')
     p.add_argument('--serve', action='store_true',
                    help='answer bench.ts commands on stdin (eval, stylize N, stats, quit), one JSON line each')
     args = p.parse_args()
@@ -187,12 +217,19 @@ def main():
                 reply(stylize(content, weights, targets_c, targets_s, int(cmd[1])))
             elif cmd[0] == 'stylize-lbfgs':
                 reply(stylize_lbfgs(content, weights, targets_c, targets_s, int(cmd[1])))
+            elif cmd[0] == 'check':
+                reply(check(x, weights, targets_c, targets_s))
             elif cmd[0] == 'stats':
                 reply({'peakRss': peak_rss_bytes()})
             elif cmd[0] == 'quit':
                 break
             else:
                 reply({'error': 'unknown command ' + line.strip()})
+        return
+
+    if args.check:
+        json.dump(check(x, weights, targets_c, targets_s), sys.stdout)
+        print()
         return
 
     runs = [timed_eval(x, weights, targets_c, targets_s) for _ in range(args.reps)]

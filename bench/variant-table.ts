@@ -41,6 +41,9 @@ export const VARIANTS: Record<string, Variant> = {
     grad: { convGrad: 'ConvTranspose', maxPoolGrad: 'mask', reluGrad: 'where', convForm: undefined },
     rules: { MatMul: genericMatMul },
   },
+  // the CPU provider's gradient forms all at once (for --backend wasm, whose defaults are the portable ones)
+  'cpu-grad-forms': { grad: { convGrad: 'Conv', maxPoolGrad: 'indices', reluGrad: 'mul' } },
+  'cpu-grad-forms-spin-off': { grad: { convGrad: 'Conv', maxPoolGrad: 'indices', reluGrad: 'mul' }, session: spin(false) },
   // one change at a time from the defaults
   'grad-convtranspose': { grad: { convGrad: 'ConvTranspose' } },
   'grad-conv': { grad: { convGrad: 'Conv' } },

@@ -16,13 +16,14 @@ import { VARIANTS } from './variant-table.js';
 import { startOurWorker, type Worker } from './worker-client.js';
 
 function parseArgs(argv: string[]) {
-  const out = { size: 256, reps: 5, warmup: 1, threads: 2, names: [] as string[], list: false };
+  const out = { size: 256, reps: 5, warmup: 1, threads: 2, backend: 'cpu', names: [] as string[], list: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--size') out.size = Number(argv[++i]);
     else if (a === '--reps') out.reps = Number(argv[++i]);
     else if (a === '--warmup') out.warmup = Number(argv[++i]);
     else if (a === '--threads') out.threads = Number(argv[++i]);
+    else if (a === '--backend') out.backend = argv[++i]!;
     else if (a === '--list') out.list = true;
     else out.names.push(a);
   }
@@ -39,7 +40,7 @@ for (const n of args.names) if (!VARIANTS[n]) throw new Error(`unknown variant $
 const runs: { name: string; worker: Worker; ready: Record<string, unknown>; times: number[]; cpu: number[]; loss: number; peakRss: number }[] = [];
 for (const name of args.names) {
   // One at a time: set-up (weights, targets, session build, warm-up) is not timed but is heavy.
-  const worker = startOurWorker('cpu', args.size, args.threads, args.warmup, name);
+  const worker = startOurWorker(args.backend, args.size, args.threads, args.warmup, name);
   runs.push({ name, worker, ready: await worker.read(), times: [], cpu: [], loss: 0, peakRss: 0 });
 }
 const pause = () => new Promise((resolve) => setTimeout(resolve, 200));
@@ -64,7 +65,7 @@ const base = runs[0]!;
 const baseMedian = median(base.times);
 const baseMin = Math.min(...base.times);
 const baseCpu = median(base.cpu);
-console.log(`size ${args.size}, ${args.reps} reps interleaved after ${args.warmup} warm-up, threads ${args.threads || 'default'}`);
+console.log(`${args.backend}, size ${args.size}, ${args.reps} reps interleaved after ${args.warmup} warm-up, threads ${args.threads || 'default'}`);
 for (const run of runs) {
   const m = median(run.times);
   const min = Math.min(...run.times);

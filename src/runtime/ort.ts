@@ -21,8 +21,9 @@ export type BackendName = 'cpu' | 'webgpu' | 'wasm';
 /**
  * Session options per backend; `extra` overrides them. Every backend gets full graph
  * optimisation: on the CPU its blocked-layout (NCHWc) rewrite is what makes Conv fast.
- * The CPU provider also gets the settings bench/variants.ts measured best (numbers in
- * bench/RESULTS.md):
+ * The CPU provider and onnxruntime-web's WASM backend (the same CPU kernels, compiled to
+ * WebAssembly) also get the settings bench/variants.ts measured best (numbers in
+ * bench/RESULTS.md; for WASM `--backend wasm`, onnxruntime-web in Node):
  *  - no memory pattern: as fast, and 15–30% less peak memory (the pattern allocates one
  *    block for the whole plan on top of the arena the first run grew);
  *  - intra-op threads that sleep instead of spinning between kernels: faster when other
@@ -34,7 +35,7 @@ export function sessionOptionsFor(backend: BackendName, extra: SessionOptions = 
   // WebGPU: shape arithmetic (Shape, int64 Sub/Concat) runs on the CPU by design, and
   // onnxruntime warns about that node assignment at every session; errors still show.
   if (backend === 'webgpu') base.logSeverityLevel = 3;
-  if (backend === 'cpu') {
+  if (backend === 'cpu' || backend === 'wasm') {
     base.enableMemPattern = false;
     base.extra = { session: { intra_op: { allow_spinning: '0' } } };
   }
@@ -45,12 +46,14 @@ export function sessionOptionsFor(backend: BackendName, extra: SessionOptions = 
  * Gradient-graph options per backend. CPU: the conv input-gradient as a Conv with flipped
  * weights (onnxruntime's ConvTranspose kernel is ~1.6× slower than its NCHWc Conv), the
  * max-pool gradient from MaxPool indices + MaxUnpool (2 ops instead of ~11), the ReLU mask
- * as a Mul (its broadcasting Where is slow). The others keep the portable defaults
- * (src/graph/backward.ts): WebGPU has no MaxPool Indices output.
+ * as a Mul (its broadcasting Where is slow). WASM runs the same kernels and gains the same
+ * way. WebGPU keeps the portable defaults (src/graph/backward.ts): it has no MaxPool
+ * Indices output.
  */
 export function gradOptionsFor(backend: BackendName): Partial<GradOptions> {
   switch (backend) {
     case 'cpu':
+    case 'wasm':
       return { convGrad: 'Conv', maxPoolGrad: 'indices', reluGrad: 'mul' };
     default:
       return {};

@@ -15,9 +15,17 @@ describe('runtime options per backend', () => {
     expect(sessionOptionsFor('webgpu').enableMemPattern).toBeUndefined();
   });
 
-  it('only the CPU gets the CPU-only gradient forms (WebGPU has no MaxPool Indices)', () => {
+  it('the CPU and WASM (the same kernels) get the CPU gradient forms; WebGPU, which has no MaxPool Indices, the portable ones', () => {
     expect(gradOptionsFor('cpu')).toEqual({ convGrad: 'Conv', maxPoolGrad: 'indices', reluGrad: 'mul' });
+    expect(gradOptionsFor('wasm')).toEqual(gradOptionsFor('cpu'));
     expect(gradOptionsFor('webgpu')).toEqual({});
-    expect(gradOptionsFor('wasm')).toEqual({});
+  });
+
+  it('the CPU and WASM sessions sleep between kernels instead of spinning, and plan no memory pattern', () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const o = sessionOptionsFor(backend);
+      expect(o.enableMemPattern).toBe(false);
+      expect(o.extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
+    }
   });
 });

@@ -15,6 +15,16 @@ import type { Messages } from './messages.js';
 import type { SettingsPanel } from './settings.js';
 import type { WeightsPanel } from './weights.js';
 
+/** Dispatched on `document` for every progress report, with a ProgressEventDetail. */
+export const PROGRESS_EVENT = 'neural-style:progress';
+
+export interface ProgressEventDetail {
+  iteration: number;
+  /** Milliseconds since the run's first iteration began, as the worker measured them. */
+  elapsedMs: number;
+  loss: number;
+}
+
 /** Preview at least every this many iterations (and at least once a second). */
 const PREVIEW_EVERY = 5;
 
@@ -77,6 +87,9 @@ export class RunPanel {
     document.body.dataset.iteration = String(msg.iteration);
     document.body.dataset.firstLoss = String(this.chart.first);
     document.body.dataset.lastLoss = String(msg.loss);
+    // For scripts driving the page (bench/web.ts times iterations from these): every
+    // iteration, not only the ones the data-* attributes happen to be read at.
+    document.dispatchEvent(new CustomEvent<ProgressEventDetail>(PROGRESS_EVENT, { detail: { iteration: msg.iteration, elapsedMs: msg.elapsedMs, loss: msg.loss } }));
   }
 
   onPaused(): void {

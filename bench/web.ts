@@ -1,0 +1,341 @@
+/**
+ * `npm run bench:web`: the browser app's time per iteration beside the CLI's, on this
+ * machine. Headless Chromium (Debian's, driven by playwright-core, launched as
+ * test/web/e2e.test.ts launches it) runs the real app — web-dist/ served by the project's
+ * own server (src/web-server/, COOP/COEP, so WASM gets its threads) — with the offline
+ * random VGG-19 preset; the CLI runs the same settings from source (`--model vgg19-random`,
+ * `--backend cpu`, `--json`). Same image size, Adam, same iteration count; the tab's
+ * times come from the worker's progress reports (the page's `neural-style:progress`
+ * event), the CLI's from its `--json` lines: the difference of consecutive reports, the
+ * first `--warmup` iterations dropped, medians over every later iteration of every round.
+ * CLI and tab runs alternate (CLI, each tab backend, CLI, …) so a shared machine's noise
+ * falls on all alike. A benchmark, not a test.
+ *
+ *   npm run bench:web -- [--sizes 128,256] [--iterations 12] [--warmup 2] [--rounds 2]
+ *                        [--backends wasm,webgpu] [--software-webgpu] [--baseline NAME=DIR] [--json]
+ *
+ * --baseline times another build of the app (say main's) tab for tab beside this one:
+ *   git stash && npx vite build --config web/vite.config.ts --outDir /tmp/web-main && git stash pop
+ *   cp -r web-dist/ort /tmp/web-main/ && npm run bench:web -- --baseline main=/tmp/web-main
+ *
+ * Backends: WASM always; WebGPU when Chromium (with --enable-unsafe-webgpu) gives a
+ * hardware adapter — without a GPU it offers only SwiftShader, a CPU emulation, which is
+ * reported and skipped unless --software-webgpu; WebNN is probed (navigator.ml.createContext with the WebNN feature enabled) and
+ * reported, and runs only where a context can be made.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { serveApp } from '../src/web-server/serve-node.js';
+import { median } from './common.js';
+import { formatTable, iterationTimes, ticksFromJsonLines, type Row, type Tick } from './web-timing.js';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const WEB_DIST = join(REPO, 'web-dist');
+const CHROMIUM = '/usr/bin/chromium';
+/** test/web/e2e.test.ts's arguments, without --disable-gpu (which also hides WebGPU's software adapter). */
+const CHROMIUM_BASE = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const CHROMIUM_ARGS: Record<string, string[]> = {
+  wasm: [...CHROMIUM_BASE, '--disable-gpu'],
+  webgpu: [...CHROMIUM_BASE, '--enable-unsafe-webgpu'],
+};
+const WEBNN_FEATURES = '--enable-features=WebMachineLearningNeuralNetwork';
+
+interface Options {
+  sizes: number[];
+  iterations: number;
+  warmup: number;
+  rounds: number;
+  backends: string[];
+  /** Per tab run, seconds: a software WebGPU adapter can need minutes an iteration. */
+  timeoutS: number;
+  /** Time WebGPU on a software adapter (SwiftShader) too: minutes an iteration. */
+  softwareWebgpu: boolean;
+  /** Other built apps (e.g. web-dist from main), by name, timed beside this one tab for tab. */
+  baselines: Record<string, string>;
+  json: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { sizes: [128, 256], iterations: 12, warmup: 2, rounds: 2, backends: ['wasm', 'webgpu'], timeoutS: 600, softwareWebgpu: false, baselines: {}, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--sizes') o.sizes = next().split(',').map(Number);
+    else if (a === '--iterations') o.iterations = Number(next());
+    else if (a === '--warmup') o.warmup = Number(next());
+    else if (a === '--rounds') o.rounds = Number(next());
+    else if (a === '--backends') o.backends = next().split(',');
+    else if (a === '--timeout-s') o.timeoutS = Number(next());
+    else if (a === '--baseline') {
+      const v = next();
+      const eq = v.indexOf('=');
+      o.baselines[eq > 0 ? v.slice(0, eq) : 'baseline'] = eq > 0 ? v.slice(eq + 1) : v;
+    }
+    else if (a === '--software-webgpu') o.softwareWebgpu = true;
+    else if (a === '--json') o.json = true;
+    else if (a === '--help' || a === '-h') {
+      console.log(
+        [
+          'npm run bench:web -- [options]',
+          '  --sizes 128,256        square image sizes (content and style images made at that size)',
+          '  --iterations 12        Adam iterations per run (tab and CLI alike)',
+          '  --warmup 2             iterations left out of the medians at the start of each run',
+          '  --rounds 2             CLI/tab runs per size, alternating',
+          '  --backends wasm,webgpu tab backends to try (webgpu only where Chromium gives an adapter)',
+          '  --timeout-s 600        give up on one tab run after this long',
+          '  --software-webgpu      time WebGPU on SwiftShader too (CPU emulation; skipped by default)',
+          '  --baseline [NAME=]DIR  also time another built app (vite build --outDir DIR, then copy web-dist/ort),',
+          '                         tab for tab: before/after; repeat for several',
+          '  --json                 one JSON report on stdout (the table goes to stderr)',
+        ].join('\n'),
+      );
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (try --help)`);
+  }
+  if (o.iterations <= o.warmup + 1) throw new Error(`--iterations must exceed --warmup + 1 (got ${o.iterations} and ${o.warmup})`);
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------
+// The app, the images, the CLI
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newest(p));
+    else if (e.isFile()) t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Builds web-dist/ when it is missing or older than web/ or src/ (as the e2e test does). */
+function ensureWebBuilt(log: (s: string) => void): void {
+  const index = join(WEB_DIST, 'index.html');
+  const sources = Math.max(newest(join(REPO, 'web')), newest(join(REPO, 'src')), statSync(join(REPO, 'package.json')).mtimeMs);
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  log('building web-dist/ (npm run build:web)…');
+  const run = spawnSync(process.execPath, [join(REPO, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts'], { cwd: REPO, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`vite build failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+}
+
+/** A content image (gradients and a disc) and a style image (stripes), size × size. */
+async function makeImages(dir: string, size: number): Promise<{ content: string; style: string }> {
+  const c = Buffer.alloc(size * size * 3);
+  const s = Buffer.alloc(size * size * 3);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const i = 3 * (y * size + x);
+      c[i] = Math.round((x * 255) / (size - 1));
+      c[i + 1] = Math.round((y * 255) / (size - 1));
+      c[i + 2] = (x - size / 2) ** 2 + (y - size / 2) ** 2 < (size / 4) ** 2 ? 255 : 40;
+      const stripe = Math.floor((x + y) / 6) % 2;
+      s.set(stripe ? [230, 180, 30] : [20, 60, 200], i);
+    }
+  }
+  const content = join(dir, `content-${size}.png`);
+  const style = join(dir, `style-${size}.png`);
+  await sharp(c, { raw: { width: size, height: size, channels: 3 } }).png().toFile(content);
+  await sharp(s, { raw: { width: size, height: size, channels: 3 } }).png().toFile(style);
+  return { content, style };
+}
+
+/** One CLI run from source (not dist/, which may be older than src/): its progress ticks. */
+function runCli(images: { content: string; style: string }, size: number, o: Options, out: string): Promise<Tick[]> {
+  const args = [
+    ...process.execArgv,
+    join(REPO, 'bench/cli-from-source.ts'),
+    ...['-c', images.content, '-s', images.style, '-o', out, '--model', 'vgg19-random', '--backend', 'cpu'],
+    ...['--optimizer', 'adam', '--num-iterations', String(o.iterations), '--image-size', String(size), '--json'],
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.on('close', (code) => (code === 0 ? resolve(ticksFromJsonLines(stdout)) : reject(new Error(`CLI exited with ${code}: ${stderr.trim()}`))));
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// The tab
+
+interface Tab {
+  backend: string;
+  browser: Browser;
+  url: string;
+  /** ' (NAME)' for a --baseline app's tabs. */
+  tag: string;
+  /** What the page's header says after a run (e.g. 'WASM (2 threads)'), and the adapter for WebGPU. */
+  label: string;
+  adapter?: string;
+}
+
+/** A browser for one backend (for WebGPU: one that gives an adapter); or why not. */
+async function openBrowser(backend: string, url: string, o: Options): Promise<Tab | string> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS[backend] ?? CHROMIUM_BASE });
+  let adapter: string | undefined;
+  if (backend === 'webgpu') {
+    const page = await browser.newPage();
+    await page.goto(url);
+    adapter = await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: { vendor: string; architecture: string; description: string } } | null> } }).gpu;
+      if (!gpu) return 'none: no navigator.gpu';
+      const a = await gpu.requestAdapter();
+      if (!a) return 'none: requestAdapter gave null';
+      return a.info ? [a.info.vendor, a.info.architecture, a.info.description].filter(Boolean).join(' ') : 'an adapter (no info)';
+    });
+    await page.close();
+    const software = /swiftshader/i.test(adapter) && !o.softwareWebgpu;
+    if (adapter.startsWith('none') || software) {
+      await browser.close();
+      return software ? `the only adapter is ${adapter}: WebGPU emulated on the CPU, minutes an iteration; --software-webgpu times it anyway` : `WebGPU: ${adapter}`;
+    }
+  }
+  return { backend, browser, url, tag: '', label: backend, adapter };
+}
+
+/** One run in a fresh tab (the app as a visitor opens it, weights generated anew): its progress ticks. */
+async function runTab(tab: Tab, images: { content: string; style: string }, size: number, o: Options): Promise<Tick[]> {
+  const page = await tab.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    return await runIn(page, tab, images, size, o);
+  } finally {
+    await page.close();
+  }
+}
+
+async function runIn(page: Page, tab: Tab, images: { content: string; style: string }, size: number, o: Options): Promise<Tick[]> {
+  page.on('pageerror', (e) => console.error(`[${tab.backend}] pageerror: ${e.message}`));
+  await page.addInitScript(() => {
+    const w = window as unknown as { __ticks: { iteration: number; elapsedMs: number }[] };
+    w.__ticks = [];
+    document.addEventListener('neural-style:progress', (e) => w.__ticks.push((e as CustomEvent<{ iteration: number; elapsedMs: number }>).detail));
+  });
+  await page.goto(tab.url);
+  if (!(await page.evaluate(() => self.crossOriginIsolated))) throw new Error('the page is not cross-origin isolated: WASM would run on one thread');
+  await page.waitForSelector('body[data-weights="ready"]', { timeout: 120_000 });
+  await page.setInputFiles('#content-file', images.content);
+  await page.setInputFiles('#style-files', images.style);
+  await page.waitForSelector('#style-list li');
+  await page.waitForSelector('#content-preview:not([hidden])');
+  await page.fill('#image-size', String(size));
+  await page.selectOption('#optimizer', 'adam');
+  await page.fill('#num-iterations', String(o.iterations));
+  await page.selectOption('#backend-choice', tab.backend);
+  await page.click('#start');
+  await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: o.timeoutS * 1000 });
+  if ((await page.getAttribute('body', 'data-state')) === 'error') throw new Error(`the tab's run failed: ${await page.textContent('#messages')}`);
+  const used = await page.getAttribute('body', 'data-backend');
+  if (used !== tab.backend) throw new Error(`asked for ${tab.backend}, the tab ran on ${used}: ${await page.textContent('#messages')}`);
+  tab.label = `${(await page.textContent('#backend'))?.trim() || tab.backend}${tab.tag}`;
+  return page.evaluate(() => (window as unknown as { __ticks: Tick[] }).__ticks);
+}
+
+/** Whether this Chromium offers WebNN: navigator.ml, and a context per device type (or the error). */
+async function probeWebNn(url: string): Promise<{ flag: string; ml: boolean; contexts: Record<string, string> }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_BASE, WEBNN_FEATURES] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    const r = await page.evaluate(async () => {
+      const ml = (navigator as unknown as { ml?: { createContext(o: { deviceType: string }): Promise<unknown> } }).ml;
+      const contexts: Record<string, string> = {};
+      if (ml) {
+        for (const deviceType of ['cpu', 'gpu', 'npu']) {
+          try {
+            await ml.createContext({ deviceType });
+            contexts[deviceType] = 'ok';
+          } catch (e) {
+            contexts[deviceType] = `${(e as Error).name}: ${(e as Error).message}`;
+          }
+        }
+      }
+      return { ml: ml !== undefined, contexts };
+    });
+    return { flag: WEBNN_FEATURES, ...r };
+  } finally {
+    await browser.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const log = (s: string) => (o.json ? process.stderr.write(`${s}\n`) : console.log(s));
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is not installed (apt-get install -y chromium)`);
+  ensureWebBuilt(log);
+  const dir = mkdtempSync(join(tmpdir(), 'ns-bench-web-'));
+  const server = await serveApp({ port: 0, root: WEB_DIST });
+  const baselines: [string, Awaited<ReturnType<typeof serveApp>>][] = [];
+  for (const [name, root] of Object.entries(o.baselines)) baselines.push([name, await serveApp({ port: 0, root })]);
+  const tabs: Tab[] = [];
+  const skipped: Record<string, string> = {};
+  try {
+    const version = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    log(`neural-style bench:web: ${version}, ${cpus().length} CPUs (${cpus()[0]?.model}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    log(`Adam, ${o.iterations} iterations a run, medians over iterations ${o.warmup + 1}..${o.iterations} of ${o.rounds} rounds; VGG-19 random weights (seed 0), default objective`);
+    const webnn = await probeWebNn(server.url);
+    const webnnOk = Object.entries(webnn.contexts).filter(([, v]) => v === 'ok').map(([k]) => k);
+    log(
+      `WebNN (${webnn.flag}): ${!webnn.ml ? 'no navigator.ml' : webnnOk.length ? `contexts for ${webnnOk.join(', ')}` : `navigator.ml exists, but every createContext fails: ${[...new Set(Object.values(webnn.contexts))].join('; ')}`}`,
+    );
+    if (webnnOk.length) log('  (the app has no WebNN backend yet: not timed)');
+    for (const backend of o.backends) {
+      const t = await openBrowser(backend, server.url, o);
+      if (typeof t === 'string') skipped[backend] = t;
+      else {
+        tabs.push(t);
+        for (const [name, b] of baselines) tabs.push({ ...t, url: b.url, tag: ` (${name})`, label: `${backend} (${name})` });
+      }
+    }
+    for (const t of tabs) if (t.adapter) log(`WebGPU adapter: ${t.adapter}${/swiftshader/i.test(t.adapter) ? ' (SwiftShader: WebGPU emulated on the CPU)' : ''}`);
+    for (const [b, why] of Object.entries(skipped)) log(`${b}: skipped (${why})`);
+
+    const rows: (Row & { tabTimes: number[]; cliTimes: number[] })[] = [];
+    const cliLabel = 'onnxruntime-node CPU';
+    for (const size of o.sizes) {
+      const images = await makeImages(dir, size);
+      const cli: number[] = [];
+      const tab = new Map<Tab, number[]>(tabs.map((t) => [t, []]));
+      const failed = new Map<Tab, string>();
+      for (let r = 0; r < o.rounds; r++) {
+        cli.push(...iterationTimes(await runCli(images, size, o, join(dir, 'out.png')), o.warmup));
+        for (const t of tabs) {
+          if (failed.has(t)) continue;
+          try {
+            tab.get(t)!.push(...iterationTimes(await runTab(t, images, size, o), o.warmup));
+          } catch (err) {
+            failed.set(t, (err as Error).message.split('\n')[0]!.slice(0, 200));
+          }
+        }
+        log(`  ${size} px, round ${r + 1}: CLI ${median(cli).toFixed(0)} ms/it${tabs.map((t) => `, ${t.label} ${failed.has(t) ? 'failed' : `${median(tab.get(t)!).toFixed(0)} ms/it`}`).join('')}`);
+      }
+      for (const t of tabs) {
+        const times = tab.get(t)!;
+        rows.push({ size, backend: t.label, tabMs: times.length ? median(times) : NaN, cliMs: median(cli), note: failed.get(t), tabTimes: times, cliTimes: cli });
+      }
+    }
+    log(`\n${formatTable(rows, cliLabel)}`);
+    log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    if (o.json) console.log(JSON.stringify({ chromium: version, options: o, webnn, skipped, adapters: tabs.map((t) => t.adapter).filter(Boolean), rows, loadavg: loadavg() }));
+  } finally {
+    for (const b of new Set(tabs.map((t) => t.browser))) await b.close();
+    await server.close();
+    for (const [, b] of baselines) await b.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
