@@ -7,10 +7,9 @@
  *
  *   npx tsx bench/conv-forms.ts --size 512 --reps 7 [--threads 2] [--profile]
  *
- * --profile writes onnxruntime's per-op profile of each lowered session (profile-*.json)
- * and prints each op type's share of the form's time.
+ * --profile runs onnxruntime's profiler on each lowered session and prints each op
+ * type's share of the form's time over the timed runs.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../src/graph/builder.js';
 import { encodeModel } from '../src/graph/encode.js';
@@ -18,6 +17,7 @@ import { lowerConvolutions, type ConvForm } from '../src/graph/winograd/index.js
 import { sessionOptionsFor } from '../src/runtime/ort.js';
 import { Rng } from '../src/util/random.js';
 import { median } from './common.js';
+import { lastRuns, profiling } from './ort-profile.js';
 
 const args = { size: 512, reps: 7, threads: 2, profile: false, only: '' };
 for (let i = 2; i < process.argv.length; i++) {
@@ -42,7 +42,7 @@ const LAYERS: Array<[string, number, number, number]> = [
 ];
 const FORMS: ConvForm[] = ['direct', 'F2', 'F4'];
 
-async function session(C: number, K: number, form: ConvForm, profile: string | undefined) {
+async function session(C: number, K: number, form: ConvForm, profile: ReturnType<typeof profiling> | undefined) {
   const g = new GraphBuilder();
   const x = g.addInput('x', [1, C, 'H', 'W']);
   const rng = new Rng(C * 1000 + K);
@@ -52,7 +52,7 @@ async function session(C: number, K: number, form: ConvForm, profile: string | u
   const y = g.op('Relu', [g.op('Conv', [x, w, b], { kernel_shape: [3, 3], strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1] })]);
   g.addOutput(g.op('Identity', [y], {}, 'y'), [1, K, 'H', 'W']);
   if (form !== 'direct') lowerConvolutions(g, () => form);
-  const options = sessionOptionsFor('cpu', { intraOpNumThreads: args.threads, ...(profile ? { enableProfiling: true, profileFilePrefix: profile } : {}) });
+  const options = sessionOptionsFor('cpu', { intraOpNumThreads: args.threads, ...profile?.options });
   return ort.InferenceSession.create(encodeModel(g), options);
 }
 
@@ -62,7 +62,8 @@ for (const [name, c0, k0, scale] of LAYERS) {
   const side = Math.round(args.size / scale);
   for (const [role, C, K] of [['forward', c0, k0], ['inputGrad', k0, c0]] as const) {
     if (role === 'inputGrad' && C === K && name !== 'conv1_2' && LAYERS.some(([, c, k, s]) => c === C && k === K && s === scale && c !== c0)) continue;
-    const sessions = await Promise.all(FORMS.map((f) => session(C, K, f, args.profile && f !== 'direct' ? `profile-${name}-${role}-${f}` : undefined)));
+    const profiles = FORMS.map((f) => (args.profile && f !== 'direct' ? profiling(`${name}-${role}-${f}`) : undefined));
+    const sessions = await Promise.all(FORMS.map((f, i) => session(C, K, f, profiles[i])));
     const x = { x: new ort.Tensor('float32', new Rng(7).fillNormal(new Float32Array(C * side * side)).map(Math.abs), [1, C, side, side]) };
     for (const s of sessions) await s.run(x); // warm-up
     const times = FORMS.map(() => [] as number[]);
@@ -81,17 +82,13 @@ for (const [name, c0, k0, scale] of LAYERS) {
     console.log(line);
     rows.push(line);
     for (const [i, s] of sessions.entries()) {
-      if (args.profile && FORMS[i] !== 'direct') {
+      const profile = profiles[i];
+      if (profile) {
         s.endProfiling();
-        const prefix = `profile-${name}-${role}-${FORMS[i]}`;
-        for (const file of readdirSync('.').filter((f) => f.startsWith(prefix) && f.endsWith('.json'))) {
-          const events = JSON.parse(readFileSync(file, 'utf8')) as Array<{ cat: string; name: string; dur: number; args?: { op_name?: string } }>;
-          const byOp = new Map<string, number>();
-          for (const e of events) if (e.cat === 'Node' && e.args?.op_name) byOp.set(e.args.op_name, (byOp.get(e.args.op_name) ?? 0) + e.dur);
-          const total = [...byOp.values()].reduce((a, b) => a + b, 0);
-          console.log(`   ${FORMS[i]}: ` + [...byOp].sort((a, b) => b[1] - a[1]).map(([op, d]) => `${op} ${((100 * d) / total).toFixed(0)}%`).join(' '));
-          rmSync(file);
-        }
+        const byOp = new Map<string, number>();
+        for (const e of lastRuns(profile.read(), args.reps)) byOp.set(e.args?.op_name ?? '?', (byOp.get(e.args?.op_name ?? '?') ?? 0) + e.dur);
+        const total = [...byOp.values()].reduce((a, b) => a + b, 0);
+        console.log(`   ${FORMS[i]}: ` + [...byOp].sort((a, b) => b[1] - a[1]).map(([op, d]) => `${op} ${((100 * d) / total).toFixed(0)}%`).join(' '));
       }
       await s.release();
     }

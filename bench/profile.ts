@@ -4,21 +4,12 @@
  *
  *   npx tsx bench/profile.ts --size 512 --reps 2 [--variant grad-conv] [--top 25]
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { CompiledObjective } from '../src/runtime/objective.js';
 import { sessionOptionsFor } from '../src/runtime/ort.js';
 import { BENCH_SPEC, makeTargets, vgg19RandomWeights } from './common.js';
+import { lastRuns, profiling } from './ort-profile.js';
 import { VARIANTS, withRules } from './variant-table.js';
-
-interface ProfileEvent {
-  cat: string;
-  name: string;
-  dur: number;
-  args?: { op_name?: string; provider?: string; output_size?: string; activation_size?: string };
-}
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -33,8 +24,8 @@ const variant = VARIANTS[arg('variant', 'defaults')]!;
 const net = vgg19RandomWeights(0);
 const spec = { ...BENCH_SPEC, imageSize: size }; // the size picks each conv's form
 const { targets, content } = await makeTargets(ort, net, spec, size, sessionOptionsFor('cpu'));
-const dir = mkdtempSync(join(tmpdir(), 'ns-profile-'));
-const options = { ...sessionOptionsFor('cpu', variant.session), enableProfiling: true, profileFilePrefix: join(dir, 'objective') };
+const profile = profiling('objective');
+const options = { ...sessionOptionsFor('cpu', variant.session), ...profile.options };
 const objective = await withRules(variant, () => CompiledObjective.create(ort, net, spec, options, variant.grad));
 const evaluator = objective.bind(targets, size, size);
 await evaluator.evaluate(content); // warm-up, excluded below by counting runs
@@ -45,22 +36,9 @@ for (let r = 0; r < reps; r++) {
   wall.push(performance.now() - t0);
 }
 await objective.release();
-const file = readdirSync(dir).find((f) => f.endsWith('.json'))!;
-const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as ProfileEvent[];
-rmSync(dir, { recursive: true, force: true });
-
-// Keep the node events of the last `reps` model runs.
+const events = profile.read();
 const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');
-const nodeEvents: ProfileEvent[][] = [];
-let current: ProfileEvent[] = [];
-for (const e of events) {
-  if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) current.push(e);
-  if (e.cat === 'Session' && e.name === 'model_run') {
-    nodeEvents.push(current);
-    current = [];
-  }
-}
-const timed = nodeEvents.slice(-reps).flat();
+const timed = lastRuns(events, reps);
 const perOp = new Map<string, { us: number; count: number }>();
 const perNode = new Map<string, { us: number; op: string; size: string }>();
 for (const e of timed) {

@@ -3,7 +3,7 @@
  * VGG-19 conv shape (forward C→K, or its input gradient K→C) at a feature-map side, with
  * the form that was fastest there (bench/conv-forms.ts; figures in bench/RESULTS.md).
  * A conv not in the table takes the row of the same channel counts at the nearest side,
- * or, for channel counts never measured, the rule the rows follow.
+ * or, for channel counts never measured, a conservative rule (byRule).
  *
  * WebGPU stays direct: its Conv is a GPU kernel of its own, nothing here was measured on
  * a GPU, and the Winograd forms' DepthToSpace/strided Conv are not all in its op list.
@@ -54,7 +54,11 @@ export const CPU_CONV_FORMS: readonly ConvFormRow[] = [
   row(512, 512, 128, 'F4'),
 ];
 
-/** The rule the measured rows follow: Winograd pays once both channel counts reach 128 and the map is at most 128 a side. */
+/**
+ * For channel counts never measured: F4 once both reach 128, on maps at most 128 a side.
+ * Conservative — the measured rows also take F4 on larger maps (up to 512² at 128
+ * channels) — since an unmeasured shape that loses costs more than one that could win.
+ */
 function byRule(s: ConvShape): ConvForm {
   return Math.min(s.inChannels, s.outChannels) >= 128 && (s.side ?? 0) <= 128 ? 'F4' : 'direct';
 }
