@@ -40,7 +40,7 @@ const LAYERS: Array<[string, number, number, number]> = [
   ['conv4_2', 512, 512, 8],
   ['conv5_1', 512, 512, 16],
 ];
-const FORMS: ConvForm[] = ['direct', 'F2', 'F4'];
+const FORMS: ConvForm[] = ['direct', 'F2', 'F4', 'F6'];
 
 async function session(C: number, K: number, form: ConvForm, profile: ReturnType<typeof profiling> | undefined) {
   const g = new GraphBuilder();

@@ -6,7 +6,7 @@
  */
 import type { InferenceSession } from 'onnxruntime-common';
 import type { BackwardFn, GradOptions } from '../src/graph/builder.js';
-import type { ConvFormPicker } from '../src/graph/winograd/index.js';
+import { CPU_CONV_FORMS, pickFromTable, type ConvFormPicker } from '../src/graph/winograd/index.js';
 import { GRADIENT_RULES } from '../src/graph/grads/index.js';
 import type { Evaluator } from '../src/runtime/objective.js';
 
@@ -72,6 +72,9 @@ export const VARIANTS: Record<string, Variant> = {
   'conv-direct': { grad: { convForm: undefined } },
   'conv-f2': forms(() => 'F2'),
   'conv-f4': forms(() => 'F4'),
+  'conv-f6': forms(() => 'F6'),
+  // auto's table with F6 rows taken back to F4 (what auto picked before F6)
+  'conv-no-f6': forms((s) => { const f = pickFromTable(CPU_CONV_FORMS)(s); return f === 'F6' ? 'F4' : f; }),
   'conv-by-channels': forms(byChannels),
   // the one extra intra-op thread pinned to the second logical processor (1-based ids)
   affinity: { session: { extra: { session: { intra_op: { allow_spinning: '0' }, intra_op_thread_affinities: '2' } } } },

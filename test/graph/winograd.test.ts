@@ -1,5 +1,6 @@
 /**
- * Winograd F(2×2, 3×3) and F(4×4, 3×3) as graph forms: the same outputs as onnxruntime's
+ * Winograd F(m×m, 3×3), m = 2, 4, 6, as graph forms: matrices that satisfy the 1-D
+ * minimal-filtering identity, the same outputs as onnxruntime's
  * Conv at sizes that are and are not multiples of the tile, gradients that pass finite
  * differences (the input gradient, itself a conv, is lowered too), and a lowering pass
  * that tells its picker each conv's channels, feature-map side and role.
@@ -10,6 +11,7 @@ import { addGradient } from '../../src/graph/backward.js';
 import { GraphBuilder } from '../../src/graph/builder.js';
 import { encodeModel } from '../../src/graph/encode.js';
 import { lowerConvolutions, type ConvForm, type ConvShape } from '../../src/graph/winograd/lower.js';
+import { F2, F4, F6 } from '../../src/graph/winograd/transforms.js';
 import { addNetwork } from '../../src/network/vgg.js';
 import { Rng } from '../../src/util/random.js';
 import { tinyVgg } from '../helpers/objective-gradcheck.js';
@@ -28,7 +30,23 @@ function convSession(C: number, K: number, form: ConvForm, seed = 3) {
 }
 
 describe('Winograd convolution forms', () => {
-  for (const form of ['F2', 'F4'] as const) {
+  // The 1-D identity every F(m, 3) must meet: y_j = Σ_k g_k d_{j+k} = Σ_i Aᵀ[j,i] (G g)_i (Bᵀ d)_i
+  // for all g and d, i.e. Σ_i Aᵀ[j,i] G[i,k] Bᵀ[i,l] = [l = j + k]. (The 2-D form is its
+  // tensor square.)
+  for (const t of [F2, F4, F6]) {
+    it(`F${t.m}'s matrices compute a 3-tap correlation exactly`, () => {
+      const n = t.m + 2;
+      for (let j = 0; j < t.m; j++)
+        for (let k = 0; k < 3; k++)
+          for (let l = 0; l < n; l++) {
+            let s = 0;
+            for (let i = 0; i < n; i++) s += t.AT[j]![i]! * t.G[i]![k]! * t.BT[i]![l]!;
+            expect(s).toBeCloseTo(l === j + k ? 1 : 0, 12);
+          }
+    });
+  }
+
+  for (const form of ['F2', 'F4', 'F6'] as const) {
     it(`${form} equals Conv for sizes on and off the tile grid (one session, any size)`, async () => {
       const [C, K] = [5, 7];
       const direct = await convSession(C, K, 'direct');
@@ -45,8 +63,9 @@ describe('Winograd convolution forms', () => {
           maxRef = Math.max(maxRef, Math.abs(ad[i]!));
           maxErr = Math.max(maxErr, Math.abs(ad[i]! - bd[i]!));
         }
-        // F4's larger transform entries (up to 8 and 1/24) cost more rounding than F2's.
-        expect(maxErr / maxRef).toBeLessThan(form === 'F2' ? 2e-6 : 2e-5);
+        // Larger tiles' transform entries (F4: up to 8 and 1/24; F6: up to 32 and 1/90) cost
+        // more rounding than F2's.
+        expect(maxErr / maxRef).toBeLessThan({ F2: 2e-6, F4: 2e-5, F6: 5e-5 }[form]);
       }
       await direct.release();
       await wino.release();

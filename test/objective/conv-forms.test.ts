@@ -47,8 +47,10 @@ describe('conv forms picked by auto, on VGG-19 shapes', () => {
     await extractor.release();
     const x = image();
     const results = [];
-    for (const convAlgorithm of ['direct', 'auto', 'winograd'] as const) {
-      const objective = await CompiledObjective.create(O, net, { ...o, convAlgorithm }, session);
+    // The last: the forms auto picks for 512 px images (conv2_2 in F6), run at this size.
+    const runs = [{ convAlgorithm: 'direct' }, { convAlgorithm: 'auto' }, { convAlgorithm: 'winograd' }, { convAlgorithm: 'auto', imageSize: 512 }] as const;
+    for (const run of runs) {
+      const objective = await CompiledObjective.create(O, net, { ...o, ...run }, session);
       results.push(await objective.bind(targets, W, H).evaluate(x));
       await objective.release();
     }
@@ -62,5 +64,9 @@ describe('conv forms picked by auto, on VGG-19 shapes', () => {
     // Not vacuous: at this size auto lowers the layers of 128 channels and more.
     const { graph } = buildObjectiveGraph(net, o, graphFormsFor('cpu', o));
     expect(graph.nodes.filter((n) => n.opType === 'DepthToSpace').length).toBeGreaterThanOrEqual(10);
+    const at512 = { ...o, imageSize: 512 };
+    const blocks = buildObjectiveGraph(net, at512, graphFormsFor('cpu', at512)).graph.nodes.filter((n) => n.opType === 'DepthToSpace').map((n) => n.attrs.blocksize);
+    expect(blocks).toContain(6);
+    expect(blocks).toContain(4);
   });
 });

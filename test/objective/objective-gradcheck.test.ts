@@ -26,7 +26,7 @@ describe('whole objective vs finite differences', () => {
 });
 
 describe('with Winograd convolution forms (forward and input-gradient convs lowered)', () => {
-  for (const form of ['F2', 'F4'] as const) {
+  for (const form of ['F2', 'F4', 'F6'] as const) {
     it(`every conv ${form}, max pooling, default terms`, async () => {
       const forms = { convGrad: 'Conv' as const, convForm: () => form };
       const o = { ...DEFAULT_STYLIZE_OPTIONS, styleWeight: 1e4, tvWeight: 0.5 };

@@ -12,7 +12,7 @@ const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 describe('objective parity with PyTorch', () => {
   // Each form of the convs: direct (input gradient as ConvTranspose or Conv) and every conv,
-  // forward and input gradient, as Winograd F2 or F4 (the fixture's channels are too few
+  // forward and input gradient, as Winograd F2, F4 or F6 (the fixture's channels are too few
   // for `auto` to pick Winograd, so it is forced here; test/objective/conv-forms.test.ts
   // checks auto's picks on the real network's shapes).
   const forms = [
@@ -21,6 +21,7 @@ describe('objective parity with PyTorch', () => {
     { label: 'every conv Winograd F2', grad: { convGrad: 'Conv' as const, convForm: () => 'F2' as const } },
     // F4's transforms (entries up to 8 and 1/24) round more: achieved |‖ours‖/‖torch‖ − 1| ≤ 1.1e-6.
     { label: 'every conv Winograd F4', grad: { convGrad: 'Conv' as const, convForm: () => 'F4' as const }, normTolerance: 1e-5 },
+    { label: 'every conv Winograd F6', grad: { convGrad: 'Conv' as const, convForm: () => 'F6' as const }, normTolerance: 1e-5 },
   ];
   for (const name of ['max-two-styles', 'avg-normalized']) {
     for (const { label, grad: forms_, normTolerance } of forms) {

@@ -22,6 +22,7 @@ describe('WASM (onnxruntime-web) with the Winograd forms, against PyTorch', () =
   for (const name of ['max-two-styles', 'avg-normalized']) {
     for (const [label, forms] of [
       ['every conv F4', { ...graphFormsFor('wasm', {}), convForm: () => 'F4' as const }],
+      ['every conv F6', { ...graphFormsFor('wasm', {}), convForm: () => 'F6' as const }],
       ['auto', graphFormsFor('wasm', {})],
     ] as const) {
       it(`${name}, ${label}`, async () => {

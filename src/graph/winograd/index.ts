@@ -3,7 +3,7 @@ import type { GraphBuilder, GradOptions } from '../builder.js';
 import { lowerConvolutions } from './lower.js';
 
 export { lowerConvolutions, transientBytes, winogradCandidate, type ConvForm, type ConvFormPicker, type ConvShape } from './lower.js';
-export { F2, F4, type WinogradTransform } from './transforms.js';
+export { F2, F4, F6, type WinogradTransform } from './transforms.js';
 export { convFormPicker, CPU_CONV_FORMS, pickFromTable, type ConvAlgorithm, type ConvFormRow } from './table.js';
 
 /** Lower the graph's convolutions as `options.convForm` picks; nothing without a picker. */

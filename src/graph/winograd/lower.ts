@@ -6,10 +6,10 @@
  */
 import type { GraphBuilder, GraphNode } from '../builder.js';
 import { addWinogradConv } from './conv.js';
-import { F2, F4, type WinogradTransform } from './transforms.js';
+import { F2, F4, F6, type WinogradTransform } from './transforms.js';
 
-/** direct: onnxruntime's Conv; F2 / F4: Winograd F(2×2, 3×3) / F(4×4, 3×3). */
-export type ConvForm = 'direct' | 'F2' | 'F4';
+/** direct: onnxruntime's Conv; F2 / F4 / F6: Winograd F(m×m, 3×3) with m = 2, 4, 6. */
+export type ConvForm = 'direct' | 'F2' | 'F4' | 'F6';
 
 export interface ConvShape {
   inChannels: number;
@@ -21,7 +21,7 @@ export interface ConvShape {
 
 export type ConvFormPicker = (shape: ConvShape) => ConvForm;
 
-const TRANSFORMS: Record<Exclude<ConvForm, 'direct'>, WinogradTransform> = { F2, F4 };
+const TRANSFORMS: Record<Exclude<ConvForm, 'direct'>, WinogradTransform> = { F2, F4, F6 };
 
 /** Whether a node is a convolution a Winograd form can replace (and its K, C when it is). */
 export function winogradCandidate(g: GraphBuilder, node: GraphNode): { K: number; C: number } | undefined {
@@ -44,7 +44,7 @@ export function winogradCandidate(g: GraphBuilder, node: GraphNode): { K: number
  * Returns how many of each form were emitted.
  */
 export function lowerConvolutions(g: GraphBuilder, pick: ConvFormPicker, side?: number): Record<ConvForm, number> {
-  const counts: Record<ConvForm, number> = { direct: 0, F2: 0, F4: 0 };
+  const counts: Record<ConvForm, number> = { direct: 0, F2: 0, F4: 0, F6: 0 };
   const transformed = new Set<string>();
   g.rewrite((node) => {
     const shape = winogradCandidate(g, node);
@@ -85,7 +85,7 @@ export function lowerConvolutions(g: GraphBuilder, pick: ConvFormPicker, side?: 
  */
 export function transientBytes(form: ConvForm, inChannels: number, outChannels: number, h: number, w: number): number {
   if (form === 'direct') return 0;
-  const m = form === 'F2' ? 2 : 4;
+  const { m } = TRANSFORMS[form];
   const P = (m + 2) ** 2;
   const tiles = Math.ceil(h / m) * Math.ceil(w / m);
   return 4 * (P * tiles * (inChannels + outChannels) + P * inChannels * outChannels + 2 * m * m * tiles * outChannels);

@@ -24,13 +24,15 @@ const row = (inChannels: number, outChannels: number, side: number, form: ConvFo
 /**
  * onnxruntime 1.30's CPU provider, 2 threads (MLAS; the WASM build runs the same kernels),
  * from `npx tsx bench/conv-forms.ts --size 256|512|1024`: where F4 and direct were within
- * 5% for the conv and its input gradient together, direct (less memory).
+ * 5% for the conv and its input gradient together, direct (less memory); F6 only where it
+ * beat F4 by more than 5% over both (its tiles of 6 waste more padding on small maps:
+ * at 32² it lost to direct by 1.4–1.6×).
  */
 export const CPU_CONV_FORMS: readonly ConvFormRow[] = [
   // --size 512
   row(64, 64, 512, 'direct'),
   row(64, 128, 256, 'direct'), row(128, 64, 256, 'direct'),
-  row(128, 128, 256, 'F4'), // re-measured after the input transform left NCHWc: F4 0.94× forward, 0.51× input gradient
+  row(128, 128, 256, 'F6'), // 2026-12-01, 11 reps: F6 0.72×/0.88× of direct, F4 0.78×/0.96× (forward/input gradient)
   row(128, 256, 128, 'F4'), row(256, 128, 128, 'F4'),
   row(256, 256, 128, 'F4'),
   row(256, 512, 64, 'F4'), row(512, 256, 64, 'F4'),
@@ -49,9 +51,9 @@ export const CPU_CONV_FORMS: readonly ConvFormRow[] = [
   row(64, 128, 512, 'direct'), row(128, 64, 512, 'direct'),
   row(128, 128, 512, 'F4'),
   row(128, 256, 256, 'F4'), row(256, 128, 256, 'F4'),
-  row(256, 256, 256, 'F4'),
+  row(256, 256, 256, 'F6'), // F6 0.56×/0.59×, F4 0.63×/0.64×
   row(256, 512, 128, 'F4'), row(512, 256, 128, 'F4'),
-  row(512, 512, 128, 'F4'),
+  row(512, 512, 128, 'F6'), // F6 0.47×/0.45×, F4 0.50×/0.51×
 ];
 
 /**
