@@ -79,4 +79,10 @@ describe('neural-style submit and jobs', () => {
     const w = await cli(['worker', '--redis', 'redis://127.0.0.1:1', '--backend', 'cpu']);
     expect([w.code, w.stderr.split('\n').filter((l) => l.startsWith('error:'))]).toEqual([1, ['error: cannot reach Redis at redis://127.0.0.1:1 (ECONNREFUSED)']]);
   }, 30_000);
+
+  it('a stray word after jobs or its commands is a usage error, found before Redis is asked (an unreachable one here)', async () => {
+    const down = ['--redis', 'redis://127.0.0.1:1'];
+    expect(await cli(['jobs', 'frobnicate', ...down])).toMatchObject({ code: 2, stderr: "error: unknown jobs command 'frobnicate': list, status ID, result ID -o FILE, or cancel ID\n" });
+    expect(await cli(['jobs', 'status', '1', '2', ...down])).toMatchObject({ code: 2, stderr: "error: too many arguments for 'status'. Expected 1 argument but got 2.\n" });
+  });
 });

@@ -1,7 +1,7 @@
 /** `neural-style jobs [list | status ID | result ID -o FILE | cancel ID]`: the queue's jobs. */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { NeuralStyleError } from '../../errors.js';
+import { NeuralStyleError, UsageError } from '../../errors.js';
 import { formatForPath } from '../../image/encode-node.js';
 import type { JobClient } from '../../jobs/client.js';
 import { fmtLoss } from '../progress.js';
@@ -14,6 +14,10 @@ export function registerJobs(program: Command, ctx: CommandContext): void {
     .description('The queued jobs: list (default), status ID, result ID -o FILE, cancel ID.')
     .addOption(redisOption())
     .enablePositionalOptions();
+  // The program allows stray words (its action names a mistyped command); a jobs command
+  // takes none beyond its own: `jobs status 1 2` and `jobs frobnicate` are usage errors,
+  // found before Redis is asked anything.
+  const sub = (name: string, opts?: { isDefault?: boolean }) => ctx.setup(jobs.command(name, opts)).allowExcessArguments(false);
   const withClient = async (redis: string | undefined, work: (c: JobClient) => Promise<void>) => {
     const { JobClient } = await import('../../jobs/client.js');
     const client = await JobClient.connect(redisUrl(redis));
@@ -26,12 +30,15 @@ export function registerJobs(program: Command, ctx: CommandContext): void {
   const redisOf = (cmd: Command) => (cmd.optsWithGlobals() as { redis?: string }).redis;
   const noJob = (id: string) => new NeuralStyleError(`no job ${id} in the queue (unknown, or removed after it expired)`);
 
-  ctx.setup(jobs.command('list', { isDefault: true }))
+  sub('list', { isDefault: true })
+    // Unknown words land here as the default command's; they are checked in the action.
+    .allowExcessArguments(true)
     .addOption(redisOption())
     .description('The most recent jobs, newest first.')
     .option('--json', 'One JSON object per job.')
-    .action(async (opts: { json?: boolean }, cmd: Command) =>
-      withClient(redisOf(cmd), async (c) => {
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      if (cmd.args.length > 0) throw new UsageError(`unknown jobs command '${cmd.args[0]}': list, status ID, result ID -o FILE, or cancel ID`);
+      return withClient(redisOf(cmd), async (c) => {
         for (const s of await c.list()) {
           if (opts.json) ctx.io.stdout.write(`${JSON.stringify({ ...s, progress: s.progress ? { ...s.progress, preview: undefined } : undefined })}\n`);
           else {
@@ -40,9 +47,9 @@ export function registerJobs(program: Command, ctx: CommandContext): void {
             ctx.io.stdout.write(`${s.id.padStart(6)}  ${s.state.padEnd(9)}${where}${s.failedReason ? `  ${s.failedReason}` : ''}\n`);
           }
         }
-      }),
-    );
-  ctx.setup(jobs.command('status'))
+      });
+    });
+  sub('status')
     .addOption(redisOption())
     .description('One job as JSON: state, progress, loss parts, result summary.')
     .argument('<id>')
@@ -54,7 +61,7 @@ export function registerJobs(program: Command, ctx: CommandContext): void {
         ctx.io.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
       }),
     );
-  ctx.setup(jobs.command('result'))
+  sub('result')
     .addOption(redisOption())
     .description("Write a finished job's image.")
     .argument('<id>')
@@ -70,7 +77,7 @@ export function registerJobs(program: Command, ctx: CommandContext): void {
         await writeResult(c, id, output, ctx);
       });
     });
-  ctx.setup(jobs.command('cancel'))
+  sub('cancel')
     .addOption(redisOption())
     .description('Remove a waiting job, or stop a running one.')
     .argument('<id>')
