@@ -142,7 +142,21 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExitCode: (code: number
     .enablePositionalOptions();
   const ctx: CommandContext = { io, signal, setExitCode, argvIsEmpty, setup };
   for (const command of COMMANDS) command.register(program, ctx);
+  // Before any command's action (and its report of stray words): an option given no value
+  // takes the next flag as its value in commander; say that, not what it leads to.
+  program.hook('preAction', (_program, action) => rejectFlagsAsValues(action));
   return program;
+}
+
+/** `--content-weight --style-weight 5`: --content-weight got '--style-weight' as its value. */
+function rejectFlagsAsValues(cmd: Command): void {
+  for (const option of cmd.options) {
+    if (!(option.required || option.optional) || cmd.getOptionValueSource(option.attributeName()) !== 'cli') continue;
+    const value: unknown = cmd.getOptionValue(option.attributeName());
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v === 'string' && /^--[a-z]/.test(v)) throw new UsageError(`option '${option.long ?? option.flags}' needs a value; it was followed by the flag '${v}'`);
+    }
+  }
 }
 
 /**

@@ -65,6 +65,7 @@ const usage: Case[] = [
   { name: 'an unknown flag', args: () => [...base(), '--colour-boost'], code: 2, message: /unknown option '--colour-boost'/ },
   { name: "jcjohnson's spelling", args: () => ['-content_image', f.photo, '-style_image', f.painting], code: 2, message: /-content_image is --content here/ },
   { name: 'a stray argument', args: () => [...base(), 'extra.jpg'], code: 2, message: /unexpected argument 'extra.jpg': give images with -c\/--content and -s\/--style/ },
+  { name: 'a flag given no value (it took the next flag)', args: () => [...base(), '--content-weight', '--style-weight', '5'], code: 2, message: /option '--content-weight' needs a value; it was followed by the flag '--style-weight'/ },
   { name: 'a mistyped command', args: () => ['modles'], code: 2, message: /unknown command 'modles'; commands: models, fetch, serve/ },
   { name: 'no content image', args: () => ['-s', f.painting, '-o', O()], code: 2, message: /no content image: give one with -c\/--content/ },
   { name: 'no style image', args: () => ['-c', f.photo, '-o', O()], code: 2, message: /no style image/ },
