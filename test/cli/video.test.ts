@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, type Fixture, makeFixture } from './helpers.js';
@@ -114,6 +114,22 @@ describe('neural-style video', () => {
     expect(d.code).toBe(2);
     expect(d.stderr).toMatch(/either -c\/--content CLIP or --frames-in DIR/);
     await rm(join(f.dir, 'b'), { recursive: true, force: true });
+  }, 120_000);
+  it('a run that fails before its first frame (unreadable weights) leaves no frames folder, and a plain rerun works', async () => {
+    const dir = join(f.dir, 'two-frames');
+    await mkdir(dir);
+    for (const n of ['a.png', 'b.png']) await writeFile(join(dir, n), await readFile(f.photo));
+    const out = join(f.dir, 'fresh.mp4');
+    const junkWeights = join(f.dir, 'junk.pth');
+    await writeFile(junkWeights, 'not a checkpoint');
+    const noWeights = ['--model', 'vgg19', '--model-file', junkWeights, '--image-size', '32', '-q'];
+    const failed = await cli(['video', '--frames-in', dir, '-s', f.painting, '-o', out, ...noWeights]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr, failed.stderr).toMatch(/^error: .*junk\.pth/);
+    expect(existsSync(`${out}.frames`)).toBe(false);
+    const rerun = await cli(['video', '--frames-in', dir, '-s', f.painting, '--frames-out', `${out}.frames`, ...tiny]);
+    expect([rerun.code, rerun.stderr]).toEqual([0, '']);
+    expect((await readdir(`${out}.frames`)).filter((n) => n.endsWith('.png'))).toHaveLength(2);
   }, 120_000);
 });
 

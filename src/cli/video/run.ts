@@ -113,7 +113,10 @@ export async function runVideo(raw: Record<string, unknown>, ctx: VideoContext):
       frameIterations: v.frameIterations,
       tolerance: v.tolerance,
     };
-    await mkdir(outDir, { recursive: true });
+    // Only checked here; the directory is made (claimed) once the stylizer is ready, and
+    // removed again if this run made it and fails before its first frame: a failed start
+    // (no model weights, say) must not leave a folder that a plain rerun is refused for.
+    const madeHere = !(await exists(outDir));
     const manifestPath = join(outDir, MANIFEST);
     const existing = await readFile(manifestPath, 'utf8').catch(() => undefined);
     let start = 0;
@@ -126,7 +129,6 @@ export async function runVideo(raw: Record<string, unknown>, ctx: VideoContext):
       if (existing !== undefined || (await exists(join(outDir, frameName(0))))) {
         throw new UsageError(`${outDir} already holds frames of a run: continue it with --resume, or choose another --frames-out`);
       }
-      await writeFileAtomic(manifestPath, new TextEncoder().encode(JSON.stringify(fingerprint)));
     }
 
     // 4. stylise
@@ -138,7 +140,10 @@ export async function runVideo(raw: Record<string, unknown>, ctx: VideoContext):
     const stylizer = await createStylizer({ ort, model, styles: styleImages, options });
     const printIter = v.printIter as number;
     let result;
+    let written = 0;
     try {
+      await mkdir(outDir, { recursive: true });
+      if (!v.resume) await writeFileAtomic(manifestPath, new TextEncoder().encode(JSON.stringify(fingerprint)));
       result = await stylizeVideo({
         stylizer,
         frames: { count: names.length, read: async (i) => (i === 0 ? first : readFrame(i)) },
@@ -159,9 +164,13 @@ export async function runVideo(raw: Record<string, unknown>, ctx: VideoContext):
         },
         onFrame: async (f) => {
           await writeImage(join(outDir, frameName(f.index)), f.image);
+          written++;
           note(`frame ${f.index + 1}/${names.length} written (${f.iterations} iterations, loss ${fmtLoss(f.loss)}, flow ${f.flowMs} ms, ${fmtDuration(f.stylizeMs)})`);
         },
       });
+    } catch (err) {
+      if (madeHere && written === 0) await rm(outDir, { recursive: true, force: true });
+      throw err;
     } finally {
       await stylizer.release();
     }
