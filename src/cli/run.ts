@@ -42,6 +42,7 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
     if (!cli.quiet) ctx.stderr.write(`${msg}\n`);
   };
 
+  for (const n of plan.notes) note(n);
   const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
   const choice = await chooseBackend(ort, cli.backend);
   note(choice.reason);

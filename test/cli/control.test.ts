@@ -28,6 +28,7 @@ beforeAll(async () => {
   m.left = await maskPng(join(f.dir, 'left.png'), 80, 60, (x) => x < 40);
   m.right = await maskPng(join(f.dir, 'right.png'), 80, 60, (x) => x >= 40);
   m.black = await maskPng(join(f.dir, 'black.png'), 80, 60, () => false);
+  m.thin = await maskPng(join(f.dir, 'thin.png'), 32, 24, (x) => x === 20); // at the run's size: one column, not resampled
   m.top = await maskPng(join(f.dir, 'top.png'), 96, 96, (_, y) => y < 48);
   m.notes = join(f.dir, 'notes.png');
   await writeFile(m.notes, 'not an image\n');
@@ -44,6 +45,7 @@ describe('control flags that cannot work are refused before loading weights, exi
     { name: 'a style-mask count that differs', args: () => [...base(), '--content-masks', `${m.left},${m.right}`, '--style-masks', m.top!], message: /--style-masks has 1 mask\(s\) but there are 2 style images/ },
     { name: 'a mask that does not decode', args: () => [...base(), '--content-masks', `${m.left},${m.notes}`], message: /--content-masks: .*notes\.png: not a readable image/ },
     { name: 'an empty mask', args: () => [...base(), '--content-masks', `${m.left},${m.black}`], message: /--content-masks .*black\.png: the mask is empty \(all black\): it selects nothing/ },
+    { name: 'a region that --mask-mode inside erodes away at every style layer', args: () => [...base(), '--content-masks', `${m.left},${m.thin}`, '--mask-mode', 'inside'], message: /the content mask for style 2 vanishes at every style layer at 32×24 \(--mask-mode inside erodes it at every conv\): that style would apply nowhere; use --mask-mode simple/ },
     { name: '--style-masks without --content-masks', args: () => [...base(), '--style-masks', `${m.top},${m.top}`], message: /--style-masks needs --content-masks/ },
     { name: 'w2 with --normalize-gradients', args: () => [...base(), '--style-loss', 'w2', '--normalize-gradients'], message: /--style-loss w2 cannot be combined with --normalize-gradients/ },
     { name: 'w2 with content masks', args: () => [...base(), '--style-loss', 'w2', '--content-masks', `${m.left},${m.right}`], message: /content masks work with --style-loss gram only/ },

@@ -6,21 +6,23 @@
  *   paths.ts    every output against every input (--save-iter images included)
  *   inputs.ts   input files exist; every image decoded
  *   preflight   layers, sizes and memory: the core's checks (src/stylize/preflight.ts)
+ *   masks       each region still there at the style layers (src/masks/check.ts)
  *   resume.ts   the checkpoint belongs to this run
  *
  * A problem found here costs the user seconds, not the hour a run can take. Usage
  * mistakes exit 2; unreadable or damaged inputs are InputErrors (exit 1).
  */
 import { freemem } from 'node:os';
-import { OutOfMemoryError } from '../../errors.js';
+import { OutOfMemoryError, renderParts } from '../../errors.js';
+import { fitMaxSide } from '../../image/resize.js';
 import type { RgbImage } from '../../image/types.js';
-import type { Mask } from '../../masks/index.js';
+import { checkMasksReachLayers, type Mask, type MaskMode } from '../../masks/index.js';
 import { layerTableFor } from '../../models/layers.js';
 import { getModelEntry, type ModelEntry } from '../../models/registry.js';
 import type { StylizeOptions } from '../../options/index.js';
 import { preflight } from '../../stylize/preflight.js';
 import { fingerprint, type Fingerprint, type SavedRun } from '../checkpoint.js';
-import type { CliOptions } from '../options.js';
+import { flagOf, type CliOptions } from '../options.js';
 import { parseFlags } from './flags.js';
 import { readInputs } from './inputs.js';
 import { checkPaths, resolvePaths, type RunPaths } from './paths.js';
@@ -42,6 +44,8 @@ export interface RunPlan {
   resume?: SavedRun;
   /** Free memory when the run was planned (undefined with the memory check off): what `--tile auto` sizes tiles by. */
   availableBytes?: number;
+  /** Things worth saying before the run that do not stop it (a region gone at some style layers). */
+  notes: string[];
 }
 
 /** Environment variable that skips the memory check (for when the estimate is wrong). */
@@ -65,6 +69,12 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
     availableBytes,
     masks: inputs.contentMasks?.length,
   }));
+  const notes: string[] = [];
+  if (inputs.contentMasks && options.styleWeight !== 0) {
+    const size = fitMaxSide(inputs.content.width, inputs.content.height, options.imageSize);
+    const at = { table, layers: options.styleLayers, mode: (options.maskMode ?? 'simple') as MaskMode, ...size };
+    for (const n of checkMasksReachLayers(inputs.contentMasks, at)) notes.push(renderParts(n, flagOf));
+  }
   const fp = fingerprint({
     options,
     content: inputs.content,
@@ -87,6 +97,7 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
     fingerprint: fp,
     resume,
     availableBytes,
+    notes,
   };
 }
 
