@@ -39,11 +39,13 @@ afterAll(() => f.cleanup());
 const O = () => join(f.dir, 'out', 'r.png');
 const base = () => ['-c', f.photo, '-s', `${f.painting},${f.painting2}`, '-o', O(), '--model', 'vgg19-random', '--image-size', '32', '--cache-dir', cache, '--num-iterations', '2'];
 
-describe('control flags that cannot work are refused before loading weights, exit 2', () => {
-  const cases: Array<{ name: string; args: () => string[]; message: RegExp }> = [
+describe('control flags that cannot work are refused before loading weights, exit 2 (1 for an unreadable file)', () => {
+  // Exit 2 but for an unreadable file, which is an input error (exit 1) like any other input's.
+  const cases: Array<{ name: string; args: () => string[]; message: RegExp; code?: number }> = [
     { name: 'a mask count that differs from the styles', args: () => [...base(), '--content-masks', m.left!], message: /--content-masks has 1 mask\(s\) but there are 2 style images: give one per style/ },
     { name: 'a style-mask count that differs', args: () => [...base(), '--content-masks', `${m.left},${m.right}`, '--style-masks', m.top!], message: /--style-masks has 1 mask\(s\) but there are 2 style images/ },
-    { name: 'a mask that does not decode', args: () => [...base(), '--content-masks', `${m.left},${m.notes}`], message: /--content-masks: .*notes\.png: not a readable image/ },
+    { name: 'a mask that does not decode', args: () => [...base(), '--content-masks', `${m.left},${m.notes}`], message: /--content-masks: .*notes\.png: not a readable image/, code: 1 },
+    { name: 'a mask file that is not there', args: () => [...base(), '--content-masks', `${m.left},${join(f.dir, 'nowhere.png')}`], message: /--content-masks: .*nowhere\.png: no such file/, code: 1 },
     { name: 'an empty mask', args: () => [...base(), '--content-masks', `${m.left},${m.black}`], message: /--content-masks .*black\.png: the mask is empty \(all black\): it selects nothing/ },
     { name: 'a region that --mask-mode inside erodes away at every style layer', args: () => [...base(), '--content-masks', `${m.left},${m.thin}`, '--mask-mode', 'inside'], message: /the content mask for style 2 vanishes at every style layer at 32×24 \(--mask-mode inside erodes it at every conv\): that style would apply nowhere; use --mask-mode simple/ },
     { name: '--style-masks without --content-masks', args: () => [...base(), '--style-masks', `${m.top},${m.top}`], message: /--style-masks needs --content-masks/ },
@@ -59,7 +61,7 @@ describe('control flags that cannot work are refused before loading weights, exi
     it(c.name, async () => {
       const r = await cli(c.args());
       expect(r.stderr).toMatch(c.message);
-      expect(r.code).toBe(2);
+      expect(r.code).toBe(c.code ?? 2);
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(existsSync(cache)).toBe(false);

@@ -34,8 +34,9 @@ export async function readInputs(paths: RunPaths): Promise<DecodedInputs> {
 }
 
 /**
- * Masks decode through the image reader (their luminance is the mask). A mask that is
- * not an image, or selects nothing, is a mistake in the command: exit 2, naming the file.
+ * Masks decode through the image reader (their luminance is the mask). One that is missing
+ * or not an image is an unreadable input like any other (InputError, exit 1), named with
+ * its flag; one that selects nothing is a mistake in the command (exit 2).
  */
 async function readMasks(paths: string[], flag: string): Promise<Mask[]> {
   const masks: Mask[] = [];
@@ -45,7 +46,7 @@ async function readMasks(paths: string[], flag: string): Promise<Mask[]> {
       img = await readImage(p);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      throw new UsageError(`${flag}: ${e.message.startsWith(p) ? e.message : `${p}: ${e.message}`}`, { cause: e });
+      throw new InputError(`${flag}: ${e.message.startsWith(p) ? e.message : `${p}: ${e.message}`}`, { cause: e });
     }
     const mask = maskFromImage(img);
     if (isEmptyMask(mask)) throw new UsageError(`${flag} ${p}: the mask is empty (all black): it selects nothing`);
