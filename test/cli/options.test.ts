@@ -42,6 +42,20 @@ describe('the options table', () => {
     }
   });
 
+  it("each command's description is paragraphs wrapped to the terminal, not lines broken by hand", async () => {
+    for (const command of [[], ['video'], ['models'], ['serve'], ['worker'], ['submit'], ['jobs']]) {
+      const help = (await cli([...command, '--help'])).stdout;
+      const description = help.split('\n\n')[1]!;
+      // commander wraps at 80 columns when not on a terminal; a line far shorter than that,
+      // followed by a line that continues its sentence in lower case, was broken by hand.
+      const lines = description.split('\n');
+      lines.slice(0, -1).forEach((line, i) => {
+        const next = lines[i + 1]!;
+        if (/^[a-z]/.test(next)) expect(line.length + 1 + next.split(' ')[0]!.length, `${command.join(' ') || 'stylize'}: ${line}`).toBeGreaterThan(80);
+      });
+    }
+  });
+
   it('--version prints the package version; no arguments print help and exit 2', async () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect((await cli(['--version'])).stdout.trim()).toBe(pkg.version);

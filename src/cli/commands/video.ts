@@ -10,7 +10,8 @@ import type { CommandContext } from './types.js';
 
 export function registerVideo(program: Command, ctx: CommandContext): void {
   const cmd = ctx.setup(program.command('video')).description(
-    'Stylise a clip (or a PNG sequence) without flicker: each frame starts from the previous result warped by optical flow,\n' +
+    // One paragraph (commander wraps it to the terminal), then the example on its own line.
+    'Stylise a clip (or a PNG sequence) without flicker: each frame starts from the previous result warped by optical flow, ' +
       'and a temporal loss keeps it there where the flow is reliable (Ruder, Dosovitskiy & Brox 2016).\n' +
       'Example: neural-style video -c clip.mp4 -s painting.jpg -o out.mp4',
   );
