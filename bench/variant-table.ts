@@ -28,6 +28,15 @@ const genericMatMul: BackwardFn = ({ g }, node, dY) => {
   ];
 };
 
+/** The ReLU rule before it moved the mask past a following max-unpool: the mask at full size. */
+const fullSizeReluMask: BackwardFn = ({ g, options }, node, dY) => [
+  () => {
+    const positive = g.op('Greater', [node.outputs[0]!, g.constant(0)]);
+    if (options.reluGrad === 'mul') return g.op('Mul', [dY, g.op('Cast', [positive], { to: 1 })]);
+    return g.op('Where', [positive, dY, g.constant(0)]);
+  },
+];
+
 /** Every eligible conv in one form, or the prototype's guess by channel count. */
 const forms = (pick: ConvFormPicker): Variant => ({ grad: { convForm: pick } });
 const byChannels: ConvFormPicker = ({ inChannels: c, outChannels: k }) => (Math.min(c, k) >= 256 ? 'F4' : Math.min(c, k) >= 128 ? 'F2' : 'direct');
@@ -52,6 +61,7 @@ export const VARIANTS: Record<string, Variant> = {
   'relu-where': { grad: { reluGrad: 'where' } },
   'relu-mul': { grad: { reluGrad: 'mul' } },
   'gram-generic': { rules: { MatMul: genericMatMul } },
+  'relu-mask-full-size': { rules: { Relu: fullSizeReluMask } },
   'threads-1': { session: { intraOpNumThreads: 1 } },
   'threads-2': { session: { intraOpNumThreads: 2 } },
   'threads-3': { session: { intraOpNumThreads: 3 } },

@@ -85,7 +85,9 @@ function encodeValueInfo(v: ValueInfo): ValueInfoProto {
  * The graph's nodes with Identity nodes removed (their consumers read the source
  * directly; an Identity that names a graph output renames its source instead). Builders
  * use Identity freely to name values and to hang custom gradients on; no provider needs
- * to see them, and the WebGPU provider has no Identity kernel.
+ * to see them, and the WebGPU provider has no Identity kernel. Nodes no output depends on
+ * are left out too: a gradient rule may supersede a node another rule made (the ReLU
+ * rule re-scatters a max-unpool), and onnxruntime would still run it.
  */
 export function exportedNodes(g: GraphBuilder): GraphNode[] {
   const outputs = new Set(g.outputs.map((o) => o.name));
@@ -112,7 +114,21 @@ export function exportedNodes(g: GraphBuilder): GraphNode[] {
     }
     kept.push(node);
   }
-  return kept.map((n) => ({ ...n, inputs: n.inputs.map((i) => (i === '' ? i : resolve(i))), outputs: n.outputs.map(resolve) }));
+  const renamed = kept.map((n) => ({ ...n, inputs: n.inputs.map((i) => (i === '' ? i : resolve(i))), outputs: n.outputs.map(resolve) }));
+  return withoutDeadNodes(renamed, new Set([...outputs].map(resolve)));
+}
+
+/** The nodes some graph output depends on, in their order. */
+function withoutDeadNodes(nodes: GraphNode[], outputs: Set<string>): GraphNode[] {
+  const needed = new Set(outputs);
+  const live = new Array<boolean>(nodes.length).fill(false);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!;
+    if (!n.outputs.some((o) => needed.has(o))) continue;
+    live[i] = true;
+    for (const v of n.inputs) if (v !== '') needed.add(v);
+  }
+  return nodes.filter((_, i) => live[i]);
 }
 
 /** Encode the graph as ONNX bytes, ready for `InferenceSession.create`. */

@@ -2,9 +2,11 @@
  * The gradient-graph forms the CPU runtime picks (src/runtime/ort.ts gradOptionsFor) and
  * the Gram special case of the MatMul rule, against finite differences like every rule.
  */
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { exportedNodes, encodeModel } from '../../src/graph/encode.js';
 import { gradOptionsFor } from '../../src/runtime/ort.js';
-import { gradcheck, randomConv, randomProjection } from '../helpers/gradcheck.js';
+import { buildGradientGraph, gradcheck, randomConv, randomProjection } from '../helpers/gradcheck.js';
 
 const N = [1, 2, 6, 5]; // odd width: the pool drops a column
 const cpu = gradOptionsFor('cpu');
@@ -41,6 +43,29 @@ describe('CPU gradient forms vs finite differences', () => {
     expect(res.cosine).toBeGreaterThan(0.99999);
     expect(res.maxAbsError).toBeLessThan(1e-3 * Math.max(1, res.maxAbsGrad));
   });
+
+  for (const reluGrad of ['mul', 'where'] as const) {
+    it(`relu → max pool (${reluGrad}): the ReLU mask is applied to the pooled gradient before the one scatter, with PyTorch's ties`, async () => {
+      // Windows (2×2, one channel, 2×6): all negative (max of relu 0: no gradient), a tie of
+      // positive values (the first wins), a tie at 0 with a negative (no gradient).
+      const xData = Float32Array.of(-1, -2, 3, 3, 0, -5, /**/ -3, -4, 3, 1, 0, 0);
+      const weights = [2, 5, 7];
+      const { g } = buildGradientGraph(
+        (b, x) => b.op('ReduceSum', [b.op('Mul', [b.op('MaxPool', [b.op('Relu', [x])], { kernel_shape: [2, 2], strides: [2, 2] }), b.constant(weights, [1, 1, 1, 3])])], { keepdims: 0 }),
+        [1, 1, 2, 6],
+        { grad: { ...cpu, reluGrad } },
+      );
+      const exported = exportedNodes(g);
+      expect(exported.filter((n) => n.opType === 'MaxUnpool')).toHaveLength(1);
+      // The mask reads the pool's values, not the full-size ReLU output.
+      const pool = exported.find((n) => n.opType === 'MaxPool' && n.outputs.length === 2)!;
+      expect(exported.find((n) => n.opType === 'Greater')!.inputs[0]).toBe(pool.outputs[0]);
+      const session = await ort.InferenceSession.create(encodeModel(g));
+      const grad = (await session.run({ x: new ort.Tensor('float32', xData, [1, 1, 2, 6]) }))['x_grad']!.data as Float32Array;
+      await session.release();
+      expect([...grad]).toEqual([0, 0, 5, 0, 0, 0, /**/ 0, 0, 0, 0, 0, 0]);
+    });
+  }
 
   it('MatMul of two different matrices keeps the generic rule', async () => {
     const res = await gradcheck(
