@@ -17,7 +17,7 @@ WANT="2.13.0+cpu"
 TORCH_WHEELS="${TORCH_WHEELS:-/opt/wheels}"
 PYPI_WHEELHOUSES="${PYPI_WHEELHOUSES:-/opt/pypi/files /opt/pypi-more/files}"
 
-if [ -x "$VENV/bin/python" ] && [ "$("$VENV/bin/python" -c 'import torch, torch.optim; print(torch.__version__)' 2>/dev/null)" = "$WANT" ]; then
+if [ -x "$VENV/bin/python" ] && [ "$("$VENV/bin/python" -c 'import torch, torch.optim, onnx, onnxruntime; print(torch.__version__)' 2>/dev/null)" = "$WANT" ]; then
   echo "$VENV: torch $WANT already there"
   exit 0
 fi
@@ -30,6 +30,7 @@ fi
 mkdir -p "$(dirname "$VENV")"
 /usr/bin/python3 -m venv "$VENV"
 # torch.optim imports dynamo, which needs sympy (and networkx, jinja2, …: torch's own
-# requirements, all resolved from the wheelhouses). No index: nothing is downloaded.
-"$VENV/bin/pip" install --quiet --disable-pip-version-check --no-index "${links[@]}" "torch==$WANT" numpy
+# requirements, all resolved from the wheelhouses). No index: nothing is downloaded. onnx and
+# onnxruntime are for bench/prototypes/.
+"$VENV/bin/pip" install --quiet --disable-pip-version-check --no-index "${links[@]}" "torch==$WANT" numpy onnx onnxruntime
 "$VENV/bin/python" -c 'import torch, torch.optim; print("torch", torch.__version__, "in '"$VENV"'; threads", torch.get_num_threads())'
