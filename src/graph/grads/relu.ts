@@ -3,10 +3,11 @@ import type { GradientRule } from './rule.js';
 
 // dX = dY · (X > 0), and X > 0 exactly where Y = max(X, 0) > 0.
 //
-// When Y's only use is a max pool whose gradient is the max-unpool of dP (the CPU
-// provider's form), dY is zero off the pool's arg-max positions, and at those Y equals the
-// pooled value P: so dX = unpool(dP · (P > 0)) — the mask applied to a tensor 4× smaller,
-// before the scatter (the unpool rule's own node is then unused and not exported).
+// When Y's gradient comes through a max pool of Y alone, as the max-unpool of dP (the CPU
+// provider's form; with other uses of Y on the path, dY would be a sum), dY is zero off the
+// pool's arg-max positions, and at those Y equals the pooled value P: so
+// dX = unpool(dP · (P > 0)) — the mask applied to a tensor 4× smaller, before the scatter
+// (the unpool rule's own node is then unused and not exported).
 export const reluGrad: GradientRule = {
   opType: 'Relu',
   backward: ({ g, options }, node, dY) => [
