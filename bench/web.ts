@@ -24,18 +24,16 @@
  * reported, and runs only where a context can be made.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
+import { ensureWebBuilt, REPO, WEB_DIST } from '../scripts/web-build.js';
 import { serveApp } from '../src/web-server/serve-node.js';
 import { median } from './common.js';
 import { formatTable, iterationTimes, ticksFromJsonLines, type Row, type Tick } from './web-timing.js';
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
-const WEB_DIST = join(REPO, 'web-dist');
 const CHROMIUM = '/usr/bin/chromium';
 /** test/web/e2e.test.ts's arguments, without --disable-gpu (which also hides WebGPU's software adapter). */
 const CHROMIUM_BASE = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
@@ -107,26 +105,6 @@ function parseArgs(argv: string[]): Options {
 
 // ---------------------------------------------------------------------------------------
 // The app, the images, the CLI
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) t = Math.max(t, newest(p));
-    else if (e.isFile()) t = Math.max(t, statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Builds web-dist/ when it is missing or older than web/ or src/ (as the e2e test does). */
-function ensureWebBuilt(log: (s: string) => void): void {
-  const index = join(WEB_DIST, 'index.html');
-  const sources = Math.max(newest(join(REPO, 'web')), newest(join(REPO, 'src')), statSync(join(REPO, 'package.json')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  log('building web-dist/ (npm run build:web)…');
-  const run = spawnSync(process.execPath, [join(REPO, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts'], { cwd: REPO, encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`vite build failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
-}
 
 /** A content image (gradients and a disc) and a style image (stripes), size × size. */
 async function makeImages(dir: string, size: number): Promise<{ content: string; style: string }> {
@@ -275,7 +253,7 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const log = (s: string) => (o.json ? process.stderr.write(`${s}\n`) : console.log(s));
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is not installed (apt-get install -y chromium)`);
-  ensureWebBuilt(log);
+  ensureWebBuilt(() => log('building web-dist/ (npm run build:web)…'));
   const dir = mkdtempSync(join(tmpdir(), 'ns-bench-web-'));
   const server = await serveApp({ port: 0, root: WEB_DIST });
   const baselines: [string, Awaited<ReturnType<typeof serveApp>>][] = [];

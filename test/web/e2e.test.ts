@@ -10,18 +10,16 @@
  * Without Chromium the test is skipped locally, saying why, and fails in CI (CI set in
  * the environment), where .ci/run installs it: a CI run must not pass without it.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureWebBuilt, REPO, WEB_DIST } from '../../scripts/web-build.js';
 import { serveApp, type RunningServer } from '../../src/web-server/serve-node.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const webDist = join(repo, 'web-dist');
+const repo = REPO;
 const artifacts = join(repo, 'test-artifacts');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -45,29 +43,6 @@ if (noChromium && inCI) {
   it('browser app end to end: CI has Chromium to drive', () => {
     throw new Error(`CI must run the browser test, not skip it: ${noChromium}`);
   });
-}
-
-/** Newest modification time of any file under `dir`. */
-function newest(dir: string): number {
-  let t = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) t = Math.max(t, newest(p));
-    else if (entry.isFile()) t = Math.max(t, statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-function ensureBuilt(): void {
-  const index = join(webDist, 'index.html');
-  const wasm = join(webDist, 'ort', 'ort-wasm-simd-threaded.jsep.wasm');
-  const sources = Math.max(newest(join(repo, 'web')), newest(join(repo, 'src')), statSync(join(repo, 'package.json')).mtimeMs);
-  if (existsSync(index) && existsSync(wasm) && statSync(index).mtimeMs >= sources) return;
-  const run = spawnSync(process.execPath, [join(repo, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts'], {
-    cwd: repo,
-    encoding: 'utf8',
-  });
-  if (run.status !== 0) throw new Error(`vite build failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
 }
 
 /** A smooth gradient with a disc (content) and diagonal stripes (style), as PNG files. */
@@ -117,10 +92,10 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
   let browser: Browser;
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureWebBuilt();
     dir = mkdtempSync(join(tmpdir(), 'ns-e2e-'));
     images = await makeImages(dir);
-    server = await serveApp({ port: 0, root: webDist });
+    server = await serveApp({ port: 0, root: WEB_DIST });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   }, 120_000);
 
