@@ -22,7 +22,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { BENCH_SPEC, median } from './common.js';
+import { BENCH_SPEC, median, readFlags } from './common.js';
 import { startOurWorker, Worker } from './worker-client.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -105,29 +105,23 @@ function parseArgs(argv: string[]): BenchOptions {
     budgetS: 300,
     json: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const next = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
+  readFlags(argv, readHelp(), (a, next) => {
     if (a === '--sizes') o.sizes = next().split(',').map(Number);
     else if (a === '--reps') o.reps = Number(next());
     else if (a === '--warmup') o.warmup = Number(next());
     else if (a === '--threads') o.threads = Number(next());
-    else if (a === '--backends') o.backends = next() === 'auto' ? 'auto' : argv[i]!.split(',');
-    else if (a === '--no-torch') o.torch = false;
+    else if (a === '--backends') {
+      const v = next();
+      o.backends = v === 'auto' ? 'auto' : v.split(',');
+    } else if (a === '--no-torch') o.torch = false;
     else if (a === '--stylize-steps') o.stylizeSteps = Number(next());
     else if (a === '--stylize-size') o.stylizeSize = Number(next());
     else if (a === '--stylize-optimizer') o.stylizeOptimizer = next() === 'lbfgs' ? 'lbfgs' : 'adam';
     else if (a === '--budget-s') o.budgetS = Number(next());
     else if (a === '--json') o.json = true;
-    else if (a === '--help' || a === '-h') {
-      console.log(readHelp());
-      process.exit(0);
-    } else throw new Error(`unknown option ${a} (try --help)`);
-  }
+    else return false;
+    return true;
+  });
   return o;
 }
 

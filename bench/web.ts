@@ -31,7 +31,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { ensureWebBuilt, REPO, WEB_DIST } from '../scripts/web-build.js';
 import { serveApp } from '../src/web-server/serve-node.js';
-import { median } from './common.js';
+import { median, readFlags } from './common.js';
 import { formatTable, iterationTimes, ticksFromJsonLines, type Row, type Tick } from './web-timing.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -60,13 +60,20 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { sizes: [128, 256], iterations: 12, warmup: 2, rounds: 2, backends: ['wasm', 'webgpu'], timeoutS: 600, softwareWebgpu: false, baselines: {}, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const next = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
+  const help = [
+    'npm run bench:web -- [options]',
+    '  --sizes 128,256        square image sizes (content and style images made at that size)',
+    '  --iterations 12        Adam iterations per run (tab and CLI alike)',
+    '  --warmup 2             iterations left out of the medians at the start of each run',
+    '  --rounds 2             CLI/tab runs per size, alternating',
+    '  --backends wasm,webgpu tab backends to try (webgpu only where Chromium gives an adapter)',
+    '  --timeout-s 600        give up on one tab run after this long',
+    '  --software-webgpu      time WebGPU on SwiftShader too (CPU emulation; skipped by default)',
+    '  --baseline [NAME=]DIR  also time another built app (vite build --outDir DIR, then copy web-dist/ort),',
+    '                         tab for tab: before/after; repeat for several',
+    '  --json                 one JSON report on stdout (the table goes to stderr)',
+  ].join('\n');
+  readFlags(argv, help, (a, next) => {
     if (a === '--sizes') o.sizes = next().split(',').map(Number);
     else if (a === '--iterations') o.iterations = Number(next());
     else if (a === '--warmup') o.warmup = Number(next());
@@ -77,28 +84,11 @@ function parseArgs(argv: string[]): Options {
       const v = next();
       const eq = v.indexOf('=');
       o.baselines[eq > 0 ? v.slice(0, eq) : 'baseline'] = eq > 0 ? v.slice(eq + 1) : v;
-    }
-    else if (a === '--software-webgpu') o.softwareWebgpu = true;
+    } else if (a === '--software-webgpu') o.softwareWebgpu = true;
     else if (a === '--json') o.json = true;
-    else if (a === '--help' || a === '-h') {
-      console.log(
-        [
-          'npm run bench:web -- [options]',
-          '  --sizes 128,256        square image sizes (content and style images made at that size)',
-          '  --iterations 12        Adam iterations per run (tab and CLI alike)',
-          '  --warmup 2             iterations left out of the medians at the start of each run',
-          '  --rounds 2             CLI/tab runs per size, alternating',
-          '  --backends wasm,webgpu tab backends to try (webgpu only where Chromium gives an adapter)',
-          '  --timeout-s 600        give up on one tab run after this long',
-          '  --software-webgpu      time WebGPU on SwiftShader too (CPU emulation; skipped by default)',
-          '  --baseline [NAME=]DIR  also time another built app (vite build --outDir DIR, then copy web-dist/ort),',
-          '                         tab for tab: before/after; repeat for several',
-          '  --json                 one JSON report on stdout (the table goes to stderr)',
-        ].join('\n'),
-      );
-      process.exit(0);
-    } else throw new Error(`unknown option ${a} (try --help)`);
-  }
+    else return false;
+    return true;
+  });
   if (o.iterations <= o.warmup + 1) throw new Error(`--iterations must exceed --warmup + 1 (got ${o.iterations} and ${o.warmup})`);
   return o;
 }
