@@ -2,8 +2,9 @@
  * The checks a run can make before any weight is loaded or any step is taken, in the
  * core so the CLI, the library's callers and the web app all make the same ones:
  * the layers exist in the network, every image is large enough for the deepest layer's
- * poolings, and the whole run fits in the memory there is (with an image size that fits
- * when it does not). A problem found here costs seconds, not the hour a run can take.
+ * poolings, the whole run fits in the memory there is (with an image size that fits
+ * when it does not), and each masked region is still there at some style layer. A problem
+ * found here costs seconds, not the hour a run can take.
  */
 import { type MessagePart, msg, opt, OptionError, OutOfMemoryError, UsageError } from '../errors.js';
 import { fitMaxSide } from '../image/resize.js';
@@ -11,6 +12,7 @@ import { targetOf, UNMASKED_RUN, type LossTerm } from '../losses/index.js';
 import { convLayers, layerIndex } from '../models/layers.js';
 import { VGG_WIDTHS } from '../models/random-model.js';
 import type { LayerTable } from '../models/types.js';
+import { checkMasksReachLayers, type Mask, type MaskMode } from '../masks/index.js';
 import { activeTerms, termsOf, usedLayers } from '../objective/terms.js';
 import type { StylizeOptions } from '../options/index.js';
 import { stagesOf } from './coarse-to-fine.js';
@@ -37,8 +39,8 @@ export interface PreflightInput {
   checkpoint?: boolean;
   /** Bytes available; undefined skips the memory check. */
   availableBytes?: number;
-  /** Content masks (one per style) make the styles regions: how many; undefined or 0 for none. */
-  masks?: number;
+  /** Content masks (one per style) make the styles regions; undefined or empty for none. */
+  contentMasks?: readonly Mask[];
 }
 
 /** Every layer each term reads is in the network (the term's layer option is named). */
@@ -215,7 +217,7 @@ export function runMemory(input: PreflightInput, tile = 0): RunMemory {
  */
 function statisticsMemory(input: PreflightInput, c: ImageSize, copies: number): number {
   const { table, options: o } = input;
-  const masks = input.masks ?? 0;
+  const masks = input.contentMasks?.length ?? 0;
   const run = { styles: input.styles.length, masked: masks > 0 };
   const layers = usedLayers(termsOf(input.terms), o);
   const { strides } = tileGeometry(table, layers);
@@ -314,9 +316,21 @@ export function checkMemory(input: PreflightInput): void {
   );
 }
 
-/** Every check, in order: layers, sizes, memory. */
-export function preflight(input: PreflightInput): void {
+/**
+ * Each content mask's region at the style layers, at the run's size: refused when it is
+ * gone at all of them (src/masks/check.ts); returns a note for each one gone at some.
+ */
+function checkMaskRegions(input: PreflightInput): MessagePart[][] {
+  const o = input.options;
+  if (!input.contentMasks?.length || o.styleWeight === 0) return [];
+  const size = fitMaxSide(input.content.width, input.content.height, o.imageSize);
+  return checkMasksReachLayers(input.contentMasks, { table: input.table, layers: o.styleLayers, mode: (o.maskMode as MaskMode | undefined) ?? 'simple', ...size });
+}
+
+/** Every check, in order: layers, sizes, memory, masked regions. Returns notes that do not stop the run. */
+export function preflight(input: PreflightInput): MessagePart[][] {
   checkLayers(input.table, input.options, input.terms);
   checkSizes(input);
   checkMemory(input);
+  return checkMaskRegions(input);
 }

@@ -129,7 +129,7 @@ export class Stylizer {
       terms: this.terms,
       checkpoint,
       availableBytes: this.availableBytes,
-      masks: this.contentMasks?.length,
+      contentMasks: this.contentMasks,
     });
   }
 

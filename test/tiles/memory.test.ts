@@ -6,6 +6,7 @@
  * that does not fit (it used to keep it whole).
  */
 import * as ort from 'onnxruntime-node';
+import { fullMask } from '../../src/masks/index.js';
 import { describe, expect, it } from 'vitest';
 import { randomVggModel } from '../../src/models/random-model.js';
 import type { OrtModule } from '../../src/runtime/ort.js';
@@ -64,10 +65,11 @@ describe('memory estimate with tiles', () => {
 });
 
 describe('memory estimate of masked and W2 runs', () => {
+  // The estimate counts the masks; their pixels do not matter to it (all white here).
   const twoStyles = (o: Partial<StylizeOptions>, masks?: number, availableBytes?: number) => ({
     ...plan(o, availableBytes),
     styles: [{ width: 1024, height: 768 }, { width: 800, height: 800 }],
-    masks,
+    contentMasks: masks ? Array.from({ length: masks }, () => fullMask(4, 3)) : undefined,
   });
 
   it('counts the masks at each style layer (twice when tiled: whole, and cut per tile) and W2 matrices', () => {
@@ -99,13 +101,14 @@ describe('memory estimate of masked and W2 runs', () => {
       for (let i = 0; i < data.length; i++) data[i] = (i % 64 < 32) === left ? 1 : 0;
       return { width: 64, height: 48, data };
     };
-    const input = { table: model.table, content, styles, masks: 2 };
+    const contentMasks = [half(true), half(false)];
+    const input = { table: model.table, content, styles, contentMasks };
     const options = { imageSize: 1024, optimizer: 'adam' as const };
-    const stylizer = await createStylizer({ ort: ort as unknown as OrtModule, model, styles, options, contentMasks: [half(true), half(false)], availableBytes: 1 });
+    const stylizer = await createStylizer({ ort: ort as unknown as OrtModule, model, styles, options, contentMasks, availableBytes: 1 });
     try {
       const whole = runMemory({ ...input, options: stylizer.options });
       // Memory for half the whole run: too little for the whole image, enough for tiles.
-      const s = await createStylizer({ ort: ort as unknown as OrtModule, model, styles, options, contentMasks: [half(true), half(false)], availableBytes: whole.total / 2 });
+      const s = await createStylizer({ ort: ort as unknown as OrtModule, model, styles, options, contentMasks, availableBytes: whole.total / 2 });
       expect(s.tileFor(content, s.options)).toBeGreaterThan(0);
       await s.release();
       expect(stylizer.tileFor(content, { ...stylizer.options, tile: 'off' })).toBe(0);

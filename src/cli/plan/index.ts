@@ -5,8 +5,7 @@
  *   the model name and its layer table
  *   paths.ts    every output against every input (--save-iter images included)
  *   inputs.ts   input files exist; every image decoded
- *   preflight   layers, sizes and memory: the core's checks (src/stylize/preflight.ts)
- *   masks       each region still there at the style layers (src/masks/check.ts)
+ *   preflight   layers, sizes, memory, masked regions: the core's checks (src/stylize/preflight.ts)
  *   resume.ts   the checkpoint belongs to this run
  *
  * A problem found here costs the user seconds, not the hour a run can take. Usage
@@ -14,9 +13,8 @@
  */
 import { freemem } from 'node:os';
 import { OutOfMemoryError, renderParts } from '../../errors.js';
-import { fitMaxSide } from '../../image/resize.js';
 import type { RgbImage } from '../../image/types.js';
-import { checkMasksReachLayers, type Mask, type MaskMode } from '../../masks/index.js';
+import type { Mask } from '../../masks/index.js';
 import { layerTableFor } from '../../models/layers.js';
 import { getModelEntry, type ModelEntry } from '../../models/registry.js';
 import type { StylizeOptions } from '../../options/index.js';
@@ -59,7 +57,7 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
   await checkPaths(cli, paths);
   const inputs = await readInputs(paths);
   const availableBytes = process.env[NO_MEMORY_CHECK_ENV] ? undefined : freemem();
-  withMemoryHint(() => preflight({
+  const notes = withMemoryHint(() => preflight({
     table,
     options,
     content: inputs.content,
@@ -67,14 +65,8 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
     extraImages: inputs.initImage ? [inputs.initImage] : [],
     checkpoint: paths.checkpoint !== undefined,
     availableBytes,
-    masks: inputs.contentMasks?.length,
-  }));
-  const notes: string[] = [];
-  if (inputs.contentMasks && options.styleWeight !== 0) {
-    const size = fitMaxSide(inputs.content.width, inputs.content.height, options.imageSize);
-    const at = { table, layers: options.styleLayers, mode: (options.maskMode ?? 'simple') as MaskMode, ...size };
-    for (const n of checkMasksReachLayers(inputs.contentMasks, at)) notes.push(renderParts(n, flagOf));
-  }
+    contentMasks: inputs.contentMasks,
+  })).map((n) => renderParts(n, flagOf));
   const fp = fingerprint({
     options,
     content: inputs.content,
@@ -102,9 +94,9 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
 }
 
 /** The memory check's error, with the command's way around it. */
-function withMemoryHint(check: () => void): void {
+function withMemoryHint<T>(check: () => T): T {
   try {
-    check();
+    return check();
   } catch (e) {
     if (!(e instanceof OutOfMemoryError)) throw e;
     throw new OutOfMemoryError([...e.parts, ` (set ${NO_MEMORY_CHECK_ENV}=1 to try anyway)`], { cause: e, suggestion: e.suggestion });
