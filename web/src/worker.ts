@@ -120,6 +120,7 @@ async function handleRun(msg: Extract<ToWorker, { type: 'run' }>): Promise<void>
           options: resolveOptions({ ...msg.options, backend }, msg.styles.length),
           content: msg.content,
           styles: msg.styles,
+          contentMasks: msg.contentMasks,
           availableBytes: MEMORY_BUDGET[backend](gpu ?? {}),
         });
         const result = await stylize({
