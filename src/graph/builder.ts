@@ -273,17 +273,17 @@ export class GraphBuilder {
     return undefined;
   }
 
-  /**
-   * Rebuild the node list in order, letting `lower` replace a node: it returns undefined
-   * to keep the node, or a function that appends the replacement's nodes, which must
-   * define the node's outputs (they are released first). Nodes are renumbered after.
-   */
   /** Remove initializers no node reads any more (e.g. weights a lowering pass transformed). */
   dropUnusedInitializers(candidates: Iterable<string>): void {
     const used = new Set(this.nodes.flatMap((n) => n.inputs));
     for (const name of candidates) if (!used.has(name)) this.initializers.delete(name);
   }
 
+  /**
+   * Rebuild the node list in order, letting `lower` replace a node: it returns undefined
+   * to keep the node, or a function that appends the replacement's nodes, which must
+   * define the node's outputs (they are released first). Nodes are renumbered after.
+   */
   rewrite(lower: (node: GraphNode) => (() => void) | undefined): void {
     const old = this.nodes.splice(0);
     for (const node of old) {
