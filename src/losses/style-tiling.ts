@@ -26,6 +26,16 @@ export function addGramLoss(g: GraphBuilder, gram: string, targetGram: string): 
   return g.op('ReduceMean', [g.op('Mul', [diff, diff])], { keepdims: 0 });
 }
 
+/**
+ * b_r · mean((G_r − A_r)²): region r's guided Gram against its own of the stacked [S, C, C]
+ * targets, times its fed weight b_r (0 where the region is empty at this layer). The
+ * untiled loss and the tiles' reduce graph both end in it.
+ */
+export function addRegionLoss(g: GraphBuilder, gram: string, stacked: string, r: number, channels: number, weight: string): string {
+  const own = g.op('Reshape', [g.op('Slice', [stacked, g.constantI64([r]), g.constantI64([r + 1]), g.constantI64([0])]), g.constantI64([channels, channels])]);
+  return g.op('Mul', [addGramLoss(g, gram, own), weight]);
+}
+
 const styleLayerWeights = (o: TermOptions, layers: readonly string[]) => layerWeights(o, 'styleLayerWeights', layers);
 
 export const gramTiling: TermTiling = {
@@ -48,13 +58,12 @@ export function regionsTiling(styles: number): TermTiling {
       return regions.map((r) => product(b.g, b.g.op('Mul', [f, b.crop(regionInputs.mask(r, b.layer), 1)])));
     },
     loss: (b, sums, stacked) => {
-      const { g, layer, channels: c } = b;
+      const { g, layer } = b;
       return addSum(
         g,
         regions.map((r) => {
           const gram = g.op('Div', [sums[r]!, b.input(regionInputs.count(r, layer), [])]);
-          const own = g.op('Reshape', [g.op('Slice', [stacked, g.constantI64([r]), g.constantI64([r + 1]), g.constantI64([0])]), g.constantI64([c, c])]);
-          return g.op('Mul', [addGramLoss(g, gram, own), b.input(regionInputs.weight(r, layer), [])]);
+          return addRegionLoss(g, gram, stacked, r, b.channels, b.input(regionInputs.weight(r, layer), []));
         }),
       );
     },

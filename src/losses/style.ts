@@ -15,7 +15,7 @@ import type { Tensor } from '../models/types.js';
 import { addGram, addGuidedGram, gramMatrix, guidedGramFeeds, guidedGramMatrix } from './gram.js';
 import { checkLayerWeights, layerWeights, layerWeightsOption } from './layer-weights.js';
 import { regionInputs } from './style-inputs.js';
-import { addGramLoss, gramTiling, regionsTiling, w2Tiling } from './style-tiling.js';
+import { addGramLoss, addRegionLoss, gramTiling, regionsTiling, w2Tiling } from './style-tiling.js';
 import { addSum, weighted } from './sum.js';
 import { layersOption, weightOption } from './term-options.js';
 import type { LossTerm, RunShape, TermBuild, TermOptions, TermTarget } from './types.js';
@@ -49,8 +49,7 @@ function addRegionsLoss(b: TermBuild, layer: string): string {
   const regions = Array.from({ length: b.run.styles }, (_, r) => {
     const mask = b.input(regionInputs.mask(r, layer), [1, `n_${layer}`]);
     const gram = addGuidedGram(g, feature, c, mask, b.input(regionInputs.count(r, layer), []));
-    const own = g.op('Reshape', [g.op('Slice', [stacked, g.constantI64([r]), g.constantI64([r + 1]), g.constantI64([0])]), g.constantI64([c, c])]);
-    return g.op('Mul', [addGramLoss(g, gram, own), b.input(regionInputs.weight(r, layer), [])]);
+    return addRegionLoss(g, gram, stacked, r, c, b.input(regionInputs.weight(r, layer), []));
   });
   return addSum(g, regions);
 }
