@@ -12,10 +12,19 @@ import { fullMask, maskAtLayer, resizeMask, sumOfSquares, type Mask, type MaskMo
 import type { LayerTable } from '../models/types.js';
 import type { Statistic } from './types.js';
 
+/** The feature map (batch 1) as C × N. */
+export function flatFeature(g: GraphBuilder, feature: string, channels: number): string {
+  return g.op('Reshape', [feature, g.constantI64([channels, -1])]);
+}
+
+/** f fᵀ, in the one form the MatMul gradient rule recognises as a Gram product (one product back, not two). */
+export function selfProduct(g: GraphBuilder, f: string): string {
+  return g.op('MatMul', [f, g.op('Transpose', [f], { perm: [1, 0] })]);
+}
+
 /** G = F Fᵀ / (C·H·W), with F the feature map (batch 1) reshaped to C × HW. */
 export function addGram(g: GraphBuilder, feature: string, channels: number): string {
-  const f = g.op('Reshape', [feature, g.constantI64([channels, -1])]);
-  const product = g.op('MatMul', [f, g.op('Transpose', [f], { perm: [1, 0] })]);
+  const product = selfProduct(g, flatFeature(g, feature, channels));
   // C·H·W from the runtime shape: spatial sizes are symbolic.
   const count = g.op('ReduceProd', [g.op('Cast', [g.op('Shape', [feature])], { to: 1 })], { keepdims: 0 });
   return g.op('Div', [product, count]);
@@ -26,8 +35,8 @@ export function addGram(g: GraphBuilder, feature: string, channels: number): str
  * holding C·Σ m² (fed, so an empty layer mask can be fed count 1 instead of 0 → 0/0).
  */
 export function addGuidedGram(g: GraphBuilder, feature: string, channels: number, mask: string, count: string): string {
-  const f = g.op('Mul', [g.op('Reshape', [feature, g.constantI64([channels, -1])]), mask]);
-  return g.op('Div', [g.op('MatMul', [f, g.op('Transpose', [f], { perm: [1, 0] })]), count]);
+  const f = g.op('Mul', [flatFeature(g, feature, channels), mask]);
+  return g.op('Div', [selfProduct(g, f), count]);
 }
 
 /** The values that feed addGuidedGram for one mask at one layer: m [1, N] and C·Σm² (1 when empty). */

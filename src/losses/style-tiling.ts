@@ -8,17 +8,12 @@
  *   w2:     Σ F (= F·1) and F Fᵀ;                  μ = ΣP₀ / (h·w),  S = ΣP₁ / (h·w)
  */
 import type { GraphBuilder } from '../graph/builder.js';
+import { flatFeature, selfProduct } from './gram.js';
 import { layerWeights } from './layer-weights.js';
 import { regionInputs } from './style-inputs.js';
 import { addSum } from './sum.js';
 import type { TermOptions, TermTiling } from './types.js';
 import { addW2LossOfMoments } from './w2.js';
-
-/** F as C × n (batch 1). */
-const flat = (g: GraphBuilder, feature: string, channels: number) => g.op('Reshape', [feature, g.constantI64([channels, -1])]);
-
-/** f fᵀ: in the Gram form the MatMul gradient rule recognises. */
-const product = (g: GraphBuilder, f: string) => g.op('MatMul', [f, g.op('Transpose', [f], { perm: [1, 0] })]);
 
 /** mean((G − A)²) over the C × C entries. */
 export function addGramLoss(g: GraphBuilder, gram: string, targetGram: string): string {
@@ -41,7 +36,7 @@ const styleLayerWeights = (o: TermOptions, layers: readonly string[]) => layerWe
 export const gramTiling: TermTiling = {
   kind: 'statistic',
   pieces: (c) => [[c, c]],
-  partial: (b, feature) => [product(b.g, flat(b.g, feature, b.channels))],
+  partial: (b, feature) => [selfProduct(b.g, flatFeature(b.g, feature, b.channels))],
   loss: (b, [sum], target) => addGramLoss(b.g, b.g.op('Mul', [sum!, b.perElement]), target),
   targets: 'elements',
   layerWeights: styleLayerWeights,
@@ -54,8 +49,8 @@ export function regionsTiling(styles: number): TermTiling {
     kind: 'statistic',
     pieces: (c) => regions.map(() => [c, c]),
     partial: (b, feature) => {
-      const f = flat(b.g, feature, b.channels);
-      return regions.map((r) => product(b.g, b.g.op('Mul', [f, b.crop(regionInputs.mask(r, b.layer), 1)])));
+      const f = flatFeature(b.g, feature, b.channels);
+      return regions.map((r) => selfProduct(b.g, b.g.op('Mul', [f, b.crop(regionInputs.mask(r, b.layer), 1)])));
     },
     loss: (b, sums, stacked) => {
       const { g, layer } = b;
@@ -77,12 +72,12 @@ export const w2Tiling: TermTiling = {
   pieces: (c) => [[c, 1], [c, c]],
   partial: (b, feature) => {
     const { g } = b;
-    const f = flat(g, feature, b.channels);
+    const f = flatFeature(g, feature, b.channels);
     // F·1 with 1 the tile's n ones, shaped from F (a shape carries no gradient); ReduceSum
     // over one axis would need a gradient rule the table does not have.
     const n = g.op('Slice', [g.op('Shape', [f]), g.constantI64([1]), g.constantI64([2]), g.constantI64([0])]);
     const ones = g.op('Expand', [g.constant([1], [1, 1]), g.op('Concat', [n, g.constantI64([1])], { axis: 0 })]);
-    return [g.op('MatMul', [f, ones]), product(g, f)];
+    return [g.op('MatMul', [f, ones]), selfProduct(g, f)];
   },
   loss: (b, [sum, products], target) =>
     addW2LossOfMoments(b.g, b.g.op('Mul', [sum!, b.perPosition]), b.g.op('Mul', [products!, b.perPosition]), b.channels, target),

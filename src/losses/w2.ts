@@ -11,6 +11,7 @@ import type { GraphBuilder } from '../graph/builder.js';
 import type { Tensor } from '../models/types.js';
 import { layerSize } from '../network/geometry.js';
 import type { LayerTable } from '../models/types.js';
+import { flatFeature, selfProduct } from './gram.js';
 import { addSqrtm, identity } from './sqrtm.js';
 import type { Derivation, Statistic } from './types.js';
 
@@ -18,16 +19,16 @@ export const W2_EPSILON = 1e-4;
 
 /** F as C × N, μ = F·u with u = 1/N fed ([N, 1]), S = F·Fᵀ / N. */
 function moments(g: GraphBuilder, feature: string, channels: number, u: string): { f: string; mean: string; s: string } {
-  const f = g.op('Reshape', [feature, g.constantI64([channels, -1])]);
+  const f = flatFeature(g, feature, channels);
   const mean = g.op('MatMul', [f, u]);
   const count = g.op('Div', [g.op('ReduceProd', [g.op('Cast', [g.op('Shape', [feature])], { to: 1 })], { keepdims: 0 }), g.constant(channels)]);
-  const s = g.op('Div', [g.op('MatMul', [f, g.op('Transpose', [f], { perm: [1, 0] })]), count]);
+  const s = g.op('Div', [selfProduct(g, f), count]);
   return { f, mean, s };
 }
 
 /** Σ = S − μμᵀ + ε·I, μ a [C, 1] value. */
 function covariance(g: GraphBuilder, s: string, mean: string, channels: number): string {
-  const outer = g.op('MatMul', [mean, g.op('Transpose', [mean], { perm: [1, 0] })]);
+  const outer = selfProduct(g, mean);
   return g.op('Add', [g.op('Sub', [s, outer]), g.op('Mul', [identity(g, channels), g.constant(W2_EPSILON)])]);
 }
 
