@@ -8,6 +8,7 @@ import type { InferenceSession } from 'onnxruntime-common';
 import type { BackwardFn, GradOptions } from '../src/graph/builder.js';
 import { CPU_CONV_FORMS, pickFromTable, type ConvFormPicker } from '../src/graph/winograd/index.js';
 import { GRADIENT_RULES } from '../src/graph/grads/index.js';
+import { reluMask } from '../src/graph/grads/relu.js';
 import type { Evaluator } from '../src/runtime/objective.js';
 
 export interface Variant {
@@ -29,13 +30,7 @@ const genericMatMul: BackwardFn = ({ g }, node, dY) => {
 };
 
 /** The ReLU rule before it moved the mask past a following max-unpool: the mask at full size. */
-const fullSizeReluMask: BackwardFn = ({ g, options }, node, dY) => [
-  () => {
-    const positive = g.op('Greater', [node.outputs[0]!, g.constant(0)]);
-    if (options.reluGrad === 'mul') return g.op('Mul', [dY, g.op('Cast', [positive], { to: 1 })]);
-    return g.op('Where', [positive, dY, g.constant(0)]);
-  },
-];
+const fullSizeReluMask: BackwardFn = ({ g, options }, node, dY) => [() => reluMask(g, options, node.outputs[0]!, dY)];
 
 /** Every eligible conv in one form, or the prototype's guess by channel count. */
 const forms = (pick: ConvFormPicker): Variant => ({ grad: { convForm: pick } });

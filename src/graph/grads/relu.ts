@@ -14,13 +14,14 @@ export const reluGrad: GradientRule = {
     () => {
       const y = node.outputs[0]!;
       const scatter = unpoolOfPool(g, dY, y);
-      if (!scatter) return mask(g, options, y, dY);
-      return g.op('MaxUnpool', [mask(g, options, scatter.pooled, scatter.dP), ...scatter.unpool.inputs.slice(1)], scatter.unpool.attrs);
+      if (!scatter) return reluMask(g, options, y, dY);
+      return g.op('MaxUnpool', [reluMask(g, options, scatter.pooled, scatter.dP), ...scatter.unpool.inputs.slice(1)], scatter.unpool.attrs);
     },
   ],
 };
 
-function mask(g: GraphBuilder, options: GradOptions, y: string, dY: string): string {
+/** dY · (Y > 0), in the options' form. */
+export function reluMask(g: GraphBuilder, options: GradOptions, y: string, dY: string): string {
   const positive = g.op('Greater', [y, g.constant(0)]);
   if (options.reluGrad === 'mul') return g.op('Mul', [dY, g.op('Cast', [positive], { to: 1 })]);
   return g.op('Where', [positive, dY, g.constant(0)]);
