@@ -18,6 +18,7 @@ from onnx import TensorProto, helper as h, numpy_helper as nh
 
 AT = np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]], np.float32)
 AA = np.kron(AT, AT)  # [16, 36]: row a·4+b is output pixel (a, b) of a tile
+A = np.ascontiguousarray(AT.T)  # [6, 4]
 
 
 def value(name, shape=None):
@@ -74,6 +75,20 @@ def variants(K, th):
         h.make_node('Transpose', ['y5'], ['y5t'], perm=[0, 2, 3, 1]), h.make_node('MatMul', ['y5t', 'eye'], ['zz']),
         h.make_node('Reshape', ['zz', 's3'], ['z3']), h.make_node('Transpose', ['z3'], ['z4'], perm=[1, 0, 2]),
         h.make_node('Reshape', ['z4', 'out'], ['z'])], [aa, i64([4, 4, K * th, th], 's5'), i64([4, K * th, th * 4], 's3'), nh.from_array(np.eye(4, dtype=np.float32), 'eye'), out]
+    # Aᵀ along one axis at a time; the second GEMM's operand transposed (onnxruntime folds it
+    # as transA), so pixels come out in map rows and the last Transpose moves whole rows.
+    yield 'separable: Aᵀ GEMM over rows, transA GEMM by A over columns, row Transpose (output.ts)', [
+        h.make_node('Reshape', ['m', 's6'], ['m6']), h.make_node('MatMul', ['at', 'm6'], ['r']),
+        h.make_node('Reshape', ['r', 's3'], ['r3']), h.make_node('Transpose', ['r3'], ['rt'], perm=[0, 2, 1]),
+        h.make_node('MatMul', ['rt', 'a'], ['y']), h.make_node('Reshape', ['y', 's4'], ['y4']),
+        h.make_node('Transpose', ['y4'], ['y5'], perm=[1, 0, 2]), h.make_node('Reshape', ['y5', 'out'], ['z'])], [
+        nh.from_array(A, 'a'), nh.from_array(AT, 'at'), i64([6, -1], 's6'), i64([4, 6, K * th * th], 's3'), i64([4, K * th, th * 4], 's4'), out]
+    yield 'separable, the other order: transA GEMM by A over columns first, then Aᵀ over rows', [
+        h.make_node('Reshape', ['m', 's3'], ['m3']), h.make_node('Transpose', ['m3'], ['m3t'], perm=[0, 2, 1]),
+        h.make_node('MatMul', ['m3t', 'a'], ['c']), h.make_node('Reshape', ['c', 's2'], ['c2']),
+        h.make_node('MatMul', ['at', 'c2'], ['y']), h.make_node('Reshape', ['y', 's4'], ['y4']),
+        h.make_node('Transpose', ['y4'], ['y5'], perm=[1, 0, 2]), h.make_node('Reshape', ['y5', 'out'], ['z'])], [
+        nh.from_array(A, 'a'), nh.from_array(AT, 'at'), i64([6, 6, K * th * th], 's3'), i64([6, K * th * th * 4], 's2'), i64([4, K * th, th * 4], 's4'), out]
 
 
 def main():

@@ -6,6 +6,7 @@
  */
 import { GraphError } from '../errors.js';
 import type { ConvFormPicker } from './winograd/lower.js';
+import type { WinogradOutputName } from './winograd/output.js';
 
 /** A dimension: a number, or a symbolic name so one session serves every image size. */
 export type Dim = number | string;
@@ -101,6 +102,8 @@ export interface GradOptions {
   convForm?: ConvFormPicker;
   /** The nominal longer side of the images the graph will see, for `convForm`'s per-layer choice. */
   convSide?: number;
+  /** The Winograd forms' output transform (src/graph/winograd/output.ts); default 'separable'. */
+  winogradOutput?: WinogradOutputName;
 }
 
 /** What a gradient rule gets: the builder to append to, options, and memoised helpers. */

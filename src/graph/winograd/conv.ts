@@ -6,7 +6,8 @@
  *                     the (m+2)² kernels of Bᵀ's outer products, stride m
  *   channel product   one batched MatMul over the (m+2)² positions, with the transformed
  *                     kernels U (K×C per position)
- *   output transform  MatMul(Aᵀ⊗Aᵀ) → DepthToSpace(m) → crop → + bias
+ *   output transform  Aᵀ M A and the interleave of tiles into the map, in one of the
+ *                     forms of output.ts → crop → + bias
  *
  * Every shape is derived from Shape(x) in the graph, so one session serves any image size.
  *
@@ -17,7 +18,9 @@
  * transposed product, so one copy of the weights serves both.
  */
 import type { GraphBuilder } from '../builder.js';
-import { inputTransform, kernelTransform, outputTransform, type WinogradTransform } from './transforms.js';
+import { cached } from './cached.js';
+import { DEFAULT_WINOGRAD_OUTPUT, WINOGRAD_OUTPUT_FORMS, type WinogradOutputName } from './output.js';
+import { inputTransform, kernelTransform, type WinogradTransform } from './transforms.js';
 
 export interface WinogradConvInput {
   x: string;
@@ -34,14 +37,13 @@ export interface WinogradConvInput {
   output: string;
 }
 
-export function addWinogradConv(g: GraphBuilder, t: WinogradTransform, c: WinogradConvInput): string {
+export function addWinogradConv(g: GraphBuilder, t: WinogradTransform, c: WinogradConvInput, outputForm: WinogradOutputName = DEFAULT_WINOGRAD_OUTPUT): string {
   const { m } = t;
   const a = m + 2;
   const P = a * a;
   const [K0, C0] = g.initializers.get(c.weights)!.dims as [number, number];
   const [inC, outC] = c.inputGradient ? [K0, C0] : [C0, K0];
   const B = cached(g, `winograd_F${m}_B`, () => inputTransform(t), [P, 1, a, a]);
-  const AA = cached(g, `winograd_F${m}_A`, () => outputTransform(t), [m * m, P]);
 
   // The input transform is itself a convolution: each channel (as a batch item of one
   // channel) with P kernels a×a, stride m. Padding 1 before and m after gives exactly
@@ -58,8 +60,7 @@ export function addWinogradConv(g: GraphBuilder, t: WinogradTransform, c: Winogr
   const V = g.op('Transpose', [g.op('Reshape', [transformed, g.constantI64([inC, P, -1])])], { perm: [1, 0, 2] });
   const U = kernels(g, t, c.weights, c.inputGradient, hw);
   const M = g.op('Reshape', [g.op('MatMul', [U, V]), g.constantI64([P, -1])]);
-  const Y = g.op('Reshape', [g.op('MatMul', [AA, M]), g.op('Concat', [g.constantI64([1, m * m * outC]), tiles], { axis: 0 })]);
-  const full = g.op('DepthToSpace', [Y], { blocksize: m, mode: 'DCR' });
+  const full = WINOGRAD_OUTPUT_FORMS[outputForm].emit(g, t, { M, K: outC, tiles });
   const cropped = g.op('Slice', [full, g.constantI64([0, 0]), hw, g.constantI64([2, 3])], {}, c.bias ? undefined : c.output);
   if (!c.bias) return cropped;
   return g.op('Add', [cropped, channelBias(g, c.bias, outC)], {}, c.output);
@@ -91,10 +92,6 @@ function liveZero(g: GraphBuilder, hw: string): string {
   if (g.has(name)) return name;
   const h = g.op('Slice', [hw, g.constantI64([0]), g.constantI64([1])]);
   return g.op('Cast', [g.op('Sub', [h, h])], { to: 1 }, name);
-}
-
-function cached(g: GraphBuilder, name: string, make: () => Float32Array, dims: number[]): string {
-  return g.has(name) ? name : g.addInitializer(name, make(), dims);
 }
 
 /** The bias [K] as [K, 1, 1], to broadcast over [1, K, H, W]. */

@@ -6,6 +6,7 @@
  */
 import type { GraphBuilder, GraphNode } from '../builder.js';
 import { addWinogradConv } from './conv.js';
+import { DEFAULT_WINOGRAD_OUTPUT, WINOGRAD_OUTPUT_FORMS, type WinogradOutputName } from './output.js';
 import { F2, F4, F6, type WinogradTransform } from './transforms.js';
 
 /** direct: onnxruntime's Conv; F2 / F4 / F6: Winograd F(m×m, 3×3) with m = 2, 4, 6. */
@@ -41,9 +42,10 @@ export function winogradCandidate(g: GraphBuilder, node: GraphNode): { K: number
 /**
  * Replace convolutions by the forms `pick` chooses. `side` is the nominal longer side of
  * the images the graph will see (feature-map sides follow from each conv's hint).
- * Returns how many of each form were emitted.
+ * `output` is the output transform's op sequence (output.ts). Returns how many of each
+ * form were emitted.
  */
-export function lowerConvolutions(g: GraphBuilder, pick: ConvFormPicker, side?: number): Record<ConvForm, number> {
+export function lowerConvolutions(g: GraphBuilder, pick: ConvFormPicker, side?: number, output: WinogradOutputName = DEFAULT_WINOGRAD_OUTPUT): Record<ConvForm, number> {
   const counts: Record<ConvForm, number> = { direct: 0, F2: 0, F4: 0, F6: 0 };
   const transformed = new Set<string>();
   g.rewrite((node) => {
@@ -71,7 +73,7 @@ export function lowerConvolutions(g: GraphBuilder, pick: ConvFormPicker, side?: 
         inputGradient: source !== undefined,
         bias,
         output: node.outputs[0]!,
-      });
+      }, output);
     };
   });
   g.dropUnusedInitializers(transformed);
@@ -81,12 +83,20 @@ export function lowerConvolutions(g: GraphBuilder, pick: ConvFormPicker, side?: 
 /**
  * Bytes a conv in `form` allocates beyond a direct conv while it runs, at h × w: the
  * transformed input (P per tile and input channel), the channel product (P per tile and
- * output channel), the output transform and its interleaved copy, and the kernels U.
+ * output channel), the output transform's intermediates, and the kernels U.
  */
-export function transientBytes(form: ConvForm, inChannels: number, outChannels: number, h: number, w: number): number {
+export function transientBytes(
+  form: ConvForm,
+  inChannels: number,
+  outChannels: number,
+  h: number,
+  w: number,
+  output: WinogradOutputName = DEFAULT_WINOGRAD_OUTPUT,
+): number {
   if (form === 'direct') return 0;
   const { m } = TRANSFORMS[form];
   const P = (m + 2) ** 2;
   const tiles = Math.ceil(h / m) * Math.ceil(w / m);
-  return 4 * (P * tiles * (inChannels + outChannels) + P * inChannels * outChannels + 2 * m * m * tiles * outChannels);
+  const outputTransform = WINOGRAD_OUTPUT_FORMS[output].transientPerTile(m) * tiles * outChannels;
+  return 4 * (P * tiles * (inChannels + outChannels) + P * inChannels * outChannels + outputTransform);
 }
