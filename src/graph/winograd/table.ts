@@ -6,7 +6,7 @@
  * or, for channel counts never measured, a conservative rule (byRule).
  *
  * WebGPU stays direct: its Conv is a GPU kernel of its own, nothing here was measured on
- * a GPU, and the Winograd forms' DepthToSpace/strided Conv are not all in its op list.
+ * a GPU.
  */
 import type { ConvForm, ConvFormPicker, ConvShape } from './lower.js';
 
