@@ -81,8 +81,8 @@ async function serve(): Promise<void> {
   for (let i = 0; i < warmup; i++) await evaluator.evaluate(content);
   const warmupMs = (performance.now() - w0) / Math.max(1, warmup);
   // The conv forms the objective took: the variant's, else auto's for this size.
-  const convForm = variant.grad && 'convForm' in variant.grad ? variant.grad.convForm : graphFormsFor(backend, spec).convForm;
-  const estimate = estimateMemory(memoryQueryFor(net, [...spec.contentLayers, ...spec.styleLayers], size, size, convForm));
+  const forms = { ...graphFormsFor(backend, spec), ...variant.grad };
+  const estimate = estimateMemory(memoryQueryFor(net, [...spec.contentLayers, ...spec.styleLayers], size, size, forms.convForm, forms.winogradOutput));
   reply({ ready: true, variant: variantName, setupMs: performance.now() - t0, createMs, warmupMs, rssBeforeObjective, estimate });
 
   for await (const line of createInterface({ input: process.stdin })) {

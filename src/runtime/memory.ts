@@ -20,7 +20,7 @@
  * more at tiny sizes where the fixed part dominates). It covers the evaluation loop; a
  * weight loader that reads a whole file at once adds its own peak before that.
  */
-import { transientBytes, type ConvFormPicker } from '../graph/winograd/index.js';
+import { transientBytes, type ConvFormPicker, type WinogradOutputName } from '../graph/winograd/index.js';
 import type { ConvWeights, LayerTable } from '../models/types.js';
 /** Layers an objective reads and whether their terms are active: see usedLayers() in src/objective/terms.ts. */
 
@@ -42,6 +42,8 @@ export interface MemoryQuery {
   weightBytes: number;
   /** The conv forms the graph will take (src/graph/winograd); none: all direct. */
   convForm?: ConvFormPicker;
+  /** The Winograd forms' output transform; default output.ts's default. */
+  winogradOutput?: WinogradOutputName;
 }
 
 export interface MemoryEstimate {
@@ -81,7 +83,7 @@ export function estimateMemory(q: MemoryQuery): MemoryEstimate {
         // The conv and its input gradient (the same shape, channels swapped), one at a time.
         for (const [inChannels, outChannels, role] of [[c, layer.channels, 'forward'], [layer.channels, c, 'inputGrad']] as const) {
           const form = q.convForm({ inChannels, outChannels, side: Math.max(h, w), role });
-          winograd = Math.max(winograd, transientBytes(form, inChannels, outChannels, h, w));
+          winograd = Math.max(winograd, transientBytes(form, inChannels, outChannels, h, w, q.winogradOutput));
         }
       }
       c = layer.channels;
@@ -107,6 +109,7 @@ export function memoryQueryFor(
   width: number,
   height: number,
   convForm?: ConvFormPicker,
+  winogradOutput?: WinogradOutputName,
 ): MemoryQuery {
   const index = (name: string) => net.table.layers.findIndex((l) => l.name === name);
   const deepest = used.reduce((best, name) => (index(name) > index(best) ? name : best), net.table.layers[0]!.name);
@@ -117,7 +120,7 @@ export function memoryQueryFor(
     kind: l.kind,
     channels: l.kind === 'conv' ? net.weights.get(l.name)?.weight.dims[0] : undefined,
   }));
-  return { width, height, layers, deepest, weightBytes, convForm };
+  return { width, height, layers, deepest, weightBytes, convForm, winogradOutput };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { GradOptions } from '../graph/builder.js';
-import { convFormPicker, type ConvAlgorithm } from '../graph/winograd/index.js';
+import { convFormPicker, winogradOutputFor, type ConvAlgorithm } from '../graph/winograd/index.js';
 import type { TermOptions } from '../losses/index.js';
 
 export interface OrtModule {
@@ -62,14 +62,14 @@ export function gradOptionsFor(backend: BackendName): Partial<GradOptions> {
 
 /**
  * The graph forms for a run: the backend's gradient forms, and each 3×3 conv's form
- * (direct or Winograd) as `options.convAlgorithm` says, chosen per layer for the run's
- * image size (`side`: the longer side the graph will see; the image size by default).
+ * (direct or Winograd, with the backend's Winograd output transform) as
+ * `options.convAlgorithm` says, chosen per layer for the run's image size (`side`: the longer side the graph will see; the image size by default).
  */
 export function graphFormsFor(backend: BackendName, options: TermOptions, side?: number): Partial<GradOptions> {
   const algorithm = (options.convAlgorithm as ConvAlgorithm | undefined) ?? 'auto';
   const convForm = convFormPicker(backend, algorithm);
   const convSide = side ?? (typeof options.imageSize === 'number' ? options.imageSize : undefined);
-  return { ...gradOptionsFor(backend), ...(convForm ? { convForm, convSide } : {}) };
+  return { ...gradOptionsFor(backend), ...(convForm ? { convForm, convSide, winogradOutput: winogradOutputFor(backend) } : {}) };
 }
 
 /** The backend a session's options ask for first ('cpu' when none is named). */

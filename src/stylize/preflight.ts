@@ -18,7 +18,7 @@ import type { StylizeOptions } from '../options/index.js';
 import { stagesOf } from './coarse-to-fine.js';
 import { estimateFeaturePass, estimateMemory, type MemoryQuery } from '../runtime/memory.js';
 import { graphFormsFor } from '../runtime/ort.js';
-import type { ConvFormPicker } from '../graph/winograd/index.js';
+import type { GradOptions } from '../graph/builder.js';
 import { largestCrop, tileGeometry } from '../tiles/layout.js';
 import { NEWTON_SCHULZ_ITERATIONS } from '../losses/sqrtm.js';
 
@@ -110,7 +110,7 @@ export function checkSizes(input: PreflightInput): void {
 }
 
 /** The query for the real VGG channel widths (an upper bound for narrow weight files). */
-function queryFor(table: LayerTable, deepest: string, width: number, height: number, convForm?: ConvFormPicker): MemoryQuery {
+function queryFor(table: LayerTable, deepest: string, width: number, height: number, forms: Partial<GradOptions> = {}): MemoryQuery {
   const layers = table.layers.map((l) => ({
     name: l.name,
     kind: l.kind,
@@ -123,7 +123,7 @@ function queryFor(table: LayerTable, deepest: string, width: number, height: num
     weightBytes += (out * inChannels * 9 + out) * 4;
     inChannels = out;
   }
-  return { width, height, layers, deepest, weightBytes, convForm };
+  return { width, height, layers, deepest, weightBytes, convForm: forms.convForm, winogradOutput: forms.winogradOutput };
 }
 
 export interface RunMemory {
@@ -162,7 +162,7 @@ export function runMemory(input: PreflightInput, tile = 0): RunMemory {
   // What one network pass sees: the whole image, or the largest crop of a tile.
   const seen = (s: ImageSize) => (geometry ? largestCrop(s.width, s.height, tile, geometry) : s);
   const crop = seen(c);
-  const evaluation = estimateMemory(queryFor(table, deepest, crop.width, crop.height, graphFormsFor(o.backend, o).convForm)).total;
+  const evaluation = estimateMemory(queryFor(table, deepest, crop.width, crop.height, graphFormsFor(o.backend, o))).total;
 
   // Style images are seen at imageSize × styleScale: with a large scale, far more pixels
   // than the result. Only the layers of terms with style targets run on them.

@@ -28,6 +28,9 @@ describe('conv forms picked by auto, on VGG-19 shapes', () => {
     expect(pick(shape(64, 64, 512))).toBe('direct');
     expect(pick(shape(512, 512, 64))).not.toBe('direct');
     expect(graphFormsFor('webgpu', o).convForm).toBeUndefined();
+    // The output transform each backend measured fastest (table.ts).
+    expect(graphFormsFor('cpu', o).winogradOutput).toBe('separable');
+    expect(graphFormsFor('wasm', o).winogradOutput).toBe('depthToSpace');
     expect(graphFormsFor('cpu', { ...o, convAlgorithm: 'direct' }).convForm).toBeUndefined();
     expect(graphFormsFor('cpu', { ...o, convAlgorithm: 'winograd' }).convForm!(shape(64, 64, 512))).toBe('F4');
     // A measured row decides over the rule, at the nearest measured side.

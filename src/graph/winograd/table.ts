@@ -9,6 +9,7 @@
  * a GPU.
  */
 import type { ConvForm, ConvFormPicker, ConvShape } from './lower.js';
+import { DEFAULT_WINOGRAD_OUTPUT, type WinogradOutputName } from './output.js';
 
 export type ConvAlgorithm = 'auto' | 'direct' | 'winograd';
 
@@ -72,6 +73,20 @@ export function pickFromTable(rows: readonly ConvFormRow[]): ConvFormPicker {
     const distance = (r: ConvFormRow) => Math.abs(Math.log(r.side / s.side!));
     return same.reduce((best, r) => (distance(r) < distance(best) ? r : best)).form;
   };
+}
+
+/**
+ * The output transform (output.ts) per backend where it differs from the default, measured:
+ * in Chromium's WASM (`npm run bench:web -- --baseline`, 2026-12-01, 16:40–17:05, two runs
+ * of two rounds, every comparison the same way) the one Aᵀ⊗Aᵀ GEMM + DepthToSpace took
+ * 666–906 ms/it at 128 px against 730–980 for the separable form, and 1547–1647 against
+ * 1628–1881 at 256 px. (Node's WASM said the reverse, ×1.10 paired at 256 px; the browser
+ * is what the WASM backend is for.)
+ */
+const WINOGRAD_OUTPUT_BY_BACKEND: Readonly<Record<string, WinogradOutputName>> = { wasm: 'depthToSpace' };
+
+export function winogradOutputFor(backend: string): WinogradOutputName {
+  return WINOGRAD_OUTPUT_BY_BACKEND[backend] ?? DEFAULT_WINOGRAD_OUTPUT;
 }
 
 /** The picker for an algorithm on a backend; undefined: every conv direct. */
