@@ -26,10 +26,10 @@ export interface WinogradOutputForm {
 }
 
 /**
- * Aᵀ⊗Aᵀ as one m²×P GEMM, then DepthToSpace. What conv.ts emitted first: the GEMM is
- * 2.4× the multiplications of the separable form, and onnxruntime's float DepthToSpace
- * is a single-threaded Eigen shuffle whose innermost run is one pixel (9% of a 512 px
- * evaluation in the profile).
+ * Aᵀ⊗Aᵀ as one m²×P GEMM, then DepthToSpace. What conv.ts emitted first, and still the
+ * WASM backend's form (faster there, table.ts). Its GEMM does 2.4× the multiplications
+ * of the separable form, and onnxruntime's float DepthToSpace is a single-threaded Eigen
+ * shuffle whose innermost run is one pixel (9% of a 512 px CPU evaluation, profiled).
  */
 const depthToSpace: WinogradOutputForm = {
   emit(g, t, { M, K, tiles }) {
@@ -48,8 +48,9 @@ const depthToSpace: WinogradOutputForm = {
  *            (onnxruntime folds the swap into the GEMM as transA)
  *   rows in place  [py, K·ty, W] → [K·ty, py, W]        one Transpose whose runs are
  *            whole map rows (W = tx·m), where DepthToSpace's are single pixels.
- * Measured per VGG-19 shape at 512 px (bench/prototypes/output_interleave.py, three runs):
- * ×0.50–0.81 of `depthToSpace`'s time on every shape but the 32² maps (×0.63–1.29).
+ * Measured per VGG-19 shape at 512 px on the CPU provider (bench/prototypes/
+ * output_interleave.py, three runs): ×0.50–0.90 of `depthToSpace`'s time on every shape
+ * but the 32² maps (×0.63–1.29). Chromium's WASM runs `depthToSpace` faster (table.ts).
  */
 const separable: WinogradOutputForm = {
   emit(g, t, { M, K, tiles }) {
