@@ -81,7 +81,8 @@ export const VARIANTS: Record<string, Variant> = {
   // auto's table with F6 rows taken back to F4 (what auto picked before F6)
   'conv-no-f6': forms((s) => { const f = pickFromTable(CPU_CONV_FORMS)(s); return f === 'F6' ? 'F4' : f; }),
   'conv-by-channels': forms(byChannels),
-  // the Winograd output transform as one Aᵀ⊗Aᵀ GEMM + DepthToSpace (before the separable form)
+  // the Winograd output transform as one Aᵀ⊗Aᵀ GEMM + DepthToSpace: the CPU provider's form
+  // before the separable one (already WASM's default, so the same as `defaults` there)
   'winograd-depth-to-space': { grad: { winogradOutput: 'depthToSpace' } },
   // the one extra intra-op thread pinned to the second logical processor (1-based ids)
   affinity: { session: { extra: { session: { intra_op: { allow_spinning: '0' }, intra_op_thread_affinities: '2' } } } },
