@@ -14,8 +14,11 @@
  * U = (G⊗G)·W is computed in the graph at each evaluation (one small GEMM per conv) from
  * the weights as [9, K·C] rather than stored: stored, it is 4× the weights for F4 and
  * differs between a conv and its input gradient, and the objective's memory doubled. An
- * input gradient reads its forward conv's weights through flipped (G⊗G) columns and a
- * transposed product, so one copy of the weights serves both.
+ * input gradient reads its forward conv's weights through flipped (G⊗G) columns and the
+ * by-tap weights with each tap's matrix transposed ([9, C·K], folded once by onnxruntime),
+ * so that its U comes out [P, C, K] as the channel product wants it. Transposing U
+ * instead (onnxruntime folds that into the MatMul as transA) made MLAS's GEMM 1.2–2×
+ * slower at 512 channels: ~120 ms per 512 px evaluation (bench/RESULTS.md).
  */
 import type { GraphBuilder } from '../builder.js';
 import { cached } from './cached.js';
@@ -66,17 +69,20 @@ export function addWinogradConv(g: GraphBuilder, t: WinogradTransform, c: Winogr
   return g.op('Add', [cropped, channelBias(g, c.bias, outC)], {}, c.output);
 }
 
-/** U per position, [P, out, in]: (G⊗G)·W, or for an input gradient (flipped G⊗G)·W transposed. */
+/** U per position, [P, out, in]: (G⊗G)·W, or for an input gradient (flipped G⊗G)·W with the channels swapped. */
 function kernels(g: GraphBuilder, t: WinogradTransform, weights: string, inputGradient: boolean, hw: string): string {
   const w = g.initializers.get(weights)!;
   const [K, C] = w.dims as [number, number];
   const P = (t.m + 2) ** 2;
-  const W9 = cached(g, `${weights}_by_tap`, () => byTap(w.data as Float32Array, K, C), [9, K * C]);
+  const byTapW = cached(g, `${weights}_by_tap`, () => byTap(w.data as Float32Array, K, C), [9, K * C]);
+  // The swap is constant, so onnxruntime folds it once when the session is made: the
+  // second copy lives in the session only, not in the model bytes or JavaScript too.
+  const W9 = inputGradient ? swappedByTap(g, weights, byTapW, K, C) : byTapW;
   const GG = cached(g, `winograd_F${t.m}_G${inputGradient ? '_flipped' : ''}`, () => kernelTransform(t, inputGradient), [P, 9]);
   // onnxruntime folds constant subgraphs when the session is made, which would store U
   // after all; adding a zero that depends on the image's size keeps the product live.
-  const U = g.op('Reshape', [g.op('MatMul', [g.op('Add', [GG, liveZero(g, hw)]), W9]), g.constantI64([P, K, C])]);
-  return inputGradient ? g.op('Transpose', [U], { perm: [0, 2, 1] }) : U;
+  const dims = inputGradient ? [P, C, K] : [P, K, C];
+  return g.op('Reshape', [g.op('MatMul', [g.op('Add', [GG, liveZero(g, hw)]), W9]), g.constantI64(dims)]);
 }
 
 /** W[K, C, 3, 3] as [9, K·C]: row y·3+x is every kernel's tap (y, x). */
@@ -84,6 +90,14 @@ function byTap(w: Float32Array, K: number, C: number): Float32Array {
   const out = new Float32Array(9 * K * C);
   for (let kc = 0; kc < K * C; kc++) for (let tap = 0; tap < 9; tap++) out[tap * K * C + kc] = w[kc * 9 + tap]!;
   return out;
+}
+
+/** The by-tap weights [9, K·C] as [9, C·K]: each tap's K×C matrix transposed. One per weights. */
+function swappedByTap(g: GraphBuilder, weights: string, byTapW: string, K: number, C: number): string {
+  const name = `${weights}_by_tap_swapped`;
+  if (g.has(name)) return name;
+  const perTap = g.op('Transpose', [g.op('Reshape', [byTapW, g.constantI64([9, K, C])])], { perm: [0, 2, 1] });
+  return g.op('Reshape', [perTap, g.constantI64([9, C * K])], {}, name);
 }
 
 /** float(H − H): zero, but not a constant to onnxruntime's folding. One per graph. */
