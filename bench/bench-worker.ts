@@ -101,15 +101,23 @@ async function serve(): Promise<void> {
       const optimizer = cmd === 'stylize' ? new Adam({ lr: 10 }) : new Lbfgs({ historySize: 100 });
       let first = NaN;
       let last = NaN;
+      // Each step split into its evaluation and the optimiser's own work, to tell a slow
+      // evaluation inside a long run from the optimiser's cost.
+      const evalMs: number[] = [];
+      const optimizerMs: number[] = [];
       const s = performance.now();
       for (let i = 0; i < steps; i++) {
+        const t0 = performance.now();
         const e = await evaluator.evaluate(x);
+        const t1 = performance.now();
         if (i === 0) first = e.loss;
         last = e.loss;
         optimizer.step(x, e.loss, e.grad);
+        evalMs.push(t1 - t0);
+        optimizerMs.push(performance.now() - t1);
       }
       const totalMs = performance.now() - s;
-      reply({ steps, totalMs, perStepMs: totalMs / steps, firstLoss: first, lastLoss: last });
+      reply({ steps, totalMs, perStepMs: totalMs / steps, firstLoss: first, lastLoss: last, evalMs, optimizerMs });
     } else if (cmd === 'stats') {
       reply({ peakRss: peakRssBytes() });
     } else if (cmd === 'quit') {

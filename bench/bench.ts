@@ -294,6 +294,16 @@ async function stylize(o: BenchOptions, refs: Reference[]) {
   };
 }
 
+/** "evaluation median E ms (first half F, second half S), optimiser M ms": where a long run's steps went. */
+function stepSplit(run: Record<string, unknown>): string {
+  const evals = run['evalMs'] as number[] | undefined;
+  const opt = run['optimizerMs'] as number[] | undefined;
+  if (!evals?.length || !opt?.length) return 'no split';
+  const half = Math.floor(evals.length / 2);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return `evaluation median ${ms(median(evals))} (first half ${ms(median(evals.slice(0, half)))}, second ${ms(median(evals.slice(half)))}), optimiser ${ms(mean(opt))}`;
+}
+
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
@@ -343,10 +353,8 @@ async function main(): Promise<void> {
   if (o.stylizeSteps > 0 && backends.includes('cpu')) {
     stylizeResult = await stylize(o, found);
     log(`\nstylize-like run: ${stylizeResult.steps} ${o.stylizeOptimizer === "lbfgs" ? "L-BFGS" : "Adam"} steps at ${stylizeResult.size}×${stylizeResult.size} (cpu)`);
-    const s = stylizeResult.ours;
-    log(`  ours       ${ms(s['totalMs'] as number)} (${ms(s['perStepMs'] as number)}/step), loss ${(s['firstLoss'] as number).toPrecision(4)} → ${(s['lastLoss'] as number).toPrecision(4)}`);
-    for (const t of stylizeResult.references) {
-      log(`  ${(t['name'] as string).padEnd(10)} ${ms(t['totalMs'] as number)} (${ms(t['perStepMs'] as number)}/step), loss ${(t['firstLoss'] as number).toPrecision(4)} → ${(t['lastLoss'] as number).toPrecision(4)}`);
+    for (const t of [{ name: 'ours', ...stylizeResult.ours }, ...stylizeResult.references]) {
+      log(`  ${(t['name'] as string).padEnd(10)} ${ms(t['totalMs'] as number)} (${ms(t['perStepMs'] as number)}/step: ${stepSplit(t)}), loss ${(t['firstLoss'] as number).toPrecision(4)} → ${(t['lastLoss'] as number).toPrecision(4)}`);
     }
     if (stylizeResult.ratio !== undefined) log(`  ours/${stylizeResult.faster} (the faster): ${stylizeResult.ratio.toFixed(2)}×`);
   }
