@@ -18,7 +18,7 @@
 import { UsageError } from '../errors.js';
 import { StateReader } from './state-fields.js';
 import type { Optimizer, OptimizerState } from './types.js';
-import { axpy, axpyDot, axpyScaleDot, dot, maxAbs, scaleInto, scaleIntoDot, subInto, sumAbs } from './vector.js';
+import { axpy, axpyDot, axpyScaleDot, curvaturePair, dot, maxAbs, scaleInto, scaleIntoDot, sumAbs } from './vector.js';
 
 export interface LbfgsOptions {
   /** Step length after the first iteration (torch `lr`, Lua `learningRate`). Default 1. */
@@ -123,41 +123,42 @@ export class Lbfgs implements Optimizer {
 
     this.nIter += 1;
     let d: Float32Array;
+    // The directional derivative g·d, taken in the pass that finishes d.
+    let gtd: number;
     if (this.nIter === 1) {
       d = this.d = new Float32Array(n);
-      scaleInto(d, -1, grad);
+      gtd = scaleIntoDot(d, -1, grad, grad);
       this.oldDirs = [];
       this.oldStps = [];
       this.ro = [];
       this.hDiag = 1;
+      if (this.prevGrad === null) this.prevGrad = grad.slice();
+      else this.prevGrad.set(grad);
     } else {
       d = this.d!;
-      this.remember(grad, d);
-      this.twoLoop(grad, d);
+      this.remember(grad, d); // also moves grad into prevGrad
+      gtd = this.twoLoop(grad, d);
     }
-
-    if (this.prevGrad === null) this.prevGrad = grad.slice();
-    else this.prevGrad.set(grad);
     this.prevLoss = loss;
 
     this.t = this.nIter === 1 ? Math.min(1, 1 / sumAbs(grad)) * this.lr : this.lr;
 
-    // Directional derivative: with toleranceChange = −1 this stops only when g·d > 1.
-    const gtd = dot(grad, d);
+    // With toleranceChange = −1 this stops only when g·d > 1.
     if (gtd > -this.toleranceChange) return this.stop();
 
     axpy(x, this.t, d);
     return true;
   }
 
-  /** y = g − g_prev, s = t·d; keep the pair if it has positive curvature. */
+  /**
+   * y = g − g_prev, s = t·d, g_prev ← g (one pass); keep the pair if it has positive
+   * curvature.
+   */
   private remember(grad: Float32Array, d: Float32Array): void {
     const n = grad.length;
     const y = (this.spareY ??= new Float32Array(n));
     const s = (this.spareS ??= new Float32Array(n));
-    subInto(y, grad, this.prevGrad!);
-    scaleInto(s, this.t, d);
-    const ys = dot(y, s);
+    const { ys, yy } = curvaturePair(y, s, grad, this.prevGrad!, this.t, d);
     if (ys > CURVATURE_EPS) {
       this.spareY = null;
       this.spareS = null;
@@ -170,7 +171,7 @@ export class Lbfgs implements Optimizer {
       this.oldDirs.push(y);
       this.oldStps.push(s);
       this.ro.push(1 / ys);
-      this.hDiag = ys / dot(y, y);
+      this.hDiag = ys / yy;
     }
   }
 
@@ -180,8 +181,9 @@ export class Lbfgs implements Optimizer {
    * (see vector.ts); the arithmetic is torch's, step for step:
    *   q = −g;  for i = k−1…0: al_i = ρ_i s_i·q,  q −= al_i y_i
    *   r = H_diag q;  for i = 0…k−1: be_i = ρ_i y_i·r,  r += (al_i − be_i) s_i
+   * Returns g·d, fused into the last update.
    */
-  private twoLoop(grad: Float32Array, d: Float32Array): void {
+  private twoLoop(grad: Float32Array, d: Float32Array): number {
     const k = this.oldDirs.length;
     const ys = this.oldDirs;
     const ss = this.oldStps;
@@ -190,7 +192,7 @@ export class Lbfgs implements Optimizer {
     if (k === 0) {
       scaleInto(q, -1, grad);
       scaleInto(q, this.hDiag, q);
-      return;
+      return dot(grad, q);
     }
     if (this.al.length < k) this.al = new Float64Array(this.historySize);
     const al = this.al;
@@ -200,10 +202,8 @@ export class Lbfgs implements Optimizer {
     }
     const r = q;
     let be = axpyScaleDot(q, -al[0]!, ys[0]!, this.hDiag, ys[0]!) * ro[0]!;
-    for (let i = 0; i < k; i++) {
-      if (i + 1 < k) be = axpyDot(r, al[i]! - be, ss[i]!, ys[i + 1]!) * ro[i + 1]!;
-      else axpy(r, al[i]! - be, ss[i]!);
-    }
+    for (let i = 0; i + 1 < k; i++) be = axpyDot(r, al[i]! - be, ss[i]!, ys[i + 1]!) * ro[i + 1]!;
+    return axpyDot(r, al[k - 1]! - be, ss[k - 1]!, grad);
   }
 
   private stop(): false {

@@ -55,11 +55,6 @@ export function scaleInto(out: Float32Array, alpha: number, x: Float32Array): vo
   for (let i = 0; i < out.length; i++) out[i] = a * x[i]!;
 }
 
-/** out[i] = a[i] − b[i]. */
-export function subInto(out: Float32Array, a: Float32Array, b: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = a[i]! - b[i]!;
-}
-
 /** out[i] = alpha·x[i], then return Σ z[i]·out[i]. */
 export function scaleIntoDot(out: Float32Array, alpha: number, x: Float32Array, z: Float32Array): number {
   const a = Math.fround(alpha);
@@ -118,4 +113,44 @@ export function axpyScaleDot(y: Float32Array, alpha: number, x: Float32Array, h:
     if (z !== null) s += z[i]! * v;
   }
   return s;
+}
+
+/**
+ * L-BFGS's curvature pair in one pass: y = g − gPrev and s = t·d (each element rounded to
+ * float32), then gPrev ← g. Returns y·s and y·y, summed as dot() sums them.
+ */
+export function curvaturePair(y: Float32Array, s: Float32Array, g: Float32Array, gPrev: Float32Array, t: number, d: Float32Array): { ys: number; yy: number } {
+  const a = Math.fround(t);
+  const n = y.length;
+  let ys0 = 0;
+  let ys1 = 0;
+  let yy0 = 0;
+  let yy1 = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const y0 = Math.fround(g[i]! - gPrev[i]!);
+    const y1 = Math.fround(g[i + 1]! - gPrev[i + 1]!);
+    const s0 = Math.fround(a * d[i]!);
+    const s1 = Math.fround(a * d[i + 1]!);
+    y[i] = y0;
+    y[i + 1] = y1;
+    s[i] = s0;
+    s[i + 1] = s1;
+    gPrev[i] = g[i]!;
+    gPrev[i + 1] = g[i + 1]!;
+    ys0 += y0 * s0;
+    ys1 += y1 * s1;
+    yy0 += y0 * y0;
+    yy1 += y1 * y1;
+  }
+  for (; i < n; i++) {
+    const y0 = Math.fround(g[i]! - gPrev[i]!);
+    const s0 = Math.fround(a * d[i]!);
+    y[i] = y0;
+    s[i] = s0;
+    gPrev[i] = g[i]!;
+    ys0 += y0 * s0;
+    yy0 += y0 * y0;
+  }
+  return { ys: ys0 + ys1, yy: yy0 + yy1 };
 }
