@@ -61,7 +61,7 @@ export function lowerConvolutions(g: GraphBuilder, pick: ConvFormPicker, side?: 
     counts[form]++;
     if (form === 'direct') return undefined;
     const bias = node.inputs[2] ? node.inputs[2] : undefined;
-    // An input gradient reads its forward conv's weights when it knows them (one copy for both).
+    // An input gradient reads its forward conv's weights when it knows them (one copy in the model for both).
     const source = hint?.role === 'inputGrad' && hint.forwardWeights && g.isInitializer(hint.forwardWeights) ? hint.forwardWeights : undefined;
     transformed.add(node.inputs[1]!);
     if (source) transformed.add(source);
