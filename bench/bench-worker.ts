@@ -2,7 +2,8 @@
  * One side of `npm run bench`: a process that sets up the objective for one backend and
  * image size, then answers commands from bench.ts on stdin with one JSON line each:
  *   eval        one timed evaluation      → { ms, cpuMs, loss }
- *   stylize N   N Adam steps from the content image → { totalMs, perStepMs, firstLoss, lastLoss }
+ *   stylize N   N Adam steps from the content image → { totalMs, perStepMs, firstLoss, lastLoss,
+ *               evalMs: [per step], optimizerMs: [per step] }
  *   stylize-lbfgs N   the same with L-BFGS (history 100)
  *   stats       → { peakRss }
  *   quit

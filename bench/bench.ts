@@ -301,7 +301,8 @@ function stepSplit(run: Record<string, unknown>): string {
   if (!evals?.length || !opt?.length) return 'no split';
   const half = Math.floor(evals.length / 2);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return `evaluation median ${ms(median(evals))} (first half ${ms(median(evals.slice(0, half)))}, second ${ms(median(evals.slice(half)))}), optimiser ${ms(mean(opt))}`;
+  const halves = half > 0 ? ` (first half ${ms(median(evals.slice(0, half)))}, second ${ms(median(evals.slice(half)))})` : '';
+  return `evaluation median ${ms(median(evals))}${halves}, optimiser ${ms(mean(opt))}`;
 }
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;

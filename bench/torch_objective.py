@@ -114,15 +114,21 @@ def stylize(content, weights, targets_c, targets_s, steps):
     opt = torch.optim.Adam([x], lr=10)
     t0 = time.perf_counter()
     first = last = None
+    eval_ms, optimizer_ms = [], []
     for _ in range(steps):
+        t = time.perf_counter()
         opt.zero_grad()
         loss = objective(x, weights, targets_c, targets_s)
         loss.backward()
-        opt.step()
         first = loss.item() if first is None else first
         last = loss.item()
+        u = time.perf_counter()
+        opt.step()
+        eval_ms.append((u - t) * 1000)
+        optimizer_ms.append((time.perf_counter() - u) * 1000)
     total = (time.perf_counter() - t0) * 1000
-    return {'steps': steps, 'totalMs': total, 'perStepMs': total / steps, 'firstLoss': first, 'lastLoss': last}
+    return {'steps': steps, 'totalMs': total, 'perStepMs': total / steps, 'firstLoss': first, 'lastLoss': last,
+            'evalMs': eval_ms, 'optimizerMs': optimizer_ms}
 
 
 def stylize_lbfgs(content, weights, targets_c, targets_s, steps, losses_out=False):

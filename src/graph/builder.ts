@@ -45,7 +45,7 @@ export interface ConvHint {
   role: 'forward' | 'inputGrad';
   /**
    * For an input gradient: the forward conv's weights W[K, C, 3, 3], of which this conv's
-   * are the flipped transpose — a Winograd form can read W itself and keep one copy.
+   * are the flipped transpose — a Winograd form can read W itself (one copy in the model).
    */
   forwardWeights?: string;
 }
