@@ -18,7 +18,7 @@
 import { UsageError } from '../errors.js';
 import { StateReader } from './state-fields.js';
 import type { Optimizer, OptimizerState } from './types.js';
-import { axpy, axpyDot, axpyScaleDot, curvaturePair, dot, maxAbs, scaleInto, scaleIntoDot, sumAbs } from './vector.js';
+import { axpy, axpyDot, axpyScaleDot, curvaturePair, maxAbs, scaleInto, scaleIntoDot, sumAbs } from './vector.js';
 
 export interface LbfgsOptions {
   /** Step length after the first iteration (torch `lr`, Lua `learningRate`). Default 1. */
@@ -191,8 +191,7 @@ export class Lbfgs implements Optimizer {
     const q = d; // the old direction is no longer needed: reuse its buffer
     if (k === 0) {
       scaleInto(q, -1, grad);
-      scaleInto(q, this.hDiag, q);
-      return dot(grad, q);
+      return scaleIntoDot(q, this.hDiag, q, grad);
     }
     if (this.al.length < k) this.al = new Float64Array(this.historySize);
     const al = this.al;
