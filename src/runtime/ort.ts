@@ -63,7 +63,8 @@ export function gradOptionsFor(backend: BackendName): Partial<GradOptions> {
 /**
  * The graph forms for a run: the backend's gradient forms, and each 3×3 conv's form
  * (direct or Winograd, with the backend's Winograd output transform) as
- * `options.convAlgorithm` says, chosen per layer for the run's image size (`side`: the longer side the graph will see; the image size by default).
+ * `options.convAlgorithm` says, chosen per layer for the run's image size (`side`: the
+ * longer side the graph will see; the image size by default).
  */
 export function graphFormsFor(backend: BackendName, options: TermOptions, side?: number): Partial<GradOptions> {
   const algorithm = (options.convAlgorithm as ConvAlgorithm | undefined) ?? 'auto';
