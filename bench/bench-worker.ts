@@ -18,7 +18,18 @@ import { encodeModel } from '../src/graph/encode.js';
 import { Adam, Lbfgs } from '../src/optim/index.js';
 import { estimateMemory, memoryQueryFor } from '../src/runtime/memory.js';
 import { CompiledObjective } from '../src/runtime/objective.js';
-import { graphFormsFor, sessionOptionsFor, type BackendName, type OrtModule } from '../src/runtime/ort.js';
+import { cpuBackend, graphForms, wasmBackend, webgpuBackend, type BackendProfile, type SessionOptions } from '../src/backends/index.js';
+import type { OrtModule } from '../src/runtime/ort.js';
+
+type BackendName = 'cpu' | 'webgpu' | 'wasm';
+
+/** The profiles a bench run names (it runs what it is told: nothing probed here). */
+const PROFILES: Record<BackendName, BackendProfile> = { cpu: cpuBackend, wasm: wasmBackend, webgpu: webgpuBackend(async () => ({ available: true })) };
+
+/** A profile with other session options on top (a variant's, a thread count): a backend of its own. */
+function withSession(profile: BackendProfile, session: SessionOptions): BackendProfile {
+  return { ...profile, sessionOptions: (extra) => profile.sessionOptions({ ...session, ...extra }) };
+}
 import { BENCH_SPEC, makeTargets, peakRssBytes, vgg19RandomWeights } from './common.js';
 import { VARIANTS, withRules } from './variant-table.js';
 
@@ -47,7 +58,7 @@ async function probe(backend: BackendName): Promise<void> {
   const x = g.addInput('x', [1, 3, 16, 16]);
   const w = g.addInitializer('w', new Float32Array(8 * 3 * 9).fill(0.1), [8, 3, 3, 3]);
   g.addOutput(g.op('Conv', [x, w], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1], dilations: [1, 1] }, 'y'), [1, 8, 16, 16]);
-  const session = await ort.InferenceSession.create(encodeModel(g), sessionOptionsFor(backend));
+  const session = await ort.InferenceSession.create(encodeModel(g), PROFILES[backend].sessionOptions());
   const out = await session.run({ x: new ort.Tensor('float32', new Float32Array(3 * 256).fill(1), [1, 3, 16, 16]) });
   const y = out['y']!.data as Float32Array;
   await session.release();
@@ -69,20 +80,20 @@ async function serve(): Promise<void> {
   const net = vgg19RandomWeights(0);
   // Threads only when asked: 0 keeps onnxruntime's default (one per physical core).
   const intra = threads > 0 && backend !== 'wasm' ? { intraOpNumThreads: threads } : {};
-  const options = sessionOptionsFor(backend, { ...intra, ...variant.session });
+  const profile = withSession(PROFILES[backend], { ...intra, ...variant.session });
   // The image size picks each conv's form (src/graph/winograd/table.ts).
   const spec = { ...BENCH_SPEC, imageSize: size };
-  const { targets, content } = await makeTargets(ort, net, spec, size, sessionOptionsFor(backend));
+  const { targets, content } = await makeTargets(ort, net, spec, size, PROFILES[backend]);
   const rssBeforeObjective = process.memoryUsage().rss;
   const c0 = performance.now();
-  const objective = await withRules(variant, () => CompiledObjective.create(ort, net, spec, options, variant.grad));
+  const objective = await withRules(variant, () => CompiledObjective.create(ort, net, spec, { backend: profile, forms: variant.grad }));
   const createMs = performance.now() - c0;
   const evaluator = objective.bind(targets, size, size);
   const w0 = performance.now();
   for (let i = 0; i < warmup; i++) await evaluator.evaluate(content);
   const warmupMs = (performance.now() - w0) / Math.max(1, warmup);
   // The conv forms the objective took: the variant's, else auto's for this size.
-  const forms = { ...graphFormsFor(backend, spec), ...variant.grad };
+  const forms = { ...graphForms(PROFILES[backend], spec), ...variant.grad };
   const estimate = estimateMemory(memoryQueryFor(net, [...spec.contentLayers, ...spec.styleLayers], size, size, forms.convForm, forms.winogradOutput));
   reply({ ready: true, variant: variantName, setupMs: performance.now() - t0, createMs, warmupMs, rssBeforeObjective, estimate });
 

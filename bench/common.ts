@@ -3,7 +3,7 @@
  * objective (content relu4_2, style relu1_1..relu5_1, TV, max pooling), random images, and
  * the targets computed from them. Nothing is downloaded.
  */
-import type { InferenceSession } from 'onnxruntime-common';
+import type { BackendProfile } from '../src/backends/index.js';
 import { vgg19Table } from '../src/models/layers.js';
 import { randomVggWeights } from '../src/models/random-model.js';
 import type { NetworkSource } from '../src/network/vgg.js';
@@ -30,9 +30,9 @@ export async function makeTargets(
   net: NetworkSource,
   spec: StylizeOptions,
   size: number,
-  options: InferenceSession.SessionOptions,
+  backend: BackendProfile,
 ): Promise<{ targets: Targets; content: Float32Array }> {
-  const extractor = await FeatureExtractor.create(ort, net, spec, options);
+  const extractor = await FeatureExtractor.create(ort, net, spec, { backend });
   const content = randomImage(size, 1);
   const c = await extractor.extract(content, size, size, 'content');
   const s = await extractor.extract(randomImage(size, 2), size, size, 'style');

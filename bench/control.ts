@@ -9,24 +9,24 @@ import { fullMask } from '../src/masks/index.js';
 import type { StylizeOptions } from '../src/options/index.js';
 import { FeatureExtractor, type Targets } from '../src/runtime/features.js';
 import { CompiledObjective } from '../src/runtime/objective.js';
-import { sessionOptionsFor, type OrtModule } from '../src/runtime/ort.js';
+import { cpuBackend } from '../src/backends/index.js';
+import type { OrtModule } from '../src/runtime/ort.js';
 import { BENCH_SPEC, randomImage, vgg19RandomWeights } from './common.js';
 
 const size = Number(process.argv[2] ?? 256);
 const runs = Number(process.argv[3] ?? 5);
 const O = ort as unknown as OrtModule;
 const net = vgg19RandomWeights();
-const session = sessionOptionsFor('cpu');
 
 async function measure(label: string, spec: StylizeOptions, masked: boolean): Promise<void> {
   const run = { styles: masked ? 2 : 1, masked };
-  const extractor = await FeatureExtractor.create(O, net, spec, session, undefined, run);
+  const extractor = await FeatureExtractor.create(O, net, spec, { backend: cpuBackend, run });
   const perStyle: Targets[] = [];
   for (let i = 0; i < run.styles; i++) perStyle.push(await extractor.extract(randomImage(size, 2 + i), size, size, 'style'));
   const targets = { ...(await extractor.styleTargets(perStyle, perStyle.map(() => 1))), ...(await extractor.extract(randomImage(size, 1), size, size, 'content')) };
   await extractor.release();
   const t0 = performance.now();
-  const objective = await CompiledObjective.create(O, net, spec, session, {}, undefined, run);
+  const objective = await CompiledObjective.create(O, net, spec, { backend: cpuBackend, run });
   const compileMs = performance.now() - t0;
   const half = (left: boolean) => {
     const m = fullMask(size, size);

@@ -14,7 +14,7 @@ import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../src/graph/builder.js';
 import { encodeModel } from '../src/graph/encode.js';
 import { lowerConvolutions, type ConvForm } from '../src/graph/winograd/index.js';
-import { sessionOptionsFor } from '../src/runtime/ort.js';
+import { cpuBackend } from '../src/backends/index.js';
 import { Rng } from '../src/util/random.js';
 import { median } from './common.js';
 import { lastRuns, profiling } from './ort-profile.js';
@@ -52,7 +52,7 @@ async function session(C: number, K: number, form: ConvForm, profile: ReturnType
   const y = g.op('Relu', [g.op('Conv', [x, w, b], { kernel_shape: [3, 3], strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1] })]);
   g.addOutput(g.op('Identity', [y], {}, 'y'), [1, K, 'H', 'W']);
   if (form !== 'direct') lowerConvolutions(g, () => form);
-  const options = sessionOptionsFor('cpu', { intraOpNumThreads: args.threads, ...profile?.options });
+  const options = cpuBackend.sessionOptions({ intraOpNumThreads: args.threads, ...profile?.options });
   return ort.InferenceSession.create(encodeModel(g), options);
 }
 

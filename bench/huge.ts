@@ -13,6 +13,7 @@ import { NeuralStyleError } from '../src/errors.js';
 import { toNetworkInput } from '../src/models/preprocessing.js';
 import { randomVggModel } from '../src/models/random-model.js';
 import { resolveOptions } from '../src/options/index.js';
+import { cpuBackend } from '../src/backends/index.js';
 import type { OrtModule } from '../src/runtime/ort.js';
 import { checkMemory, chooseTile, runMemory } from '../src/stylize/preflight.js';
 import { blendTargets } from '../src/runtime/features.js';
@@ -57,7 +58,7 @@ console.log(`tile ${tile} px chosen for a ${gib(budget)} budget; estimated peak 
 
 const net = { table: model.table, weights: model.weights };
 const started = Date.now();
-const tiled = await TiledObjective.create(ort as unknown as OrtModule, net, options, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', enableMemPattern: false });
+const tiled = await TiledObjective.create(ort as unknown as OrtModule, net, options, { backend: cpuBackend });
 console.log(`${tiled.tilesFor(width, height, tile).length} tiles; sessions built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
 let t = Date.now();

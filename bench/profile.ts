@@ -6,7 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { CompiledObjective } from '../src/runtime/objective.js';
-import { sessionOptionsFor } from '../src/runtime/ort.js';
+import { cpuBackend } from '../src/backends/index.js';
 import { BENCH_SPEC, makeTargets, vgg19RandomWeights } from './common.js';
 import { lastRuns, profiling } from './ort-profile.js';
 import { VARIANTS, withRules } from './variant-table.js';
@@ -23,10 +23,11 @@ const variant = VARIANTS[arg('variant', 'defaults')]!;
 
 const net = vgg19RandomWeights(0);
 const spec = { ...BENCH_SPEC, imageSize: size }; // the size picks each conv's form
-const { targets, content } = await makeTargets(ort, net, spec, size, sessionOptionsFor('cpu'));
+const { targets, content } = await makeTargets(ort, net, spec, size, cpuBackend);
 const profile = profiling('objective');
-const options = { ...sessionOptionsFor('cpu', variant.session), ...profile.options };
-const objective = await withRules(variant, () => CompiledObjective.create(ort, net, spec, options, variant.grad));
+// The CPU with the variant's and the profiler's session options: a backend of its own.
+const backend = { ...cpuBackend, sessionOptions: () => ({ ...cpuBackend.sessionOptions(variant.session), ...profile.options }) };
+const objective = await withRules(variant, () => CompiledObjective.create(ort, net, spec, { backend, forms: variant.grad }));
 const evaluator = objective.bind(targets, size, size);
 await evaluator.evaluate(content); // warm-up, excluded below by counting runs
 const wall: number[] = [];

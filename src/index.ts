@@ -44,7 +44,7 @@ export { CompiledObjective } from './runtime/objective.js';
 export type { Evaluation, Evaluator, LossParts } from './runtime/objective.js';
 export { FeatureExtractor, blendTargets } from './runtime/features.js';
 export type { Targets } from './runtime/features.js';
-export type { BackendName, OrtModule } from './runtime/ort.js';
+export type { OrtModule } from './runtime/ort.js';
 export { names } from './objective/names.js';
 // The same objective tile by tile, for images too large for one pass (src/tiles)
 export { checkTileable, TiledObjective } from './tiles/tiled-objective.js';

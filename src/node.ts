@@ -1,8 +1,13 @@
 /**
  * Node-only helpers: weights by name (download + cache) or from a file, image files
  * through sharp, and the static server for the browser app. Use with the platform-neutral
- * API from `neural-style` and `onnxruntime-node`.
+ * API from `neural-style` and `onnxruntime-node`. Importing it registers Node's backends
+ * (src/backends: cpu, and webgpu where a GPU answers).
  */
+import { registerNodeBackends } from './backends/register-node.js';
+
+registerNodeBackends();
+
 export { fetchModel, listModels, resolveModel } from './models/resolve-node.js';
 export type { FetchOptions, ModelListing, ResolveOptions } from './models/resolve-node.js';
 export { resolveCacheDir } from './models/cache-node.js';

@@ -13,6 +13,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerNodeBackends } from '../backends/register-node.js';
 import { NeuralStyleError, UsageError } from '../errors.js';
 import { COMMANDS } from './commands/index.js';
 import type { CommandContext } from './commands/types.js';
@@ -28,6 +29,9 @@ export interface CliIo {
   /** Install SIGINT/SIGTERM handlers on the process for the duration (the bin does). */
   handleSignals?: boolean;
 }
+
+// The command runs on Node's backends (src/backends): cpu, and webgpu where a GPU answers.
+registerNodeBackends();
 
 const VERSION = (() => {
   try {

@@ -10,23 +10,22 @@
  * values with the records' rules (src/options/kinds.ts), before any image is decoded or
  * any weight is loaded, and each failure is an OptionError the CLI renders with the flag.
  */
-import { DEFAULT_MODEL } from '../models/registry.js';
 import {
   allowedText,
+  applyPreset as applyPresetValues,
   byGroup,
   optionText,
-  parseOptionText,
-  PRESETS,
+  parseOptionValues,
+  pickValues,
+  runOptionSpecs,
   stylizeOptionSpecs,
   type BuiltinStylizeOptions,
   type OptionSpec,
   type StylizeOptions,
 } from '../options/index.js';
 
-export type CliBackend = 'auto' | 'cpu' | 'webgpu';
-
 /** The parsed command line of the stylize command. Undefined: not given and no default. */
-export interface CliOptions extends Omit<BuiltinStylizeOptions, 'backend'> {
+export interface CliOptions extends BuiltinStylizeOptions {
   content: string | undefined;
   style: string[] | undefined;
   contentMasks: string[] | undefined;
@@ -39,7 +38,6 @@ export interface CliOptions extends Omit<BuiltinStylizeOptions, 'backend'> {
   model: string;
   modelFile: string | undefined;
   cacheDir: string | undefined;
-  backend: CliBackend;
   preset: string | undefined;
   json: boolean;
   plot: string | undefined;
@@ -130,28 +128,6 @@ const COMMAND_OPTIONS: OptionSpec[] = [
   },
   {
     ...cli,
-    key: 'preset',
-    kind: { type: 'choice', choices: Object.keys(PRESETS) },
-    default: undefined,
-    label: 'Preset',
-    help: `Named settings; flags given explicitly still win. ${Object.keys(PRESETS)
-      .map((p) => `${p}: ${presetSummary(p)}`)
-      .join('; ')}.`,
-    group: 'Optimisation',
-    valueName: '<name>',
-  },
-  {
-    ...cli,
-    key: 'model',
-    kind: { type: 'text', what: 'a model name' },
-    default: DEFAULT_MODEL,
-    label: 'Model',
-    help: 'Network weights by name (see `neural-style models`); downloaded and cached on first use.',
-    group: 'Network',
-    valueName: '<name>',
-  },
-  {
-    ...cli,
     key: 'modelFile',
     kind: { type: 'text', what: 'a file path' },
     default: undefined,
@@ -169,16 +145,6 @@ const COMMAND_OPTIONS: OptionSpec[] = [
     help: 'Where downloaded weights are kept. Default $NEURAL_STYLE_CACHE, else $XDG_CACHE_HOME/neural-style, else ~/.cache/neural-style.',
     group: 'Network',
     valueName: '<dir>',
-  },
-  {
-    ...cli,
-    key: 'backend',
-    kind: { type: 'choice', choices: ['auto', 'cpu', 'webgpu'] },
-    default: 'auto',
-    label: 'Backend',
-    help: 'auto (WebGPU when a GPU adapter works, else CPU), cpu or webgpu.',
-    group: 'Network',
-    valueName: '<name>',
   },
   {
     ...cli,
@@ -240,16 +206,6 @@ const COMMAND_OPTIONS: OptionSpec[] = [
   },
   {
     ...cli,
-    key: 'checkpointEvery',
-    kind: { type: 'int', min: 1 },
-    default: 100,
-    label: 'Checkpoint every',
-    help: 'Iterations between checkpoints.',
-    group: 'Reliability',
-    valueName: '<n>',
-  },
-  {
-    ...cli,
     key: 'resume',
     kind: { type: 'text', what: 'a file path' },
     default: undefined,
@@ -260,13 +216,11 @@ const COMMAND_OPTIONS: OptionSpec[] = [
   },
 ];
 
-/** Every option of the stylize command, group by group: the library's and the command's own. */
+/** Every option of the stylize command, group by group: the library's, the run's and the command's own. */
 export function cliOptionSpecs(): OptionSpec[] {
-  const own = new Set(COMMAND_OPTIONS.map((s) => s.key));
-  // The command's `backend` replaces the library's: it adds `auto`, resolved before the run.
   // Video-only options (the temporal loss's) belong to the video command.
-  const library = stylizeOptionSpecs().filter((s) => !own.has(s.key) && s.scope !== 'video');
-  return byGroup([...COMMAND_OPTIONS.slice(0, 5), ...library, ...COMMAND_OPTIONS.slice(5)]);
+  const library = stylizeOptionSpecs().filter((s) => s.scope !== 'video');
+  return byGroup([...COMMAND_OPTIONS.slice(0, 5), ...library, ...runOptionSpecs(), ...COMMAND_OPTIONS.slice(5)]);
 }
 
 export function cliOptionSpec(key: string): OptionSpec | undefined {
@@ -288,57 +242,24 @@ export function flagsText(spec: OptionSpec): string {
 /** A default as `--help` and the README show it. */
 export const defaultText = optionText;
 
-function presetSummary(name: string): string {
-  const p = PRESETS[name]!;
-  const parts = [`--model ${p.model}`];
-  for (const [key, value] of Object.entries(p.options)) {
-    parts.push(value === true ? flagOf(key) : `${flagOf(key)} ${optionText(value)}`);
-  }
-  return parts.join(' ');
-}
-
 /**
  * Raw values as commander collected them (string, string[] for repeatable flags, true
- * for switches, undefined when absent) → typed options. `given` is the set of keys that
- * came from the command line (the rest take a preset's value, or the default).
+ * for switches, undefined when absent) → typed options, with the records' rules
+ * (src/options/parse.ts). `given` is the set of keys that came from the command line.
  */
 export function parseOptions(raw: Record<string, unknown>): { options: CliOptions; given: Set<string> } {
-  const out: Record<string, unknown> = {};
-  const given = new Set<string>();
-  for (const spec of cliOptionSpecs()) {
-    const value = raw[spec.key];
-    if (value === undefined) {
-      out[spec.key] = spec.default;
-      continue;
-    }
-    given.add(spec.key);
-    if (spec.repeatable) {
-      out[spec.key] = (value as string[]).flatMap((v) => parseOptionText(spec, v) as unknown[]);
-    } else {
-      out[spec.key] = parseOptionText(spec, value as string | true);
-    }
-  }
-  return { options: out as unknown as CliOptions, given };
+  const { values, given } = parseOptionValues(cliOptionSpecs(), raw);
+  return { options: values as unknown as CliOptions, given };
 }
 
-/** Apply `--preset`: its values replace the defaults, but never a flag the user gave. */
+/** Apply `--preset` (src/options/presets.ts): its values replace the defaults, never a flag the user gave. */
 export function applyPreset(options: CliOptions, given: Set<string>): void {
-  if (!options.preset) return;
-  const preset = PRESETS[options.preset]!;
-  const target = options as unknown as Record<string, unknown>;
-  if (!given.has('model')) options.model = preset.model;
-  for (const [key, value] of Object.entries(preset.options)) if (!given.has(key)) target[key] = value;
+  applyPresetValues(options as unknown as Record<string, unknown>, given);
 }
 
-/** The library's options out of the command's (the backend is chosen later). */
+/** The library's options out of the command's. */
 export function stylizeOptionsOf(cli: CliOptions): StylizeOptions {
-  const out: Record<string, unknown> = {};
-  for (const spec of stylizeOptionSpecs()) {
-    const v = (cli as unknown as Record<string, unknown>)[spec.key];
-    if (v !== undefined) out[spec.key] = v;
-  }
-  out.backend = 'cpu';
-  return out as StylizeOptions;
+  return pickValues(cli as unknown as Record<string, unknown>, stylizeOptionSpecs()) as StylizeOptions;
 }
 
 /** The options table as Markdown rows (README.md embeds it; a test keeps them equal). */

@@ -2,7 +2,7 @@
  * The stylize command, top to bottom:
  *
  *   1. plan: check every option, path and input image (plan.ts)
- *   2. choose the backend, load the weights
+ *   2. load the weights (the backend was chosen while planning)
  *   3. stylize, showing progress, saving --save-iter images and checkpoints
  *   4. write the output — also when interrupted (SIGINT/SIGTERM) or when the numbers blew
  *      up, so that an hour of work is never lost to the last second of it.
@@ -14,7 +14,6 @@ import type { LoadedModel } from '../models/types.js';
 import type { OrtModule } from '../runtime/ort.js';
 import { stylize, type StylizeResult } from '../stylize/stylize.js';
 export { iterationPath } from './plan/paths.js';
-import { chooseBackend } from './backend.js';
 import { saveCheckpoint } from './checkpoint.js';
 import { planRun, type RunPlan } from './plan/index.js';
 import { iterationPath } from './plan/paths.js';
@@ -43,10 +42,8 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
   };
 
   for (const n of plan.notes) note(n);
+  note(plan.backend.reason);
   const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
-  const choice = await chooseBackend(ort, cli.backend);
-  note(choice.reason);
-  plan.options.backend = choice.backend;
 
   let model: LoadedModel;
   try {

@@ -15,8 +15,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { flagOf } from '../cli/options.js';
-import { InputError, NeuralStyleError } from '../errors.js';
+import { InputError, NeuralStyleError, optionKey } from '../errors.js';
 import { SECURITY_HEADERS } from '../web-server/serve-node.js';
 import { QueueFullError, type JobClient } from './client.js';
 import { MIME_OF } from './spec.js';
@@ -98,7 +97,7 @@ export function createJobsApi(settings: ApiSettings): ApiHandler {
       // A refused upload is not read on: close the connection after the answer.
       if (err instanceof HttpError) sendJson(res, err.status, { error: err.message }, err.status === 413 ? { Connection: 'close' } : {});
       else if (err instanceof QueueFullError) sendJson(res, 429, { error: err.message });
-      else if (err instanceof NeuralStyleError && (err.exitCode === 2 || err instanceof InputError)) sendJson(res, 400, { error: err.render(flagOf) });
+      else if (err instanceof NeuralStyleError && (err.exitCode === 2 || err instanceof InputError)) sendJson(res, 400, { error: err.render(optionKey) });
       else {
         settings.log?.(`api: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         sendJson(res, 500, { error: 'internal error' });

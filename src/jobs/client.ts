@@ -5,7 +5,8 @@
  */
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { createHash } from 'node:crypto';
-import { InputError, NeuralStyleError } from '../errors.js';
+import { InputError, NeuralStyleError, optionKey, type MessagePart } from '../errors.js';
+import { failureParts, renderFailure } from './failure.js';
 import { bullConnection, parseRedisUrl, QUEUE_NAME, type RedisTarget } from './connection.js';
 import { RedisJobStore } from './redis-store.js';
 import type { JobProgress, JobSpec, JobSummary, StoredImage } from './spec.js';
@@ -19,7 +20,10 @@ export interface JobStatus {
   state: JobState;
   progress?: JobProgress;
   result?: JobSummary;
+  /** Why it failed, naming options by their keys (the HTTP API's words). */
   failedReason?: string;
+  /** The same as message parts, for a client that names options its own way (the CLI: flags). */
+  failure?: readonly MessagePart[];
   submittedAt: number;
   startedAt?: number;
   finishedAt?: number;
@@ -214,7 +218,7 @@ export function statusOf(job: Job, state: string): JobStatus {
     state: state as JobState,
     ...(progress ? { progress } : {}),
     ...(state === 'completed' && job.returnvalue ? { result: job.returnvalue as JobSummary } : {}),
-    ...(state === 'failed' && job.failedReason ? { failedReason: job.failedReason } : {}),
+    ...(state === 'failed' && job.failedReason ? { failedReason: renderFailure(job.failedReason, optionKey), failure: failureParts(job.failedReason) } : {}),
     submittedAt: job.timestamp,
     ...(job.processedOn ? { startedAt: job.processedOn } : {}),
     ...(job.finishedOn ? { finishedAt: job.finishedOn } : {}),

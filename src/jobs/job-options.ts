@@ -1,13 +1,13 @@
 /**
- * The options a queued job takes: the stylize command's own records, minus those that
- * name files or this machine (paths, the backend, progress printing: a worker decides
- * those), plus two that only a job has. The submit command's flags, the HTTP API's
- * `options` JSON and validation all read this one list.
+ * The options a queued job takes: the library's (src/options) and the run's (model,
+ * preset, checkpoint interval), minus the backend (a worker chooses it), plus two that
+ * only a job has. Files on the submitter's disk are never options: images travel with the
+ * job. The submit command's flags, the HTTP API's `options` JSON and validation all read
+ * this one list.
  */
-import { cliOptionSpecs } from '../cli/options.js';
-import type { OptionSpec } from '../options/index.js';
+import { byGroup, runOptionSpecs, stylizeOptionSpecs, type OptionSpec } from '../options/index.js';
 
-const job = { scope: 'cli' } as const;
+const job = { scope: 'run' } as const;
 
 /** Options only a queued job has. */
 export const JOB_ONLY_OPTIONS: OptionSpec[] = [
@@ -33,17 +33,15 @@ export const JOB_ONLY_OPTIONS: OptionSpec[] = [
   },
 ];
 
-/** The command's options a job keeps: where the weights come from, presets, checkpoints. */
-const FROM_COMMAND = new Set(['model', 'preset', 'checkpointEvery']);
-
 /**
  * Never taken from a submitter: files on the submitter's or the worker's disk (a client
- * path is never trusted), and the worker's own choices.
+ * path is never trusted), and the worker's own choices. Named so a client that sends one
+ * hears why it is refused.
  */
 export const REFUSED_OPTIONS = new Set(['content', 'style', 'initImage', 'output', 'modelFile', 'cacheDir', 'checkpoint', 'resume', 'plot', 'backend', 'printIter', 'saveIter', 'json', 'quiet']);
 
-/** Every option a job accepts, in the stylize command's order, then the job's own. */
+/** Every option a job accepts, group by group as the stylize command lists them, then the job's own. */
 export function jobOptionSpecs(): OptionSpec[] {
-  const fromCli = cliOptionSpecs().filter((s) => !REFUSED_OPTIONS.has(s.key) && (s.scope === 'stylize' || FROM_COMMAND.has(s.key)));
-  return [...fromCli, ...JOB_ONLY_OPTIONS];
+  const library = stylizeOptionSpecs().filter((s) => s.scope === 'stylize' && !REFUSED_OPTIONS.has(s.key));
+  return [...byGroup([...library, ...runOptionSpecs()]), ...JOB_ONLY_OPTIONS];
 }

@@ -3,7 +3,7 @@
  * points into the submitter's disk. Images are store keys (content hashes); options are
  * the resolved, validated values.
  */
-import type { Fingerprint } from '../cli/checkpoint.js';
+import type { Fingerprint } from '../checkpoint/index.js';
 import type { ImageFormat } from '../image/encode-node.js';
 import type { LossParts } from '../runtime/objective.js';
 import type { StylizeOptions } from '../options/index.js';

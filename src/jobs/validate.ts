@@ -5,17 +5,16 @@
  * or option is refused in milliseconds at the submitter (exit 2 / HTTP 400), not found by
  * a worker an hour later. (The memory check is the worker's: only it knows its memory.)
  */
-import { fingerprint } from '../cli/checkpoint.js';
-import { applyPreset, parseOptions, stylizeOptionsOf } from '../cli/options.js';
+import { fingerprint } from '../checkpoint/index.js';
 import { msg, opt, OptionError, UsageError } from '../errors.js';
 import { decodeImage } from '../image/decode-node.js';
 import type { ImageFormat } from '../image/encode-node.js';
 import type { RgbImage } from '../image/types.js';
 import { layerTableFor } from '../models/layers.js';
 import { getModelEntry } from '../models/registry.js';
-import { allowedText, parseOptionText, resolveOptions, type OptionSpec } from '../options/index.js';
+import { applyPreset, parseOptionValues, pickValues, resolveOptions, stylizeOptionSpecs, type StylizeOptions } from '../options/index.js';
 import { preflight } from '../stylize/preflight.js';
-import { JOB_ONLY_OPTIONS, jobOptionSpecs, REFUSED_OPTIONS } from './job-options.js';
+import { jobOptionSpecs, REFUSED_OPTIONS } from './job-options.js';
 import { JOB_SPEC_VERSION, type JobSpec } from './spec.js';
 
 export interface NamedImage {
@@ -48,31 +47,24 @@ export interface ValidatedSubmission {
 }
 
 export async function validateSubmission(sub: Submission, limits: SubmitLimits = {}): Promise<ValidatedSubmission> {
-  const specs = new Map(jobOptionSpecs().map((s) => [s.key, s]));
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(sub.options)) {
-    if (value === undefined || value === null) continue;
-    const spec = specs.get(key);
-    if (!spec) throw refused(key, [...specs.keys()]);
-    raw[key] = asText(spec, value);
+  const specs = jobOptionSpecs();
+  for (const key of Object.keys(sub.options)) {
+    if (sub.options[key] !== undefined && sub.options[key] !== null && !specs.some((s) => s.key === key)) throw refused(key, specs.map((s) => s.key));
   }
 
-  // The stylize command's parsing, preset and combination rules, then the library's.
-  const { options: cli, given } = parseOptions(raw);
-  applyPreset(cli, given);
-  if (cli.multires !== undefined) {
+  // The library's parsing, preset and combination rules, as every front end's.
+  const { values, given } = parseOptionValues(specs, sub.options);
+  applyPreset(values, given);
+  if (values.multires !== undefined) {
     throw new UsageError(msg`${opt('multires')} cannot be used for a queued job: a job is checkpointed, and coarse-to-fine runs cannot be`);
   }
   if (sub.initImage) {
-    if (given.has('init') && cli.init !== 'image') throw new UsageError(msg`an init image needs ${opt('init')} image (or leave ${opt('init')} out)`);
-    cli.init = 'image';
+    if (given.has('init') && values.init !== 'image') throw new UsageError(msg`an init image needs ${opt('init')} image (or leave ${opt('init')} out)`);
+    values.init = 'image';
   }
   if (sub.styles.length === 0) throw new UsageError('no style image: give one or more');
-  const options = resolveOptions(stylizeOptionsOf(cli), sub.styles.length);
-  const job = Object.fromEntries(JOB_ONLY_OPTIONS.map((s) => [s.key, raw[s.key] !== undefined ? parseOptionText(s, raw[s.key] as string) : s.default])) as {
-    previewEvery: number;
-    format: ImageFormat;
-  };
+  const options = resolveOptions(pickValues(values, stylizeOptionSpecs()) as Partial<StylizeOptions>, sub.styles.length);
+  const job = { previewEvery: values.previewEvery as number, format: values.format as ImageFormat };
 
   if (limits.maxIterations !== undefined && options.numIterations > limits.maxIterations) {
     throw new OptionError('numIterations', options.numIterations, `at most ${limits.maxIterations} on this server`);
@@ -81,7 +73,7 @@ export async function validateSubmission(sub: Submission, limits: SubmitLimits =
     throw new OptionError('imageSize', options.imageSize, `at most ${limits.maxImageSize} on this server`);
   }
 
-  const entry = getModelEntry(cli.model);
+  const entry = getModelEntry(values.model as string);
   const decode = (i: NamedImage) => decodeImage(i.bytes, i.name, { maxPixels: limits.maxPixels });
   const content = await decode(sub.content);
   const styles: RgbImage[] = [];
@@ -100,22 +92,13 @@ export async function validateSubmission(sub: Submission, limits: SubmitLimits =
       version: JOB_SPEC_VERSION,
       model: entry.name,
       options,
-      checkpointEvery: cli.checkpointEvery,
+      checkpointEvery: values.checkpointEvery as number,
       previewEvery: job.previewEvery,
       format: job.format,
-      fingerprint: fingerprint({ options, content, styles, model: entry.name }),
+      fingerprint: await fingerprint({ options, content, styles, model: entry.name }),
     },
     images: { content, styles, initImage },
   };
-}
-
-/** A JSON value as the text the command line would have given. */
-function asText(spec: OptionSpec, value: unknown): string | true {
-  if (typeof value === 'string') return value;
-  if (value === true) return true;
-  if (value === false || typeof value === 'number') return String(value);
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.join(',');
-  throw new OptionError(spec.key, JSON.stringify(value), allowedText(spec.kind));
 }
 
 function refused(key: string, accepted: string[]): UsageError {

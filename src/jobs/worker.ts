@@ -2,36 +2,37 @@
  * `neural-style worker`: takes jobs from the queue and runs them, on any machine that
  * reaches the Redis.
  *
- * One job, top to bottom:
- *   1. a result already in the store (an earlier delivery finished it): report it, done
- *   2. the inputs from the store; a warm Stylizer for these settings, or a new one
- *   3. the job's last checkpoint, if a delivery before this one saved one: continue from it
- *   4. run, sending progress (and a preview every previewEvery iterations) as BullMQ
- *      progress events and a checkpoint to the store every checkpointEvery iterations
- *   5. the result into the store, written once however many deliveries finish
+ * One job, top to bottom (`processJob`, one named step each):
+ *   1. finishedEarlier  a result already in the store (an earlier delivery finished it): report it, done
+ *   2. readInputs       the inputs from the store
+ *   3. warmStylizer     a warm Stylizer for these settings, or a new one
+ *   4. lastCheckpoint   the job's last checkpoint, if a delivery before this one saved one
+ *   5. runJob           run, sending progress (and a preview every previewEvery iterations) as
+ *                       BullMQ progress events and a checkpoint to the store every checkpointEvery
+ *   6. storeResult      the result into the store, written once however many deliveries finish
  *
  * A worker that dies (SIGKILL, a lost machine) stops renewing its lock; BullMQ's stalled
- * check hands the job to another worker after about `lockMs`, which resumes at step 3.
+ * check hands the job to another worker after about `lockMs`, which resumes at step 4.
  * SIGTERM stops cleanly: each running job saves its checkpoint and goes back to the queue.
+ * Failures reach clients as message parts (failure.ts), each client naming options its way.
  */
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { hostname } from 'node:os';
-import { chooseBackend } from '../cli/backend.js';
-import { decodeCheckpoint, encodeCheckpoint, fingerprintDifference, type SavedRun } from '../cli/checkpoint.js';
-import type { CliBackend } from '../cli/options.js';
-import { flagOf } from '../cli/options.js';
-import { InputError, NeuralStyleError, NumericalError, WeightsError } from '../errors.js';
+import { chooseBackend, type BackendChoice } from '../backends/index.js';
+import { decodeCheckpoint, encodeCheckpoint, fingerprintDifference } from '../checkpoint/index.js';
+import { InputError, NeuralStyleError, NumericalError, renderParts, optionKey, WeightsError } from '../errors.js';
 import { decodeImage } from '../image/decode-node.js';
 import { encodeImage } from '../image/encode-node.js';
 import { fitMaxSide, resize } from '../image/resize.js';
 import type { RgbImage } from '../image/types.js';
 import { getModelEntry } from '../models/registry.js';
 import type { LoadedModel } from '../models/types.js';
-import type { BackendName, OrtModule } from '../runtime/ort.js';
-import { progressData, type Checkpoint } from '../stylize/types.js';
-import { createStylizer, makeOptimizer } from '../stylize/stylizer.js';
+import type { OrtModule } from '../runtime/ort.js';
+import { createStylizer, makeOptimizer, type Stylizer } from '../stylize/stylizer.js';
+import { progressData, type Checkpoint, type StylizeResult } from '../stylize/types.js';
 import { cancelKey, ensureReachable } from './client.js';
-import { bullConnection, parseRedisUrl, QUEUE_NAME } from './connection.js';
+import { bullConnection, parseRedisUrl, QUEUE_NAME, type RedisTarget } from './connection.js';
+import { encodeFailure } from './failure.js';
 import { RedisJobStore } from './redis-store.js';
 import { JOB_SPEC_VERSION, type JobProgress, type JobSpec, type JobSummary, type StoredImage } from './spec.js';
 import { DEFAULT_STORE_LIMITS, type StoreLimits } from './store.js';
@@ -41,7 +42,8 @@ export interface WorkerSettings {
   redis: string;
   /** Jobs run at once by this process (each on its own Stylizer). */
   concurrency?: number;
-  backend?: CliBackend;
+  /** A registered backend's name, or auto (src/backends). */
+  backend?: string;
   cacheDir?: string;
   /**
    * How long a job's lock lasts unrenewed (BullMQ renews it every half of this): a dead
@@ -82,241 +84,309 @@ const CANCEL_POLL_MS = 500;
  */
 const models = new Map<string, Promise<LoadedModel>>();
 
+/** What every job of this worker shares. */
+interface WorkerContext {
+  id: string;
+  settings: WorkerSettings;
+  log: (line: string) => void;
+  store: RedisJobStore;
+  target: RedisTarget;
+  ort: OrtModule;
+  backend: BackendChoice;
+  pool: StylizerPool;
+  /** Running jobs' stop switches, by job id. */
+  running: Map<string, AbortController>;
+  loadModel(name: string): Promise<LoadedModel>;
+}
+
 export async function runWorker(settings: WorkerSettings): Promise<void> {
+  const ctx = await startWorker(settings);
+  const worker = makeBullWorker(ctx);
+  watchConnection(ctx, worker);
+  const stopped = stopOnSignal(ctx, worker);
+  void worker.run().catch((err: unknown) => ctx.log(`worker: ${(err as Error).message}`));
+  await worker.waitUntilReady();
+  ctx.log(`worker ${ctx.id}: ready (${ctx.target.url}, concurrency ${settings.concurrency ?? 1}, ${ctx.backend.reason})`);
+  await stopped;
+  ctx.log(`worker ${ctx.id}: stopped`);
+}
+
+/** Redis reachable, the backend chosen, the models to preload loaded: or one clear error. */
+async function startWorker(settings: WorkerSettings): Promise<WorkerContext> {
   const log = settings.log ?? (() => {});
-  const id = settings.id ?? `${hostname()}:${process.pid}`;
   const target = parseRedisUrl(settings.redis);
   for (const name of settings.preload ?? []) getModelEntry(name);
   const store = new RedisJobStore(target, settings.limits ?? DEFAULT_STORE_LIMITS);
   // A Redis that cannot be reached at start is a one-line error, as for submit and jobs.
   await ensureReachable(store, target);
-  const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
-  const choice = await chooseBackend(ort, settings.backend ?? 'auto');
-  const backend: BackendName = choice.backend;
-  const concurrency = settings.concurrency ?? 1;
-  const pool = new StylizerPool(concurrency);
-  const running = new Map<string, AbortController>();
-
-  const loadModel = (name: string) => {
-    if (settings.models) return settings.models(name);
-    const key = `${settings.cacheDir ?? ''}\0${name}`;
-    let m = models.get(key);
-    if (!m) {
-      m = import('../models/resolve-node.js').then(({ resolveModel }) =>
-        // vgg19-random is one fixed network (seed 0), as in the stylize command.
-        resolveModel({ model: name, cacheDir: settings.cacheDir, seed: 0, onNotice: (n) => log(`model ${name}: ${n}`) }),
-      );
-      m.catch(() => models.delete(key));
-      models.set(key, m);
-    }
-    return m;
-  };
-
-  const processJob = async (job: Job<JobSpec, JobSummary>, token?: string): Promise<JobSummary> => {
-    const jobId = job.id!;
-    const spec = job.data;
-    if (spec?.version !== JOB_SPEC_VERSION) throw new UnrecoverableError(`job ${jobId}: job data version ${String(spec?.version)}; this worker reads version ${JOB_SPEC_VERSION}`);
-
-    // 1. Finished by an earlier delivery (its worker died before BullMQ heard of it).
-    const earlier = await readSummary(store, jobId);
-    if (earlier) {
-      log(`job ${jobId}: already finished by ${earlier.worker}; not run again`);
-      return { ...earlier, duplicate: true };
-    }
-
-    // 2. Inputs, model, a warm Stylizer.
-    const image = async (s: StoredImage) => {
-      const bytes = await store.get('input', s.key);
-      if (!bytes) throw new UnrecoverableError(`the input image ${s.name} is no longer in the store (it expired); submit the job again`);
-      return decodeImage(Buffer.from(bytes), s.name);
-    };
-    const content = await image(spec.inputs.content);
-    const styles: RgbImage[] = [];
-    for (const s of spec.inputs.styles) styles.push(await image(s));
-    const initImage = spec.inputs.initImage ? await image(spec.inputs.initImage) : undefined;
-    const options = { ...spec.options, backend };
-    const model = await loadModel(spec.model);
-    const key = JSON.stringify([spec.model, options, spec.inputs.styles.map((s) => s.key)]);
-    const { stylizer, warm } = await pool.take(key, () => createStylizer({ ort, model, styles, options }));
-
-    try {
-      // 3. Continue from the last checkpoint, when it is this job's.
-      const notes: string[] = [];
-      let resume: Checkpoint | undefined;
-      const saved = await store.get('checkpoint', jobId);
-      if (saved) {
-        const run: SavedRun = decodeCheckpoint(saved, `job ${jobId}'s checkpoint`);
-        const diff = fingerprintDifference(run.fingerprint, spec.fingerprint);
-        if (diff) notes.push(`a checkpoint from another run was ignored (${diff})`);
-        else resume = run.checkpoint;
-      }
-      const resumedFrom = resume?.iteration;
-      log(`job ${jobId}: ${resume ? `resumed from iteration ${resumedFrom}` : 'started'} (attempt ${job.attemptsStarted ?? job.attemptsMade + 1}, ${warm ? 'warm stylizer' : 'new stylizer'})`);
-
-      // 4. Run: progress, previews, checkpoints, cancellation.
-      const controller = new AbortController();
-      running.set(jobId, controller);
-      let lastCancelCheck = Date.now();
-      let stateDropped = false;
-      const result = await stylizer.run({
-        content,
-        initImage,
-        signal: controller.signal,
-        resume,
-        checkpointEvery: spec.checkpointEvery,
-        onCheckpoint: async (c) => {
-          let bytes = encodeCheckpoint({ fingerprint: spec.fingerprint, checkpoint: c });
-          const full = bytes.length;
-          if (bytes.length > store.limits.maxBytes.checkpoint) {
-            // The optimiser's history (L-BFGS: 2 × corrections × the image) does not fit: keep
-            // the image and start the optimiser afresh from it if this job is resumed.
-            bytes = encodeCheckpoint({ fingerprint: spec.fingerprint, checkpoint: { ...c, optimizer: makeOptimizer(options).getState() } });
-            if (!stateDropped) {
-              stateDropped = true;
-              notes.push(
-                `the ${options.optimizer} state (${(full / 2 ** 20).toFixed(1)} MiB) is over the store's checkpoint limit: ` +
-                  'checkpoints hold the image only, so a resumed run restarts the optimiser from the last image',
-              );
-            }
-          }
-          if (bytes.length > store.limits.maxBytes.checkpoint) {
-            if (!notes.some((n) => n.startsWith('no checkpoint'))) notes.push('no checkpoint fits the store\'s limit: a resumed run starts over');
-            return;
-          }
-          await store.put('checkpoint', jobId, bytes);
-        },
-        onProgress: async (p) => {
-          const progress: JobProgress = {
-            ...progressData(p),
-            worker: id,
-            ...(resumedFrom !== undefined ? { resumedFrom } : {}),
-            ...(spec.previewEvery > 0 && p.iteration % spec.previewEvery === 0 ? { preview: await previewUrl(p.image()) } : {}),
-          };
-          await job.updateProgress(progress as unknown as object);
-          if (Date.now() - lastCancelCheck >= CANCEL_POLL_MS) {
-            lastCancelCheck = Date.now();
-            if (await store.redis.exists(cancelKey(jobId))) controller.abort('cancel' satisfies StopReason);
-          }
-        },
-      }).finally(() => running.delete(jobId));
-
-      if (result.interrupted) {
-        if (controller.signal.reason === 'cancel') {
-          await store.delete('checkpoint', jobId);
-          log(`job ${jobId}: cancelled at iteration ${result.iterations}`);
-          throw new UnrecoverableError('cancelled by a client');
-        }
-        // Shutdown: the checkpoint is saved (the Stylizer's last one); back to the queue.
-        await job.moveToWait(token);
-        log(`job ${jobId}: back to the queue at iteration ${result.iterations} (worker stopping)`);
-        throw new WaitingError();
-      }
-
-      // 5. The result, once.
-      const bytes = await encodeImage(result.image, spec.format);
-      const summary: JobSummary = {
-        width: result.image.width,
-        height: result.image.height,
-        iterations: result.iterations,
-        loss: result.loss,
-        parts: result.parts,
-        format: spec.format,
-        bytes: bytes.length,
-        worker: id,
-        elapsedMs: result.elapsedMs,
-        ...(resumedFrom !== undefined ? { resumedFrom } : {}),
-        notes,
-      };
-      const first = await store.put('result', jobId, bytes, { onlyIfAbsent: true });
-      await store.put('summary', jobId, Buffer.from(JSON.stringify(summary)), { onlyIfAbsent: true });
-      if (!first) {
-        log(`job ${jobId}: another delivery wrote the result first; kept theirs`);
-        return { ...((await readSummary(store, jobId)) ?? summary), duplicate: true };
-      }
-      await store.delete('checkpoint', jobId);
-      log(`job ${jobId}: done, ${result.iterations} iterations, loss ${result.loss.toPrecision(6)}`);
-      return summary;
-    } finally {
-      await pool.give(key, stylizer);
-    }
-  };
-
   try {
+    const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
+    const backend = await chooseBackend(ort, settings.backend ?? 'auto');
+    const loadModel = (name: string) => {
+      if (settings.models) return settings.models(name);
+      const key = `${settings.cacheDir ?? ''}\0${name}`;
+      let m = models.get(key);
+      if (!m) {
+        m = import('../models/resolve-node.js').then(({ resolveModel }) =>
+          // vgg19-random is one fixed network (seed 0), as in the stylize command.
+          resolveModel({ model: name, cacheDir: settings.cacheDir, seed: 0, onNotice: (n) => log(`model ${name}: ${n}`) }),
+        );
+        m.catch(() => models.delete(key));
+        models.set(key, m);
+      }
+      return m;
+    };
     for (const name of settings.preload ?? []) {
       await loadModel(name);
       log(`model ${name}: loaded`);
     }
+    const id = settings.id ?? `${hostname()}:${process.pid}`;
+    return { id, settings, log, store, target, ort, backend, pool: new StylizerPool(settings.concurrency ?? 1), running: new Map(), loadModel };
   } catch (err) {
     await store.close();
     throw err;
   }
+}
 
-  const worker = new Worker<JobSpec, JobSummary>(
+function makeBullWorker(ctx: WorkerContext): Worker<JobSpec, JobSummary> {
+  const lockMs = ctx.settings.lockMs ?? 30_000;
+  return new Worker<JobSpec, JobSummary>(
     QUEUE_NAME,
     async (job, token) => {
       try {
-        return await processJob(job, token);
+        return await processJob(ctx, job, token);
       } catch (err) {
         // Mistakes in the job itself fail it at once; anything else is retried (attempts).
         if (err instanceof NeuralStyleError && (err.exitCode === 2 || err instanceof InputError || err instanceof WeightsError || err instanceof NumericalError)) {
-          log(`job ${job.id}: failed: ${err.render(flagOf)}`);
-          throw new UnrecoverableError(err.render(flagOf));
+          ctx.log(`job ${job.id}: failed: ${renderParts(err.parts, optionKey)}`);
+          throw new UnrecoverableError(encodeFailure(err.parts));
         }
-        if (!(err instanceof WaitingError) && !(err instanceof UnrecoverableError)) log(`job ${job.id}: error: ${err instanceof Error ? err.message : String(err)}`);
+        if (!(err instanceof WaitingError) && !(err instanceof UnrecoverableError)) ctx.log(`job ${job.id}: error: ${err instanceof Error ? err.message : String(err)}`);
         throw err;
       }
     },
     {
-      connection: bullConnection(target),
-      concurrency,
-      lockDuration: settings.lockMs ?? 30_000,
+      connection: bullConnection(ctx.target),
+      concurrency: ctx.settings.concurrency ?? 1,
+      lockDuration: lockMs,
       // Looking for dead workers' jobs is one cheap script: do it often, so a job waits
       // about one lock duration after its worker died, not two.
-      stalledInterval: Math.max(1000, Math.round((settings.lockMs ?? 30_000) / 4)),
+      stalledInterval: Math.max(1000, Math.round(lockMs / 4)),
       // A job may outlive a few dead workers before BullMQ gives up on it.
       maxStalledCount: 5,
       autorun: false,
     },
   );
-  // Connection loss and recovery, as this process's store connection sees them (BullMQ's
-  // own connections use the same retry strategy, connection.ts).
+}
+
+async function processJob(ctx: WorkerContext, job: Job<JobSpec, JobSummary>, token?: string): Promise<JobSummary> {
+  const jobId = job.id!;
+  const spec = job.data;
+  if (spec?.version !== JOB_SPEC_VERSION) {
+    throw new UnrecoverableError(encodeFailure([`job ${jobId}: job data version ${String(spec?.version)}; this worker reads version ${JOB_SPEC_VERSION}`]));
+  }
+  const earlier = await finishedEarlier(ctx, jobId);
+  if (earlier) return earlier;
+  const inputs = await readInputs(ctx, spec);
+  const { stylizer, warm, key } = await warmStylizer(ctx, spec, inputs.styles);
+  try {
+    const notes: string[] = [];
+    const resume = await lastCheckpoint(ctx, jobId, spec, notes);
+    ctx.log(`job ${jobId}: ${resume ? `resumed from iteration ${resume.iteration}` : 'started'} (attempt ${job.attemptsStarted ?? job.attemptsMade + 1}, ${warm ? 'warm stylizer' : 'new stylizer'})`);
+    const { result, stopped } = await runJob(ctx, job, stylizer, inputs, resume, notes);
+    if (stopped === 'cancel') {
+      await ctx.store.delete('checkpoint', jobId);
+      ctx.log(`job ${jobId}: cancelled at iteration ${result.iterations}`);
+      throw new UnrecoverableError(encodeFailure(['cancelled by a client']));
+    }
+    if (stopped === 'shutdown') {
+      // The checkpoint is saved (the Stylizer's last one); back to the queue.
+      await job.moveToWait(token);
+      ctx.log(`job ${jobId}: back to the queue at iteration ${result.iterations} (worker stopping)`);
+      throw new WaitingError();
+    }
+    return await storeResult(ctx, jobId, spec, result, resume?.iteration, notes);
+  } finally {
+    await ctx.pool.give(key, stylizer);
+  }
+}
+
+/** Step 1: an earlier delivery finished the job (its worker died before BullMQ heard of it). */
+async function finishedEarlier(ctx: WorkerContext, jobId: string): Promise<JobSummary | undefined> {
+  const earlier = await readSummary(ctx.store, jobId);
+  if (!earlier) return undefined;
+  ctx.log(`job ${jobId}: already finished by ${earlier.worker}; not run again`);
+  return { ...earlier, duplicate: true };
+}
+
+interface JobInputs {
+  content: RgbImage;
+  styles: RgbImage[];
+  initImage?: RgbImage;
+}
+
+/** Step 2: the job's images from the store, decoded. */
+async function readInputs(ctx: WorkerContext, spec: JobSpec): Promise<JobInputs> {
+  const image = async (s: StoredImage) => {
+    const bytes = await ctx.store.get('input', s.key);
+    if (!bytes) throw new UnrecoverableError(encodeFailure([`the input image ${s.name} is no longer in the store (it expired); submit the job again`]));
+    return decodeImage(Buffer.from(bytes), s.name);
+  };
+  const content = await image(spec.inputs.content);
+  const styles: RgbImage[] = [];
+  for (const s of spec.inputs.styles) styles.push(await image(s));
+  const initImage = spec.inputs.initImage ? await image(spec.inputs.initImage) : undefined;
+  return { content, styles, initImage };
+}
+
+/** Step 3: an idle Stylizer compiled for the same model, options and styles, or a new one. */
+async function warmStylizer(ctx: WorkerContext, spec: JobSpec, styles: RgbImage[]): Promise<{ stylizer: Stylizer; warm: boolean; key: string }> {
+  const options = { ...spec.options, backend: ctx.backend.profile.name };
+  const model = await ctx.loadModel(spec.model);
+  const key = JSON.stringify([spec.model, options, spec.inputs.styles.map((s) => s.key)]);
+  const { stylizer, warm } = await ctx.pool.take(key, () => createStylizer({ ort: ctx.ort, model, styles, options }));
+  return { stylizer, warm, key };
+}
+
+/** Step 4: the checkpoint an earlier delivery saved, when it is this job's. */
+async function lastCheckpoint(ctx: WorkerContext, jobId: string, spec: JobSpec, notes: string[]): Promise<Checkpoint | undefined> {
+  const saved = await ctx.store.get('checkpoint', jobId);
+  if (!saved) return undefined;
+  const run = decodeCheckpoint(saved, `job ${jobId}'s checkpoint`);
+  const diff = fingerprintDifference(run.fingerprint, spec.fingerprint);
+  if (!diff) return run.checkpoint;
+  notes.push(`a checkpoint from another run was ignored (${renderParts(diff, optionKey)})`);
+  return undefined;
+}
+
+/** Step 5: the run, with progress, previews, checkpoints and cancellation. */
+async function runJob(
+  ctx: WorkerContext,
+  job: Job<JobSpec, JobSummary>,
+  stylizer: Stylizer,
+  inputs: JobInputs,
+  resume: Checkpoint | undefined,
+  notes: string[],
+): Promise<{ result: StylizeResult; stopped?: StopReason }> {
+  const jobId = job.id!;
+  const spec = job.data;
+  const controller = new AbortController();
+  ctx.running.set(jobId, controller);
+  let lastCancelCheck = Date.now();
+  let stateDropped = false;
+  try {
+    const result = await stylizer.run({
+      content: inputs.content,
+      initImage: inputs.initImage,
+      signal: controller.signal,
+      resume,
+      checkpointEvery: spec.checkpointEvery,
+      onCheckpoint: async (c) => {
+        let bytes = encodeCheckpoint({ fingerprint: spec.fingerprint, checkpoint: c });
+        const full = bytes.length;
+        if (bytes.length > ctx.store.limits.maxBytes.checkpoint) {
+          // The optimiser's history (L-BFGS: 2 × corrections × the image) does not fit: keep
+          // the image and start the optimiser afresh from it if this job is resumed.
+          const fresh = makeOptimizer(stylizer.options).getState();
+          bytes = encodeCheckpoint({ fingerprint: spec.fingerprint, checkpoint: { ...c, optimizer: fresh } });
+          if (!stateDropped) {
+            stateDropped = true;
+            notes.push(
+              `the ${stylizer.options.optimizer} state (${(full / 2 ** 20).toFixed(1)} MiB) is over the store's checkpoint limit: ` +
+                'checkpoints hold the image only, so a resumed run restarts the optimiser from the last image',
+            );
+          }
+        }
+        if (bytes.length > ctx.store.limits.maxBytes.checkpoint) {
+          if (!notes.some((n) => n.startsWith('no checkpoint'))) notes.push("no checkpoint fits the store's limit: a resumed run starts over");
+          return;
+        }
+        await ctx.store.put('checkpoint', jobId, bytes);
+      },
+      onProgress: async (p) => {
+        const progress: JobProgress = {
+          ...progressData(p),
+          worker: ctx.id,
+          ...(resume ? { resumedFrom: resume.iteration } : {}),
+          ...(spec.previewEvery > 0 && p.iteration % spec.previewEvery === 0 ? { preview: await previewUrl(p.image()) } : {}),
+        };
+        await job.updateProgress(progress as unknown as object);
+        if (Date.now() - lastCancelCheck >= CANCEL_POLL_MS) {
+          lastCancelCheck = Date.now();
+          if (await ctx.store.redis.exists(cancelKey(jobId))) controller.abort('cancel' satisfies StopReason);
+        }
+      },
+    });
+    return { result, stopped: result.interrupted ? (controller.signal.reason as StopReason) : undefined };
+  } finally {
+    ctx.running.delete(jobId);
+  }
+}
+
+/** Step 6: the result and its summary, written once; a later delivery keeps the first. */
+async function storeResult(ctx: WorkerContext, jobId: string, spec: JobSpec, result: StylizeResult, resumedFrom: number | undefined, notes: string[]): Promise<JobSummary> {
+  const bytes = await encodeImage(result.image, spec.format);
+  const summary: JobSummary = {
+    width: result.image.width,
+    height: result.image.height,
+    iterations: result.iterations,
+    loss: result.loss,
+    parts: result.parts,
+    format: spec.format,
+    bytes: bytes.length,
+    worker: ctx.id,
+    elapsedMs: result.elapsedMs,
+    ...(resumedFrom !== undefined ? { resumedFrom } : {}),
+    notes,
+  };
+  const first = await ctx.store.put('result', jobId, bytes, { onlyIfAbsent: true });
+  await ctx.store.put('summary', jobId, Buffer.from(JSON.stringify(summary)), { onlyIfAbsent: true });
+  if (!first) {
+    ctx.log(`job ${jobId}: another delivery wrote the result first; kept theirs`);
+    return { ...((await readSummary(ctx.store, jobId)) ?? summary), duplicate: true };
+  }
+  await ctx.store.delete('checkpoint', jobId);
+  ctx.log(`job ${jobId}: done, ${result.iterations} iterations, loss ${result.loss.toPrecision(6)}`);
+  return summary;
+}
+
+/** Connection loss and recovery, as this process's store connection sees them (BullMQ's own use the same retry strategy). */
+function watchConnection(ctx: WorkerContext, worker: Worker): void {
   let lost = 0;
   worker.on('error', () => {});
-  store.redis.on('close', () => {
-    if (!lost && !settings.signal.aborted) {
+  ctx.store.redis.on('close', () => {
+    if (!lost && !ctx.settings.signal.aborted) {
       lost = Date.now();
-      log('redis: connection lost; retrying');
+      ctx.log('redis: connection lost; retrying');
     }
   });
-  store.redis.on('ready', () => {
+  ctx.store.redis.on('ready', () => {
     if (lost) {
-      log(`redis: reconnected after ${Date.now() - lost} ms`);
+      ctx.log(`redis: reconnected after ${Date.now() - lost} ms`);
       lost = 0;
     }
   });
+}
 
-  const stopped = new Promise<void>((ok) => {
+/** On the settings' signal: running jobs checkpoint and go back to the queue, then every connection closes. */
+function stopOnSignal(ctx: WorkerContext, worker: Worker): Promise<void> {
+  return new Promise<void>((ok) => {
     const stop = () => {
-      log(`worker ${id}: stopping; ${running.size} running job(s) go back to the queue`);
-      for (const c of running.values()) c.abort('shutdown' satisfies StopReason);
+      ctx.log(`worker ${ctx.id}: stopping; ${ctx.running.size} running job(s) go back to the queue`);
+      for (const c of ctx.running.values()) c.abort('shutdown' satisfies StopReason);
       // BullMQ's close waits for Redis; one that went away must not keep the process alive.
-      void Promise.race([worker.close(), new Promise((ok) => setTimeout(ok, CLOSE_TIMEOUT_MS).unref())])
+      void Promise.race([worker.close(), new Promise((done) => setTimeout(done, CLOSE_TIMEOUT_MS).unref())])
         .catch(() => {})
         .then(() => {
-          store.redis.disconnect();
+          ctx.store.redis.disconnect();
           void worker.disconnect().catch(() => {});
         })
-        .then(() => Promise.allSettled([pool.release(), store.close()]))
+        .then(() => Promise.allSettled([ctx.pool.release(), ctx.store.close()]))
         .then(() => ok());
     };
-    if (settings.signal.aborted) stop();
-    else settings.signal.addEventListener('abort', stop, { once: true });
+    if (ctx.settings.signal.aborted) stop();
+    else ctx.settings.signal.addEventListener('abort', stop, { once: true });
   });
-  void worker.run().catch((err: unknown) => log(`worker: ${(err as Error).message}`));
-  await worker.waitUntilReady();
-  log(`worker ${id}: ready (${target.url}, concurrency ${concurrency}, ${choice.reason})`);
-  await stopped;
-  log(`worker ${id}: stopped`);
 }
 
 async function readSummary(store: RedisJobStore, jobId: string): Promise<JobSummary | undefined> {

@@ -7,9 +7,17 @@ import type { StylizeOptions } from './stylize-options.js';
  * losses were sums where ours are means (jcjohnson's), so its weights do not carry over
  * numerically; jcjohnson's defaults are kept for those.
  */
-export const PRESETS: Record<string, { model: string; options: Partial<StylizeOptions> }> = {
+export interface Preset {
+  model: string;
+  /** What it is, in a few words (the help text of the preset option). */
+  summary: string;
+  options: Partial<StylizeOptions>;
+}
+
+export const PRESETS: Record<string, Preset> = {
   seed: {
     model: 'vgg16',
+    summary: "gcucurull/neural-art-transfer's setup (VGG16, Adam with step 1, average pooling, noise init, no TV, best iterate kept)",
     options: {
       contentLayers: ['conv4_2'],
       styleLayers: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'],
@@ -36,6 +44,7 @@ export const PRESETS: Record<string, { model: string; options: Partial<StylizeOp
    */
   crowsonkb: {
     model: 'vgg19-torchvision',
+    summary: "crowsonkb/style-transfer-pytorch's recipe (torchvision VGG-19, W2 style loss, Adam on RGB, iterate averaging, coarse-to-fine from 128 px)",
     options: {
       firstPadding: 'replicate',
       pooling: 'max',
@@ -61,3 +70,16 @@ export const PRESETS: Record<string, { model: string; options: Partial<StylizeOp
     },
   },
 };
+
+/**
+ * Apply a preset to a front end's values: its model and options replace the defaults,
+ * never a value that was given (`given`: the keys the user set). The one place presets
+ * are applied: the command, the video command, the job service and the web form call it.
+ */
+export function applyPreset(values: Record<string, unknown>, given: ReadonlySet<string>, name = values.preset as string | undefined): void {
+  if (!name) return;
+  const preset = PRESETS[name];
+  if (!preset) throw new Error(`no preset named '${name}'`);
+  if (!given.has('model')) values.model = preset.model;
+  for (const [key, value] of Object.entries(preset.options)) if (!given.has(key)) values[key] = value;
+}

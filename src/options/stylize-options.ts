@@ -4,7 +4,7 @@
  * them all together. `StylizeOptions` is the typed view a library caller fills.
  */
 import type { Pooling } from '../network/vgg.js';
-import type { BackendName } from '../runtime/ort.js';
+import { backendNames } from '../backends/registry.js';
 import { COLOUR_CONTROLS } from '../image/colour/index.js';
 import type { OptionSpec } from './types.js';
 
@@ -49,7 +49,8 @@ export interface BuiltinStylizeOptions {
   seed: number;
   /** Return the iterate with the lowest loss rather than the last (the seed project did). */
   keepBest: boolean;
-  backend: BackendName;
+  /** A registered backend's name (src/backends), or auto: the best one that works here. */
+  backend: string;
   /**
    * Coarse-to-fine: smaller sizes (increasing, each below imageSize) to optimise at first,
    * each stage starting from the previous result upsampled. Empty/undefined: one size.
@@ -363,10 +364,14 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
   {
     ...stylize,
     key: 'backend',
-    kind: { type: 'choice', choices: ['cpu', 'webgpu', 'wasm'] },
-    default: 'cpu',
+    // The registered backends (src/backends), read whenever the table is: a profile
+    // registered after this module loaded is a choice too.
+    get kind() {
+      return { type: 'choice' as const, choices: ['auto', ...backendNames()] };
+    },
+    default: 'auto',
     label: 'Backend',
-    help: 'onnxruntime execution provider: cpu (Node), wasm (browsers) or webgpu.',
+    help: 'Where onnxruntime runs: auto (WebGPU when a GPU adapter works, else the CPU; in browsers WASM), cpu (Node), wasm (browsers) or webgpu.',
     group: 'Network',
     valueName: '<name>',
   },

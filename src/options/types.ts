@@ -28,11 +28,13 @@ export type OptionGroup = 'Input and output' | 'Optimisation' | 'Network' | 'Pro
 
 /**
  * Where an option lives: `stylize` options are the library's (StylizeOptions, the web
- * form); `cli` options only mean something to the command (paths, progress, checkpoints);
+ * form); `run` options belong to every front end that loads weights by name and keeps
+ * checkpoints (the command, the job service: model, preset, checkpoint interval; see
+ * run-options.ts); `cli` options only mean something to the command (paths, progress);
  * `video` options are the library's too, but only a video run uses them (the image command
  * and the web form leave them out).
  */
-export type OptionScope = 'stylize' | 'cli' | 'video';
+export type OptionScope = 'stylize' | 'run' | 'cli' | 'video';
 
 export interface OptionSpec<T = unknown> {
   /** camelCase key: the library's field name; the CLI's flag is its kebab-case. */

@@ -12,7 +12,8 @@ import type { Tensor } from '../models/types.js';
 import { buildDerivationGraph, buildFeatureGraph, type FeatureOutput } from '../objective/features-graph.js';
 import { names } from '../objective/names.js';
 import type { NetworkSource } from '../network/vgg.js';
-import { backendOf, graphFormsFor, type OrtModule, type SessionOptions } from './ort.js';
+import { resolveSetup, type GraphSetup } from './objective.js';
+import type { OrtModule } from './ort.js';
 
 /**
  * term name → layer → target statistic. Today: `content` (feature maps [1, C, h, w]) and
@@ -31,15 +32,10 @@ export class FeatureExtractor {
     private readonly options: TermOptions,
   ) {}
 
-  static async create(
-    ort: OrtModule,
-    net: NetworkSource,
-    options: TermOptions,
-    session: SessionOptions,
-    terms?: readonly LossTerm[],
-    run: RunShape = UNMASKED_RUN,
-  ): Promise<FeatureExtractor> {
-    const { graph, outputs } = buildFeatureGraph(net, options, terms, run, graphFormsFor(backendOf(session), options));
+  static async create(ort: OrtModule, net: NetworkSource, options: TermOptions, setup: GraphSetup = {}): Promise<FeatureExtractor> {
+    const { backend, forms, terms, run } = resolveSetup(options, setup);
+    const { graph, outputs } = buildFeatureGraph(net, options, terms, run, forms);
+    const session = backend.sessionOptions();
     const features = await ort.InferenceSession.create(encodeModel(graph, 'features'), session);
     const derive = buildDerivationGraph(outputs);
     let derivation: InferenceSession | null = null;

@@ -5,6 +5,7 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { NumericalError, UsageError } from '../errors.js';
+import { backendProfile, graphForms, type BackendProfile } from '../backends/index.js';
 import type { GradOptions } from '../graph/builder.js';
 import { encodeModel } from '../graph/encode.js';
 import { targetOf, UNMASKED_RUN, type LossTerm, type RunShape, type TermOptions } from '../losses/index.js';
@@ -15,7 +16,7 @@ import { activeTerms, termsOf } from '../objective/terms.js';
 import type { Tensor } from '../models/types.js';
 import type { NetworkSource } from '../network/vgg.js';
 import type { Targets } from './features.js';
-import { backendOf, graphFormsFor, type OrtModule, type SessionOptions } from './ort.js';
+import type { OrtModule } from './ort.js';
 
 /** Each term's weighted part, by term name (`content`, `style`, `tv`, …), in table order. */
 export type LossParts = Record<string, number>;
@@ -30,6 +31,24 @@ export interface Evaluator {
   readonly width: number;
   readonly height: number;
   evaluate(x: Float32Array): Promise<Evaluation>;
+}
+
+/** What a compiled graph is built for, besides the network and the options. */
+export interface GraphSetup {
+  /** Where it runs; default the profile `options.backend` names (src/backends). */
+  backend?: BackendProfile;
+  /** Graph forms over the backend's own (a test or bench pinning a conv form). */
+  forms?: Partial<GradOptions>;
+  /** The loss terms; default every registered one. */
+  terms?: readonly LossTerm[];
+  /** How many styles, and whether masks make regions of them. */
+  run?: RunShape;
+}
+
+/** The setup with its defaults: the backend's profile and the graph forms it asks for, `forms` over them. */
+export function resolveSetup(options: TermOptions, setup: GraphSetup): Required<Omit<GraphSetup, 'terms'>> & { terms?: readonly LossTerm[] } {
+  const backend = setup.backend ?? backendProfile(options.backend as string | undefined);
+  return { backend, forms: { ...graphForms(backend, options), ...setup.forms }, terms: setup.terms, run: setup.run ?? UNMASKED_RUN };
 }
 
 export class CompiledObjective {
@@ -48,19 +67,11 @@ export class CompiledObjective {
     return this.terms.map((t) => t.name);
   }
 
-  static async create(
-    ort: OrtModule,
-    net: NetworkSource,
-    options: TermOptions,
-    session: SessionOptions,
-    grad: Partial<GradOptions> = {},
-    terms?: readonly LossTerm[],
-    run: RunShape = UNMASKED_RUN,
-  ): Promise<CompiledObjective> {
+  static async create(ort: OrtModule, net: NetworkSource, options: TermOptions, setup: GraphSetup = {}): Promise<CompiledObjective> {
+    const { backend, forms, terms, run } = resolveSetup(options, setup);
     const all = termsOf(terms, options);
-    // The gradient graph's form is chosen for the backend; `grad` overrides it.
-    const { graph, channels } = buildObjectiveGraph(net, options, { ...graphFormsFor(backendOf(session), options), ...grad }, all, run);
-    const compiled = await ort.InferenceSession.create(encodeModel(graph, 'objective'), session);
+    const { graph, channels } = buildObjectiveGraph(net, options, forms, all, run);
+    const compiled = await ort.InferenceSession.create(encodeModel(graph, 'objective'), backend.sessionOptions());
     return new CompiledObjective(ort, compiled, options, [...all], net, channels, run);
   }
 

@@ -17,7 +17,7 @@ import { activeTerms, termsOf, usedLayers } from '../objective/terms.js';
 import type { StylizeOptions } from '../options/index.js';
 import { stagesOf } from './coarse-to-fine.js';
 import { estimateFeaturePass, estimateMemory, type MemoryQuery } from '../runtime/memory.js';
-import { graphFormsFor } from '../runtime/ort.js';
+import { backendProfile, graphForms } from '../backends/index.js';
 import type { GradOptions } from '../graph/builder.js';
 import { largestCrop, tileGeometry } from '../tiles/layout.js';
 import { NEWTON_SCHULZ_ITERATIONS } from '../losses/sqrtm.js';
@@ -162,7 +162,7 @@ export function runMemory(input: PreflightInput, tile = 0): RunMemory {
   // What one network pass sees: the whole image, or the largest crop of a tile.
   const seen = (s: ImageSize) => (geometry ? largestCrop(s.width, s.height, tile, geometry) : s);
   const crop = seen(c);
-  const evaluation = estimateMemory(queryFor(table, deepest, crop.width, crop.height, graphFormsFor(o.backend, o))).total;
+  const evaluation = estimateMemory(queryFor(table, deepest, crop.width, crop.height, graphForms(backendProfile(o.backend), o))).total;
 
   // Style images are seen at imageSize × styleScale: with a large scale, far more pixels
   // than the result. Only the layers of terms with style targets run on them.

@@ -30,7 +30,8 @@ import { resolveOptions, type StylizeOptions } from '../options/index.js';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../optim/index.js';
 import { FeatureExtractor, type Targets } from '../runtime/features.js';
 import { CompiledObjective, type Evaluation } from '../runtime/objective.js';
-import { sessionOptionsFor, type OrtModule } from '../runtime/ort.js';
+import type { OrtModule } from '../runtime/ort.js';
+import { backendProfile, chooseBackend, type BackendChoice } from '../backends/index.js';
 import { TiledObjective } from '../tiles/tiled-objective.js';
 import { Rng } from '../util/random.js';
 import { stagesOf, warmStart } from './coarse-to-fine.js';
@@ -57,17 +58,20 @@ export interface StylizerInput {
 }
 
 export async function createStylizer(input: StylizerInput): Promise<Stylizer> {
-  const options = resolveOptions(input.options, input.styles.length);
+  const resolved = resolveOptions(input.options, input.styles.length);
   checkMasks(input.styles.length, input.contentMasks, input.styleMasks);
+  // 'auto' is settled here, probing: the options then name the backend the run uses.
+  const backend = await chooseBackend(input.ort, resolved.backend);
+  const options = { ...resolved, backend: backend.profile.name };
   const terms = [...termsOf(input.terms)];
   const run: RunShape = { styles: input.styles.length, masked: input.contentMasks !== undefined };
   for (const t of terms) if (t.weight(options) !== 0) t.check?.(options, run);
   const net = { table: input.model.table, weights: input.model.weights, preprocessing: input.model.preprocessing };
-  const session = sessionOptionsFor(options.backend);
-  const extractor = await FeatureExtractor.create(input.ort, net, options, session, terms, run);
+  const setup = { backend: backend.profile, terms, run };
+  const extractor = await FeatureExtractor.create(input.ort, net, options, setup);
   let objective: CompiledObjective;
   try {
-    objective = await CompiledObjective.create(input.ort, net, options, session, {}, terms, run);
+    objective = await CompiledObjective.create(input.ort, net, options, setup);
   } catch (err) {
     await extractor.release();
     throw err;
@@ -109,7 +113,7 @@ export class Stylizer {
   private tiled(): Promise<TiledObjective> {
     if (!this.ort) throw new Error('this Stylizer was made without onnxruntime; make it with createStylizer');
     const net = { table: this.model.table, weights: this.model.weights };
-    this.tiledObjective ??= TiledObjective.create(this.ort, net, this.options, sessionOptionsFor(this.options.backend), {}, this.terms, this.runShape);
+    this.tiledObjective ??= TiledObjective.create(this.ort, net, this.options, { backend: backendProfile(this.options.backend), terms: this.terms, run: this.runShape });
     this.tiledObjective.catch(() => (this.tiledObjective = undefined));
     return this.tiledObjective;
   }

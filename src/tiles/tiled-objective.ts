@@ -31,8 +31,9 @@ import type { NetworkSource } from '../network/vgg.js';
 import { names } from '../objective/names.js';
 import { activeTerms, termsOf } from '../objective/terms.js';
 import type { Targets } from '../runtime/features.js';
-import type { Evaluation, Evaluator } from '../runtime/objective.js';
-import { backendOf, graphFormsFor, type OrtModule, type SessionOptions } from '../runtime/ort.js';
+import { graphForms, type SessionOptions } from '../backends/index.js';
+import { resolveSetup, type Evaluation, type Evaluator, type GraphSetup } from '../runtime/objective.js';
+import type { OrtModule } from '../runtime/ort.js';
 import { addIntoMap, cropMap, writeIntoMap } from './crop.js';
 import {
   buildReduceGraph,
@@ -130,20 +131,14 @@ export class TiledObjective {
   }
 
   /** `run`: how many styles and whether content masks make regions of them (masks then come to `bind`). */
-  static async create(
-    ort: OrtModule,
-    net: NetworkSource,
-    options: TermOptions,
-    session: SessionOptions,
-    grad: Partial<GradOptions> = {},
-    terms?: readonly LossTerm[],
-    run: RunShape = UNMASKED_RUN,
-  ): Promise<TiledObjective> {
+  static async create(ort: OrtModule, net: NetworkSource, options: TermOptions, setup: GraphSetup = {}): Promise<TiledObjective> {
+    const { backend, terms, run } = resolveSetup(options, setup);
+    const session = backend.sessionOptions();
     // The same terms as the whole-image objective, so a tiled run reports the same parts.
     const all = [...termsOf(terms, options)];
     checkTileable(all, options, run);
     // Conv forms are picked for a tile's size when it is given, else for the whole image's.
-    const gradOptions = { ...graphFormsFor(backendOf(session), options, typeof options.tile === 'number' ? options.tile : undefined), ...grad };
+    const gradOptions = { ...graphForms(backend, options, typeof options.tile === 'number' ? options.tile : undefined), ...setup.forms };
     const netTerms = networkTerms(all, options, run);
     const statTerms = netTerms.filter((t) => t.tiling.kind === 'statistic');
     const rows = rowTerms(all, options, run);

@@ -15,7 +15,8 @@ import { resolveModel } from '../../src/models/resolve-node.js';
 import type { LoadedModel } from '../../src/models/types.js';
 import { blendTargets, FeatureExtractor } from '../../src/runtime/features.js';
 import { CompiledObjective } from '../../src/runtime/objective.js';
-import { type OrtModule, sessionOptionsFor } from '../../src/runtime/ort.js';
+import type { OrtModule } from '../../src/runtime/ort.js';
+import { cpuBackend } from '../../src/backends/index.js';
 import { DEFAULT_STYLIZE_OPTIONS } from '../../src/options/index.js';
 import { Rng } from '../../src/util/random.js';
 import { cli, type Fixture, makeFixture } from './helpers.js';
@@ -35,13 +36,12 @@ async function coreIteration0(opts: { styles: string[]; weights?: number[]; styl
   const o = { ...DEFAULT_STYLIZE_OPTIONS, imageSize: SIZE };
   const spec = o;
   const net = { table: model.table, weights: model.weights };
-  const session = sessionOptionsFor('cpu');
   const fit = (img: RgbImage, side: number) => {
     const s = fitMaxSide(img.width, img.height, side);
     return resize(img, s.width, s.height);
   };
   const content = fit(await readImage(f.photo), SIZE);
-  const extractor = await FeatureExtractor.create(ort as unknown as OrtModule, net, spec, session);
+  const extractor = await FeatureExtractor.create(ort as unknown as OrtModule, net, spec, { backend: cpuBackend });
   const c = await extractor.extract(toNetworkInput(content, model.preprocessing), content.width, content.height, 'content');
   const grams = [];
   for (const path of opts.styles) {
@@ -50,7 +50,7 @@ async function coreIteration0(opts: { styles: string[]; weights?: number[]; styl
   }
   await extractor.release();
   const targets = { ...c, ...blendTargets(grams, opts.weights ?? opts.styles.map(() => 1)) };
-  const objective = await CompiledObjective.create(ort as unknown as OrtModule, net, spec, session);
+  const objective = await CompiledObjective.create(ort as unknown as OrtModule, net, spec, { backend: cpuBackend });
   const x =
     opts.init === 'image'
       ? toNetworkInput(content, model.preprocessing)

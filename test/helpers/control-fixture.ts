@@ -8,7 +8,8 @@ import { DEFAULT_STYLIZE_OPTIONS, PRESETS, type StylizeOptions } from '../../src
 import type { Preprocessing } from '../../src/models/types.js';
 import { FeatureExtractor, type Targets } from '../../src/runtime/features.js';
 import { CompiledObjective, type Evaluation } from '../../src/runtime/objective.js';
-import { sessionOptionsFor, type OrtModule } from '../../src/runtime/ort.js';
+import { cpuBackend } from '../../src/backends/index.js';
+import type { OrtModule } from '../../src/runtime/ort.js';
 import { readFixture } from './parity-fixture.js';
 
 export interface ControlFixture {
@@ -76,10 +77,9 @@ export async function evaluateControlFixture(
   const contentMasks = overrides.contentMasks === null ? undefined : (overrides.contentMasks ?? fx.contentMasks);
   const run = { styles: styles.length, masked: contentMasks !== undefined };
   const net = { table: fx.table, weights: fx.weights, preprocessing: fx.preprocessing };
-  const session = sessionOptionsFor('cpu');
   const prepared = colourControl(options.colorControl).prepare(fx.content, styles);
-  const extractor = await FeatureExtractor.create(ort, net, options, session, undefined, run);
-  const objective = await CompiledObjective.create(ort, net, options, session, {}, undefined, run);
+  const extractor = await FeatureExtractor.create(ort, net, options, { backend: cpuBackend, run });
+  const objective = await CompiledObjective.create(ort, net, options, { backend: cpuBackend, run });
   try {
     const c = prepared.content;
     const targets: Targets = { ...(await extractor.extract(toNetworkInput(c, fx.preprocessing), c.width, c.height, 'content')) };

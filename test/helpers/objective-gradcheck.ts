@@ -80,7 +80,7 @@ export async function objectiveGradcheck(
   // Target shapes from the features graph itself; values random, so every term is far from 0
   // — except derived targets (W2's Σ_s^½), which must be what they claim: those are real,
   // from other random images.
-  const extractor = await FeatureExtractor.create(ort as unknown as OrtModule, net, options, {}, all, run);
+  const extractor = await FeatureExtractor.create(ort as unknown as OrtModule, net, options, { terms: all, run });
   const perStyle = [];
   for (let i = 0; i < run.styles; i++) perStyle.push(await extractor.extract(rng.fillNormal(new Float32Array(3 * H * W)), W, H, 'style'));
   const shapes = {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { ConvWeights, LayerTable, Tensor } from '../../src/models/types.js';
 import { DEFAULT_STYLIZE_OPTIONS, type StylizeOptions } from '../../src/options/index.js';
 import { blendTargets, FeatureExtractor, type Targets } from '../../src/runtime/features.js';
-import type { OrtModule, SessionOptions } from '../../src/runtime/ort.js';
+import type { BackendProfile } from '../../src/backends/index.js';
+import type { OrtModule } from '../../src/runtime/ort.js';
 
 export interface ParityFixture {
   /** The fixture's objective as library options, plus its sizes and blend weights. */
@@ -60,8 +61,8 @@ export function loadParityFixture(name: string): ParityFixture {
 }
 
 /** The fixture's content features and blended style Grams, computed by our features graph. */
-export async function parityTargets(ort: OrtModule, fx: ParityFixture, options: SessionOptions): Promise<Targets> {
-  const extractor = await FeatureExtractor.create(ort, { table: fx.table, weights: fx.weights }, fx.spec, options);
+export async function parityTargets(ort: OrtModule, fx: ParityFixture, backend?: BackendProfile): Promise<Targets> {
+  const extractor = await FeatureExtractor.create(ort, { table: fx.table, weights: fx.weights }, fx.spec, { backend });
   try {
     const c = fx.tensors.get('content')!;
     const content = await extractor.extract(c.data, c.dims[3]!, c.dims[2]!, 'content');

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeCheckpoint } from '../../src/cli/checkpoint.js';
+import { decodeCheckpoint } from '../../src/checkpoint/index.js';
 import { JobClient } from '../../src/jobs/client.js';
 import { DEFAULT_STORE_LIMITS, type StoreLimits } from '../../src/jobs/store.js';
 import { runWorker } from '../../src/jobs/worker.js';

@@ -7,7 +7,9 @@
  *   mean_weight · (μ(F(x)) − μ(F(content)))²,  μ the mean over the whole feature map.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fingerprint, fingerprintDifference } from '../../src/cli/checkpoint.js';
+import { fingerprint, fingerprintDifference } from '../../src/checkpoint/index.js';
+import { renderParts } from '../../src/errors.js';
+import { flagOf } from '../../src/cli/options.js';
 import type { LossTerm, Statistic } from '../../src/losses/index.js';
 import { registerLossTerm, unregisterLossTerm } from '../../src/losses/index.js';
 import { defaultStylizeOptions, resolveOptions } from '../../src/options/index.js';
@@ -91,9 +93,9 @@ describe('a loss term registered from a test', () => {
   it('is part of the checkpoint fingerprint, so a resume with another weight is refused', async () => {
     const image = { width: 2, height: 2, data: new Float32Array(12) };
     const at = (meanWeight: number) => fingerprint({ options: resolveOptions({ meanWeight }), content: image, styles: [image], model: 'vgg19' });
-    expect(at(5).meanWeight).toBe(5);
-    expect(fingerprintDifference(at(5), at(5))).toBeUndefined();
-    expect(fingerprintDifference(at(5), at(6))).toBe('it was made with --mean-weight 5, this run has 6');
+    expect((await at(5)).meanWeight).toBe(5);
+    expect(fingerprintDifference(await at(5), await at(5))).toBeUndefined();
+    expect(renderParts(fingerprintDifference(await at(5), await at(6))!, flagOf)).toBe('it was made with --mean-weight 5, this run has 6');
 
     const ckpt = `${f.dir}/mean.ckpt`;
     const first = await cli(small(f, ['-o', `${f.dir}/m1.png`, '--num-iterations', '2', '--mean-weight', '5', '--checkpoint', ckpt, '-q']));

@@ -13,7 +13,8 @@ import { buildObjectiveGraph } from '../../src/objective/objective-graph.js';
 import { DEFAULT_STYLIZE_OPTIONS } from '../../src/options/index.js';
 import { FeatureExtractor } from '../../src/runtime/features.js';
 import { CompiledObjective } from '../../src/runtime/objective.js';
-import { graphFormsFor, sessionOptionsFor, type OrtModule } from '../../src/runtime/ort.js';
+import { backendProfile, cpuBackend, graphForms, wasmBackend } from '../../src/backends/index.js';
+import type { OrtModule } from '../../src/runtime/ort.js';
 import { Rng } from '../../src/util/random.js';
 import { compareGradients } from '../helpers/parity-fixture.js';
 
@@ -23,16 +24,16 @@ const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 describe('conv forms picked by auto, on VGG-19 shapes', () => {
   it('auto lowers the wide layers and leaves the 64-channel ones direct, on CPU; WebGPU stays direct', () => {
     const o = { ...DEFAULT_STYLIZE_OPTIONS, imageSize: 512 };
-    const pick = graphFormsFor('cpu', o).convForm!;
+    const pick = graphForms(cpuBackend, o).convForm!;
     const shape = (c: number, k: number, side: number): ConvShape => ({ inChannels: c, outChannels: k, side, role: 'forward' });
     expect(pick(shape(64, 64, 512))).toBe('direct');
     expect(pick(shape(512, 512, 64))).not.toBe('direct');
-    expect(graphFormsFor('webgpu', o).convForm).toBeUndefined();
+    expect(graphForms(backendProfile('webgpu'), o).convForm).toBeUndefined();
     // The output transform each backend measured fastest (table.ts).
-    expect(graphFormsFor('cpu', o).winogradOutput).toBe('separable');
-    expect(graphFormsFor('wasm', o).winogradOutput).toBe('depthToSpace');
-    expect(graphFormsFor('cpu', { ...o, convAlgorithm: 'direct' }).convForm).toBeUndefined();
-    expect(graphFormsFor('cpu', { ...o, convAlgorithm: 'winograd' }).convForm!(shape(64, 64, 512))).toBe('F4');
+    expect(graphForms(cpuBackend, o).winogradOutput).toBe('separable');
+    expect(graphForms(wasmBackend, o).winogradOutput).toBe('depthToSpace');
+    expect(graphForms(cpuBackend, { ...o, convAlgorithm: 'direct' }).convForm).toBeUndefined();
+    expect(graphForms(cpuBackend, { ...o, convAlgorithm: 'winograd' }).convForm!(shape(64, 64, 512))).toBe('F4');
     // A measured row decides over the rule, at the nearest measured side.
     const rows = [{ inChannels: 64, outChannels: 64, side: 256, form: 'F2' as const }, ...CPU_CONV_FORMS];
     expect(pickFromTable(rows)(shape(64, 64, 300))).toBe('F2');
@@ -42,10 +43,9 @@ describe('conv forms picked by auto, on VGG-19 shapes', () => {
     const [W, H] = [96, 72];
     const net = { table: vgg19Table, weights: randomVggWeights(vgg19Table, 5) };
     const o = { ...DEFAULT_STYLIZE_OPTIONS, imageSize: 96 };
-    const session = sessionOptionsFor('cpu');
     const rng = new Rng(9);
     const image = () => rng.fillNormal(new Float32Array(3 * W * H), 60);
-    const extractor = await FeatureExtractor.create(O, net, { ...o, convAlgorithm: 'direct' }, session);
+    const extractor = await FeatureExtractor.create(O, net, { ...o, convAlgorithm: 'direct' }, { backend: cpuBackend });
     const targets = { ...(await extractor.extract(image(), W, H, 'style')), ...(await extractor.extract(image(), W, H, 'content')) };
     await extractor.release();
     const x = image();
@@ -53,7 +53,7 @@ describe('conv forms picked by auto, on VGG-19 shapes', () => {
     // The last: the forms auto picks for 512 px images (conv2_2 in F6), run at this size.
     const runs = [{ convAlgorithm: 'direct' }, { convAlgorithm: 'auto' }, { convAlgorithm: 'winograd' }, { convAlgorithm: 'auto', imageSize: 512 }] as const;
     for (const run of runs) {
-      const objective = await CompiledObjective.create(O, net, { ...o, ...run }, session);
+      const objective = await CompiledObjective.create(O, net, { ...o, ...run }, { backend: cpuBackend });
       results.push(await objective.bind(targets, W, H).evaluate(x));
       await objective.release();
     }
@@ -68,9 +68,9 @@ describe('conv forms picked by auto, on VGG-19 shapes', () => {
     // Each Winograd conv reads its form's input-transform kernels once: its tile side m.
     const tileSides = (g: ReturnType<typeof buildObjectiveGraph>['graph']) =>
       g.nodes.flatMap((n) => n.inputs.map((i) => /^winograd_F(\d)_B$/.exec(i)?.[1]).filter((m) => m !== undefined).map(Number));
-    expect(tileSides(buildObjectiveGraph(net, o, graphFormsFor('cpu', o)).graph).length).toBeGreaterThanOrEqual(10);
+    expect(tileSides(buildObjectiveGraph(net, o, graphForms(cpuBackend, o)).graph).length).toBeGreaterThanOrEqual(10);
     const at512 = { ...o, imageSize: 512 };
-    const blocks = tileSides(buildObjectiveGraph(net, at512, graphFormsFor('cpu', at512)).graph);
+    const blocks = tileSides(buildObjectiveGraph(net, at512, graphForms(cpuBackend, at512)).graph);
     expect(blocks).toContain(6);
     expect(blocks).toContain(4);
   });

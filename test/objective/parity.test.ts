@@ -5,7 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { CompiledObjective } from '../../src/runtime/objective.js';
-import { sessionOptionsFor } from '../../src/runtime/ort.js';
+import { cpuBackend } from '../../src/backends/index.js';
 import { compareGradients, loadParityFixture, parityTargets } from '../helpers/parity-fixture.js';
 
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
@@ -28,9 +28,8 @@ describe('objective parity with PyTorch', () => {
       it(`${name} (${label})`, async () => {
         const fx = loadParityFixture(name);
         const net = { table: fx.table, weights: fx.weights };
-        const options = sessionOptionsFor('cpu');
-        const targets = await parityTargets(ort, fx, options);
-        const objective = await CompiledObjective.create(ort, net, fx.spec, options, forms_);
+        const targets = await parityTargets(ort, fx, cpuBackend);
+        const objective = await CompiledObjective.create(ort, net, fx.spec, { backend: cpuBackend, forms: forms_ });
         const evaluator = objective.bind(targets, fx.spec.width, fx.spec.height);
         const result = await evaluator.evaluate(fx.tensors.get('x')!.data);
         await objective.release();

@@ -14,7 +14,10 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/graph/builder.js';
 import { encodeModel } from '../../src/graph/encode.js';
 import { CompiledObjective, type Evaluation } from '../../src/runtime/objective.js';
-import { gradOptionsFor, sessionOptionsFor, type BackendName } from '../../src/runtime/ort.js';
+import { backendProfile } from '../../src/backends/index.js';
+import type { GradOptions } from '../../src/graph/builder.js';
+
+type BackendName = 'cpu' | 'webgpu';
 import { loadParityFixture, parityTargets, type ParityFixture } from '../helpers/parity-fixture.js';
 
 /** Whether a tiny Conv session runs on `backend`, and why not. */
@@ -24,7 +27,7 @@ async function probe(backend: BackendName): Promise<{ ok: true } | { ok: false; 
     const x = g.addInput('x', [1, 1, 4, 4]);
     const w = g.addInitializer('w', new Float32Array(9).fill(1), [1, 1, 3, 3]);
     g.addOutput(g.op('Conv', [x, w], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1], dilations: [1, 1] }, 'y'), [1, 1, 4, 4]);
-    const session = await ort.InferenceSession.create(encodeModel(g), sessionOptionsFor(backend));
+    const session = await ort.InferenceSession.create(encodeModel(g), backendProfile(backend).sessionOptions());
     await session.run({ x: new ort.Tensor('float32', new Float32Array(16).fill(1), [1, 1, 4, 4]) });
     await session.release();
     return { ok: true };
@@ -33,10 +36,10 @@ async function probe(backend: BackendName): Promise<{ ok: true } | { ok: false; 
   }
 }
 
-async function evaluateOn(fx: ParityFixture, backend: BackendName, grad = gradOptionsFor(backend)): Promise<Evaluation> {
-  const options = sessionOptionsFor(backend);
-  const targets = await parityTargets(ort, fx, options);
-  const objective = await CompiledObjective.create(ort, { table: fx.table, weights: fx.weights }, fx.spec, options, grad);
+async function evaluateOn(fx: ParityFixture, name: BackendName, forms: Partial<GradOptions> = {}): Promise<Evaluation> {
+  const backend = backendProfile(name);
+  const targets = await parityTargets(ort, fx, backend);
+  const objective = await CompiledObjective.create(ort, { table: fx.table, weights: fx.weights }, fx.spec, { backend, forms });
   const result = await objective.bind(targets, fx.spec.width, fx.spec.height).evaluate(fx.tensors.get('x')!.data);
   await objective.release();
   return { ...result, grad: result.grad.slice() };
@@ -86,7 +89,7 @@ describe.skipIf(!webgpu.ok)(`WebGPU agrees with CPU${webgpu.ok ? '' : ` — skip
     // auto keeps WebGPU direct; the Winograd forms are ordinary ops it must still run right.
     it(`${name}, every conv Winograd F4`, { timeout: 300_000 }, async () => {
       const fx = loadParityFixture(name);
-      const f4 = { ...gradOptionsFor('webgpu'), convForm: () => 'F4' as const };
+      const f4 = { convForm: () => 'F4' as const };
       expectClose(await evaluateOn(fx, 'webgpu', f4), await evaluateOn(fx, 'cpu'));
     });
   }

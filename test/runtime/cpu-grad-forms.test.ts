@@ -1,15 +1,15 @@
 /**
- * The gradient-graph forms the CPU runtime picks (src/runtime/ort.ts gradOptionsFor) and
+ * The gradient-graph forms the CPU runtime picks (src/backends/cpu.ts) and
  * the Gram special case of the MatMul rule, against finite differences like every rule.
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { exportedNodes, encodeModel } from '../../src/graph/encode.js';
-import { gradOptionsFor } from '../../src/runtime/ort.js';
+import { cpuBackend } from '../../src/backends/index.js';
 import { buildGradientGraph, gradcheck, randomConv, randomProjection } from '../helpers/gradcheck.js';
 
 const N = [1, 2, 6, 5]; // odd width: the pool drops a column
-const cpu = gradOptionsFor('cpu');
+const cpu = cpuBackend.gradients;
 
 describe('CPU gradient forms vs finite differences', () => {
   it('MaxPool 2×2 via Indices + MaxUnpool (odd width)', async () => {

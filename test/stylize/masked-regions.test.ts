@@ -39,7 +39,7 @@ describe('a masked run with two styles', () => {
 
     // Guided Grams with the same statistic the objective uses: region r of an image = the image under mask r.
     const o = resolveOptions(options, 2);
-    const extractor = await FeatureExtractor.create(ort as unknown as OrtModule, model, o, {}, undefined, { styles: 2, masked: true });
+    const extractor = await FeatureExtractor.create(ort as unknown as OrtModule, model, o, { run: { styles: 2, masked: true } });
     const grams = async (img: RgbImage, mask?: Mask) => (await extractor.extract(toNetworkInput(img, caffePreprocessing), img.width, img.height, 'style', mask)).style!;
     const distance = (a: Map<string, { data: Float32Array }>, b: Map<string, { data: Float32Array }>) => {
       let d = 0;

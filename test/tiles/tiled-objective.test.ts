@@ -49,14 +49,14 @@ async function compare(o: StylizeOptions, styleImages = styles.slice(0, 1), cont
   const c = toNetworkInput(content, pre);
   const weights = o.styleBlendWeights ?? styleImages.map(() => 1);
 
-  const extractor = await FeatureExtractor.create(ortModule, net, o, {}, undefined, run);
-  const whole = await CompiledObjective.create(ortModule, net, o, {}, {}, undefined, run);
+  const extractor = await FeatureExtractor.create(ortModule, net, o, { run });
+  const whole = await CompiledObjective.create(ortModule, net, o, { run });
   const perStyle: Targets[] = [];
   for (const [i, s] of styleInputs.entries()) perStyle.push(await extractor.extract(s.data, s.width, s.height, 'style', control?.styleMasks?.[i]));
   // Blended, stacked per region or derived (W2's Σ^½) as each term asks: the same step for both.
   const targets = { ...(await extractor.styleTargets(perStyle, weights)), ...(await extractor.extract(c, W, H, 'content')) };
 
-  const tiled = await TiledObjective.create(ortModule, net, o, {}, {}, undefined, run);
+  const tiled = await TiledObjective.create(ortModule, net, o, { run });
   // Style targets in tiles too: a masked run's are guided Grams under each style's style mask.
   expect(tiled.canExtract('style')).toBe(true);
   const tiledPerStyle: Targets[] = [];

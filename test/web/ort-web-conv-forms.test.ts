@@ -8,7 +8,8 @@
 import * as ortWeb from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CompiledObjective } from '../../src/runtime/objective.js';
-import { graphFormsFor, sessionOptionsFor, type OrtModule } from '../../src/runtime/ort.js';
+import { graphForms, wasmBackend } from '../../src/backends/index.js';
+import type { OrtModule } from '../../src/runtime/ort.js';
 import { compareGradients, loadParityFixture, parityTargets } from '../helpers/parity-fixture.js';
 
 const ort = ortWeb as unknown as OrtModule;
@@ -21,15 +22,14 @@ describe('WASM (onnxruntime-web) with the Winograd forms, against PyTorch', () =
   });
   for (const name of ['max-two-styles', 'avg-normalized']) {
     for (const [label, forms] of [
-      ['every conv F4', { ...graphFormsFor('wasm', {}), convForm: () => 'F4' as const }],
-      ['every conv F6', { ...graphFormsFor('wasm', {}), convForm: () => 'F6' as const }],
-      ['auto', graphFormsFor('wasm', {})],
+      ['every conv F4', { ...graphForms(wasmBackend, {}), convForm: () => 'F4' as const }],
+      ['every conv F6', { ...graphForms(wasmBackend, {}), convForm: () => 'F6' as const }],
+      ['auto', graphForms(wasmBackend, {})],
     ] as const) {
       it(`${name}, ${label}`, async () => {
         const fx = loadParityFixture(name);
-        const session = sessionOptionsFor('wasm');
-        const targets = await parityTargets(ort, fx, session);
-        const objective = await CompiledObjective.create(ort, { table: fx.table, weights: fx.weights }, fx.spec, session, forms);
+        const targets = await parityTargets(ort, fx, wasmBackend);
+        const objective = await CompiledObjective.create(ort, { table: fx.table, weights: fx.weights }, fx.spec, { backend: wasmBackend, forms });
         const r = await objective.bind(targets, fx.spec.width, fx.spec.height).evaluate(fx.tensors.get('x')!.data);
         await objective.release();
         for (const part of ['content', 'style', 'tv'] as const) expect(relative(r.parts[part]!, fx.expected[part]), part).toBeLessThan(1e-4);

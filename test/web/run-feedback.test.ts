@@ -11,7 +11,10 @@ import { resolveOptions } from '../../src/options/index.js';
 import { preflight } from '../../src/stylize/preflight.js';
 import { lossSeries } from '../../src/util/loss-series.js';
 import { describeError } from '../../web/src/describe-error.js';
-import { GPU_BUFFER_FACTOR, MEMORY_BUDGET, WASM_BYTES } from '../../web/src/memory-budget.js';
+import { browserWebgpuBackend } from '../../src/backends/register-browser.js';
+import { GPU_BUFFER_FACTOR, wasmBackend, WASM_BYTES } from '../../src/backends/index.js';
+
+const wasmBudget = () => wasmBackend.memoryBudget!({ available: true })!;
 import { doneLine, partsText, progressLine } from '../../web/src/progress-text.js';
 
 const GiB = 2 ** 30;
@@ -36,9 +39,9 @@ describe('progress text', () => {
 
 describe('memory budget', () => {
   it('is wasm32’s 4 GiB on WASM, a multiple of the largest GPU buffer on WebGPU', () => {
-    expect(MEMORY_BUDGET.wasm({})).toBe(4 * GiB);
-    expect(MEMORY_BUDGET.webgpu({ maxBufferSize: 2 * GiB })).toBe(GPU_BUFFER_FACTOR * 2 * GiB);
-    expect(MEMORY_BUDGET.webgpu({})).toBe(WASM_BYTES);
+    expect(wasmBudget()).toBe(4 * GiB);
+    expect(browserWebgpuBackend.memoryBudget!({ available: true, maxBufferSize: 2 * GiB })).toBe(GPU_BUFFER_FACTOR * 2 * GiB);
+    expect(browserWebgpuBackend.memoryBudget!({ available: true })).toBe(WASM_BYTES);
   });
 });
 
@@ -55,7 +58,7 @@ describe('pre-flight refusals on the page', () => {
   it('a size too large for WASM is refused with a size that fits, named as the form names it', () => {
     let err: unknown;
     try {
-      preflight(input({ imageSize: 4096 }, MEMORY_BUDGET.wasm({})));
+      preflight(input({ imageSize: 4096 }, wasmBudget()));
     } catch (e) {
       err = e;
     }
@@ -67,13 +70,13 @@ describe('pre-flight refusals on the page', () => {
     expect(d.suggestion?.option).toBe('imageSize');
     const fit = d.suggestion!.value as number;
     expect(fit).toBeLessThan(4096);
-    expect(() => preflight(input({ imageSize: fit }, MEMORY_BUDGET.wasm({})))).not.toThrow();
+    expect(() => preflight(input({ imageSize: fit }, wasmBudget()))).not.toThrow();
   });
 
   it('a size too small for the network says to raise Size', () => {
     let err: unknown;
     try {
-      preflight(input({ imageSize: 8 }, MEMORY_BUDGET.wasm({})));
+      preflight(input({ imageSize: 8 }, wasmBudget()));
     } catch (e) {
       err = e;
     }

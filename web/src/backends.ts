@@ -1,44 +1,11 @@
 /**
- * onnxruntime-web's two backends as the worker sees them: whether WebGPU can be tried
- * (and the adapter's buffer limit, for the memory budget), and how many WASM threads the
- * page allows.
+ * The page's side of onnxruntime-web's backends: how many WASM threads the page allows,
+ * and how to name the WASM backend. The backends themselves (their probes, forms and
+ * memory budgets) are the library's records (src/backends/register-browser.ts).
  */
 import * as ort from 'onnxruntime-web';
-import { firstLine } from './describe-error.js';
-import type { GpuFacts } from './memory-budget.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-
-interface GpuLike {
-  requestAdapter(options?: { powerPreference?: string }): Promise<{ limits?: { maxBufferSize?: number } } | null>;
-}
-
-export interface WebGpuProbe extends GpuFacts {
-  available: boolean;
-  reason: string;
-}
-
-let webgpu: Promise<WebGpuProbe> | undefined;
-
-/** Whether WebGPU can be tried: `navigator.gpu` exists and gives an adapter (within 3 s); and its buffer limit. */
-export function probeWebGpu(): Promise<WebGpuProbe> {
-  webgpu ??= (async () => {
-    const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
-    if (!gpu) return { available: false, reason: 'this browser has no navigator.gpu' };
-    try {
-      const adapter = await Promise.race([
-        gpu.requestAdapter({ powerPreference: 'high-performance' }),
-        new Promise<'timeout'>((ok) => setTimeout(() => ok('timeout'), 3000)),
-      ]);
-      if (adapter === 'timeout') return { available: false, reason: 'requestAdapter gave no answer within 3 s' };
-      if (!adapter) return { available: false, reason: 'no GPU adapter: no usable GPU, or WebGPU is disabled' };
-      return { available: true, reason: 'WebGPU adapter found', maxBufferSize: adapter.limits?.maxBufferSize };
-    } catch (err) {
-      return { available: false, reason: `requestAdapter failed: ${firstLine(err)}` };
-    }
-  })();
-  return webgpu;
-}
 
 export function wasmThreads(): number {
   // Threads need SharedArrayBuffer, which needs a cross-origin isolated page (COOP/COEP).

@@ -17,14 +17,17 @@ import type { OrtModule } from '../../src/runtime/ort.js';
 import { preflight } from '../../src/stylize/preflight.js';
 import { progressData } from '../../src/stylize/types.js';
 import { stylize, type Progress } from '../../src/stylize/stylize.js';
-import { probeWebGpu, wasmLabel, wasmThreads } from './backends.js';
+import { backendProfile } from '../../src/backends/index.js';
+import { registerBrowserBackends } from '../../src/backends/register-browser.js';
+import { wasmLabel, wasmThreads } from './backends.js';
 import { describeError, firstLine, isOutOfMemory } from './describe-error.js';
 import { dispatch, type Handlers } from './handlers.js';
-import { MEMORY_BUDGET } from './memory-budget.js';
 import type { Frame, FromWorker, ToWorker } from './protocol.js';
 import { deleteCached, listCached, loadWeights, type Loaded } from './weights.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+registerBrowserBackends();
+const ortModule = ort as unknown as OrtModule;
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, { transfer });
@@ -102,10 +105,10 @@ async function handleRun(msg: Extract<ToWorker, { type: 'run' }>): Promise<void>
     post({ type: 'status', text: 'waiting for the weights…' });
     const model = await latestModel();
 
-    const gpu = msg.backend === 'wasm' ? undefined : await probeWebGpu();
+    const gpu = msg.backend === 'wasm' ? undefined : await backendProfile('webgpu').probe(ortModule);
     backend = gpu?.available ? 'webgpu' : 'wasm';
     // With 'auto' the page already said at start-up that WebGPU is missing.
-    let notice = msg.backend === 'webgpu' && !gpu?.available ? `WebGPU is not available (${gpu!.reason}): using WASM on the CPU instead (slower).` : undefined;
+    let notice = msg.backend === 'webgpu' && gpu && !gpu.available ? `WebGPU is not available (${gpu.reason}): using WASM on the CPU instead (slower).` : undefined;
 
     for (let attempt = 0; ; attempt++) {
       post({ type: 'backend', backend, label: backend === 'webgpu' ? 'WebGPU' : wasmLabel(), notice });
@@ -121,10 +124,10 @@ async function handleRun(msg: Extract<ToWorker, { type: 'run' }>): Promise<void>
           content: msg.content,
           styles: msg.styles,
           contentMasks: msg.contentMasks,
-          availableBytes: MEMORY_BUDGET[backend](gpu ?? {}),
+          availableBytes: backendProfile(backend).memoryBudget?.(backend === 'webgpu' && gpu ? gpu : { available: true }),
         });
         const result = await stylize({
-          ort: ort as unknown as OrtModule,
+          ort: ortModule,
           model,
           content: msg.content,
           styles: msg.styles,
@@ -196,9 +199,11 @@ const HANDLERS: Handlers<ToWorker> = {
     ort.env.wasm.wasmPaths = msg.wasmPaths;
     ort.env.wasm.numThreads = wasmThreads();
     ort.env.logLevel = 'error';
-    void probeWebGpu().then(({ available, reason }) =>
-      post({ type: 'ready', webgpu: { available, reason }, isolated: scope.crossOriginIsolated, threads: ort.env.wasm.numThreads ?? 1 }),
-    );
+    void backendProfile('webgpu')
+      .probe(ortModule)
+      .then((p) =>
+        post({ type: 'ready', webgpu: { available: p.available, reason: p.available ? (p.detail ?? 'WebGPU adapter found') : p.reason }, isolated: scope.crossOriginIsolated, threads: ort.env.wasm.numThreads ?? 1 }),
+      );
   },
   'list-cached': () => {
     void listCached()

@@ -1,9 +1,10 @@
 /** `neural-style jobs [list | status ID | result ID -o FILE | cancel ID]`: the queue's jobs. */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { NeuralStyleError, UsageError } from '../../errors.js';
+import { NeuralStyleError, renderParts, UsageError } from '../../errors.js';
 import { formatForPath } from '../../image/encode-node.js';
 import type { JobClient } from '../../jobs/client.js';
+import { flagOf } from '../options.js';
 import { fmtLoss } from '../progress.js';
 import { writeResult } from './job-output.js';
 import { redisOption, redisUrl } from './redis-option.js';
@@ -44,7 +45,7 @@ export function registerJobs(program: Command, ctx: CommandContext): void {
           else {
             const p = s.progress;
             const where = p ? ` ${p.iteration}/${p.numIterations} loss ${fmtLoss(p.loss)}` : '';
-            ctx.io.stdout.write(`${s.id.padStart(6)}  ${s.state.padEnd(9)}${where}${s.failedReason ? `  ${s.failedReason}` : ''}\n`);
+            ctx.io.stdout.write(`${s.id.padStart(6)}  ${s.state.padEnd(9)}${where}${s.failure ? `  ${renderParts(s.failure, flagOf)}` : ''}\n`);
           }
         }
       });
@@ -72,7 +73,7 @@ export function registerJobs(program: Command, ctx: CommandContext): void {
       await withClient(redisOf(cmd), async (c) => {
         const s = await c.status(id);
         if (!s) throw noJob(id);
-        if (s.state === 'failed') throw new NeuralStyleError(`job ${id} failed: ${s.failedReason ?? 'unknown reason'}`);
+        if (s.state === 'failed') throw new NeuralStyleError(`job ${id} failed: ${s.failure ? renderParts(s.failure, flagOf) : 'unknown reason'}`);
         if (s.state !== 'completed') throw new NeuralStyleError(`job ${id} is ${s.state}; no result yet (follow it with \`neural-style jobs status ${id}\`)`);
         await writeResult(c, id, output, ctx);
       });

@@ -7,12 +7,12 @@
 import { Option, type Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { NeuralStyleError, UsageError } from '../../errors.js';
+import { NeuralStyleError, renderParts, UsageError } from '../../errors.js';
 import { readImageBytes } from '../../image/decode-node.js';
 import { formatForPath } from '../../image/encode-node.js';
 import { jobOptionSpecs } from '../../jobs/job-options.js';
 import { parseOptionText } from '../../options/index.js';
-import { cliOptionSpec, defaultText, flagsText } from '../options.js';
+import { cliOptionSpec, defaultText, flagOf, flagsText } from '../options.js';
 import { redisOption, redisUrl } from './redis-option.js';
 import { followJob, writeResult } from './job-output.js';
 import type { CommandContext } from './types.js';
@@ -60,7 +60,7 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
       ctx.io.stdout.write(`${id}\n`);
       if (!opts.wait && !output) return;
       const end = await followJob(client, id, ctx, Boolean(opts.quiet));
-      if (end.state !== 'completed') throw new NeuralStyleError(`job ${id} failed: ${end.failedReason ?? 'unknown reason'}`);
+      if (end.state !== 'completed') throw new NeuralStyleError(`job ${id} failed: ${end.failure ? renderParts(end.failure, flagOf) : 'unknown reason'}`);
       if (output) await writeResult(client, id, output, ctx);
     } finally {
       await client.close();

@@ -1,7 +1,8 @@
 /** `neural-style worker --redis URL`: run queued jobs on this machine until SIGTERM/SIGINT. */
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { cliOptionSpec, type CliBackend } from '../options.js';
+import { backendNames } from '../../backends/index.js';
+import { cliOptionSpec } from '../options.js';
 import { cacheDirOption } from './models.js';
 import { redisOption, redisUrl } from './redis-option.js';
 import type { CommandContext } from './types.js';
@@ -16,11 +17,11 @@ export function registerWorker(program: Command, ctx: CommandContext): void {
     .description('Take stylize jobs from the queue and run them (SIGTERM: running jobs save a checkpoint and go back to the queue).')
     .addOption(redisOption())
     .option('--concurrency <n>', 'Jobs run at once by this process (one per GPU is usual; start a worker per GPU).', '1')
-    .addOption(new Option('--backend <name>', cliOptionSpec('backend')!.help).choices(['auto', 'cpu', 'webgpu']).default('auto'))
+    .addOption(new Option('--backend <name>', cliOptionSpec('backend')!.help).choices(['auto', ...backendNames()]).default('auto'))
     .addOption(cacheDirOption())
     .option('--preload <models>', 'Load these models (comma-separated) before taking jobs, so the first job does not wait for them.')
     .option('--lock-ms <ms>', "How long a job's lock lasts unrenewed: a dead worker's job goes to another worker after about this long.", '30000')
-    .action(async (opts: { redis?: string; concurrency: string; backend: CliBackend; cacheDir?: string; preload?: string; lockMs: string }) => {
+    .action(async (opts: { redis?: string; concurrency: string; backend: string; cacheDir?: string; preload?: string; lockMs: string }) => {
       const concurrency = wholeNumber('--concurrency', opts.concurrency, 1);
       const lockMs = wholeNumber('--lock-ms', opts.lockMs, 1000);
       const { runWorker } = await import('../../jobs/worker.js');

@@ -5,21 +5,23 @@
  *   the model name and its layer table
  *   paths.ts    every output against every input (--save-iter images included)
  *   inputs.ts   input files exist; every image decoded
+ *   the backend (src/backends: probed when auto), and its memory budget
  *   preflight   layers, sizes, memory, masked regions: the core's checks (src/stylize/preflight.ts)
  *   resume.ts   the checkpoint belongs to this run
  *
  * A problem found here costs the user seconds, not the hour a run can take. Usage
  * mistakes exit 2; unreadable or damaged inputs are InputErrors (exit 1).
  */
-import { freemem } from 'node:os';
+import { chooseBackend, type BackendChoice } from '../../backends/index.js';
 import { OutOfMemoryError, renderParts } from '../../errors.js';
 import type { RgbImage } from '../../image/types.js';
 import type { Mask } from '../../masks/index.js';
 import { layerTableFor } from '../../models/layers.js';
 import { getModelEntry, type ModelEntry } from '../../models/registry.js';
 import type { StylizeOptions } from '../../options/index.js';
+import type { OrtModule } from '../../runtime/ort.js';
 import { preflight } from '../../stylize/preflight.js';
-import { fingerprint, type Fingerprint, type SavedRun } from '../checkpoint.js';
+import { fingerprint, type Fingerprint, type SavedRun } from '../../checkpoint/index.js';
 import { flagOf, type CliOptions } from '../options.js';
 import { parseFlags } from './flags.js';
 import { readInputs } from './inputs.js';
@@ -28,8 +30,9 @@ import { loadResume } from './resume.js';
 
 export interface RunPlan {
   cli: CliOptions;
-  /** The algorithm's options (backend still to be chosen). */
+  /** The algorithm's options, naming the backend chosen. */
   options: StylizeOptions;
+  backend: BackendChoice;
   entry: ModelEntry;
   /** Absolute paths. */
   paths: RunPaths;
@@ -40,7 +43,7 @@ export interface RunPlan {
   styleMasks?: Mask[];
   fingerprint: Fingerprint;
   resume?: SavedRun;
-  /** Free memory when the run was planned (undefined with the memory check off): what `--tile auto` sizes tiles by. */
+  /** The backend's memory budget when the run was planned (undefined with the memory check off): what `--tile auto` sizes tiles by. */
   availableBytes?: number;
   /** Things worth saying before the run that do not stop it (a region gone at some style layers). */
   notes: string[];
@@ -56,7 +59,10 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
   const paths = resolvePaths(cli);
   await checkPaths(cli, paths);
   const inputs = await readInputs(paths);
-  const availableBytes = process.env[NO_MEMORY_CHECK_ENV] ? undefined : freemem();
+  const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
+  const backend = await chooseBackend(ort, options.backend);
+  options.backend = backend.profile.name;
+  const availableBytes = process.env[NO_MEMORY_CHECK_ENV] ? undefined : backend.profile.memoryBudget?.(backend.probe);
   const notes = withMemoryHint(() => preflight({
     table,
     options,
@@ -67,7 +73,7 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
     availableBytes,
     contentMasks: inputs.contentMasks,
   })).map((n) => renderParts(n, flagOf));
-  const fp = fingerprint({
+  const fp = await fingerprint({
     options,
     content: inputs.content,
     styles: inputs.styles,
@@ -79,6 +85,7 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
   return {
     cli,
     options,
+    backend,
     entry,
     paths,
     content: inputs.content,

@@ -4,7 +4,7 @@
  * defaults), and its own paths. Checkpoint and --save-iter flags give way to per-frame
  * files and a boolean --resume.
  */
-import { parseOptionText, stylizeOptionSpecs, type OptionSpec } from '../../options/index.js';
+import { parseOptionValues, stylizeOptionSpecs, type OptionSpec } from '../../options/index.js';
 import { VIDEO_DEFAULTS, VIDEO_OPTIONS } from '../../video/options.js';
 import { cliOptionSpec } from '../options.js';
 
@@ -34,16 +34,5 @@ export function videoOptionSpecs(): OptionSpec[] {
 
 /** Raw commander values → typed values with the records' rules; `given` = keys on the command line. */
 export function parseVideoOptions(raw: Record<string, unknown>): { values: Record<string, unknown>; given: Set<string> } {
-  const values: Record<string, unknown> = {};
-  const given = new Set<string>();
-  for (const spec of videoOptionSpecs()) {
-    const v = raw[spec.key];
-    if (v === undefined) {
-      values[spec.key] = spec.default;
-      continue;
-    }
-    given.add(spec.key);
-    values[spec.key] = spec.repeatable ? (v as string[]).flatMap((x) => parseOptionText(spec, x) as unknown[]) : parseOptionText(spec, v as string | true);
-  }
-  return { values, given };
+  return parseOptionValues(videoOptionSpecs(), raw);
 }

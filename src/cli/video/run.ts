@@ -19,14 +19,14 @@ import { writeImage } from '../../image/encode-node.js';
 import type { RgbImage } from '../../image/types.js';
 import { writeFileAtomic } from '../../models/cache-node.js';
 import { resolveModel } from '../../models/resolve-node.js';
-import { PRESETS, resolveOptions, stylizeOptionSpecs, type StylizeOptions } from '../../options/index.js';
+import { applyPreset, resolveOptions, stylizeOptionSpecs, type StylizeOptions } from '../../options/index.js';
 import type { OrtModule } from '../../runtime/ort.js';
 import { createStylizer } from '../../stylize/stylizer.js';
 import { decodeClip, encodeClip, frameName, probeClip } from '../../video/ffmpeg-node.js';
 import { nodeFlowProvider } from '../../video/flow/opencv-node.js';
 import { stylizeVideo } from '../../video/stylize-video.js';
-import { chooseBackend } from '../backend.js';
-import { imageHash } from '../checkpoint.js';
+import { chooseBackend } from '../../backends/index.js';
+import { imageHash } from '../../checkpoint/index.js';
 import { fmtDuration, fmtLoss, partsText, progressRecord, type OutStream } from '../progress.js';
 import { exitCodeFor } from '../run.js';
 import { parseVideoOptions } from './options.js';
@@ -42,11 +42,7 @@ const MANIFEST = 'run.json';
 export async function runVideo(raw: Record<string, unknown>, ctx: VideoContext): Promise<number> {
   // 1. flags
   const { values: v, given } = parseVideoOptions(raw);
-  if (v.preset) {
-    const p = PRESETS[v.preset as string]!;
-    if (!given.has('model')) v.model = p.model;
-    for (const [k, value] of Object.entries(p.options)) if (!given.has(k)) v[k] = value;
-  }
+  applyPreset(v, given);
   if ((v.content === undefined) === (v.framesIn === undefined)) throw new UsageError('give the frames with either -c/--content CLIP or --frames-in DIR (one of them)');
   const styles = v.style as string[] | undefined;
   if (!styles || styles.length === 0) throw new UsageError('no style image: give one or more with -s/--style PATH[,PATH…]');
@@ -56,7 +52,6 @@ export async function runVideo(raw: Record<string, unknown>, ctx: VideoContext):
   if (backs.some((b, i) => i > 0 && b <= backs[i - 1]!)) throw new UsageError(`--temporal-frames must increase, got '${backs.join(',')}'`);
   const library: Record<string, unknown> = {};
   for (const s of stylizeOptionSpecs()) if (v[s.key] !== undefined) library[s.key] = v[s.key];
-  library.backend = 'cpu';
   const options = resolveOptions(library as Partial<StylizeOptions>, styles.length);
   const quiet = v.quiet === true;
   const json = v.json === true;
@@ -105,8 +100,8 @@ export async function runVideo(raw: Record<string, unknown>, ctx: VideoContext):
 
     // 3. the frames-out directory
     const fingerprint = {
-      source: clip ? { clip, frames: names.length } : { framesIn: inDir, frames: names.length, first: imageHash(first) },
-      styles: styleImages.map(imageHash),
+      source: clip ? { clip, frames: names.length } : { framesIn: inDir, frames: names.length, first: await imageHash(first) },
+      styles: await Promise.all(styleImages.map(imageHash)),
       model: v.model,
       modelFile: v.modelFile ?? null,
       options: { ...options, backend: undefined },
@@ -133,9 +128,9 @@ export async function runVideo(raw: Record<string, unknown>, ctx: VideoContext):
 
     // 4. stylise
     const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
-    const choice = await chooseBackend(ort, v.backend as 'auto');
+    const choice = await chooseBackend(ort, options.backend);
     note(choice.reason);
-    options.backend = choice.backend;
+    options.backend = choice.profile.name;
     const model = await resolveModel({ model: v.model as string, modelFile: v.modelFile as string | undefined, cacheDir: v.cacheDir as string | undefined, seed: 0, onNotice: note });
     const stylizer = await createStylizer({ ort, model, styles: styleImages, options });
     const printIter = v.printIter as number;

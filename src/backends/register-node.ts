@@ -1,23 +1,22 @@
 /**
- * `--backend auto|cpu|webgpu` → the onnxruntime execution provider to run on.
+ * Node's backends (onnxruntime-node): the CPU provider, with the operating system's free
+ * memory as a run's budget, and WebGPU through Dawn over Vulkan.
  *
  * WebGPU is tried by creating a one-node session with it: the provider is bundled in
  * onnxruntime-node, but only works where Dawn finds an adapter (a GPU with Vulkan on
  * Linux). On Linux with no GPU device node at all the probe is skipped: it would fail
- * anyway, after printing Dawn's adapter noise on stderr.
+ * anyway, after printing Dawn's adapter noise on stderr. The answer is remembered for the
+ * process.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { NeuralStyleError } from '../errors.js';
+import { freemem } from 'node:os';
 import { GraphBuilder } from '../graph/builder.js';
 import { encodeModel } from '../graph/encode.js';
-import type { BackendName, OrtModule } from '../runtime/ort.js';
-import type { CliBackend } from './options.js';
-
-export interface BackendChoice {
-  backend: BackendName;
-  /** One line for stderr: what was chosen and why. */
-  reason: string;
-}
+import type { OrtModule } from '../runtime/ort.js';
+import { cpuBackend } from './cpu.js';
+import { registerBackend } from './registry.js';
+import type { BackendProbe, BackendProfile } from './types.js';
+import { webgpuBackend } from './webgpu.js';
 
 /** Why WebGPU cannot work here, or undefined if a probe is worth trying. */
 function noGpuDevice(): string | undefined {
@@ -27,10 +26,9 @@ function noGpuDevice(): string | undefined {
   return 'no GPU device (/dev/dri/renderD*, /dev/nvidia0)';
 }
 
-/** Undefined when a WebGPU session runs; otherwise the first line of the reason. */
-async function probeWebgpu(ort: OrtModule): Promise<string | undefined> {
+async function tryWebgpuSession(ort: OrtModule): Promise<BackendProbe> {
   const device = noGpuDevice();
-  if (device) return device;
+  if (device) return { available: false, reason: device };
   const g = new GraphBuilder();
   g.addInput('x', [2]);
   g.addOutput(g.op('Relu', ['x'], {}, 'y'), [2]);
@@ -41,22 +39,23 @@ async function probeWebgpu(ort: OrtModule): Promise<string | undefined> {
     } finally {
       await session.release();
     }
-    return undefined;
+    return { available: true, detail: 'a GPU adapter answered' };
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
     // onnxruntime prefixes its source location; the part after the last '. ' or ': ' says it.
-    return msg.replace(/^.*?(Failed to|No supported)/, '$1').trim() || 'unknown error';
+    return { available: false, reason: msg.replace(/^.*?(Failed to|No supported)/, '$1').trim() || 'unknown error' };
   }
 }
 
-export async function chooseBackend(ort: OrtModule, requested: CliBackend): Promise<BackendChoice> {
-  if (requested === 'cpu') return { backend: 'cpu', reason: 'backend: cpu' };
-  const problem = await probeWebgpu(ort);
-  if (requested === 'webgpu') {
-    if (problem) throw new NeuralStyleError(`--backend webgpu: WebGPU is not available here (${problem}); use --backend cpu`);
-    return { backend: 'webgpu', reason: 'backend: webgpu' };
-  }
-  return problem
-    ? { backend: 'cpu', reason: `backend: cpu (auto: WebGPU unavailable: ${problem})` }
-    : { backend: 'webgpu', reason: 'backend: webgpu (auto: a GPU adapter answered)' };
+let webgpuProbe: Promise<BackendProbe> | undefined;
+
+/** The CPU with the free memory of this machine as a run's budget. */
+export const nodeCpuBackend: BackendProfile = { ...cpuBackend, memoryBudget: () => freemem() };
+
+export const nodeWebgpuBackend: BackendProfile = webgpuBackend((ort) => (webgpuProbe ??= tryWebgpuSession(ort)));
+
+/** Register Node's backends (idempotent). The CPU first: it is the default. */
+export function registerNodeBackends(): void {
+  registerBackend(nodeCpuBackend);
+  registerBackend(nodeWebgpuBackend);
 }

@@ -1,0 +1,31 @@
+/**
+ * The graph forms a run takes on a backend: the backend's gradient forms, and each 3×3
+ * convolution's form (direct or Winograd, with the backend's output transform) as the
+ * `convAlgorithm` option says, chosen per layer for the run's image size.
+ */
+import type { GradOptions } from '../graph/builder.js';
+import type { ConvFormPicker } from '../graph/winograd/lower.js';
+import { pickFromTable, type ConvAlgorithm } from '../graph/winograd/table.js';
+import type { BackendProfile } from './types.js';
+
+/** The conv-form picker for an algorithm on a backend; undefined: every conv direct. */
+export function convFormPicker(profile: BackendProfile, algorithm: ConvAlgorithm): ConvFormPicker | undefined {
+  if (algorithm === 'direct') return undefined;
+  // Asked for by name: F(4×4, 3×3) wherever a conv can take it, whatever was measured.
+  if (algorithm === 'winograd') return () => 'F4';
+  const { rows, unmeasured } = profile.convForms;
+  if (rows.length === 0 && unmeasured === 'direct') return undefined;
+  const table = pickFromTable(rows);
+  return unmeasured === 'rule' ? table : (s) => (rows.some((r) => r.inChannels === s.inChannels && r.outChannels === s.outChannels) ? table(s) : 'direct');
+}
+
+/**
+ * The forms for a run: `options.convAlgorithm` (default auto) and, for the per-layer
+ * choice, `side` — the longer side the graph will see (default `options.imageSize`).
+ */
+export function graphForms(profile: BackendProfile, options: { convAlgorithm?: unknown; imageSize?: unknown }, side?: number): Partial<GradOptions> {
+  const algorithm = (options.convAlgorithm as ConvAlgorithm | undefined) ?? 'auto';
+  const convForm = convFormPicker(profile, algorithm);
+  const convSide = side ?? (typeof options.imageSize === 'number' ? options.imageSize : undefined);
+  return { ...profile.gradients, ...(convForm ? { convForm, convSide, winogradOutput: profile.winogradOutput } : {}) };
+}
