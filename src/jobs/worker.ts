@@ -29,7 +29,8 @@ import { getModelEntry } from '../models/registry.js';
 import type { LoadedModel } from '../models/types.js';
 import type { BackendName, OrtModule } from '../runtime/ort.js';
 import { progressData, type Checkpoint } from '../stylize/types.js';
-import { createStylizer, makeOptimizer } from '../stylize/stylizer.js';
+import { createStylizer } from '../stylize/stylizer.js';
+import { optimizerRecord } from '../optim/index.js';
 import { cancelKey, ensureReachable } from './client.js';
 import { bullConnection, parseRedisUrl, QUEUE_NAME } from './connection.js';
 import { RedisJobStore } from './redis-store.js';
@@ -170,7 +171,7 @@ export async function runWorker(settings: WorkerSettings): Promise<void> {
           if (bytes.length > store.limits.maxBytes.checkpoint) {
             // The optimiser's history (L-BFGS: 2 × corrections × the image) does not fit: keep
             // the image and start the optimiser afresh from it if this job is resumed.
-            bytes = encodeCheckpoint({ fingerprint: spec.fingerprint, checkpoint: { ...c, optimizer: makeOptimizer(options).getState() } });
+            bytes = encodeCheckpoint({ fingerprint: spec.fingerprint, checkpoint: { ...c, optimizer: optimizerRecord(options.optimizer).freshState(options) } });
             if (!stateDropped) {
               stateDropped = true;
               notes.push(
