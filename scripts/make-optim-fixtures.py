@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Reference trajectories for src/optim: torch.optim.LBFGS and torch.optim.Adam.
+"""Reference trajectories for src/optim: torch.optim.LBFGS, torch.optim.Adam, torch.optim.RMSprop.
 
-Run with a Python that has torch (developed against torch 1.13):
+Run with a Python that has torch (the L-BFGS and Adam files were written with torch 1.13,
+the RMSprop ones with torch 2.13; each file records its version):
 
-    /usr/bin/python3 scripts/make-optim-fixtures.py
+    /usr/bin/python3 scripts/make-optim-fixtures.py             # every case
+    /usr/bin/python3 scripts/make-optim-fixtures.py rmsprop     # only cases whose name starts so
 
 Writes test/fixtures/optim/<name>.json, one file per case. Each file holds the start
 point, the optimiser's settings, and the loss at every evaluated point, in the order the
@@ -25,9 +27,13 @@ and compare single steps, which does not compound rounding.
 
 L-BFGS is configured as neural-style-pt configures it: max_iter = number of steps,
 tolerance_grad = -1, tolerance_change = -1, lr = 1, no line search, one step() call.
+RMSprop runs at torch's defaults (alpha 0.99, eps 1e-8, not centred, no momentum) with
+foreach=False, the per-tensor loop whose float32 arithmetic src/optim/rmsprop.ts mirrors
+(CPU tensors take that path by default anyway).
 """
 import json
 import os
+import sys
 
 import torch
 
@@ -83,7 +89,7 @@ def run(fn_name, x0, make_opt, steps, kind, dtype):
         opt.zero_grad()
         loss = fn(x)
         loss.backward()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         return loss
 
     if kind == 'lbfgs':
@@ -110,16 +116,32 @@ CASES = [
      {'lr': 0.05}, 30),
     ('adam-abs-quadratic', 'abs_quadratic', [0.9 - 0.37 * i for i in range(10)], 'adam',
      {'lr': 0.5}, 30),
+    # RMSprop: a learning rate as a stylisation in 0-1 RGB units would use, and larger ones.
+    ('rmsprop-rosenbrock', 'rosenbrock', rosenbrock_start(10), 'rmsprop',
+     {'lr': 2e-3, 'alpha': 0.99}, 30),
+    ('rmsprop-rosenbrock-lr0.02', 'rosenbrock', rosenbrock_start(10), 'rmsprop',
+     {'lr': 0.02, 'alpha': 0.99}, 30),
+    ('rmsprop-abs-quadratic', 'abs_quadratic', [0.9 - 0.37 * i for i in range(10)], 'rmsprop',
+     {'lr': 2e-3, 'alpha': 0.99}, 30),
+    ('rmsprop-abs-quadratic-lr0.1', 'abs_quadratic', [0.9 - 0.37 * i for i in range(10)], 'rmsprop',
+     {'lr': 0.1, 'alpha': 0.99}, 30),
 ]
 
 
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
+    only = sys.argv[1:]
     for name, fn_name, x0, kind, settings, steps in CASES:
+        if only and not any(name.startswith(prefix) for prefix in only):
+            continue
         if kind == 'lbfgs':
             def make_opt(params, s=settings, n=steps):
                 return torch.optim.LBFGS(params, lr=s['lr'], max_iter=n, history_size=s['history_size'],
                                          tolerance_grad=-1, tolerance_change=-1, line_search_fn=None)
+        elif kind == 'rmsprop':
+            def make_opt(params, s=settings):
+                return torch.optim.RMSprop(params, lr=s['lr'], alpha=s['alpha'], eps=1e-8, weight_decay=0,
+                                           momentum=0, centered=False, foreach=False)
         else:
             def make_opt(params, s=settings):
                 return torch.optim.Adam(params, lr=s['lr'], betas=(0.9, 0.999), eps=1e-8)

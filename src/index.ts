@@ -54,8 +54,8 @@ export type { Box, Tile, TileGeometry } from './tiles/layout.js';
 export { buildObjectiveGraph } from './objective/objective-graph.js';
 
 // Optimisers
-export { Adam, Lbfgs, createOptimizer, packState, unpackState } from './optim/index.js';
-export type { Optimizer, OptimizerState } from './optim/index.js';
+export { Adam, Lbfgs, Rmsprop, createOptimizer, optimizerRecord, optimizerRecords, packState, registerOptimizer, unpackState, unregisterOptimizer } from './optim/index.js';
+export type { Optimizer, OptimizerRecord, OptimizerSettings, OptimizerState } from './optim/index.js';
 
 // Images
 export type { RgbImage } from './image/types.js';

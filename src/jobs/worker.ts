@@ -28,7 +28,8 @@ import type { RgbImage } from '../image/types.js';
 import { getModelEntry } from '../models/registry.js';
 import type { LoadedModel } from '../models/types.js';
 import type { OrtModule } from '../runtime/ort.js';
-import { createStylizer, makeOptimizer, type Stylizer } from '../stylize/stylizer.js';
+import { optimizerRecord } from '../optim/index.js';
+import { createStylizer, type Stylizer } from '../stylize/stylizer.js';
 import { progressData, type Checkpoint, type StylizeResult } from '../stylize/types.js';
 import { cancelKey, ensureReachable } from './client.js';
 import { bullConnection, parseRedisUrl, QUEUE_NAME, type RedisTarget } from './connection.js';
@@ -287,7 +288,7 @@ async function runJob(
         if (bytes.length > ctx.store.limits.maxBytes.checkpoint) {
           // The optimiser's history (L-BFGS: 2 × corrections × the image) does not fit: keep
           // the image and start the optimiser afresh from it if this job is resumed.
-          const fresh = makeOptimizer(stylizer.options).getState();
+          const fresh = optimizerRecord(stylizer.options.optimizer).freshState(stylizer.options);
           bytes = encodeCheckpoint({ fingerprint: spec.fingerprint, checkpoint: { ...c, optimizer: fresh } });
           if (!stateDropped) {
             stateDropped = true;

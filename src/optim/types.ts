@@ -12,8 +12,8 @@
  * leaves x_N in the parameters), so N steps here equal `-num_iterations N` there.
  */
 export interface Optimizer {
-  /** 'lbfgs' or 'adam'; the same string is `getState().kind`. */
-  readonly kind: OptimizerKind;
+  /** 'lbfgs', 'adam', 'rmsprop' or a registered optimiser's; the same string is `getState().kind`. */
+  readonly kind: string;
   /**
    * Given f(x) and ∇f(x) at the current x, update x in place to the next point to
    * evaluate. Returns false, leaving x untouched, when the optimiser has stopped (L-BFGS's
@@ -38,7 +38,8 @@ export interface Optimizer {
   setState(state: OptimizerState): void;
 }
 
-export type OptimizerKind = 'lbfgs' | 'adam';
+/** The built-in optimisers (src/optim/registry.ts); `registerOptimizer` adds others. */
+export type OptimizerKind = 'lbfgs' | 'adam' | 'rmsprop';
 
 /** Values an optimiser state may hold: what serializeState can round-trip exactly. */
 export type StateValue =

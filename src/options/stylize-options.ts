@@ -4,12 +4,13 @@
  * them all together. `StylizeOptions` is the typed view a library caller fills.
  */
 import type { Pooling } from '../network/vgg.js';
-import { backendNames } from '../backends/registry.js';
 import { COLOUR_CONTROLS } from '../image/colour/index.js';
+import type { OptimizerKind } from '../optim/types.js';
 import type { OptionSpec } from './types.js';
 
 export type InitMode = 'random' | 'image';
-export type OptimizerName = 'lbfgs' | 'adam';
+/** A built-in optimiser or one added with registerOptimizer (src/optim/registry.ts). */
+export type OptimizerName = OptimizerKind | (string & {});
 
 /** The built-in options, typed. */
 export interface BuiltinStylizeOptions {
@@ -38,6 +39,8 @@ export interface BuiltinStylizeOptions {
   clampImage: boolean;
   /** Adam's second-moment decay (crowsonkb: 0.99). */
   adamBeta2: number;
+  /** RMSprop's square-average decay; undefined: 0.99. */
+  rmspropAlpha?: number;
   contentLayers: string[];
   styleLayers: string[];
   normalizeGradients: boolean;
@@ -67,7 +70,7 @@ export interface BuiltinStylizeOptions {
   multiresFrom?: number;
   /** Iterations at the first (coarsest) size; default numIterations. */
   multiresFirstIterations?: number;
-  /** Carry Adam's moments (resized) from each size to the next. */
+  /** Carry the optimiser's state (Adam's moments, RMSprop's square average), resized, from each size to the next. */
   multiresWarmStart?: boolean;
 }
 
@@ -207,17 +210,19 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
     kind: { type: 'boolean' },
     default: false,
     label: 'Warm-start each size',
-    help: "Carry Adam's moments from each coarse-to-fine size to the next, resized (crowsonkb).",
+    help: "Carry the optimiser's state (Adam's moments, RMSprop's square average) from each coarse-to-fine size to the next, resized (crowsonkb).",
     group: 'Optimisation',
     objective: true,
   },
   {
     ...stylize,
     key: 'optimizer',
-    kind: { type: 'choice', choices: ['lbfgs', 'adam'] },
+    // The choices and the help come from the registered optimisers (table.ts), and so do
+    // their own options, which follow the learning rate (lbfgsNumCorrection, adamBeta2, …).
+    kind: { type: 'choice', choices: [] },
     default: 'lbfgs',
     label: 'Optimiser',
-    help: 'lbfgs (better results, more memory) or adam (less memory; tune the learning rate).',
+    help: '',
     group: 'Optimisation',
     objective: true,
     valueName: '<name>',
@@ -228,21 +233,10 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
     kind: { type: 'number', min: 0, exclusiveMin: true },
     default: 10,
     label: 'Learning rate',
-    help: 'Adam step size, in network-input units (0-255 for the Caffe models).',
+    help: 'Step size of adam and rmsprop, in network-input units (0-255 for the Caffe models).',
     group: 'Optimisation',
     objective: true,
     valueName: '<lr>',
-  },
-  {
-    ...stylize,
-    key: 'adamBeta2',
-    kind: { type: 'number', min: 0, max: 0.999999 },
-    default: 0.999,
-    label: 'Adam β₂',
-    help: "Adam's second-moment decay (crowsonkb uses 0.99).",
-    group: 'Optimisation',
-    objective: true,
-    valueName: '<beta>',
   },
   {
     ...stylize,
@@ -265,17 +259,6 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
     help: 'Clamp the image to valid pixels (0–1 RGB) after every step, as crowsonkb does.',
     group: 'Optimisation',
     objective: true,
-  },
-  {
-    ...stylize,
-    key: 'lbfgsNumCorrection',
-    kind: { type: 'int', min: 1, max: 10_000 },
-    default: 100,
-    label: 'L-BFGS history',
-    help: 'L-BFGS history size (correction pairs kept); fewer uses less memory.',
-    group: 'Optimisation',
-    objective: true,
-    valueName: '<n>',
   },
   {
     ...stylize,
@@ -364,11 +347,8 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
   {
     ...stylize,
     key: 'backend',
-    // The registered backends (src/backends), read whenever the table is: a profile
-    // registered after this module loaded is a choice too.
-    get kind() {
-      return { type: 'choice' as const, choices: ['auto', ...backendNames()] };
-    },
+    // The registered backends: table.ts fills the choices.
+    kind: { type: 'choice', choices: [] },
     default: 'auto',
     label: 'Backend',
     help: 'Where onnxruntime runs: auto (WebGPU when a GPU adapter works, else the CPU; in browsers WASM), cpu (Node), wasm (browsers) or webgpu.',

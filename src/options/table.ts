@@ -1,9 +1,11 @@
 /**
  * The one table of the library's options: the records in stylize-options.ts plus those the
- * registered loss terms bring. Everything that needs an option's default, limits, help or
- * label reads it here.
+ * registered loss terms and optimisers bring. Everything that needs an option's default,
+ * limits, help or label reads it here.
  */
+import { backendNames } from '../backends/registry.js';
 import { lossTerms } from '../losses/index.js';
+import { optimizerChoiceHelp, optimizerRecords } from '../optim/registry.js';
 import type { OptionGroup, OptionSpec } from './types.js';
 import { STYLIZE_OPTIONS } from './stylize-options.js';
 
@@ -14,11 +16,22 @@ export function byGroup(specs: OptionSpec[]): OptionSpec[] {
   return specs.map((s, i) => ({ s, i })).sort((a, b) => GROUP_ORDER.indexOf(a.s.group) - GROUP_ORDER.indexOf(b.s.group) || a.i - b.i).map((x) => x.s);
 }
 
-/** Every library option, the loss terms' ones placed before the iteration count. */
+/**
+ * Every library option, the loss terms' ones placed before the iteration count; the
+ * `optimizer` option's choices are the registered optimisers, whose options follow the
+ * learning rate; the `backend` option's, auto and the registered backends (src/backends).
+ * Read afresh at every call, so a record registered later is a choice too.
+ */
 export function stylizeOptionSpecs(): OptionSpec[] {
-  const at = STYLIZE_OPTIONS.findIndex((s) => s.key === 'numIterations');
+  const optimizers = optimizerRecords();
+  const base = STYLIZE_OPTIONS.flatMap((s): OptionSpec[] => {
+    if (s.key === 'optimizer') return [{ ...s, kind: { type: 'choice', choices: optimizers.map((r) => r.kind) }, help: optimizerChoiceHelp(optimizers) }];
+    if (s.key === 'backend') return [{ ...s, kind: { type: 'choice', choices: ['auto', ...backendNames()] } }];
+    return s.key === 'learningRate' ? [s, ...optimizers.flatMap((r) => r.options)] : [s];
+  });
+  const at = base.findIndex((s) => s.key === 'numIterations');
   const termOptions = lossTerms().flatMap((t) => t.options);
-  const all = [...STYLIZE_OPTIONS.slice(0, at), ...termOptions, ...STYLIZE_OPTIONS.slice(at)];
+  const all = [...base.slice(0, at), ...termOptions, ...base.slice(at)];
   const dup = all.find((s, i) => all.findIndex((t) => t.key === s.key) !== i);
   if (dup) throw new Error(`two options are named '${dup.key}'`);
   return byGroup(all);

@@ -3,12 +3,12 @@
  * - `multires`: jcjohnson-style explicit sizes; `multiresFrom`: crowsonkb's schedule, from
  *   that size up to the image size in steps of √2 (his gen_scales: end / 2^(i/2), rounded
  *   half to even as Python's round does).
- * - `multiresWarmStart`: Adam's moments carried to the next size (his scale_adam): resized
- *   — bilinear for both here, where he uses bicubic for the first — and the second clipped
- *   at 0; the step count carries on, so the bias corrections do too.
+ * - `multiresWarmStart`: the optimiser's state carried to the next size (his scale_adam),
+ *   its image-sized vectors resized here and chosen by its record (src/optim: Adam's
+ *   moments, the second clipped at 0; RMSprop's square average likewise; L-BFGS none).
  */
 import { resize } from '../image/resize.js';
-import type { OptimizerState } from '../optim/index.js';
+import { optimizerRecords, type OptimizerState } from '../optim/index.js';
 import type { StylizeOptions } from '../options/index.js';
 
 /** Python's round(): half to even. */
@@ -46,11 +46,8 @@ function resizePlanes(data: Float32Array, w: number, h: number, W: number, H: nu
   return planar;
 }
 
-/** An Adam state for the next size; undefined (a fresh optimiser) for anything else. */
+/** The optimiser's state for the next size, resized by its record; undefined (a fresh optimiser) when it carries none. */
 export function warmStart(state: OptimizerState, from: { width: number; height: number }, to: { width: number; height: number }): OptimizerState | undefined {
-  const s = state as OptimizerState & { m?: Float32Array | null; v?: Float32Array | null };
-  if (s.kind !== 'adam' || !s.m || !s.v) return undefined;
-  const m = resizePlanes(s.m, from.width, from.height, to.width, to.height);
-  const v = resizePlanes(s.v, from.width, from.height, to.width, to.height).map((t) => Math.max(0, t));
-  return { ...s, m, v } as OptimizerState;
+  const record = optimizerRecords().find((r) => r.kind === state.kind);
+  return record?.warmStart?.(state, (v) => resizePlanes(v, from.width, from.height, to.width, to.height));
 }

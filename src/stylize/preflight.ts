@@ -15,6 +15,7 @@ import type { LayerTable } from '../models/types.js';
 import { checkMasksReachLayers, type Mask, type MaskMode } from '../masks/index.js';
 import { activeTerms, termsOf, usedLayers } from '../objective/terms.js';
 import type { StylizeOptions } from '../options/index.js';
+import { optimizerRecord } from '../optim/index.js';
 import { stagesOf } from './coarse-to-fine.js';
 import { estimateFeaturePass, estimateMemory, type MemoryQuery } from '../runtime/memory.js';
 import { backendProfile, graphForms } from '../backends/index.js';
@@ -178,7 +179,7 @@ export function runMemory(input: PreflightInput, tile = 0): RunMemory {
   );
 
   const vector = 3 * c.width * c.height * 4;
-  const optimizerVectors = o.optimizer === 'lbfgs' ? 2 * o.lbfgsNumCorrection + 4 : 4;
+  const optimizerVectors = optimizerRecord(o.optimizer).vectors(o);
   const optimizer = optimizerVectors * vector * (input.checkpoint ? 2 : 1) + 4 * vector; // x, best, last good, image copies
 
   // RgbImage is float32 HWC: 12 bytes a pixel; each style also has its resized copy and its
@@ -301,16 +302,17 @@ export function checkMemory(input: PreflightInput): void {
   const tileFit = tile === 0 ? chooseTile({ ...input, options: { ...o, tile: 'auto' } }) : 0;
   if (tileFit > 0 && runMemory(input, tileFit).total <= available) ways.push(msg`${opt('tile')} auto (tiles of ${tileFit} px fit)`);
   if (fit > 0) ways.push(msg`${opt('imageSize')} ${fit}`);
-  if (o.optimizer === 'lbfgs') ways.push(msg`${opt('optimizer')} adam`, msg`a smaller ${opt('lbfgsNumCorrection')}`);
+  const hints = optimizerRecord(o.optimizer).memoryHints?.(o);
+  if (hints) ways.push(...hints.ways);
   if (o.styleScale > 1) ways.push(msg`a smaller ${opt('styleScale')}`);
   // The optimiser's vectors are image-sized: at print sizes L-BFGS's history alone is many GB.
-  const history = o.optimizer === 'lbfgs' ? 2 * o.lbfgsNumCorrection * 12 * c.width * c.height : 0;
+  const history = hints?.bulk ? hints.bulk.vectors * 12 * c.width * c.height : 0;
   const how = tile > 0 ? ` in tiles of ${tile} px` : '';
   throw new OutOfMemoryError(
     [
       `a ${c.width}×${c.height} run${how} needs about ${gb(need.total)} of memory but ${gb(available)} is available; `,
       ...(ways.length ? ['try ', ...ways.flatMap((w, i) => (i ? [', or ', ...w] : w))] : ['free some memory']),
-      history > need.total / 4 ? `; the L-BFGS history of ${o.lbfgsNumCorrection} steps alone takes ${gb(history)}` : '',
+      history > need.total / 4 ? `; ${hints!.bulk!.what} alone takes ${gb(history)}` : '',
     ],
     fit > 0 ? { suggestion: { option: 'imageSize', value: fit } } : undefined,
   );

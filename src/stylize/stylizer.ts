@@ -27,7 +27,7 @@ import { pixelBounds, PLANAR_RGB } from '../network/pixels.js';
 import type { LoadedModel } from '../models/types.js';
 import { termsOf } from '../objective/terms.js';
 import { resolveOptions, type StylizeOptions } from '../options/index.js';
-import { createOptimizer, type Optimizer, type OptimizerState } from '../optim/index.js';
+import { optimizerRecord, type Optimizer, type OptimizerState } from '../optim/index.js';
 import { FeatureExtractor, type Targets } from '../runtime/features.js';
 import { CompiledObjective, type Evaluation } from '../runtime/objective.js';
 import type { OrtModule } from '../runtime/ort.js';
@@ -80,9 +80,7 @@ export async function createStylizer(input: StylizerInput): Promise<Stylizer> {
 }
 
 export function makeOptimizer(o: StylizeOptions, state?: OptimizerState): Optimizer {
-  return o.optimizer === 'lbfgs'
-    ? createOptimizer({ kind: 'lbfgs', lr: 1, historySize: o.lbfgsNumCorrection }, state)
-    : createOptimizer({ kind: 'adam', lr: o.learningRate, beta2: o.adamBeta2 }, state);
+  return optimizerRecord(o.optimizer).create(o, state);
 }
 
 export class Stylizer {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Adam } from '../../src/optim/adam.js';
 import { createOptimizer, type OptimizerOptions } from '../../src/optim/create.js';
 import { Lbfgs } from '../../src/optim/lbfgs.js';
+import { Rmsprop } from '../../src/optim/rmsprop.js';
 import { deserializeState, packState, serializeState, unpackState } from '../../src/optim/state-io.js';
 import type { Optimizer, OptimizerState } from '../../src/optim/types.js';
 import { FUNCTIONS, runSteps, type TestFunction } from './functions.js';
@@ -29,6 +30,8 @@ const configs: Array<[string, OptimizerOptions, TestFunction]> = [
   ['lbfgs history 3', { kind: 'lbfgs', historySize: 3 }, FUNCTIONS.rosenbrock!],
   ['lbfgs skipping updates', { kind: 'lbfgs', historySize: 4 }, FUNCTIONS.weighted_abs!],
   ['adam', { kind: 'adam', lr: 0.05 }, FUNCTIONS.rosenbrock!],
+  ['rmsprop', { kind: 'rmsprop', lr: 0.02 }, FUNCTIONS.rosenbrock!],
+  ['rmsprop alpha 0.9', { kind: 'rmsprop', lr: 0.1, alpha: 0.9 }, FUNCTIONS.abs_quadratic!],
 ];
 
 describe('checkpoint and resume', () => {
@@ -100,6 +103,45 @@ describe('checkpoint and resume', () => {
     expect(() => new Lbfgs().setState({ ...ls, nIter: 1.5 })).toThrow(/field "nIter" should be an integer/);
     const { t: _t, ...noT } = ls;
     expect(() => new Lbfgs().setState(noT as OptimizerState)).toThrow(/field "t" should be a number, got nothing \(missing\)/);
+  });
+
+  it('refuses a damaged RMSprop state, naming the field, and leaves the optimiser as it was', () => {
+    const x = Float32Array.from(X0);
+    const r = new Rmsprop({ lr: 0.02 });
+    runSteps(r, FUNCTIONS.rosenbrock!, x, 3);
+    const rs = r.getState();
+    const fresh = () => new Rmsprop({ lr: 1 });
+    expect(() => createOptimizer({ kind: 'lbfgs' }, rs)).toThrow(/made with "rmsprop".*uses "lbfgs"/);
+    expect(() => new Adam({ lr: 1 }).setState(rs)).toThrow(InputError);
+    expect(() => fresh().setState(createOptimizer({ kind: 'adam', lr: 1 }).getState())).toThrow(/rmsprop optimizer state: the state is of kind "adam"/);
+    const damaged: Array<[Record<string, unknown>, RegExp]> = [
+      [{ squareAvg: null }, /field "squareAvg" should be a Float32Array, got null/],
+      [{ squareAvg: [1, 2] }, /field "squareAvg" should be a Float32Array or null, got an array of length 2/],
+      [{ stepCount: 0 }, /field "squareAvg" should be null before the first step/],
+      [{ stepCount: 2.5 }, /field "stepCount" should be an integer ≥ 0, got 2\.5/],
+      [{ alpha: 1 }, /field "alpha" should be a number in \[0, 1\), got 1/],
+      [{ alpha: '0.99' }, /field "alpha" should be a number, got "0\.99"/],
+      [{ lr: -1 }, /field "lr" should be a finite number > 0, got -1/],
+      [{ eps: NaN }, /field "eps" should be a finite number ≥ 0, got NaN/],
+      [{ eps: undefined }, /field "eps" should be a number, got nothing \(missing\)/],
+    ];
+    for (const [change, message] of damaged) {
+      const opt = fresh();
+      const before = serializeState(opt.getState());
+      expect(() => opt.setState({ ...rs, ...change } as OptimizerState)).toThrow(message);
+      expect(() => opt.setState({ ...rs, ...change } as OptimizerState)).toThrow(InputError);
+      expect(serializeState(opt.getState())).toBe(before);
+    }
+    // A wrong-length square average is caught at the next step, before x changes.
+    const short = fresh();
+    short.setState({ ...rs, squareAvg: new Float32Array(3) });
+    const y = Float32Array.from(X0);
+    expect(() => short.step(y, 0, new Float32Array(y.length))).toThrow(/earlier steps had 3/);
+    expect(Array.from(y)).toEqual(Array.from(Float32Array.from(X0)));
+    // Packed bytes with a flipped bit in the square average are refused by the checksum.
+    const bytes = packState(rs);
+    bytes[bytes.length - 5]! ^= 1;
+    expect(() => unpackState(bytes)).toThrow(/damaged \(checksum mismatch/);
   });
 });
 

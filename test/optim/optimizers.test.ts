@@ -5,6 +5,7 @@ import { UsageError } from '../../src/errors.js';
 import { Adam } from '../../src/optim/adam.js';
 import { createOptimizer } from '../../src/optim/create.js';
 import { Lbfgs } from '../../src/optim/lbfgs.js';
+import { Rmsprop } from '../../src/optim/rmsprop.js';
 import { quadratic, runSteps } from './functions.js';
 import { Rng } from '../../src/util/random.js';
 
@@ -29,6 +30,25 @@ describe('optimisers on a quadratic', () => {
     const losses = runSteps(new Adam({ lr: 0.05 }), fn, x, 100);
     const g = new Float32Array(1000);
     expect(fn(x, g)).toBeLessThan(losses[0]! / 10);
+  });
+
+  it('RMSprop lowers the loss ≥ 10× in 100 steps', () => {
+    const x = start(1000, 4);
+    const losses = runSteps(new Rmsprop({ lr: 0.01 }), fn, x, 100);
+    const g = new Float32Array(1000);
+    expect(fn(x, g)).toBeLessThan(losses[0]! / 10);
+  });
+
+  it('the first RMSprop step moves every coordinate by lr/√(1−α) against the gradient sign', () => {
+    // v = (1−α)·g², so g/√v = ±1/√(1−α): 10·lr at α = 0.99, whatever the gradient's scale.
+    const x = new Float32Array([0, 0, 0]);
+    new Rmsprop({ lr: 2 }).step(x, 0, new Float32Array([3, -1e-3, 0]));
+    expect(x[0]).toBeCloseTo(-20, 4);
+    expect(x[1]).toBeCloseTo(20, 2); // ε = 1e-8 beside √v = 1e-4
+    expect(x[2]).toBe(0);
+    const y = new Float32Array([1]);
+    new Rmsprop({ lr: 1, alpha: 0.75 }).step(y, 0, new Float32Array([-5]));
+    expect(y[0]).toBeCloseTo(3, 5);
   });
 
   it('first L-BFGS step is −g·min(1, 1/‖g‖₁)·lr', () => {
@@ -90,10 +110,13 @@ describe('options and misuse', () => {
     expect(() => new Adam({ lr: 0 })).toThrow(UsageError);
     expect(() => new Adam({ lr: 1, beta1: 1 })).toThrow(/beta1.*\[0, 1\)/);
     expect(() => new Adam({ lr: NaN })).toThrow(UsageError);
+    expect(() => new Rmsprop({ lr: 0 })).toThrow(/RMSprop learning rate.*0/);
+    expect(() => new Rmsprop({ lr: 1, alpha: 1 })).toThrow(/alpha.*\[0, 1\)/);
+    expect(() => new Rmsprop({ lr: 1, eps: -1 })).toThrow(UsageError);
   });
 
   it('rejects gradients and points of the wrong length', () => {
-    for (const opt of [new Lbfgs(), new Adam({ lr: 1 })]) {
+    for (const opt of [new Lbfgs(), new Adam({ lr: 1 }), new Rmsprop({ lr: 1 })]) {
       expect(() => opt.step(new Float32Array(3), 0, new Float32Array(2))).toThrow(RangeError);
       opt.step(new Float32Array(3), 0, new Float32Array(3).fill(1));
       expect(() => opt.step(new Float32Array(4), 0, new Float32Array(4))).toThrow(/earlier steps had 3/);
@@ -103,6 +126,9 @@ describe('options and misuse', () => {
   it('createOptimizer picks the class by kind', () => {
     expect(createOptimizer({ kind: 'lbfgs' })).toBeInstanceOf(Lbfgs);
     expect(createOptimizer({ kind: 'adam', lr: 10 }).kind).toBe('adam');
+    expect(createOptimizer({ kind: 'rmsprop', lr: 10 })).toBeInstanceOf(Rmsprop);
+    // Not Adam by default any more: an unknown kind names the choices.
+    expect(() => createOptimizer({ kind: 'sgd', lr: 1 } as never)).toThrow(/optimizer must be one of lbfgs, adam, rmsprop, got 'sgd'/);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * Parity with torch.optim.LBFGS / torch.optim.Adam (float32), on the fixtures written by
- * scripts/make-optim-fixtures.py.
+ * Parity with torch.optim.LBFGS / torch.optim.Adam / torch.optim.RMSprop (float32), on the
+ * fixtures written by scripts/make-optim-fixtures.py.
  *
  * Tolerance: 2e-5 relative on every loss, widened only where torch itself is that
  * sensitive: at evaluation i we allow 3× the largest relative gap between torch's float32
@@ -14,13 +14,15 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Adam } from '../../src/optim/adam.js';
 import { Lbfgs } from '../../src/optim/lbfgs.js';
+import { Rmsprop } from '../../src/optim/rmsprop.js';
 import type { Optimizer } from '../../src/optim/types.js';
 import { FUNCTIONS, runSteps } from './functions.js';
 
 interface Fixture {
   function: string;
-  optimizer: 'lbfgs' | 'adam';
-  settings: { lr: number; history_size?: number };
+  optimizer: 'lbfgs' | 'adam' | 'rmsprop';
+  torch: string;
+  settings: { lr: number; history_size?: number; alpha?: number };
   steps: number;
   x0: number[];
   losses: number[];
@@ -36,12 +38,20 @@ const fixtures = readdirSync(dir)
   .map((f) => [f.replace(/\.json$/, ''), JSON.parse(readFileSync(dir + f, 'utf8')) as Fixture] as const);
 
 function makeOptimizer(fx: Fixture): Optimizer {
+  if (fx.optimizer === 'rmsprop') return new Rmsprop({ lr: fx.settings.lr, alpha: fx.settings.alpha! });
   return fx.optimizer === 'lbfgs'
     ? new Lbfgs({ lr: fx.settings.lr, historySize: fx.settings.history_size! })
     : new Adam({ lr: fx.settings.lr });
 }
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
+
+/** The spacing of float32 values at |v|. */
+function ulp(v: number): number {
+  const f = new Float32Array([Math.abs(v)]);
+  new Int32Array(f.buffer)[0]! += 1;
+  return f[0]! - Math.abs(v);
+}
 
 /** Largest single-step error allowed, relative to the step torch took, per fixture. */
 const STEP_TOLERANCE: Record<string, number> = {
@@ -52,12 +62,39 @@ const STEP_TOLERANCE: Record<string, number> = {
   'lbfgs-weighted-abs': 1e-5,
   'adam-rosenbrock': 2e-5,
   'adam-abs-quadratic': 2e-5,
+  // RMSprop: torch's float32 sqrt is 1 ulp off in ~17% of elements, which can flip the final
+  // rounding of x + step; one ulp of the point is allowed on top (see src/optim/rmsprop.ts).
+  'rmsprop-rosenbrock': 2e-5,
+  'rmsprop-rosenbrock-lr0.02': 2e-5,
+  'rmsprop-abs-quadratic': 2e-5,
+  'rmsprop-abs-quadratic-lr0.1': 2e-5,
 };
 
 describe('parity with torch.optim', () => {
   it('has the fixtures', () => {
-    expect(fixtures.length).toBeGreaterThanOrEqual(7);
+    expect(fixtures.length).toBeGreaterThanOrEqual(11);
   });
+
+  // RMSprop's own bar, without the drift allowance: every loss within 1e-5 of torch's.
+  // (Measured: ≤ 3e-7; only torch's vectorised sqrt, 1 ulp off, keeps it from 0.)
+  const rmsprop = fixtures.filter(([, fx]) => fx.optimizer === 'rmsprop');
+  it('has RMSprop fixtures from torch 2.x over ≥ 20 steps, at a stylisation-sized and a larger learning rate', () => {
+    expect(rmsprop.length).toBeGreaterThanOrEqual(2);
+    for (const [, fx] of rmsprop) {
+      expect(fx.torch).toMatch(/^2\./);
+      expect(fx.steps).toBeGreaterThanOrEqual(20);
+    }
+    expect(rmsprop.some(([, fx]) => fx.settings.lr <= 2e-3)).toBe(true);
+    expect(rmsprop.some(([, fx]) => fx.settings.lr >= 2e-2)).toBe(true);
+  });
+  for (const [name, fx] of rmsprop) {
+    it(`${name}: every loss within 1e-5 relative of torch.optim.RMSprop's`, () => {
+      const losses = runSteps(makeOptimizer(fx), FUNCTIONS[fx.function]!, Float32Array.from(fx.x0), fx.steps);
+      expect(losses).toHaveLength(fx.steps);
+      const worst = Math.max(...losses.map((l, i) => rel(l, fx.losses[i]!)));
+      expect(worst).toBeLessThanOrEqual(1e-5);
+    });
+  }
 
   for (const [name, fx] of fixtures) {
     it(`${name}: same losses as torch over ${fx.steps} evaluations`, () => {
@@ -86,8 +123,9 @@ describe('parity with torch.optim', () => {
           const want = k + 1 < fx.steps ? fx.xs[k + 1]! : fx.xFinal;
           let err = 0;
           let size = 0;
+          const slack = fx.optimizer === 'rmsprop' ? ulp : () => 0;
           for (let i = 0; i < x.length; i++) {
-            err = Math.max(err, Math.abs(x[i]! - want[i]!));
+            err = Math.max(err, Math.abs(x[i]! - want[i]!) - slack(want[i]!));
             size = Math.max(size, Math.abs(want[i]! - fx.xs[k]![i]!));
           }
           if (!(err <= stepTol * size)) expect.fail(`step ${k}: off by ${err} on a step of ${size}`);

@@ -69,7 +69,7 @@ describe('the settings form', () => {
     expect(shown(() => readSettings(form({ contentWeight: '-1' })))).toBe("Content weight must be a number ≥ 0, got '-1'");
     expect(shown(() => readSettings(form({ tvWeight: '' })))).toBe("TV weight must be a number ≥ 0, got ''");
     expect(shown(() => readSettings(form({ seed: '-3' })))).toMatch(/^Seed must be a whole number from 0 to 4294967295/);
-    expect(shown(() => readSettings(form({ optimizer: 'sgd' })))).toBe("Optimiser must be one of lbfgs, adam, got 'sgd'");
+    expect(shown(() => readSettings(form({ optimizer: 'sgd' })))).toBe("Optimiser must be one of lbfgs, adam, rmsprop, got 'sgd'");
   });
 
   it('says which field is wrong as data, so the page can focus it', () => {

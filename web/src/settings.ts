@@ -15,6 +15,7 @@ import {
   type OptionSpec,
   type StylizeOptions,
 } from '../../src/options/index.js';
+import { optimizerRecords } from '../../src/optim/index.js';
 
 /** The options the form has a field for (`data-option="<key>"` in index.html), in form order. */
 export const FORM_OPTIONS = [
@@ -54,7 +55,7 @@ const BROWSER_DEFAULTS: Partial<Record<FormOption, unknown>> = {
  * read otherwise (the Adam step size is no L-BFGS setting).
  */
 export const SHOWN_WHEN: Partial<Record<FormOption, (o: Partial<StylizeOptions>) => boolean>> = {
-  learningRate: (o) => o.optimizer === 'adam',
+  learningRate: (o) => optimizerRecords().some((r) => r.kind === o.optimizer && r.usesLearningRate),
 };
 
 export function specOf(key: string): OptionSpec {
