@@ -12,15 +12,18 @@ import { GRADIENT_RULES, NON_DIFFERENTIABLE } from './grads/index.js';
 export const DEFAULT_GRAD_OPTIONS: GradOptions = { convGrad: 'ConvTranspose', maxPoolGrad: 'mask', reluGrad: 'where' };
 
 /** Emit ∂loss/∂wrt into `g` and return the gradient's value name. `loss` must be a scalar. */
-export function addGradient(
-  g: GraphBuilder,
-  loss: string,
-  wrt: string,
-  options: Partial<GradOptions> = {},
-): string {
+export function addGradient(g: GraphBuilder, loss: string, wrt: string, options: Partial<GradOptions> = {}): string {
+  return addGradients(g, loss, [wrt], options)[0]!;
+}
+
+/**
+ * ∂loss/∂w for each of several values in one backward walk (a Laplacian pyramid's levels):
+ * the gradients of the values they share are built once.
+ */
+export function addGradients(g: GraphBuilder, loss: string, wrts: readonly string[], options: Partial<GradOptions> = {}): string[] {
   const forward = g.nodes.slice();
-  const dependsOnWrt = valuesDependingOn(forward, wrt);
-  if (!dependsOnWrt.has(loss)) throw new GraphError(`${loss} does not depend on ${wrt}`);
+  const dependsOnWrt = valuesDependingOn(forward, wrts);
+  for (const wrt of wrts) if (!valuesDependingOn(forward, [wrt]).has(loss)) throw new GraphError(`${loss} does not depend on ${wrt}`);
   const onPath = valuesOnPath(forward, loss, dependsOnWrt);
 
   const shapes = new Map<string, string>();
@@ -56,14 +59,16 @@ export function addGradient(
       contributions.set(input, list);
     });
   }
-  const parts = contributions.get(wrt);
-  if (!parts) throw new GraphError(`no gradient reached ${wrt}`);
-  return sumOf(g, parts, `${wrt}_grad`);
+  return wrts.map((wrt) => {
+    const parts = contributions.get(wrt);
+    if (!parts) throw new GraphError(`no gradient reached ${wrt}`);
+    return sumOf(g, parts, `${wrt}_grad`);
+  });
 }
 
-/** Values whose computation reads `wrt` through differentiable ops. */
-function valuesDependingOn(nodes: GraphNode[], wrt: string): Set<string> {
-  const dep = new Set([wrt]);
+/** Values whose computation reads any of `wrts` through differentiable ops. */
+function valuesDependingOn(nodes: GraphNode[], wrts: readonly string[]): Set<string> {
+  const dep = new Set(wrts);
   for (const node of nodes) {
     if (NON_DIFFERENTIABLE.has(node.opType)) continue;
     if (node.inputs.some((i) => dep.has(i))) for (const o of node.outputs) dep.add(o);

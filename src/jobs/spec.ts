@@ -44,6 +44,8 @@ export interface JobProgress {
   parts: LossParts;
   elapsedMs: number;
   etaMs: number;
+  /** The longer side of the image at this iteration (a coarse-to-fine stage's size). */
+  size: number;
   worker: string;
   /** The iteration this delivery resumed from (a checkpoint), if it did. */
   resumedFrom?: number;

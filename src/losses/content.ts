@@ -2,7 +2,8 @@ import type { GraphBuilder } from '../graph/builder.js';
 import { checkLayerWeights, layerWeights, layerWeightsOption } from './layer-weights.js';
 import { addSum, weighted } from './sum.js';
 import { layersOption, weightOption } from './term-options.js';
-import type { LossTerm, Statistic } from './types.js';
+import { contentSource } from './target-sources.js';
+import { defineTerm, type Statistic } from './types.js';
 
 /** (F − P)² per element. */
 function squaredError(g: GraphBuilder, feature: string, target: string): string {
@@ -23,7 +24,7 @@ export const featureMap: Statistic = {
 };
 
 /** content_weight · Σ_l w_l · mean((F_l − P_l)²), P_l the content image's features, w_l the layer weights. */
-export const contentTerm: LossTerm = {
+export const contentTerm = defineTerm({
   name: 'content',
   label: 'Content',
   options: [
@@ -31,19 +32,19 @@ export const contentTerm: LossTerm = {
     layersOption('contentLayers', ['relu4_2'], 'Content layers', 'Comma-separated layers for the content loss.'),
     layerWeightsOption('contentLayerWeights', 'Content layer weights', 'Comma-separated relative weight per content layer, scaled to sum to the number of layers. Default: equal.'),
   ],
-  weight: (o) => o.contentWeight as number,
-  layers: (o) => o.contentLayers as string[],
-  target: { statistic: featureMap, from: 'content' },
+  weight: 'contentWeight',
+  layers: (o) => o.contentLayers,
+  target: { statistic: featureMap, from: contentSource },
   normalizable: true,
   // The mean is a sum over positions over C·h·w: each tile adds its interior's sum.
   tiling: {
     kind: 'positions',
     sum: (g, feature, target) => g.op('ReduceSum', [squaredError(g, feature, target)], { keepdims: 0 }),
-    layerWeights: (o, layers) => layerWeights(o, 'contentLayerWeights', layers),
+    layerWeights: (o, layers) => layerWeights(o.contentLayerWeights as number[] | undefined, layers),
   },
-  check: (o) => checkLayerWeights(o, 'contentLayerWeights', 'contentLayers'),
+  check: (o) => checkLayerWeights(o.contentLayerWeights, o.contentLayers, 'contentLayerWeights', 'contentLayers'),
   loss: (b) => {
-    const w = layerWeights(b.options, 'contentLayerWeights', b.layers);
+    const w = layerWeights(b.options.contentLayerWeights, b.layers);
     return addSum(b.g, b.layers.map((l, i) => weighted(b.g, addContentLoss(b.g, b.feature(l), b.target(l)), w[i]!)));
   },
-};
+});

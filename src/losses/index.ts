@@ -8,7 +8,7 @@ import { styleTerm } from './style.js';
 import { temporalTerm } from './temporal.js';
 import { tvTerm } from './total-variation.js';
 import type { Dim } from '../graph/builder.js';
-import type { LossTerm, RunShape, TermOptions, TermTarget, TermTiling } from './types.js';
+import type { LossTerm, RunShape, TermInput, TermOptions, TermTarget, TermTiling } from './types.js';
 
 const BUILT_IN: readonly LossTerm[] = [contentTerm, styleTerm, tvTerm, temporalTerm];
 const TERMS: LossTerm[] = [...BUILT_IN];
@@ -39,10 +39,16 @@ export function partNames(terms: readonly LossTerm[] = TERMS): string[] {
 }
 
 export type {
-  Derivation, FeedContext, LossTerm, RunShape, Statistic, StatisticBuild, StatisticFeedContext, TargetSource, TermBuild, TermOptions, TermTarget,
-  TermTiling, TileBuild, ReduceBuild,
+  Derivation, FeedContext, FeedValue, IterationContext, LossTerm, RunShape, Statistic, StatisticBuild, StatisticFeedContext, TermBuild, TermInput, TermOptions,
+  TermTarget, TermTiling, TileBuild, ReduceBuild,
 } from './types.js';
-export { UNMASKED_RUN } from './types.js';
+export { defineTerm, UNMASKED_RUN } from './types.js';
+export { blendedStyles, contentSource, stackedStyles, type TargetSource } from './target-sources.js';
+
+/** A term's weight in a run: the value of its weight option (0 when unset). */
+export function termWeight(term: LossTerm, o: TermOptions): number {
+  return (o[term.weight] as number | undefined) ?? 0;
+}
 
 /** A term's target for these options and this run (the record may compute it). */
 export function targetOf(term: LossTerm, o: TermOptions, run: RunShape): TermTarget | undefined {
@@ -54,8 +60,12 @@ export function tilingOf(term: LossTerm, o: TermOptions, run: RunShape): TermTil
   return typeof term.tiling === 'function' ? term.tiling(o, run) : term.tiling;
 }
 
-/** The shape of the graph input holding a term's target at a layer of C channels: derived, and stacked per style. */
+/** The shape of the graph input holding a term's target at a layer of C channels: derived, then as its source makes it. */
 export function targetDims(t: TermTarget, channels: number, layer: string, run: RunShape): Dim[] {
-  const dims = t.derive ? t.derive.dims(channels) : t.statistic.dims(channels, layer);
-  return t.from === 'styles' ? [run.styles, ...dims] : dims;
+  return t.from.dims(t.derive ? t.derive.dims(channels) : t.statistic.dims(channels, layer), run);
+}
+
+/** The inputs a term's graph reads besides the image and its targets. */
+export function inputsOf(term: LossTerm, o: TermOptions, run: RunShape): TermInput[] {
+  return term.inputs?.(o, run) ?? [];
 }

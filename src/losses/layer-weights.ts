@@ -5,9 +5,8 @@
  */
 import { msg, opt, OptionError } from '../errors.js';
 import type { OptionSpec } from '../options/types.js';
-import type { TermOptions } from './types.js';
 
-export function layerWeightsOption(key: string, label: string, help: string): OptionSpec {
+export function layerWeightsOption<const K extends string>(key: K, label: string, help: string) {
   return {
     key,
     kind: { type: 'weights' },
@@ -18,21 +17,18 @@ export function layerWeightsOption(key: string, label: string, help: string): Op
     scope: 'stylize',
     objective: true,
     valueName: '<weights>',
-  };
+  } as const satisfies OptionSpec<number[] | undefined, K>;
 }
 
 /** w_l · L / Σ w (all 1 when none are given). */
-export function layerWeights(o: TermOptions, key: string, layers: readonly string[]): number[] {
-  const given = o[key] as number[] | undefined;
+export function layerWeights(given: readonly number[] | undefined, layers: readonly string[]): number[] {
   if (!given) return layers.map(() => 1);
   const total = given.reduce((a, b) => a + b, 0);
   return given.map((w) => (w * layers.length) / total);
 }
 
-/** One weight per layer, or none. */
-export function checkLayerWeights(o: TermOptions, key: string, layersKey: string): void {
-  const given = o[key] as number[] | undefined;
-  const layers = o[layersKey] as string[] | undefined;
+/** One weight per layer, or none (`key`, `layersKey`: the options that hold them, for the message). */
+export function checkLayerWeights(given: readonly number[] | undefined, layers: readonly string[] | undefined, key: string, layersKey: string): void {
   if (given && layers && given.length !== layers.length) {
     throw new OptionError(key, given, `${layers.length} weight(s)`, {
       problem: msg`${opt(key)} has ${given.length} weight(s) for ${layers.length} layer(s) in ${opt(layersKey)}`,

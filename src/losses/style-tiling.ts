@@ -31,7 +31,7 @@ export function addRegionLoss(g: GraphBuilder, gram: string, stacked: string, r:
   return g.op('Mul', [addGramLoss(g, gram, own), weight]);
 }
 
-const styleLayerWeights = (o: TermOptions, layers: readonly string[]) => layerWeights(o, 'styleLayerWeights', layers);
+const styleLayerWeights = (o: TermOptions, layers: readonly string[]) => layerWeights(o.styleLayerWeights as number[] | undefined, layers);
 
 export const gramTiling: TermTiling = {
   kind: 'statistic',

@@ -17,8 +17,9 @@ import { checkLayerWeights, layerWeights, layerWeightsOption } from './layer-wei
 import { regionInputs } from './style-inputs.js';
 import { addGramLoss, addRegionLoss, gramTiling, regionsTiling, w2Tiling } from './style-tiling.js';
 import { addSum, weighted } from './sum.js';
+import { blendedStyles, stackedStyles } from './target-sources.js';
 import { layersOption, weightOption } from './term-options.js';
-import type { LossTerm, RunShape, TermBuild, TermOptions, TermTarget } from './types.js';
+import { defineTerm, type RunShape, type TermBuild, type TermInput, type TermOptions, type TermTarget } from './types.js';
 import { addW2Loss, gaussianMoments, meanVector, w2StyleTarget } from './w2.js';
 
 export { addGram, gramMatrix } from './gram.js';
@@ -36,8 +37,22 @@ export type StyleLossKind = 'gram' | 'w2';
 const styleLossOf = (o: TermOptions) => ((o.styleLoss as StyleLossKind | undefined) ?? 'gram');
 
 function styleTarget(o: TermOptions, run: RunShape): TermTarget {
-  if (styleLossOf(o) === 'w2') return { statistic: gaussianMoments, from: 'style', derive: w2StyleTarget };
-  return run.masked ? { statistic: guidedGramMatrix, from: 'styles' } : { statistic: gramMatrix, from: 'style' };
+  if (styleLossOf(o) === 'w2') return { statistic: gaussianMoments, from: blendedStyles, derive: w2StyleTarget };
+  return run.masked ? { statistic: guidedGramMatrix, from: stackedStyles } : { statistic: gramMatrix, from: blendedStyles };
+}
+
+/** W2's averaging vectors per layer; with content masks, each region's mask, count and weight per layer. */
+function styleInputs(o: TermOptions, run: RunShape): TermInput[] {
+  const layers = o.styleLayers ?? [];
+  if (styleLossOf(o) === 'w2') return layers.map((l) => ({ name: regionInputs.mean(l), dims: [`n_${l}`, 1], per: 'size' }));
+  if (!run.masked) return [];
+  return layers.flatMap((l) =>
+    Array.from({ length: run.styles }, (_, r): TermInput[] => [
+      { name: regionInputs.mask(r, l), dims: [1, `n_${l}`], per: 'size' },
+      { name: regionInputs.count(r, l), dims: [], per: 'size' },
+      { name: regionInputs.weight(r, l), dims: [], per: 'size' },
+    ]).flat(),
+  );
 }
 
 /** Σ_r b_r · mean((G_r − A_r)²) at one layer; b_r (0 where the region is empty at this layer) and the masks are fed. */
@@ -47,22 +62,22 @@ function addRegionsLoss(b: TermBuild, layer: string): string {
   const feature = b.feature(layer);
   const stacked = b.target(layer);
   const regions = Array.from({ length: b.run.styles }, (_, r) => {
-    const mask = b.input(regionInputs.mask(r, layer), [1, `n_${layer}`]);
-    const gram = addGuidedGram(g, feature, c, mask, b.input(regionInputs.count(r, layer), []));
-    return addRegionLoss(g, gram, stacked, r, c, b.input(regionInputs.weight(r, layer), []));
+    const mask = b.input(regionInputs.mask(r, layer));
+    const gram = addGuidedGram(g, feature, c, mask, b.input(regionInputs.count(r, layer)));
+    return addRegionLoss(g, gram, stacked, r, c, b.input(regionInputs.weight(r, layer)));
   });
   return addSum(g, regions);
 }
 
 function layerLoss(b: TermBuild, layer: string): string {
   if (styleLossOf(b.options) === 'w2') {
-    return addW2Loss(b.g, b.feature(layer), b.channels(layer), b.target(layer), b.input(regionInputs.mean(layer), [`n_${layer}`, 1]));
+    return addW2Loss(b.g, b.feature(layer), b.channels(layer), b.target(layer), b.input(regionInputs.mean(layer)));
   }
   if (b.run.masked) return addRegionsLoss(b, layer);
   return addStyleLoss(b.g, b.feature(layer), b.target(layer), b.channels(layer));
 }
 
-export const styleTerm: LossTerm = {
+export const styleTerm = defineTerm({
   name: 'style',
   label: 'Style',
   options: [
@@ -92,14 +107,15 @@ export const styleTerm: LossTerm = {
       valueName: '<mode>',
     },
   ],
-  weight: (o) => o.styleWeight as number,
-  layers: (o) => o.styleLayers as string[],
+  weight: 'styleWeight',
+  layers: (o) => o.styleLayers,
   target: styleTarget,
+  inputs: styleInputs,
   normalizable: true,
   // Every form's statistics are sums over positions: tiles add up their pieces (style-tiling.ts).
   tiling: (o, run) => (styleLossOf(o) === 'w2' ? w2Tiling : run.masked ? regionsTiling(run.styles) : gramTiling),
   check: (o, run) => {
-    checkLayerWeights(o, 'styleLayerWeights', 'styleLayers');
+    checkLayerWeights(o.styleLayerWeights, o.styleLayers, 'styleLayerWeights', 'styleLayers');
     if (styleLossOf(o) === 'w2' && o.normalizeGradients === true) {
       throw new UsageError(msg`${opt('styleLoss')} w2 cannot be combined with ${opt('normalizeGradients')} (it is defined for Gram losses only)`);
     }
@@ -109,7 +125,7 @@ export const styleTerm: LossTerm = {
   },
   feeds: (ctx) => {
     const o = ctx.options;
-    const layers = o.styleLayers as string[];
+    const layers = o.styleLayers;
     const out: Record<string, Tensor> = {};
     if (styleLossOf(o) === 'w2') {
       for (const l of layers) out[regionInputs.mean(l)] = meanVector(ctx.table, l, ctx.width, ctx.height);
@@ -118,11 +134,11 @@ export const styleTerm: LossTerm = {
     if (!ctx.run.masked) return out;
     const masks = ctx.contentMasks;
     if (!masks || masks.length !== ctx.run.styles) throw new Error(`a masked objective needs ${ctx.run.styles} content masks, got ${masks?.length ?? 0}`);
-    const blend = (o.styleBlendWeights as number[] | undefined) ?? masks.map(() => 1);
+    const blend = o.styleBlendWeights ?? masks.map(() => 1);
     const total = blend.reduce((a, b) => a + b, 0);
     for (const l of layers) {
       masks.forEach((m, r) => {
-        const f = guidedGramFeeds(m, ctx.table, l, (o.maskMode as MaskMode | undefined) ?? 'simple', ctx.channels(l));
+        const f = guidedGramFeeds(m, ctx.table, l, o.maskMode, ctx.channels(l));
         out[regionInputs.mask(r, l)] = f.mask;
         out[regionInputs.count(r, l)] = f.count;
         // A region that vanished at this layer (eroded, or cropped by a pool) adds nothing there.
@@ -132,7 +148,7 @@ export const styleTerm: LossTerm = {
     return out;
   },
   loss: (b) => {
-    const w = layerWeights(b.options, 'styleLayerWeights', b.layers);
+    const w = layerWeights(b.options.styleLayerWeights, b.layers);
     return addSum(b.g, b.layers.map((l, i) => weighted(b.g, layerLoss(b, l), w[i]!)));
   },
-};
+});

@@ -1,6 +1,6 @@
 import type { GraphBuilder } from '../graph/builder.js';
 import { addSum } from './sum.js';
-import type { LossTerm } from './types.js';
+import { defineTerm } from './types.js';
 
 /**
  * Ruder, Dosovitskiy & Brox, "Artistic style transfer for videos" (GCPR 2016), eq. (3)/(4):
@@ -27,7 +27,7 @@ export const temporalInputs = {
   reliability: (back: number) => `temporal_reliability_${back}`,
 };
 
-export const temporalTerm: LossTerm = {
+export const temporalTerm = defineTerm({
   name: 'temporal',
   label: 'Temporal',
   options: [
@@ -58,21 +58,18 @@ export const temporalTerm: LossTerm = {
       valueName: '<offsets>',
     },
   ],
-  weight: (o) => (o.temporalWeight as number | undefined) ?? 0,
+  weight: 'temporalWeight',
   omitWhenOff: true,
   layers: () => [],
-  loss: (b) => {
-    const backs = (b.options.temporalFrames as number[] | undefined) ?? [1];
-    return addSum(
+  // Each frame's: the video run gives them (src/video/stylize-video.ts).
+  inputs: (o) =>
+    (o.temporalFrames ?? [1]).flatMap((back) => [
+      { name: temporalInputs.warped(back), dims: [1, 3, 'H', 'W'], per: 'run' as const },
+      { name: temporalInputs.reliability(back), dims: [1, 3, 'H', 'W'], per: 'run' as const },
+    ]),
+  loss: (b) =>
+    addSum(
       b.g,
-      backs.map((back) =>
-        addTemporalLoss(
-          b.g,
-          b.image,
-          b.input(temporalInputs.warped(back), [1, 3, 'H', 'W']),
-          b.input(temporalInputs.reliability(back), [1, 3, 'H', 'W']),
-        ),
-      ),
-    );
-  },
-};
+      (b.options.temporalFrames ?? [1]).map((back) => addTemporalLoss(b.g, b.image, b.input(temporalInputs.warped(back)), b.input(temporalInputs.reliability(back)))),
+    ),
+});

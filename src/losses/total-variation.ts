@@ -1,6 +1,6 @@
 import type { GraphBuilder } from '../graph/builder.js';
 import { weightOption } from './term-options.js';
-import type { LossTerm } from './types.js';
+import { defineTerm } from './types.js';
 
 const TO_END = 2 ** 62;
 
@@ -50,7 +50,7 @@ export function addNinePointTotalVariation(g: GraphBuilder, rgb: string): string
 }
 
 /** tv_weight · TV(x): smoothness on the image itself, no network layer; `tvStencil` picks whose. */
-export const tvTerm: LossTerm = {
+export const tvTerm = defineTerm({
   name: 'tv',
   label: 'TV',
   options: [
@@ -68,9 +68,9 @@ export const tvTerm: LossTerm = {
       valueName: '<kind>',
     },
   ],
-  weight: (o) => o.tvWeight as number,
+  weight: 'tvWeight',
   layers: () => [],
   // Row i pairs with row i + 1 and the last row starts no pair: bands overlapping by one row add up exactly.
   tiling: { kind: 'rows', overlap: 1 },
   loss: (b) => (b.options.tvStencil === 'crowsonkb' ? addNinePointTotalVariation(b.g, b.rgb()) : addTotalVariation(b.g, b.image)),
-};
+});

@@ -1,18 +1,53 @@
 /**
  * A loss term is a record, like a gradient rule: which layers it reads, which statistic
  * of the content or style images it compares against (computed once by the forward-only
- * features graph), which options it brings, and how it builds its unweighted loss node.
+ * features graph), which options it brings (its weight named among them), which inputs
+ * its graph reads and who gives their values, and how it builds its unweighted loss node.
  * The objective graph, the features graph, the runtime's feeds, progress, `--json`, the
  * plot and the web chart all loop over the table in index.ts; a new term is a new file
- * and one line there.
+ * and one line there. `defineTerm` types a term's own options from its records.
  */
 import type { Dim, GraphBuilder } from '../graph/builder.js';
 import type { LayerTable, Tensor } from '../models/types.js';
 import type { Mask } from '../masks/types.js';
-import type { OptionSpec } from '../options/types.js';
+import type { BuiltinStylizeOptions } from '../options/stylize-options.js';
+import type { OptionSpec, OptionValues } from '../options/types.js';
+import type { Rng } from '../util/random.js';
+import type { TargetSource } from './target-sources.js';
 
-/** The options a term reads, by key (StylizeOptions, plus whatever a term brings). */
-export type TermOptions = Readonly<Record<string, unknown>>;
+/**
+ * The options a term reads: its own (`O`, typed from its records), the library's, typed,
+ * and anything else by key (other terms' options are theirs to type).
+ */
+export type TermOptions<O = unknown> = Readonly<O> & Readonly<Partial<BuiltinStylizeOptions>> & { readonly [option: string]: unknown };
+
+/**
+ * A choice a term makes from its options and the run (its target, its tiling). Written as
+ * a method type so a term with typed options still fits the table's `LossTerm` (methods
+ * compare their parameters both ways; plain function types would refuse it).
+ */
+export type ChoiceOf<O, R> = { choose(o: TermOptions<O>, run: RunShape): R }['choose'];
+
+/**
+ * An input a term's graph reads besides the image and its targets, and who gives its
+ * values: the term itself per image `size` (masks at its layers, averaging vectors:
+ * `feeds`), each `run` (a video's warped previous frame: RunInput.feeds), or the term anew
+ * every `iteration` (sample positions, random offsets: `iterationFeeds`, from the run's
+ * seeded randomness, so a run is reproducible and resumes exactly).
+ */
+export interface TermInput {
+  name: string;
+  dims: Dim[];
+  per: 'size' | 'run' | 'iteration';
+  /** Default float32; int64 for indices (sample positions gathered from a feature map). */
+  elemType?: 'float32' | 'int64';
+}
+
+/** A value drawn for one iteration: floats, or int64 indices. */
+export interface FeedValue {
+  dims: number[];
+  data: Float32Array | BigInt64Array;
+}
 
 /**
  * What a run brings besides its options, fixed when the graphs are compiled: how many
@@ -65,13 +100,6 @@ export interface Statistic {
 }
 
 /**
- * Which images a term's targets come from: the content image, the style images blended
- * by their blend weights, or one target per style image (`styles`: stacked on a new first
- * axis, [S, ...dims], for masked regions that each match their own style).
- */
-export type TargetSource = 'content' | 'style' | 'styles';
-
-/**
  * A value computed once from a blended target, before the objective sees it (the W2
  * loss's Σ_s and Σ_s^½): a small graph of its own, run once per style size.
  */
@@ -82,18 +110,19 @@ export interface Derivation {
 
 export interface TermTarget {
   statistic: Statistic;
+  /** Where it comes from and how several style images combine (target-sources.ts). */
   from: TargetSource;
   derive?: Derivation;
 }
 
 /** What a term's `loss` gets to build with. */
-export interface TermBuild {
+export interface TermBuild<O = unknown> {
   g: GraphBuilder;
   /** The image, [1, 3, H, W] in network-input space. */
   image: string;
   /** The image as 0–1 planar RGB (the optimised value itself when optimising in RGB). */
   rgb(): string;
-  options: TermOptions;
+  options: TermOptions<O>;
   /** The term's layers in this run (`layers(options)`). */
   layers: string[];
   /** A layer's activation; with normalised gradients on, a fresh pass-through per call. */
@@ -103,13 +132,13 @@ export interface TermBuild {
   target(layer: string): string;
   /** How many style images, and whether content masks make regions of them. */
   run: RunShape;
-  /** Declare another graph input of the term's own (a mask, a warped frame); see `feeds`. */
-  input(name: string, dims: Dim[]): string;
+  /** One of the inputs the term declares (`inputs`), as a graph input. */
+  input(name: string): string;
 }
 
 /** What a term's `feeds` gets when the objective is bound to an image size. */
-export interface FeedContext {
-  options: TermOptions;
+export interface FeedContext<O = unknown> {
+  options: TermOptions<O>;
   width: number;
   height: number;
   run: RunShape;
@@ -118,6 +147,13 @@ export interface FeedContext {
   channels(layer: string): number;
   /** One mask per style image, at the content's size, when the run is masked. */
   contentMasks?: readonly Mask[];
+}
+
+/** What a term's `iterationFeeds` gets: the size's context, the iteration, and randomness of its own. */
+export interface IterationContext<O = unknown> extends FeedContext<O> {
+  iteration: number;
+  /** Seeded by the run's seed, the iteration and the term: the same draws on every run and resume. */
+  random: Rng;
 }
 
 /** What a statistic tiling's pieces are built with, on one tile's crop (src/tiles). */
@@ -192,39 +228,53 @@ export type TermTiling =
     }
   | { kind: 'rows'; overlap: number };
 
-export interface LossTerm {
+export interface LossTerm<O = unknown> {
   /** Its part's name in progress, `--json`, the plot and the chart: 'content', 'style', 'tv'. */
   name: string;
   /** For people: 'Content', 'Style', 'TV'. */
   label: string;
-  /** The options this term brings (its weight first), merged into the one options table. */
-  options: OptionSpec[];
-  /** The weight its loss is multiplied by; 0 leaves it out of the graph (its part reads 0). */
-  weight(o: TermOptions): number;
+  /** The options this term brings, merged into the one options table. */
+  options: readonly OptionSpec[];
+  /**
+   * The option (one of its own) its loss is multiplied by; 0 leaves it out of the graph
+   * (its part reads 0).
+   */
+  weight: string;
   /** Network layers it reads; [] for a term on the image itself. */
-  layers(o: TermOptions): string[];
+  layers(o: TermOptions<O>): readonly string[];
   /** The target statistic per layer, and from which images; may depend on the options and the run. */
-  target?: TermTarget | ((o: TermOptions, run: RunShape) => TermTarget | undefined);
+  target?: TermTarget | ChoiceOf<O, TermTarget | undefined>;
   /** Checks across this term's own options (counts that must agree), before any work. */
-  check?(o: TermOptions, run?: RunShape): void;
+  check?(o: TermOptions<O>, run?: RunShape): void;
+  /** The inputs its graph reads besides the image and targets, and who gives them (none: no inputs). */
+  inputs?(o: TermOptions<O>, run: RunShape): TermInput[];
   /**
    * Whether jcjohnson's normalised gradients apply to it (the `normalizeGradients` option):
    * the gradient each of its layers sends back is divided by its L1 norm.
    */
   normalizable?: boolean;
   /** How it decomposes over tiles (src/tiles), or which way for these options and run; absent: the term cannot be tiled. */
-  tiling?: TermTiling | ((o: TermOptions, run: RunShape) => TermTiling | undefined);
-  /**
-   * Values for the inputs declared with `TermBuild.input`, per image size. Inputs that
-   * change with every run (a video's previous frame) have none here: each run passes them
-   * (`RunInput.feeds`, `CompiledObjective.bind`).
-   */
-  feeds?(ctx: FeedContext): Record<string, Tensor>;
+  tiling?: TermTiling | ChoiceOf<O, TermTiling | undefined>;
+  /** Values for its `size` inputs, for an image of the context's size. */
+  feeds?(ctx: FeedContext<O>): Record<string, Tensor>;
+  /** Values for its `iteration` inputs, drawn anew for each iteration. */
+  iterationFeeds?(ctx: IterationContext<O>): Record<string, FeedValue>;
   /**
    * Leave the term out of a run whose options give it weight 0, part and all, rather than
    * reporting a part that reads 0: for terms only some runs have (the temporal loss).
    */
   omitWhenOff?: boolean;
   /** The term's loss before its weight: one scalar node. */
-  loss(b: TermBuild): string;
+  loss(b: TermBuild<O>): string;
+}
+
+/**
+ * A term with its own options typed from its records: `o.contentLayers` is a string[]
+ * because the record says `kind: { type: 'layers' }`, with no cast and nothing written
+ * twice. The weight must be one of its own options.
+ */
+export function defineTerm<const S extends readonly OptionSpec[]>(
+  term: Omit<LossTerm<OptionValues<S>>, 'options' | 'weight'> & { options: S; weight: S[number]['key'] },
+): LossTerm<OptionValues<S>> {
+  return term;
 }

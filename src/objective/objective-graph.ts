@@ -5,15 +5,17 @@
  *
  *   L = Σ_terms weight_t · loss_t(x)      (terms: src/losses, in table order)
  */
-import { addGradient } from '../graph/backward.js';
+import { addGradients } from '../graph/backward.js';
 import { GraphBuilder, type GradOptions } from '../graph/builder.js';
 import { applyConvForms } from '../graph/winograd/index.js';
-import { targetDims, targetOf, UNMASKED_RUN, type LossTerm, type RunShape, type TermBuild, type TermOptions } from '../losses/index.js';
+import { GraphError } from '../errors.js';
+import { inputsOf, targetDims, targetOf, UNMASKED_RUN, type LossTerm, type RunShape, type TermBuild, type TermOptions } from '../losses/index.js';
 import { withNormalizedGradient } from '../losses/normalize-gradients.js';
 import { addNetwork, type NetworkSource } from '../network/vgg.js';
 import { names } from './names.js';
 import { addNetworkToPixels, addPixelsToNetwork } from '../network/pixels.js';
-import { firstPaddingOf, poolingOf, termsOf, usedLayers } from './terms.js';
+import { pixels, type Parameterisation } from '../parameterisations/index.js';
+import { firstPaddingOf, poolingOf, termsOf, termWeight, usedLayers } from './terms.js';
 
 export interface ObjectiveGraph {
   graph: GraphBuilder;
@@ -22,6 +24,9 @@ export interface ObjectiveGraph {
   forwardNodeCount: number;
   /** The parts' names, in output order. */
   parts: string[];
+  /** The parameter inputs, in the parameterisation's order, and their gradients' output names. */
+  params: string[];
+  grads: string[];
 }
 
 export function buildObjectiveGraph(
@@ -30,10 +35,12 @@ export function buildObjectiveGraph(
   grad: Partial<GradOptions> = {},
   terms?: readonly LossTerm[],
   run: RunShape = UNMASKED_RUN,
+  parameterisation: Parameterisation = pixels,
 ): ObjectiveGraph {
   const all = termsOf(terms, options);
   const g = new GraphBuilder();
-  const input = g.addInput(names.image, [1, 3, 'H', 'W']);
+  // What the optimiser moves (the image, or a pyramid's levels) and the image it makes.
+  const { inputs: params, image: input } = parameterisation.addToGraph(g);
   // The optimised image is network input, or 0–1 RGB turned into network input by the graph.
   const inRgb = options.optimizeSpace === 'rgb';
   const preprocessing = () => {
@@ -46,21 +53,26 @@ export function buildObjectiveGraph(
   const { values, channels } = addNetwork(g, x, net, [...usedLayers(all, options), 'conv1_1'], poolingOf(options), firstPaddingOf(options));
 
   const parts = all.map((term) => {
-    const weight = term.weight(options);
+    const weight = termWeight(term, options);
     if (weight === 0) return g.op('Identity', [g.constant(0)], {}, names.part(term.name));
     const normalize = term.normalizable === true && options.normalizeGradients === true;
+    const declared = new Map(inputsOf(term, options, run).map((i) => [i.name, i]));
     const build: TermBuild = {
       g,
       image: x,
       rgb: () => (rgb ??= addNetworkToPixels(g, x, preprocessing())),
       options,
-      layers: term.layers(options),
+      layers: [...term.layers(options)],
       feature: (layer) => (normalize ? withNormalizedGradient(g, values.get(layer)!, weight) : values.get(layer)!),
       channels: (layer) => channels.get(layer)!,
       target: (layer) => {
         return g.addInput(names.target(term.name, layer), targetDims(targetOf(term, options, run)!, channels.get(layer)!, layer, run));
       },
-      input: (name, dims) => g.addInput(name, dims),
+      input: (name) => {
+        const spec = declared.get(name);
+        if (!spec) throw new GraphError(`the loss term '${term.name}' reads an input it does not declare: ${name}`);
+        return g.has(name) ? name : g.addInput(name, spec.dims, spec.elemType);
+      },
       run,
     };
     return g.op('Identity', [g.op('Mul', [term.loss(build), g.constant(weight)])], {}, names.part(term.name));
@@ -69,12 +81,13 @@ export function buildObjectiveGraph(
   for (const p of parts.slice(1)) total = g.op('Add', [total, p]);
   const loss = g.op('Identity', [total], {}, names.loss);
 
-  const gradient = g.op('Identity', [addGradient(g, loss, input, grad)], {}, names.grad);
+  const grads = params.map((p) => (p === names.image ? names.grad : `${p}_grad`));
+  const gradients = addGradients(g, loss, params, grad).map((d, i) => g.op('Identity', [d], {}, grads[i]));
   for (const v of [loss, ...parts]) g.addOutput(v, []);
-  g.addOutput(gradient, [1, 3, 'H', 'W']);
+  gradients.forEach((d, i) => g.addOutput(d, g.inputs.find((v) => v.name === params[i])!.shape));
   // After the gradient: rules see plain Convs, and forward and input-gradient convs are lowered alike.
   applyConvForms(g, grad);
   // The loss's Identity is the last forward node, before and after lowering.
   const forwardNodeCount = g.nodes.findIndex((n) => n.outputs[0] === loss) + 1;
-  return { graph: g, channels, forwardNodeCount, parts: all.map((t) => t.name) };
+  return { graph: g, channels, forwardNodeCount, parts: all.map((t) => t.name), params, grads };
 }

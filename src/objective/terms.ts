@@ -1,4 +1,6 @@
-import { lossTerms, type LossTerm, type TermOptions } from '../losses/index.js';
+import { lossTerms, termWeight, type LossTerm, type TermOptions } from '../losses/index.js';
+
+export { termWeight };
 import type { FirstPadding, Pooling } from '../network/vgg.js';
 
 /**
@@ -8,12 +10,12 @@ import type { FirstPadding, Pooling } from '../network/vgg.js';
  */
 export function termsOf(terms?: readonly LossTerm[], o?: TermOptions): readonly LossTerm[] {
   const all = terms ?? lossTerms();
-  return o ? all.filter((t) => !t.omitWhenOff || t.weight(o) !== 0) : all;
+  return o ? all.filter((t) => !t.omitWhenOff || termWeight(t, o) !== 0) : all;
 }
 
 /** A term takes part in the graph when its weight is not 0. */
 export function activeTerms(terms: readonly LossTerm[], o: TermOptions): LossTerm[] {
-  return terms.filter((t) => t.weight(o) !== 0);
+  return terms.filter((t) => termWeight(t, o) !== 0);
 }
 
 /** Every network layer the active terms read, in first-use order. */

@@ -5,7 +5,7 @@
  * src/stylize/preflight.ts.
  */
 import { msg, opt, OptionError, UsageError } from '../errors.js';
-import { lossTerms } from '../losses/index.js';
+import { lossTerms, termWeight } from '../losses/index.js';
 import { checkOptionValue } from './kinds.js';
 import type { StylizeOptions } from './stylize-options.js';
 import { stylizeOptionSpecs } from './table.js';
@@ -67,11 +67,10 @@ export function resolveOptions(partial: Partial<StylizeOptions> = {}, styleCount
   }
   if (styleCount === 0) throw new UsageError('at least one style image is needed');
   const terms = lossTerms();
-  for (const t of terms) if (t.weight(o) !== 0) t.check?.(o);
-  if (terms.every((t) => t.weight(o) === 0)) {
-    // By convention a term's weight is the first option it brings. Terms only some runs
-    // have (omitWhenOff: the temporal loss) are not named: an image command has no such flag.
-    const weights = terms.filter((t) => !t.omitWhenOff).map((t) => t.options[0]?.key).filter((k): k is string => k !== undefined);
+  for (const t of terms) if (termWeight(t, o) !== 0) t.check?.(o);
+  if (terms.every((t) => termWeight(t, o) === 0)) {
+    // Terms only some runs have (omitWhenOff: the temporal loss) are not named: an image command has no such flag.
+    const weights = terms.filter((t) => !t.omitWhenOff).map((t) => t.weight);
     throw new UsageError([
       ...weights.flatMap((k, i) => [opt(k), i < weights.length - 2 ? ', ' : i === weights.length - 2 ? ' and ' : '']),
       ' are all 0: there is nothing to optimise; give at least one a weight above 0',

@@ -36,9 +36,9 @@ export type OptionGroup = 'Input and output' | 'Optimisation' | 'Network' | 'Pro
  */
 export type OptionScope = 'stylize' | 'run' | 'cli' | 'video';
 
-export interface OptionSpec<T = unknown> {
+export interface OptionSpec<T = unknown, K extends string = string> {
   /** camelCase key: the library's field name; the CLI's flag is its kebab-case. */
-  key: string;
+  key: K;
   kind: OptionKind;
   /** Undefined: absent unless given. */
   default: T;
@@ -62,3 +62,29 @@ export interface OptionSpec<T = unknown> {
    */
   untiled?: boolean;
 }
+
+/** The value type an option kind holds (a choice: the union of its choices, when they are literal). */
+export type KindValue<K> = K extends { type: 'int' | 'number' }
+  ? number
+  : K extends { type: 'boolean' }
+    ? boolean
+    : K extends { type: 'choice'; choices: readonly (infer C)[] }
+      ? C
+      : K extends { type: 'layers' | 'texts' }
+        ? string[]
+        : K extends { type: 'ints' | 'weights' }
+          ? number[]
+          : K extends { type: 'intOr'; words: readonly (infer W)[] }
+            ? W | number
+            : K extends { type: 'text' }
+              ? string
+              : unknown;
+
+/** A record's value type: its kind's, or undefined too when it has no default. */
+export type SpecValue<S> = S extends { kind: infer K; default: infer D } ? (undefined extends D ? KindValue<K> | undefined : KindValue<K>) : unknown;
+
+/**
+ * The typed values of a list of option records, by key: what a loss term's own options
+ * are, derived from the records themselves (no key or type is written twice).
+ */
+export type OptionValues<S extends readonly { key: string }[]> = { readonly [P in S[number] as P['key']]: SpecValue<P> };

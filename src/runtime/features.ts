@@ -6,7 +6,7 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { encodeModel } from '../graph/encode.js';
-import { UNMASKED_RUN, type LossTerm, type RunShape, type TermOptions } from '../losses/index.js';
+import { blendedStyles, type TermOptions } from '../losses/index.js';
 import type { Mask } from '../masks/index.js';
 import type { Tensor } from '../models/types.js';
 import { buildDerivationGraph, buildFeatureGraph, type FeatureOutput } from '../objective/features-graph.js';
@@ -53,7 +53,7 @@ export class FeatureExtractor {
    * (NCHW, batch 1); `mask` is a style image's style mask (any size; none: the whole image).
    */
   async extract(image: Float32Array, width: number, height: number, from: 'content' | 'style', mask?: Mask): Promise<Targets> {
-    const wanted = this.outputs.filter((o) => (from === 'content' ? o.from === 'content' : o.from !== 'content'));
+    const wanted = this.outputs.filter((o) => o.from.images === from);
     const targets: Targets = {};
     if (wanted.length === 0) return targets;
     const feeds: Record<string, OrtTensor> = { [names.image]: new this.ort.Tensor('float32', image, [1, 3, height, width]) };
@@ -76,9 +76,9 @@ export class FeatureExtractor {
     const out: Targets = {};
     const derive: FeatureOutput[] = [];
     for (const o of this.outputs) {
-      if (o.from === 'content') continue;
+      if (!o.from.combine) continue;
       const each = perStyle.map((t) => t[o.term]!.get(o.layer)!);
-      (out[o.term] ??= new Map()).set(o.layer, o.from === 'styles' ? stack(each) : blend(each, weights));
+      (out[o.term] ??= new Map()).set(o.layer, o.from.combine(each, weights, `the ${o.term} target at ${o.layer}`));
       if (o.derive) derive.push(o);
     }
     if (this.derivation && derive.length > 0) {
@@ -101,31 +101,13 @@ export class FeatureExtractor {
   }
 }
 
-/** T = Σ_i b_i T^(i) with b normalised to sum 1. */
-function blend(each: Tensor[], weights: number[]): Tensor {
-  const total = weights.reduce((a, b) => a + b, 0);
-  const data = new Float32Array(each[0]!.data.length);
-  each.forEach((t, i) => {
-    const b = weights[i]! / total;
-    for (let k = 0; k < data.length; k++) data[k]! += b * t.data[k]!;
-  });
-  return { dims: each[0]!.dims, data };
-}
-
-/** [S, ...dims]: one target per style image, in order. */
-function stack(each: Tensor[]): Tensor {
-  const n = each[0]!.data.length;
-  const data = new Float32Array(n * each.length);
-  each.forEach((t, i) => data.set(t.data, i * n));
-  return { dims: [each.length, ...each[0]!.dims], data };
-}
 
 /** T = Σ_i b_i T^(i) with b normalised to sum 1 (jcjohnson's -style_blend_weights), per term and layer. */
 export function blendTargets(perStyle: Targets[], weights: number[]): Targets {
   const out: Targets = {};
   for (const [term, layers] of Object.entries(perStyle[0] ?? {})) {
     out[term] = new Map();
-    for (const layer of layers.keys()) out[term].set(layer, blend(perStyle.map((t) => t[term]!.get(layer)!), weights));
+    for (const layer of layers.keys()) out[term].set(layer, blendedStyles.combine!(perStyle.map((t) => t[term]!.get(layer)!), weights, `the ${term} target at ${layer}`));
   }
   return out;
 }

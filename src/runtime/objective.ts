@@ -1,20 +1,24 @@
 /**
- * The compiled objective: `evaluate(x)` is one onnxruntime call that returns the loss,
- * each term's weighted part and ∂L/∂x. Optimisers, the CLI and the browser worker all see
- * only this interface.
+ * The compiled objective: `evaluate(x, feeds)` is one onnxruntime call that returns the
+ * loss, each term's weighted part and the gradient with respect to the parameters x (the
+ * image's pixels, or a pyramid's levels: src/parameterisations). `feeds` are the values a
+ * term draws anew each iteration. Optimisers, the CLI and the browser worker all see only
+ * this interface.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { NumericalError, UsageError } from '../errors.js';
 import { backendProfile, graphForms, type BackendProfile } from '../backends/index.js';
 import type { GradOptions } from '../graph/builder.js';
 import { encodeModel } from '../graph/encode.js';
-import { targetOf, UNMASKED_RUN, type LossTerm, type RunShape, type TermOptions } from '../losses/index.js';
+import { inputsOf, targetOf, UNMASKED_RUN, type FeedValue, type LossTerm, type RunShape, type TermInput, type TermOptions } from '../losses/index.js';
 import type { Mask } from '../masks/index.js';
 import { buildObjectiveGraph } from '../objective/objective-graph.js';
 import { names } from '../objective/names.js';
 import { activeTerms, termsOf } from '../objective/terms.js';
 import type { Tensor } from '../models/types.js';
 import type { NetworkSource } from '../network/vgg.js';
+import { parameterCount, pixels, type Parameterisation } from '../parameterisations/index.js';
+import { Rng } from '../util/random.js';
 import type { Targets } from './features.js';
 import type { OrtModule } from './ort.js';
 
@@ -30,7 +34,8 @@ export interface Evaluation {
 export interface Evaluator {
   readonly width: number;
   readonly height: number;
-  evaluate(x: Float32Array): Promise<Evaluation>;
+  /** L and ∂L/∂x at the parameters x; `feeds`: this iteration's values of the terms' `iteration` inputs. */
+  evaluate(x: Float32Array, feeds?: Record<string, FeedValue>): Promise<Evaluation>;
 }
 
 /** What a compiled graph is built for, besides the network and the options. */
@@ -43,12 +48,20 @@ export interface GraphSetup {
   terms?: readonly LossTerm[];
   /** How many styles, and whether masks make regions of them. */
   run?: RunShape;
+  /** What the optimiser moves; default the pixels. */
+  parameterisation?: Parameterisation;
 }
 
 /** The setup with its defaults: the backend's profile and the graph forms it asks for, `forms` over them. */
 export function resolveSetup(options: TermOptions, setup: GraphSetup): Required<Omit<GraphSetup, 'terms'>> & { terms?: readonly LossTerm[] } {
-  const backend = setup.backend ?? backendProfile(options.backend as string | undefined);
-  return { backend, forms: { ...graphForms(backend, options), ...setup.forms }, terms: setup.terms, run: setup.run ?? UNMASKED_RUN };
+  const backend = setup.backend ?? backendProfile(options.backend);
+  return {
+    backend,
+    forms: { ...graphForms(backend, options), ...setup.forms },
+    terms: setup.terms,
+    run: setup.run ?? UNMASKED_RUN,
+    parameterisation: setup.parameterisation ?? pixels,
+  };
 }
 
 export class CompiledObjective {
@@ -60,6 +73,9 @@ export class CompiledObjective {
     private readonly net: NetworkSource,
     private readonly channels: Map<string, number>,
     readonly run: RunShape,
+    readonly parameterisation: Parameterisation,
+    /** The graph's parameter inputs and their gradients' outputs, in order. */
+    private readonly params: { inputs: string[]; grads: string[] },
   ) {}
 
   /** The parts this objective reports, in order. */
@@ -68,11 +84,33 @@ export class CompiledObjective {
   }
 
   static async create(ort: OrtModule, net: NetworkSource, options: TermOptions, setup: GraphSetup = {}): Promise<CompiledObjective> {
-    const { backend, forms, terms, run } = resolveSetup(options, setup);
+    const { backend, forms, terms, run, parameterisation } = resolveSetup(options, setup);
     const all = termsOf(terms, options);
-    const { graph, channels } = buildObjectiveGraph(net, options, forms, all, run);
+    const { graph, channels, params, grads } = buildObjectiveGraph(net, options, forms, all, run, parameterisation);
     const compiled = await ort.InferenceSession.create(encodeModel(graph, 'objective'), backend.sessionOptions());
-    return new CompiledObjective(ort, compiled, options, [...all], net, channels, run);
+    return new CompiledObjective(ort, compiled, options, [...all], net, channels, run, parameterisation, { inputs: params, grads });
+  }
+
+  /** The inputs the active terms declare, with who gives each (src/losses/types.ts TermInput). */
+  private declaredInputs(): Array<TermInput & { term: LossTerm }> {
+    return activeTerms(this.terms, this.options).flatMap((term) => inputsOf(term, this.options, this.run).map((i) => ({ ...i, term })));
+  }
+
+  /**
+   * The values the terms draw anew for `iteration` at this size, each term from randomness
+   * of its own seeded by the run's seed, the size (a coarse-to-fine stage's) and the
+   * iteration; undefined when no term draws any.
+   */
+  iterationFeeds(iteration: number, width: number, height: number, seed: number): Record<string, FeedValue> | undefined {
+    const drawing = activeTerms(this.terms, this.options).filter((t) => t.iterationFeeds);
+    if (drawing.length === 0) return undefined;
+    const feeds: Record<string, FeedValue> = {};
+    for (const term of drawing) {
+      const random = Rng.derived(seed, term.name, width, height, iteration);
+      const ctx = { options: this.options, width, height, run: this.run, table: this.net.table, channels: (l: string) => this.channels.get(l)!, iteration, random };
+      Object.assign(feeds, term.iterationFeeds!(ctx));
+    }
+    return feeds;
   }
 
   /**
@@ -109,27 +147,42 @@ export class CompiledObjective {
       }
       feeds[name] = new ort.Tensor('float32', t.data, t.dims);
     }
-    const missing = session.inputNames.filter((n) => n !== names.image && !(n in feeds));
-    if (missing.length > 0) {
-      throw new UsageError(`this objective needs per-run inputs that were not given: ${missing.join(', ')} (a video run provides them)`);
+    const declared = this.declaredInputs().filter((i) => inputs.has(i.name));
+    const missingRun = declared.filter((i) => i.per === 'run' && !(i.name in feeds));
+    if (missingRun.length > 0) {
+      throw new UsageError(`this objective needs per-run inputs that were not given: ${missingRun.map((i) => i.name).join(', ')} (a video run provides them)`);
     }
-    const dims = [1, 3, height, width];
+    const perIteration = declared.filter((i) => i.per === 'iteration').map((i) => i.name);
+    const { inputs: paramInputs, grads } = this.params;
+    const shapes = this.parameterisation.shapes(width, height);
+    const count = parameterCount(this.parameterisation, width, height);
     const parts = this.partNames;
     // No preallocated outputs: onnxruntime-node 1.30 fills a preallocated tensor but still
     // returns a fresh copy, so it saves nothing (measured, bench/RESULTS.md). Outputs it
     // allocates itself are handed to JS without a copy.
-    const fetches = [names.loss, ...parts.map(names.part), names.grad];
+    const fetches = [names.loss, ...parts.map(names.part), ...grads];
     return {
       width,
       height,
-      async evaluate(x: Float32Array): Promise<Evaluation> {
+      async evaluate(x: Float32Array, iterationFeeds: Record<string, FeedValue> = {}): Promise<Evaluation> {
+        if (x.length !== count) throw new RangeError(`the parameters hold ${x.length} values, not the ${count} of a ${width}×${height} image's`);
         // Wrapping x is free: onnxruntime-node reads the typed array's memory directly.
-        feeds[names.image] = new ort.Tensor('float32', x, dims);
+        let at = 0;
+        paramInputs.forEach((name, i) => {
+          const n = shapes[i]!.reduce((a, b) => a * b, 1);
+          feeds[name] = new ort.Tensor('float32', paramInputs.length === 1 ? x : x.subarray(at, at + n), shapes[i]!);
+          at += n;
+        });
+        for (const name of perIteration) {
+          const t = iterationFeeds[name];
+          if (!t) throw new Error(`no value for the per-iteration input ${name}`);
+          feeds[name] = new ort.Tensor(t.data instanceof BigInt64Array ? 'int64' : 'float32', t.data, t.dims);
+        }
         const out = await session.run(feeds, fetches);
         const scalar = (n: string) => (out[n]!.data as Float32Array)[0]!;
         const result: Evaluation = {
           loss: scalar(names.loss),
-          grad: out[names.grad]!.data as Float32Array,
+          grad: grads.length === 1 ? (out[grads[0]!]!.data as Float32Array) : concat(grads.map((g) => out[g]!.data as Float32Array), count),
           parts: Object.fromEntries(parts.map((p) => [p, scalar(names.part(p))])),
         };
         if (!Number.isFinite(result.loss)) {
@@ -144,4 +197,15 @@ export class CompiledObjective {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** The parameter inputs' gradients, one after another: the flat vector the optimiser moves. */
+function concat(arrays: Float32Array[], count: number): Float32Array {
+  const out = new Float32Array(count);
+  let at = 0;
+  for (const a of arrays) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
 }

@@ -8,7 +8,7 @@
  */
 import { type MessagePart, msg, opt, OptionError, OutOfMemoryError, UsageError } from '../errors.js';
 import { fitMaxSide } from '../image/resize.js';
-import { targetOf, UNMASKED_RUN, type LossTerm } from '../losses/index.js';
+import { stackedStyles, targetOf, UNMASKED_RUN, type LossTerm } from '../losses/index.js';
 import { convLayers, layerIndex } from '../models/layers.js';
 import { VGG_WIDTHS } from '../models/random-model.js';
 import type { LayerTable } from '../models/types.js';
@@ -167,7 +167,7 @@ export function runMemory(input: PreflightInput, tile = 0): RunMemory {
 
   // Style images are seen at imageSize × styleScale: with a large scale, far more pixels
   // than the result. Only the layers of terms with style targets run on them.
-  const styleTerms = activeTerms(terms, o).filter((t) => { const from = targetOf(t, o, UNMASKED_RUN)?.from; return from !== undefined && from !== 'content'; });
+  const styleTerms = activeTerms(terms, o).filter((t) => targetOf(t, o, UNMASKED_RUN)?.from.images === 'style');
   const styleDeepest = deepestName(table, [...new Set(styleTerms.flatMap((t) => t.layers(o)))]);
   const styleSide = Math.max(1, Math.round(o.imageSize * o.styleScale));
   const styleSizes = input.styles.map((s) => fitMaxSide(s.width, s.height, styleSide));
@@ -193,7 +193,7 @@ export function runMemory(input: PreflightInput, tile = 0): RunMemory {
   let tiled = 0;
   if (geometry) {
     const q = queryFor(table, deepest, c.width, c.height);
-    const contentLayers = new Set(activeTerms(terms, o).filter((t) => targetOf(t, o, UNMASKED_RUN)?.from === 'content').flatMap((t) => t.layers(o)));
+    const contentLayers = new Set(activeTerms(terms, o).filter((t) => targetOf(t, o, UNMASKED_RUN)?.from.images === 'content').flatMap((t) => t.layers(o)));
     let channels = 3;
     for (const l of q.layers) {
       if (l.channels) channels = l.channels;
@@ -229,7 +229,7 @@ function statisticsMemory(input: PreflightInput, c: ImageSize, copies: number): 
     const target = targetOf(term, o, run);
     for (const l of term.layers(o)) {
       const s = strides.get(l)!;
-      if (target?.from === 'styles') bytes += copies * masks * Math.floor(c.width / s) * Math.floor(c.height / s) * 4;
+      if (target?.from === stackedStyles) bytes += copies * masks * Math.floor(c.width / s) * Math.floor(c.height / s) * 4;
       // Each Newton–Schulz step keeps about four C × C values, its backward as many again.
       if (target?.derive) bytes += 8 * (NEWTON_SCHULZ_ITERATIONS + 2) * channelsAt(l) ** 2 * 4;
     }

@@ -25,6 +25,8 @@ export interface Progress {
   etaMs: number;
   /** The current image, post-processed (and with original colours if asked); computed on demand. */
   image(): RgbImage;
+  /** The longer side of the image this iteration works on (a coarse-to-fine stage's size). */
+  size: number;
   /** Coarse-to-fine runs: the stage this iteration belongs to. */
   stage?: StageInfo;
   /** Tiled runs (src/tiles): how many tiles each evaluation cuts the image into. */
@@ -32,10 +34,10 @@ export interface Progress {
 }
 
 /** A progress report's numbers without its image (what a message or a queue can carry). */
-export type ProgressData = Pick<Progress, 'iteration' | 'numIterations' | 'loss' | 'parts' | 'elapsedMs' | 'etaMs'>;
+export type ProgressData = Pick<Progress, 'iteration' | 'numIterations' | 'loss' | 'parts' | 'elapsedMs' | 'etaMs' | 'size'>;
 
 export function progressData(p: ProgressData): ProgressData {
-  return { iteration: p.iteration, numIterations: p.numIterations, loss: p.loss, parts: p.parts, elapsedMs: p.elapsedMs, etaMs: p.etaMs };
+  return { iteration: p.iteration, numIterations: p.numIterations, loss: p.loss, parts: p.parts, elapsedMs: p.elapsedMs, etaMs: p.etaMs, size: p.size };
 }
 
 /** Everything needed to continue a run exactly where it stopped. */

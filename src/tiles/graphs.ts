@@ -24,7 +24,7 @@ import {
 import { addSum, weighted } from '../losses/sum.js';
 import { addNetwork, type NetworkSource } from '../network/vgg.js';
 import { names } from '../objective/names.js';
-import { activeTerms, poolingOf } from '../objective/terms.js';
+import { activeTerms, poolingOf, termWeight } from '../objective/terms.js';
 
 export const tileNames = {
   starts: (stride: number) => `tile_starts_${stride}`,
@@ -239,7 +239,7 @@ export function buildTileGraph(
     });
     const total = addSum(g, perLayer);
     if (tiling.kind === 'positions') {
-      const part = g.op('Identity', [g.op('Mul', [total, g.constant(term.weight(o))])], {}, names.part(term.name));
+      const part = g.op('Identity', [g.op('Mul', [total, g.constant(termWeight(term, o))])], {}, names.part(term.name));
       g.addOutput(part, []);
       parts.push(term.name);
       shares.push(part);
@@ -290,7 +290,7 @@ export function buildReduceGraph(
       const targetInput = g.addInput(names.target(term.name, layer), targetDims(target, c, layer, run));
       return weighted(g, tiling.loss(b, pieces, targetInput), factors[i]!);
     });
-    const part = g.op('Identity', [g.op('Mul', [addSum(g, perLayer), g.constant(term.weight(o))])], {}, names.part(term.name));
+    const part = g.op('Identity', [g.op('Mul', [addSum(g, perLayer), g.constant(termWeight(term, o))])], {}, names.part(term.name));
     g.addOutput(part, []);
     return part;
   });
@@ -324,7 +324,7 @@ export function buildRowsGraph(o: TermOptions, terms: LossTerm[], grad: Partial<
         throw new Error(`term ${term.name}: a rows tiling takes no inputs of its own`);
       },
     };
-    const part = g.op('Identity', [g.op('Mul', [term.loss(build), g.constant(term.weight(o))])], {}, names.part(term.name));
+    const part = g.op('Identity', [g.op('Mul', [term.loss(build), g.constant(termWeight(term, o))])], {}, names.part(term.name));
     g.addOutput(part, []);
     return part;
   });

@@ -23,7 +23,7 @@ import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { msg, NumericalError, opt, UsageError } from '../errors.js';
 import type { GradOptions } from '../graph/builder.js';
 import { encodeModel } from '../graph/encode.js';
-import { targetOf, tilingOf, UNMASKED_RUN, type FeedContext, type LossTerm, type RunShape, type TargetSource, type TermOptions } from '../losses/index.js';
+import { inputsOf, targetOf, tilingOf, UNMASKED_RUN, type FeedContext, type LossTerm, type RunShape, type TermOptions } from '../losses/index.js';
 import type { Mask } from '../masks/index.js';
 import { optionText, stylizeOptionSpecs } from '../options/index.js';
 import type { Tensor } from '../models/types.js';
@@ -71,8 +71,10 @@ export function checkTileable(terms: readonly LossTerm[], o: TermOptions, run: R
       const how = run.masked ? ' with content masks' : '';
       throw new UsageError(msg`the loss term '${term.name}' does not say how it decomposes over tiles${how}; run it with ${opt('tile')} off`);
     }
-    // A rows tiling runs the term's own loss on bands: inputs of its own would need cutting too.
-    if (tiling.kind === 'rows' && term.feeds && Object.keys(term.feeds(unmaskedFeedContext(o)) ?? {}).length > 0) {
+    // A rows tiling runs the term's own loss on bands: inputs of its own would need cutting
+    // too; and inputs given per run or drawn per iteration are whole-image values tiles never cut.
+    const inputs = inputsOf(term, o, run);
+    if ((tiling.kind === 'rows' && inputs.length > 0) || inputs.some((i) => i.per !== 'size')) {
       throw new UsageError(msg`the loss term '${term.name}' has inputs of its own, which tiles cannot cut yet; run it with ${opt('tile')} off`);
     }
     if (tiling.kind !== 'rows' && !targetOf(term, o, run)) throw new UsageError(`the loss term '${term.name}' reads the network but has no target`);
@@ -176,12 +178,12 @@ export class TiledObjective {
   }
 
   /** Whether the targets from `from` images can be made in tiles in this run: from pieces, or as additive statistics. */
-  canExtract(from: TargetSource | 'style'): boolean {
+  canExtract(from: 'content' | 'style'): boolean {
     return this.wanted(from).every((t) => t.tiling.kind === 'positions' || t.tiling.targets !== undefined || t.target.statistic.additive !== undefined);
   }
 
-  private wanted(from: TargetSource | 'style'): TiledTerm[] {
-    return this.netTerms.filter((t) => (from === 'content' ? t.target.from === 'content' : t.target.from !== 'content'));
+  private wanted(from: 'content' | 'style'): TiledTerm[] {
+    return this.netTerms.filter((t) => t.target.from.images === from);
   }
 
   /**
@@ -192,7 +194,7 @@ export class TiledObjective {
     image: Float32Array,
     width: number,
     height: number,
-    from: TargetSource,
+    from: 'content' | 'style',
     tile: number,
     onTile?: TileListener,
     mask?: Mask,
@@ -536,13 +538,3 @@ function add(sums: Map<string, Float64Array>, name: string, data: Float32Array):
 }
 
 /** What a term's `feeds` sees for an unmasked run, enough to ask whether it feeds anything. */
-function unmaskedFeedContext(o: TermOptions): FeedContext {
-  return {
-    options: o,
-    width: 1,
-    height: 1,
-    run: UNMASKED_RUN,
-    table: { architecture: 'vgg19', layers: [] },
-    channels: () => 1,
-  } as unknown as FeedContext;
-}

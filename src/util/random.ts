@@ -9,6 +9,21 @@ export class Rng {
     this.state = seed >>> 0;
   }
 
+  /**
+   * A generator of its own for one use within a run (a term's draws at one iteration),
+   * seeded from the run's seed and names: the same draws whenever the same run reaches the
+   * same point, which is what makes a resumed run equal the uninterrupted one.
+   */
+  static derived(seed: number, ...parts: Array<string | number>): Rng {
+    // FNV-1a over the seed and the parts.
+    let h = 0x811c9dc5;
+    for (const ch of [seed, ...parts].join('\u0000')) {
+      h ^= ch.charCodeAt(0);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return new Rng(h);
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);

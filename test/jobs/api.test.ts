@@ -69,7 +69,7 @@ describe('the job API', () => {
     expect(await queued()).toBe(0);
   });
 
-  it('answers a bad image or option with 400 and the CLI’s own message, and queues nothing', async () => {
+  it('answers a bad image or option with 400 and the CLI’s message in its callers’ words (option keys), and queues nothing', async () => {
     const bad = join(f.dir, 'bad.png');
     await writeFile(bad, Buffer.from('this is not a PNG at all'));
     const local = await cli(small(f, ['-o', join(f.dir, 'never.png')]).map((a) => (a === f.photo ? bad : a)));
@@ -84,17 +84,18 @@ describe('the job API', () => {
     expect(tooSmall.code).toBe(2);
     const res2 = await post(await form({ options: { model: 'vgg19-random', imageSize: 8, numIterations: 6 } }));
     expect(res2.status).toBe(400);
-    expect(`error: ${((await res2.json()) as { error: string }).error}\n`).toBe(tooSmall.stderr);
+    // The CLI's sentence, with each option named as a JSON client sends it.
+    expect(`error: ${((await res2.json()) as { error: string }).error}\n`).toBe(tooSmall.stderr.replaceAll('--image-size', 'imageSize'));
 
     const res3 = await post(await form({ options: { model: 'vgg19-random', styleWeight: 'lots', numIterations: 6 } }));
     expect(res3.status).toBe(400);
-    expect(((await res3.json()) as { error: string }).error).toBe("--style-weight must be a number ≥ 0, got 'lots'");
+    expect(((await res3.json()) as { error: string }).error).toBe("styleWeight must be a number ≥ 0, got 'lots'");
     const res4 = await post(await form({ options: { output: '/etc/passwd' } }));
     expect(res4.status).toBe(400);
-    expect(((await res4.json()) as { error: string }).error).toMatch(/^--output cannot be set for a queued job/);
+    expect(((await res4.json()) as { error: string }).error).toMatch(/^output cannot be set for a queued job/);
     const res5 = await post(await form({ options: { model: 'vgg19-random', imageSize: 32, numIterations: 1000 } }));
     expect(res5.status).toBe(400);
-    expect(((await res5.json()) as { error: string }).error).toBe('--num-iterations must be at most 100 on this server, got 1000');
+    expect(((await res5.json()) as { error: string }).error).toBe('numIterations must be at most 100 on this server, got 1000');
 
     expect(await queued()).toBe(0);
     expect(await client.store.redis.keys('neural-style:input:*')).toEqual([]);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint, fingerprintDifference } from '../../src/checkpoint/index.js';
 import { renderParts } from '../../src/errors.js';
 import { flagOf } from '../../src/cli/options.js';
-import type { LossTerm, Statistic } from '../../src/losses/index.js';
+import { contentSource, defineTerm, type Statistic } from '../../src/losses/index.js';
 import { registerLossTerm, unregisterLossTerm } from '../../src/losses/index.js';
 import { defaultStylizeOptions, resolveOptions } from '../../src/options/index.js';
 import { cli, type Fixture, makeFixture, small } from '../cli/helpers.js';
@@ -22,7 +22,7 @@ const featureMean: Statistic = {
   dims: () => [],
 };
 
-const meanTerm: LossTerm = {
+const meanTerm = defineTerm({
   name: 'mean',
   label: 'Mean intensity',
   options: [
@@ -38,14 +38,14 @@ const meanTerm: LossTerm = {
       valueName: '<w>',
     },
   ],
-  weight: (o) => o.meanWeight as number,
+  weight: 'meanWeight',
   layers: () => ['relu1_1'],
-  target: { statistic: featureMean, from: 'content' },
+  target: { statistic: featureMean, from: contentSource },
   loss: (b) => {
     const diff = b.g.op('Sub', [featureMean.build(b.g, b.feature('relu1_1'), b.channels('relu1_1')), b.target('relu1_1')]);
     return b.g.op('Mul', [diff, diff]);
   },
-};
+});
 
 let f: Fixture;
 beforeAll(async () => {

@@ -27,7 +27,7 @@ describe('progress text', () => {
   });
 
   it('reads like before for the built-in terms', () => {
-    const line = progressLine({ iteration: 10, numIterations: 200, loss: 1234, parts: { content: 1, style: 2, tv: 3 }, elapsedMs: 5000, etaMs: 95_000 });
+    const line = progressLine({ iteration: 10, numIterations: 200, loss: 1234, parts: { content: 1, style: 2, tv: 3 }, elapsedMs: 5000, etaMs: 95_000, size: 128 });
     expect(line).toBe('iteration 10/200 · loss 1.234e+3 (content 1.000e+0, style 2.000e+0, tv 3.000e+0) · 0.5 s/iteration · 1 min 35 s left');
     expect(doneLine({ iterations: 8, loss: 2, interrupted: false, elapsedMs: 1500 })).toBe('Finished 8 iterations in 1.5 s · final loss 2.000e+0');
   });

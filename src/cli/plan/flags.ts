@@ -4,7 +4,7 @@
  * library's own validation — the same function the library and the web app call.
  */
 import { UsageError } from '../../errors.js';
-import { lossTerms } from '../../losses/index.js';
+import { lossTerms, termWeight } from '../../losses/index.js';
 import { resolveOptions, type StylizeOptions } from '../../options/index.js';
 import { applyPreset, type CliOptions, parseOptions, stylizeOptionsOf } from '../options.js';
 
@@ -47,5 +47,5 @@ function checkMaskFlags(cli: CliOptions, options: StylizeOptions): void {
     }
   }
   const run = { styles, masked: cli.contentMasks !== undefined };
-  for (const t of lossTerms()) if (t.weight(options) !== 0) t.check?.(options, run);
+  for (const t of lossTerms()) if (termWeight(t, options) !== 0) t.check?.(options, run);
 }

@@ -1,0 +1,214 @@
+/**
+ * One stage of a run: one image size, one optimiser, from a start to a result.
+ *
+ *   1. sizes      the content image at the stage's size
+ *   2. targets    the content's now; the styles' from the Stylizer's cache (in tiles when the stage is tiled)
+ *   3. start      the parameters: a checkpoint's, seeded noise, or an image's (the content, an init image, the last stage's result)
+ *   4. the loop   evaluate → report → step (loop.ts), with the observers the options ask for
+ *   5. result     the image: the last iterate, the best, or the average
+ *
+ * A numerical breakdown is reported in the caller's terms, with the last finite image.
+ */
+import { msg, NumericalError, opt, UsageError } from '../errors.js';
+import { fitMaxSide, resize } from '../image/resize.js';
+import type { RgbImage } from '../image/types.js';
+import { originalColors } from '../image/original-colors.js';
+import type { Mask } from '../masks/index.js';
+import { resizeMask } from '../masks/index.js';
+import type { FeedValue } from '../losses/index.js';
+import type { Preprocessing } from '../models/types.js';
+import { fromNetworkInput, toNetworkInput } from '../models/preprocessing.js';
+import { pixelBounds, PLANAR_RGB } from '../network/pixels.js';
+import { optimizerRecord, type Optimizer, type OptimizerState } from '../optim/index.js';
+import type { StylizeOptions } from '../options/index.js';
+import { parameterCount, type Parameterisation } from '../parameterisations/index.js';
+import type { Targets } from '../runtime/features.js';
+import type { Evaluation, Evaluator } from '../runtime/objective.js';
+import { Rng } from '../util/random.js';
+import { breakdownAdvice } from './advice.js';
+import { optimise, type LoopObserver } from './loop.js';
+import { Checkpoints } from './observers/checkpoints.js';
+import { FiniteGuard } from './observers/finite-guard.js';
+import { IterateAverage } from './observers/iterate-average.js';
+import { KeepBest } from './observers/keep-best.js';
+import { Tolerance } from './observers/tolerance.js';
+import type { Checkpoint, Progress, RunInput, StylizeResult } from './types.js';
+
+/** A stage's options: the run's, with its size and count, and a tolerance when a video frame asks. */
+export type StageOptions = StylizeOptions & { tolerance?: number };
+
+/** What a stage needs from its Stylizer. */
+export interface StageContext {
+  preprocessing: Preprocessing;
+  parameterisation: Parameterisation;
+  partNames: string[];
+  /** The tile size for this content at these options; 0 for the whole image at once. */
+  tileFor(content: RgbImage, o: StylizeOptions, checkpoint: boolean): number;
+  styleTargets(side: number, tile: number): Promise<Targets>;
+  contentTargets(image: Float32Array, width: number, height: number, tile: number): Promise<Targets>;
+  /** The evaluator for these targets at this size, whole or in tiles. */
+  evaluator(targets: Targets, size: { width: number; height: number }, tile: number, input: RunInput, iteration: () => number, masks?: Mask[]): Promise<Evaluator & { tiles?: number }>;
+  /** Values a term draws anew each iteration (sample positions), from the run's seeded randomness. */
+  iterationFeeds?(iteration: number, width: number, height: number): Record<string, FeedValue> | undefined;
+}
+
+/** A stage's result, with the optimiser's state for the next stage's warm start. */
+export type StageResult = StylizeResult & { optimizerState?: OptimizerState };
+
+export async function runStage(ctx: StageContext, input: RunInput, o: StageOptions, warm?: OptimizerState): Promise<StageResult> {
+  const param = ctx.parameterisation;
+  // The space x lives in: network input, or 0–1 planar RGB (the graph preprocesses it).
+  const space = o.optimizeSpace === 'rgb' ? PLANAR_RGB : ctx.preprocessing;
+
+  // 1. sizes
+  const size = fitMaxSide(input.content.width, input.content.height, o.imageSize);
+  const content = resize(input.content, size.width, size.height);
+  const { width, height } = content;
+
+  // 2. targets
+  const tile = ctx.tileFor(input.content, o, input.onCheckpoint !== undefined);
+  const styleTargets = await ctx.styleTargets(Math.max(1, Math.round(o.imageSize * o.styleScale)), tile);
+  const contentTargets = await ctx.contentTargets(toNetworkInput(content, ctx.preprocessing), width, height, tile);
+  const targets: Targets = { ...styleTargets, ...contentTargets };
+
+  // 3. start
+  const x = startingPoint(input, o, param, space, content);
+
+  // 4. the loop
+  // Per-run inputs (a video's warped frame) are whole-image tensors the tiles do not cut.
+  if (tile > 0 && input.feeds && Object.keys(input.feeds).length > 0) {
+    throw new UsageError(msg`per-run inputs (video frames) cannot be combined with tiles: use ${opt('tile')} off`);
+  }
+  let iteration = input.resume?.iteration ?? 0;
+  const masks = input.contentMasks?.map((m) => resizeMask(m, width, height));
+  const evaluator = await ctx.evaluator(targets, size, tile, input, () => iteration, masks);
+  const optimizer: Optimizer = optimizerRecord(o.optimizer).create(o, input.resume?.optimizer ?? warm);
+  const toImage = (params: Float32Array): RgbImage => {
+    const img = fromNetworkInput(param.toImage(params, width, height), width, height, space);
+    return o.originalColors ? originalColors(img, content) : img;
+  };
+
+  const guard = new FiniteGuard(x);
+  const best = o.keepBest ? new KeepBest(input.resume?.best) : undefined;
+  const average = o.averageIterates === undefined ? undefined : new IterateAverage(x, o.averageIterates, input.resume?.average);
+  const firstIteration = iteration;
+  const start = Date.now() - (input.resume?.elapsedMs ?? 0);
+  const observers: LoopObserver[] = [guard, ...(best ? [best] : []), ...(average ? [average] : []), ...(o.tolerance ? [new Tolerance(o.tolerance)] : [])];
+  if (input.onCheckpoint) {
+    // The state between a step and the next evaluation: all a later run needs to continue.
+    const snapshot = (at: number, now: Float32Array): Checkpoint => ({
+      iteration: at,
+      width,
+      height,
+      x: Float32Array.from(now),
+      optimizer: optimizer.getState(),
+      best: best?.state() ?? null,
+      elapsedMs: Date.now() - start,
+      average: average?.state() ?? null,
+    });
+    observers.push(new Checkpoints(firstIteration, input.checkpointEvery, snapshot, input.onCheckpoint));
+  }
+  const bounds = pixelBounds(space);
+  const shown = (now: Float32Array) => (average ? average.get() : now);
+  const report = async (at: number, e: Evaluation) => {
+    const elapsedMs = Date.now() - start;
+    const done = at - firstIteration;
+    const perIteration = done > 0 ? (Date.now() - start - (input.resume?.elapsedMs ?? 0)) / done : 0;
+    const current = shown(x);
+    const p: Progress = {
+      iteration: at,
+      numIterations: o.numIterations,
+      loss: e.loss,
+      parts: e.parts,
+      elapsedMs,
+      etaMs: perIteration * (o.numIterations - at),
+      size: Math.max(width, height),
+      image: () => toImage(current),
+      ...(evaluator.tiles !== undefined ? { tiles: evaluator.tiles } : {}),
+    };
+    await input.onProgress?.(p);
+  };
+
+  let ended;
+  try {
+    ended = await optimise({
+      x,
+      first: firstIteration,
+      last: o.numIterations,
+      evaluate: (now, at) => {
+        iteration = at;
+        return evaluator.evaluate(now, ctx.iterationFeeds?.(at, width, height));
+      },
+      report,
+      step: (now, e) => {
+        if (!optimizer.step(now, e.loss, e.grad)) return false;
+        if (o.clampImage) clampPlanes(now, bounds);
+        return true;
+      },
+      observers,
+      signal: input.signal,
+    });
+  } catch (err) {
+    if (!(err instanceof NumericalError)) throw err;
+    // Say where and why in the caller's terms, and hand back the last finite image.
+    const advice = breakdownAdvice(o, pixelSpan(space));
+    const fault = new NumericalError(
+      [
+        `numerical breakdown at iteration ${iteration}: ${err.message}; `,
+        ...advice.parts,
+        guard.lastGoodIteration >= 0 ? '' : ' (the initial image already fails: check the weights and the loss weights)',
+      ],
+      { cause: err, suggestion: advice.suggestion },
+    );
+    fault.partial = toImage(guard.lastGood);
+    throw fault;
+  }
+
+  // 5. result
+  const final = average ? average.get() : best?.best ? best.best.x : guard.lastGood;
+  return {
+    image: toImage(final),
+    iterations: ended.iteration,
+    loss: best?.best ? best.best.loss : (ended.last?.loss ?? NaN),
+    parts: ended.last?.parts ?? Object.fromEntries(ctx.partNames.map((p) => [p, NaN])),
+    interrupted: ended.interrupted,
+    elapsedMs: Date.now() - start,
+    optimizerState: o.multiresWarmStart ? optimizer.getState() : undefined,
+  };
+}
+
+/** The parameters a stage starts from: a checkpoint's, seeded noise, or an image's. */
+function startingPoint(input: RunInput, o: StageOptions, param: Parameterisation, space: Preprocessing, content: RgbImage): Float32Array {
+  const { width, height } = content;
+  if (input.resume) {
+    if (input.resume.width !== width || input.resume.height !== height) {
+      throw new UsageError(msg`the checkpoint is for a ${input.resume.width}×${input.resume.height} image, this run makes ${width}×${height}; resume with the same inputs and ${opt('imageSize')}`);
+    }
+    const n = parameterCount(param, width, height);
+    if (input.resume.x.length !== n) {
+      throw new UsageError(msg`the checkpoint holds ${input.resume.x.length} parameters, this run's ${param.name} have ${n}; resume with the same ${opt('parameterization')}`);
+    }
+    return Float32Array.from(input.resume.x);
+  }
+  if (o.init === 'random') return param.fromImage(new Rng(o.seed).fillNormal(new Float32Array(3 * width * height), o.initNoiseStd), width, height);
+  const init = input.initImage ? resize(input.initImage, width, height) : content;
+  return param.fromImage(toNetworkInput(init, space), width, height);
+}
+
+/** Network-input distance between a white and a black pixel (the largest over channels). */
+function pixelSpan(pre: Preprocessing): number {
+  const one = (v: number) => toNetworkInput({ width: 1, height: 1, data: new Float32Array([v, v, v]) }, pre);
+  const [white, black] = [one(1), one(0)];
+  return Math.max(...[0, 1, 2].map((c) => Math.abs(white[c]! - black[c]!)));
+}
+
+/** Clamp each channel plane of x (NCHW, batch 1) to [lo_c, hi_c]. */
+function clampPlanes(x: Float32Array, { lo, hi }: { lo: number[]; hi: number[] }): void {
+  const plane = x.length / 3;
+  for (let c = 0; c < 3; c++) {
+    const [a, b] = [lo[c]!, hi[c]!];
+    for (let i = c * plane; i < (c + 1) * plane; i++) x[i] = Math.min(b, Math.max(a, x[i]!));
+  }
+}
+
+export type { StylizeOptions };
