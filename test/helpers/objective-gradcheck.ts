@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { expect } from 'vitest';
 import type { GradOptions } from '../../src/graph/builder.js';
 import { encodeModel } from '../../src/graph/encode.js';
-import { webgpuProblems } from '../../src/graph/webgpu-ops.js';
+import { webgpuProblems } from './webgpu-ops.js';
 import { targetOf, UNMASKED_RUN, type LossTerm, type RunShape } from '../../src/losses/index.js';
 import type { Mask } from '../../src/masks/index.js';
 import type { ConvWeights, LayerTable } from '../../src/models/types.js';

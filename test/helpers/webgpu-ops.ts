@@ -5,8 +5,8 @@
  * provider by design. A test checks every graph we build against this list, so a new
  * gradient rule cannot quietly add an op that would fall back to the CPU (or fail) on a GPU.
  */
-import type { GraphBuilder } from './builder.js';
-import { exportedNodes } from './encode.js';
+import type { GraphBuilder } from '../../src/graph/builder.js';
+import { exportedNodes } from '../../src/graph/encode.js';
 
 export const WEBGPU_OPS = new Set([
   'Abs', 'Add', 'AveragePool', 'Cast', 'Concat', 'Conv', 'ConvTranspose', 'DepthToSpace', 'Div', 'Equal', 'Expand', 'Greater',
