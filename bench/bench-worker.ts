@@ -20,7 +20,7 @@ import { estimateMemory, memoryQueryFor } from '../src/runtime/memory.js';
 import { CompiledObjective } from '../src/runtime/objective.js';
 import { graphFormsFor, sessionOptionsFor, type BackendName, type OrtModule } from '../src/runtime/ort.js';
 import { BENCH_SPEC, makeTargets, peakRssBytes, vgg19RandomWeights } from './common.js';
-import { VARIANTS, withRules } from './variant-table.js';
+import { formsOf, VARIANTS } from './variant-table.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt?: string): string => {
@@ -75,7 +75,7 @@ async function serve(): Promise<void> {
   const { targets, content } = await makeTargets(ort, net, spec, size, sessionOptionsFor(backend));
   const rssBeforeObjective = process.memoryUsage().rss;
   const c0 = performance.now();
-  const objective = await withRules(variant, () => CompiledObjective.create(ort, net, spec, options, variant.grad));
+  const objective = await CompiledObjective.create(ort, net, spec, options, formsOf(variant));
   const createMs = performance.now() - c0;
   const evaluator = objective.bind(targets, size, size);
   const w0 = performance.now();

@@ -9,7 +9,7 @@ import { CompiledObjective } from '../src/runtime/objective.js';
 import { sessionOptionsFor } from '../src/runtime/ort.js';
 import { BENCH_SPEC, makeTargets, vgg19RandomWeights } from './common.js';
 import { lastRuns, profiling } from './ort-profile.js';
-import { VARIANTS, withRules } from './variant-table.js';
+import { formsOf, VARIANTS } from './variant-table.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -26,7 +26,7 @@ const spec = { ...BENCH_SPEC, imageSize: size }; // the size picks each conv's f
 const { targets, content } = await makeTargets(ort, net, spec, size, sessionOptionsFor('cpu'));
 const profile = profiling('objective');
 const options = { ...sessionOptionsFor('cpu', variant.session), ...profile.options };
-const objective = await withRules(variant, () => CompiledObjective.create(ort, net, spec, options, variant.grad));
+const objective = await CompiledObjective.create(ort, net, spec, options, formsOf(variant));
 const evaluator = objective.bind(targets, size, size);
 await evaluator.evaluate(content); // warm-up, excluded below by counting runs
 const wall: number[] = [];

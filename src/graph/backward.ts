@@ -5,18 +5,24 @@
  * `loss`. Where a value feeds several consumers, their contributions are summed.
  */
 import { GraphError } from '../errors.js';
-import type { GradContext, GradOptions, GraphBuilder, GraphNode } from './builder.js';
-import { GRADIENT_RULES, NON_DIFFERENTIABLE } from './grads/index.js';
+import type { GradContext, GradientTag, GradOptions, GraphBuilder, GraphNode } from './builder.js';
+import { gradientRuleFor, NON_DIFFERENTIABLE, type GradientLookup } from './grads/index.js';
 
 /** Options that every provider can run; src/runtime picks faster ones per provider. */
 export const DEFAULT_GRAD_OPTIONS: GradOptions = { convGrad: 'ConvTranspose', maxPoolGrad: 'mask', reluGrad: 'where' };
 
-/** Emit ∂loss/∂wrt into `g` and return the gradient's value name. `loss` must be a scalar. */
+/**
+ * Emit ∂loss/∂wrt into `g` and return the gradient's value name. `loss` must be a scalar.
+ * `rules` may swap the table's rule for some ops in this call only (a bench's variant).
+ * Every node a rule's thunk emits is tagged with what it is the gradient of
+ * (`GraphNode.gradientOf`), for the rewrite passes in src/graph/passes.
+ */
 export function addGradient(
   g: GraphBuilder,
   loss: string,
   wrt: string,
   options: Partial<GradOptions> = {},
+  rules?: GradientLookup,
 ): string {
   const forward = g.nodes.slice();
   const dependsOnWrt = valuesDependingOn(forward, wrt);
@@ -26,7 +32,12 @@ export function addGradient(
   const shapes = new Map<string, string>();
   const ctx: GradContext = {
     g,
-    options: { ...DEFAULT_GRAD_OPTIONS, ...options },
+    // Only the rules' own options: callers may pass their whole GraphForms.
+    options: {
+      convGrad: options.convGrad ?? DEFAULT_GRAD_OPTIONS.convGrad,
+      maxPoolGrad: options.maxPoolGrad ?? DEFAULT_GRAD_OPTIONS.maxPoolGrad,
+      reluGrad: options.reluGrad ?? DEFAULT_GRAD_OPTIONS.reluGrad,
+    },
     shapeOf(x) {
       let s = shapes.get(x);
       if (!s) shapes.set(x, (s = g.op('Shape', [x])));
@@ -44,15 +55,19 @@ export function addGradient(
       throw new GraphError(`${node.opType} ${node.name}: gradients through secondary outputs are not supported`);
     }
     const dY = sumOf(g, parts, `${out}_grad`);
-    const rule = node.backwardOverride ?? GRADIENT_RULES[node.opType];
+    const rule = node.backwardOverride ?? gradientRuleFor(node.opType, rules);
     if (!rule) throw new GraphError(`no gradient rule for ${node.opType} (node ${node.name})`);
     const thunks = rule(ctx, node, dY);
     node.inputs.forEach((input, k) => {
       if (!onPath.has(input)) return;
       const thunk = thunks[k];
       if (!thunk) return;
+      const first = g.nodes.length;
+      const dX = thunk();
+      const tag: GradientTag = { of: node, input: k, dY, dX };
+      for (let i = first; i < g.nodes.length; i++) g.nodes[i]!.gradientOf = tag;
       const list = contributions.get(input) ?? [];
-      list.push(thunk());
+      list.push(dX);
       contributions.set(input, list);
     });
   }

@@ -6,8 +6,6 @@
  */
 import { GraphError } from '../errors.js';
 import { inferInts, inferNodeDims, type StaticDims } from './shape-inference.js';
-import type { ConvFormPicker } from './winograd/lower.js';
-import type { WinogradOutputName } from './winograd/output.js';
 
 export type { StaticDims } from './shape-inference.js';
 
@@ -35,22 +33,33 @@ export interface GraphNode {
    */
   backwardOverride?: BackwardFn;
   /**
-   * What a later lowering pass may want to know about a convolution that its attributes
-   * do not say: how far the network has downsampled at this layer (for a per-layer choice
-   * of form by feature-map size) and whether it is a forward conv or an input gradient.
+   * What a network builder knows about a forward convolution that its attributes do not
+   * say: how far the network has downsampled at this layer, for a per-layer choice of
+   * form by feature-map size (src/graph/passes/conv-facts.ts carries it over to the conv's
+   * input gradient).
    */
   convHint?: ConvHint;
+  /**
+   * Set by addGradient on every node a gradient rule's thunk emitted: which forward node
+   * and input it is the gradient of. Rules know nothing of it; rewrite passes read it to
+   * find the gradient of a node (src/graph/passes).
+   */
+  gradientOf?: GradientTag;
 }
 
 export interface ConvHint {
   /** Image side ÷ this layer's feature-map side (1, 2, 4, …). */
   featureScale: number;
-  role: 'forward' | 'inputGrad';
-  /**
-   * For an input gradient: the forward conv's weights W[K, C, 3, 3], of which this conv's
-   * are the flipped transpose — a Winograd form can read W itself (one copy in the model).
-   */
-  forwardWeights?: string;
+}
+
+/** The nodes one thunk of a rule emitted share one tag: the gradient of `of`'s input `input`. */
+export interface GradientTag {
+  of: GraphNode;
+  input: number;
+  /** The gradient of `of`'s output 0 that the rule was given. */
+  dY: string;
+  /** The value the thunk returned. */
+  dX: string;
 }
 
 export interface ValueInfo {
@@ -94,19 +103,14 @@ export type MaxPoolGradMode = 'mask' | 'indices';
  */
 export type ReluGradMode = 'where' | 'mul';
 
+/**
+ * The forms gradient rules emit. How the finished graph is lowered afterwards (Winograd
+ * convolutions) is not a rule's business: see `GraphForms` in src/graph/passes.
+ */
 export interface GradOptions {
   convGrad: ConvGradMode;
   maxPoolGrad: MaxPoolGradMode;
   reluGrad: ReluGradMode;
-  /**
-   * Which form each 3×3 convolution (forward and input gradient) takes once the graph is
-   * built: direct, or a Winograd form (src/graph/winograd). None: all direct.
-   */
-  convForm?: ConvFormPicker;
-  /** The nominal longer side of the images the graph will see, for `convForm`'s per-layer choice. */
-  convSide?: number;
-  /** The Winograd forms' output transform (src/graph/winograd/output.ts); default 'separable'. */
-  winogradOutput?: WinogradOutputName;
 }
 
 /** What a gradient rule gets: the builder to append to, options, and memoised helpers. */

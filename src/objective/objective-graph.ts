@@ -6,8 +6,8 @@
  *   L = Σ_terms weight_t · loss_t(x)      (terms: src/losses, in table order)
  */
 import { addGradient } from '../graph/backward.js';
-import { GraphBuilder, type GradOptions } from '../graph/builder.js';
-import { applyConvForms } from '../graph/winograd/index.js';
+import { GraphBuilder } from '../graph/builder.js';
+import { applyPasses, type GraphForms } from '../graph/passes/index.js';
 import { targetDims, targetOf, UNMASKED_RUN, type LossTerm, type RunShape, type TermBuild, type TermOptions } from '../losses/index.js';
 import { withNormalizedGradient } from '../losses/normalize-gradients.js';
 import { addNetwork, type NetworkSource } from '../network/vgg.js';
@@ -27,7 +27,7 @@ export interface ObjectiveGraph {
 export function buildObjectiveGraph(
   net: NetworkSource,
   options: TermOptions,
-  grad: Partial<GradOptions> = {},
+  grad: Partial<GraphForms> = {},
   terms?: readonly LossTerm[],
   run: RunShape = UNMASKED_RUN,
 ): ObjectiveGraph {
@@ -69,11 +69,11 @@ export function buildObjectiveGraph(
   for (const p of parts.slice(1)) total = g.op('Add', [total, p]);
   const loss = g.op('Identity', [total], {}, names.loss);
 
-  const gradient = g.op('Identity', [addGradient(g, loss, input, grad)], {}, names.grad);
+  const gradient = g.op('Identity', [addGradient(g, loss, input, grad, grad.rules)], {}, names.grad);
   for (const v of [loss, ...parts]) g.addOutput(v, []);
   g.addOutput(gradient, [1, 3, 'H', 'W']);
   // After the gradient: rules see plain Convs, and forward and input-gradient convs are lowered alike.
-  applyConvForms(g, grad);
+  applyPasses(g, grad);
   // The loss's Identity is the last forward node, before and after lowering.
   const forwardNodeCount = g.nodes.findIndex((n) => n.outputs[0] === loss) + 1;
   return { graph: g, channels, forwardNodeCount, parts: all.map((t) => t.name) };

@@ -5,7 +5,7 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { NumericalError, UsageError } from '../errors.js';
-import type { GradOptions } from '../graph/builder.js';
+import type { GraphForms } from '../graph/passes/index.js';
 import { encodeModel } from '../graph/encode.js';
 import { targetOf, UNMASKED_RUN, type LossTerm, type RunShape, type TermOptions } from '../losses/index.js';
 import type { Mask } from '../masks/index.js';
@@ -53,7 +53,7 @@ export class CompiledObjective {
     net: NetworkSource,
     options: TermOptions,
     session: SessionOptions,
-    grad: Partial<GradOptions> = {},
+    grad: Partial<GraphForms> = {},
     terms?: readonly LossTerm[],
     run: RunShape = UNMASKED_RUN,
   ): Promise<CompiledObjective> {

@@ -5,6 +5,7 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { GradOptions } from '../graph/builder.js';
+import type { GraphForms } from '../graph/passes/index.js';
 import { convFormPicker, winogradOutputFor, type ConvAlgorithm } from '../graph/winograd/index.js';
 import type { TermOptions } from '../losses/index.js';
 
@@ -66,7 +67,7 @@ export function gradOptionsFor(backend: BackendName): Partial<GradOptions> {
  * `options.convAlgorithm` says, chosen per layer for the run's image size (`side`: the
  * longer side the graph will see; the image size by default).
  */
-export function graphFormsFor(backend: BackendName, options: TermOptions, side?: number): Partial<GradOptions> {
+export function graphFormsFor(backend: BackendName, options: TermOptions, side?: number): Partial<GraphForms> {
   const algorithm = (options.convAlgorithm as ConvAlgorithm | undefined) ?? 'auto';
   const convForm = convFormPicker(backend, algorithm);
   const convSide = side ?? (typeof options.imageSize === 'number' ? options.imageSize : undefined);
