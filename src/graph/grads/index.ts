@@ -9,18 +9,23 @@
 import { GraphError } from '../../errors.js';
 import type { BackwardFn } from '../builder.js';
 import { convGrad } from './conv.js';
-import { addGrad, divGrad, identityGrad, mulGrad, negGrad, sqrtGrad, subGrad, sumGrad } from './elementwise.js';
+import {
+  absGrad, addGrad, clipGrad, divGrad, expGrad, identityGrad, maxGrad, minGrad, mulGrad, negGrad, powGrad, sqrtGrad, subGrad, sumGrad,
+} from './elementwise.js';
+import { gatherGrad } from './gather.js';
 import { matMulGrad, transposeGrad } from './matmul.js';
 import { averagePoolGrad, maxPoolGrad } from './pool.js';
-import { reduceMeanGrad, reduceSumGrad } from './reduce.js';
+import { reduceMaxGrad, reduceMeanGrad, reduceMinGrad, reduceSumGrad } from './reduce.js';
 import { reluGrad } from './relu.js';
+import { resizeGrad } from './resize.js';
 import type { GradientLookup, GradientRule } from './rule.js';
-import { padGrad, reshapeGrad, sliceGrad } from './shape.js';
+import { concatGrad, padGrad, reshapeGrad, sliceGrad, squeezeGrad, unsqueezeGrad } from './shape.js';
 
 const RULES: GradientRule[] = [
-  addGrad, sumGrad, subGrad, negGrad, mulGrad, divGrad, sqrtGrad, identityGrad,
-  reluGrad, convGrad, maxPoolGrad, averagePoolGrad,
-  matMulGrad, transposeGrad, reduceMeanGrad, reduceSumGrad, reshapeGrad, sliceGrad, padGrad,
+  addGrad, sumGrad, subGrad, negGrad, mulGrad, divGrad, sqrtGrad, identityGrad, expGrad, absGrad, powGrad, maxGrad, minGrad, clipGrad,
+  reluGrad, convGrad, maxPoolGrad, averagePoolGrad, resizeGrad,
+  matMulGrad, transposeGrad, reduceMeanGrad, reduceSumGrad, reduceMaxGrad, reduceMinGrad,
+  reshapeGrad, sliceGrad, padGrad, concatGrad, unsqueezeGrad, squeezeGrad, gatherGrad,
 ];
 
 /** The built-in rules by op type. Frozen: swap a rule per call through `addGradient`'s lookup. */
@@ -30,7 +35,8 @@ export const GRADIENT_RULES: Readonly<Record<string, BackwardFn>> = Object.freez
 
 /** Ops whose outputs carry no gradient (shapes, counts, comparisons, arg-indices). */
 export const NON_DIFFERENTIABLE: ReadonlySet<string> = new Set([
-  'Shape', 'Size', 'Equal', 'Greater', 'Less', 'Sign', 'ConstantOfShape', 'ReduceProd',
+  'Shape', 'Size', 'Equal', 'Greater', 'Less', 'GreaterOrEqual', 'LessOrEqual', 'Not', 'And', 'Or', 'Sign', 'Floor', 'Ceil',
+  'Round', 'ConstantOfShape', 'Range', 'ArgMax', 'ArgMin', 'ReduceProd',
 ]);
 
 const registered = new Map<string, BackwardFn>();

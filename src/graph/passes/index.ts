@@ -43,7 +43,7 @@ export interface PassReport {
 }
 
 /** Run the passes on a finished graph, in order: peepholes first, then the conv lowering. */
-export function applyPasses(g: GraphBuilder, options: Partial<PassOptions> = {}): PassReport {
+export function applyPasses(g: GraphBuilder, options: Partial<GraphForms> = {}): PassReport {
   const skip = new Set(options.skipPasses ?? []);
   const report: PassReport = { reluMaskBeforeUnpool: 0, convForms: { direct: 0, F2: 0, F4: 0, F6: 0 } };
   if (!skip.has('reluMaskBeforeUnpool')) report.reluMaskBeforeUnpool = reluMaskBeforeUnpool(g);
