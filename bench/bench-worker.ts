@@ -31,7 +31,7 @@ function withSession(profile: BackendProfile, session: SessionOptions): BackendP
   return { ...profile, sessionOptions: (extra) => profile.sessionOptions({ ...session, ...extra }) };
 }
 import { BENCH_SPEC, makeTargets, peakRssBytes, vgg19RandomWeights } from './common.js';
-import { VARIANTS, withRules } from './variant-table.js';
+import { formsOf, VARIANTS } from './variant-table.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt?: string): string => {
@@ -86,14 +86,14 @@ async function serve(): Promise<void> {
   const { targets, content } = await makeTargets(ort, net, spec, size, PROFILES[backend]);
   const rssBeforeObjective = process.memoryUsage().rss;
   const c0 = performance.now();
-  const objective = await withRules(variant, () => CompiledObjective.create(ort, net, spec, { backend: profile, forms: variant.grad }));
+  const objective = await CompiledObjective.create(ort, net, spec, { backend: profile, forms: formsOf(variant) });
   const createMs = performance.now() - c0;
   const evaluator = objective.bind(targets, size, size);
   const w0 = performance.now();
   for (let i = 0; i < warmup; i++) await evaluator.evaluate(content);
   const warmupMs = (performance.now() - w0) / Math.max(1, warmup);
   // The conv forms the objective took: the variant's, else auto's for this size.
-  const forms = { ...graphForms(PROFILES[backend], spec), ...variant.grad };
+  const forms = { ...graphForms(PROFILES[backend], spec), ...formsOf(variant) };
   const estimate = estimateMemory(memoryQueryFor(net, [...spec.contentLayers, ...spec.styleLayers], size, size, forms.convForm, forms.winogradOutput));
   reply({ ready: true, variant: variantName, setupMs: performance.now() - t0, createMs, warmupMs, rssBeforeObjective, estimate });
 

@@ -9,7 +9,7 @@ import { CompiledObjective } from '../src/runtime/objective.js';
 import { cpuBackend } from '../src/backends/index.js';
 import { BENCH_SPEC, makeTargets, vgg19RandomWeights } from './common.js';
 import { lastRuns, profiling } from './ort-profile.js';
-import { VARIANTS, withRules } from './variant-table.js';
+import { formsOf, VARIANTS } from './variant-table.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -27,7 +27,7 @@ const { targets, content } = await makeTargets(ort, net, spec, size, cpuBackend)
 const profile = profiling('objective');
 // The CPU with the variant's and the profiler's session options: a backend of its own.
 const backend = { ...cpuBackend, sessionOptions: () => ({ ...cpuBackend.sessionOptions(variant.session), ...profile.options }) };
-const objective = await withRules(variant, () => CompiledObjective.create(ort, net, spec, { backend, forms: variant.grad }));
+const objective = await CompiledObjective.create(ort, net, spec, { backend, forms: formsOf(variant) });
 const evaluator = objective.bind(targets, size, size);
 await evaluator.evaluate(content); // warm-up, excluded below by counting runs
 const wall: number[] = [];

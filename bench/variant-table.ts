@@ -5,18 +5,18 @@
  * generic two-product MatMul rule for the Gram matrix).
  */
 import type { InferenceSession } from 'onnxruntime-common';
-import type { BackwardFn, GradOptions } from '../src/graph/builder.js';
+import type { BackwardFn } from '../src/graph/builder.js';
+import { ruleOverrides } from '../src/graph/grads/index.js';
+import type { GraphForms } from '../src/graph/passes/index.js';
 import { CPU_CONV_FORMS, pickFromTable, type ConvFormPicker } from '../src/graph/winograd/index.js';
-import { GRADIENT_RULES } from '../src/graph/grads/index.js';
-import { reluMask } from '../src/graph/grads/relu.js';
 import type { Evaluator } from '../src/runtime/objective.js';
 
 export interface Variant {
   /** Extra session options on top of sessionOptionsFor('cpu'). */
   session?: InferenceSession.SessionOptions;
-  /** Gradient-graph options on top of gradOptionsFor('cpu'). */
-  grad?: Partial<GradOptions>;
-  /** Gradient rules swapped in while the graph is built. */
+  /** Gradient-graph options (rule forms, passes, conv forms) on top of graphFormsFor('cpu'). */
+  grad?: Partial<GraphForms>;
+  /** Gradient rules used in place of the table's for this variant's graphs (nothing global is changed). */
   rules?: Record<string, BackwardFn>;
 }
 
@@ -28,9 +28,6 @@ const genericMatMul: BackwardFn = ({ g }, node, dY) => {
     () => g.op('MatMul', [g.op('Transpose', [a], { perm: [1, 0] }), dY]),
   ];
 };
-
-/** The ReLU rule before it moved the mask past a following max-unpool: the mask at full size. */
-const fullSizeReluMask: BackwardFn = ({ g, options }, node, dY) => [() => reluMask(g, options, node.outputs[0]!, dY)];
 
 /** Every eligible conv in one form, or the prototype's guess by channel count. */
 const forms = (pick: ConvFormPicker): Variant => ({ grad: { convForm: pick } });
@@ -56,7 +53,8 @@ export const VARIANTS: Record<string, Variant> = {
   'relu-where': { grad: { reluGrad: 'where' } },
   'relu-mul': { grad: { reluGrad: 'mul' } },
   'gram-generic': { rules: { MatMul: genericMatMul } },
-  'relu-mask-full-size': { rules: { Relu: fullSizeReluMask } },
+  // the ReLU mask at full size, after the max-pool gradient's scatter (src/graph/passes/relu-mask-before-unpool.ts off)
+  'relu-mask-full-size': { grad: { skipPasses: ['reluMaskBeforeUnpool'] } },
   'threads-1': { session: { intraOpNumThreads: 1 } },
   'threads-2': { session: { intraOpNumThreads: 2 } },
   'threads-3': { session: { intraOpNumThreads: 3 } },
@@ -88,21 +86,9 @@ export const VARIANTS: Record<string, Variant> = {
   affinity: { session: { extra: { session: { intra_op: { allow_spinning: '0' }, intra_op_thread_affinities: '2' } } } },
 };
 
-/** Build something with the variant's rule swaps in place, then restore the table. */
-export async function withRules<T>(variant: Variant, build: () => Promise<T>): Promise<T> {
-  const saved = new Map<string, BackwardFn | undefined>();
-  for (const [op, rule] of Object.entries(variant.rules ?? {})) {
-    saved.set(op, GRADIENT_RULES[op]);
-    GRADIENT_RULES[op] = rule;
-  }
-  try {
-    return await build();
-  } finally {
-    for (const [op, rule] of saved) {
-      if (rule) GRADIENT_RULES[op] = rule;
-      else delete GRADIENT_RULES[op];
-    }
-  }
+/** The graph forms a variant's objective is built with: its options, and its rules as addGradient's lookup. */
+export function formsOf(variant: Variant): Partial<GraphForms> {
+  return { ...variant.grad, ...(variant.rules ? { rules: ruleOverrides(variant.rules) } : {}) };
 }
 
 export type { Evaluator };

@@ -3,7 +3,7 @@
  * convolution's form (direct or Winograd, with the backend's output transform) as the
  * `convAlgorithm` option says, chosen per layer for the run's image size.
  */
-import type { GradOptions } from '../graph/builder.js';
+import type { GraphForms } from '../graph/passes/index.js';
 import type { ConvFormPicker } from '../graph/winograd/lower.js';
 import { pickFromTable, type ConvAlgorithm } from '../graph/winograd/table.js';
 import type { BackendProfile } from './types.js';
@@ -23,7 +23,7 @@ export function convFormPicker(profile: BackendProfile, algorithm: ConvAlgorithm
  * The forms for a run: `options.convAlgorithm` (default auto) and, for the per-layer
  * choice, `side` — the longer side the graph will see (default `options.imageSize`).
  */
-export function graphForms(profile: BackendProfile, options: { convAlgorithm?: unknown; imageSize?: unknown }, side?: number): Partial<GradOptions> {
+export function graphForms(profile: BackendProfile, options: { convAlgorithm?: unknown; imageSize?: unknown }, side?: number): Partial<GraphForms> {
   const algorithm = (options.convAlgorithm as ConvAlgorithm | undefined) ?? 'auto';
   const convForm = convFormPicker(profile, algorithm);
   const convSide = side ?? (typeof options.imageSize === 'number' ? options.imageSize : undefined);

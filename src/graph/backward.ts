@@ -1,35 +1,56 @@
 /**
  * Reverse-mode differentiation over a GraphBuilder: appends the nodes that compute
- * ∂loss/∂wrt to the same graph. Only the gradient with respect to one input is built —
- * weights never get gradients — and only along nodes that lie on a path from `wrt` to
- * `loss`. Where a value feeds several consumers, their contributions are summed.
+ * ∂loss/∂wrt to the same graph. Only the gradients with respect to the values asked for
+ * are built — weights never get gradients — and only along nodes that lie on a path from
+ * them to `loss`. Where a value feeds several consumers, their contributions are summed.
  */
 import { GraphError } from '../errors.js';
-import type { GradContext, GradOptions, GraphBuilder, GraphNode } from './builder.js';
-import { GRADIENT_RULES, NON_DIFFERENTIABLE } from './grads/index.js';
+import type { GradContext, GradientTag, GradOptions, GraphBuilder, GraphNode } from './builder.js';
+import { gradientRuleFor, NON_DIFFERENTIABLE, type GradientLookup } from './grads/index.js';
 
 /** Options that every provider can run; src/runtime picks faster ones per provider. */
 export const DEFAULT_GRAD_OPTIONS: GradOptions = { convGrad: 'ConvTranspose', maxPoolGrad: 'mask', reluGrad: 'where' };
 
-/** Emit ∂loss/∂wrt into `g` and return the gradient's value name. `loss` must be a scalar. */
-export function addGradient(g: GraphBuilder, loss: string, wrt: string, options: Partial<GradOptions> = {}): string {
-  return addGradients(g, loss, [wrt], options)[0]!;
+/**
+ * Emit ∂loss/∂wrt into `g` and return the gradient's value name. `loss` must be a scalar.
+ * `rules` may swap the table's rule for some ops in this call only (a bench's variant).
+ * Every node a rule's thunk emits is tagged with what it is the gradient of
+ * (`GraphNode.gradientOf`), for the rewrite passes in src/graph/passes.
+ */
+export function addGradient(
+  g: GraphBuilder,
+  loss: string,
+  wrt: string,
+  options: Partial<GradOptions> = {},
+  rules?: GradientLookup,
+): string {
+  return addGradients(g, loss, [wrt], options, rules)[0]!;
 }
 
 /**
  * ∂loss/∂w for each of several values in one backward walk (a Laplacian pyramid's levels):
- * the gradients of the values they share are built once.
+ * the gradients of what they share are built once.
  */
-export function addGradients(g: GraphBuilder, loss: string, wrts: readonly string[], options: Partial<GradOptions> = {}): string[] {
+export function addGradients(
+  g: GraphBuilder,
+  loss: string,
+  wrts: readonly string[],
+  options: Partial<GradOptions> = {},
+  rules?: GradientLookup,
+): string[] {
   const forward = g.nodes.slice();
-  const dependsOnWrt = valuesDependingOn(forward, wrts);
   for (const wrt of wrts) if (!valuesDependingOn(forward, [wrt]).has(loss)) throw new GraphError(`${loss} does not depend on ${wrt}`);
-  const onPath = valuesOnPath(forward, loss, dependsOnWrt);
+  const onPath = valuesOnPath(forward, loss, valuesDependingOn(forward, wrts));
 
   const shapes = new Map<string, string>();
   const ctx: GradContext = {
     g,
-    options: { ...DEFAULT_GRAD_OPTIONS, ...options },
+    // Only the rules' own options: callers may pass their whole GraphForms.
+    options: {
+      convGrad: options.convGrad ?? DEFAULT_GRAD_OPTIONS.convGrad,
+      maxPoolGrad: options.maxPoolGrad ?? DEFAULT_GRAD_OPTIONS.maxPoolGrad,
+      reluGrad: options.reluGrad ?? DEFAULT_GRAD_OPTIONS.reluGrad,
+    },
     shapeOf(x) {
       let s = shapes.get(x);
       if (!s) shapes.set(x, (s = g.op('Shape', [x])));
@@ -47,15 +68,19 @@ export function addGradients(g: GraphBuilder, loss: string, wrts: readonly strin
       throw new GraphError(`${node.opType} ${node.name}: gradients through secondary outputs are not supported`);
     }
     const dY = sumOf(g, parts, `${out}_grad`);
-    const rule = node.backwardOverride ?? GRADIENT_RULES[node.opType];
+    const rule = node.backwardOverride ?? gradientRuleFor(node.opType, rules);
     if (!rule) throw new GraphError(`no gradient rule for ${node.opType} (node ${node.name})`);
     const thunks = rule(ctx, node, dY);
     node.inputs.forEach((input, k) => {
       if (!onPath.has(input)) return;
       const thunk = thunks[k];
       if (!thunk) return;
+      const first = g.nodes.length;
+      const dX = thunk();
+      const tag: GradientTag = { of: node, input: k, dY, dX };
+      for (let i = first; i < g.nodes.length; i++) g.nodes[i]!.gradientOf = tag;
       const list = contributions.get(input) ?? [];
-      list.push(thunk());
+      list.push(dX);
       contributions.set(input, list);
     });
   }

@@ -5,8 +5,9 @@
  * lets `backward.ts` walk it and append gradient nodes to the same builder.
  */
 import { GraphError } from '../errors.js';
-import type { ConvFormPicker } from './winograd/lower.js';
-import type { WinogradOutputName } from './winograd/output.js';
+import { inferInts, inferNodeDims, type StaticDims } from './shape-inference.js';
+
+export type { StaticDims } from './shape-inference.js';
 
 /** A dimension: a number, or a symbolic name so one session serves every image size. */
 export type Dim = number | string;
@@ -32,22 +33,33 @@ export interface GraphNode {
    */
   backwardOverride?: BackwardFn;
   /**
-   * What a later lowering pass may want to know about a convolution that its attributes
-   * do not say: how far the network has downsampled at this layer (for a per-layer choice
-   * of form by feature-map size) and whether it is a forward conv or an input gradient.
+   * What a network builder knows about a forward convolution that its attributes do not
+   * say: how far the network has downsampled at this layer, for a per-layer choice of
+   * form by feature-map size (src/graph/passes/conv-facts.ts carries it over to the conv's
+   * input gradient).
    */
   convHint?: ConvHint;
+  /**
+   * Set by addGradient on every node a gradient rule's thunk emitted: which forward node
+   * and input it is the gradient of. Rules know nothing of it; rewrite passes read it to
+   * find the gradient of a node (src/graph/passes).
+   */
+  gradientOf?: GradientTag;
 }
 
 export interface ConvHint {
   /** Image side ÷ this layer's feature-map side (1, 2, 4, …). */
   featureScale: number;
-  role: 'forward' | 'inputGrad';
-  /**
-   * For an input gradient: the forward conv's weights W[K, C, 3, 3], of which this conv's
-   * are the flipped transpose — a Winograd form can read W itself (one copy in the model).
-   */
-  forwardWeights?: string;
+}
+
+/** The nodes one thunk of a rule emitted share one tag: the gradient of `of`'s input `input`. */
+export interface GradientTag {
+  of: GraphNode;
+  input: number;
+  /** The gradient of `of`'s output 0 that the rule was given. */
+  dY: string;
+  /** The value the thunk returned. */
+  dX: string;
 }
 
 export interface ValueInfo {
@@ -91,19 +103,14 @@ export type MaxPoolGradMode = 'mask' | 'indices';
  */
 export type ReluGradMode = 'where' | 'mul';
 
+/**
+ * The forms gradient rules emit. How the finished graph is lowered afterwards (Winograd
+ * convolutions) is not a rule's business: see `GraphForms` in src/graph/passes.
+ */
 export interface GradOptions {
   convGrad: ConvGradMode;
   maxPoolGrad: MaxPoolGradMode;
   reluGrad: ReluGradMode;
-  /**
-   * Which form each 3×3 convolution (forward and input gradient) takes once the graph is
-   * built: direct, or a Winograd form (src/graph/winograd). None: all direct.
-   */
-  convForm?: ConvFormPicker;
-  /** The nominal longer side of the images the graph will see, for `convForm`'s per-layer choice. */
-  convSide?: number;
-  /** The Winograd forms' output transform (src/graph/winograd/output.ts); default 'separable'. */
-  winogradOutput?: WinogradOutputName;
 }
 
 /** What a gradient rule gets: the builder to append to, options, and memoised helpers. */
@@ -114,21 +121,15 @@ export interface GradContext {
   shapeOf(x: string): string;
 }
 
-const RANK_PRESERVING = new Set([
-  'Identity', 'Relu', 'Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'Add', 'Sub', 'Mul', 'Div',
-  'Neg', 'Sign', 'Abs', 'Slice', 'Pad', 'Resize', 'Cast', 'Transpose', 'Sqrt',
-]);
-
-/** Full reductions (no axes, keepdims 0) give scalars. */
-const FULL_REDUCTIONS = new Set(['ReduceSum', 'ReduceMean', 'ReduceProd']);
-
 export class GraphBuilder {
   readonly nodes: GraphNode[] = [];
   readonly inputs: ValueInfo[] = [];
   readonly outputs: ValueInfo[] = [];
   readonly initializers = new Map<string, Initializer>();
   private readonly known = new Set<string>();
-  private readonly ranks = new Map<string, number | undefined>();
+  private readonly producers = new Map<string, GraphNode>();
+  private readonly dims = new Map<string, StaticDims | undefined>();
+  private readonly intValues = new Map<string, StaticDims | undefined>();
   private readonly scalarCache = new Map<string, string>();
   private counter = 0;
 
@@ -233,47 +234,71 @@ export class GraphBuilder {
     for (const o of outputs) this.declare(o);
     const node: GraphNode = { opType, inputs, outputs, attrs, name: `${opType}_${this.nodes.length}` };
     this.nodes.push(node);
+    for (const o of outputs) this.producers.set(o, node);
     return outputs;
   }
 
   /**
-   * The rank of a value where it can be known without running the graph: graph inputs,
-   * initializers, and outputs of ops that keep their first input's rank. Gradient rules
-   * that must build static attribute vectors (Slice → Pad) need it.
+   * A value's shape as far as it is known without running the graph (shape-inference.ts):
+   * its rank, and each axis's size where that is a constant. Undefined when even the rank
+   * is unknown. Gradient rules read it to tell broadcast axes and to build static
+   * attribute vectors.
    */
-  rankOf(value: string): number | undefined {
-    // Values never change once defined, so ranks are remembered: a Newton–Schulz chain
+  dimsOf(value: string): StaticDims | undefined {
+    // Values never change once defined, so results are remembered: a Newton–Schulz chain
     // reaches each value along exponentially many paths.
-    if (this.ranks.has(value)) return this.ranks.get(value);
-    const rank = this.computeRank(value);
-    this.ranks.set(value, rank);
-    return rank;
+    if (this.dims.has(value)) return this.dims.get(value);
+    const declared = this.declaredDims(value);
+    let dims = declared;
+    if (!declared) {
+      const node = this.producer(value);
+      dims = node ? inferNodeDims(this.shapeGraph, node, node.outputs.indexOf(value)) : undefined;
+    }
+    this.dims.set(value, dims);
+    return dims;
   }
 
-  private computeRank(value: string): number | undefined {
-    const input = this.inputs.find((v) => v.name === value);
-    if (input) return input.shape.length;
-    const init = this.initializers.get(value);
-    if (init) return init.dims.length;
-    const node = this.producer(value);
-    if (!node) return undefined;
-    if (FULL_REDUCTIONS.has(node.opType) && node.attrs.keepdims === 0 && node.attrs.axes === undefined && !node.inputs[1]) return 0;
-    // Broadcasting ops (and MatMul) take their larger input's rank.
-    if (['Add', 'Sub', 'Mul', 'Div', 'MatMul'].includes(node.opType)) {
-      const ranks = node.inputs.map((v) => this.rankOf(v));
-      return ranks.includes(undefined) ? undefined : Math.max(...(ranks as number[]));
-    }
-    if (RANK_PRESERVING.has(node.opType)) return this.rankOf(node.inputs[0]!);
-    if (node.opType === 'Reshape') return this.initializers.get(node.inputs[1]!)?.dims[0];
-    return undefined;
+  /** The rank of a value where it can be known without running the graph. */
+  rankOf(value: string): number | undefined {
+    return this.dimsOf(value)?.length;
   }
+
+  /** The known entries of a small int64 vector (a shape, sizes, axes), as shape-inference.ts follows them. */
+  intsOf(value: string): StaticDims | undefined {
+    if (this.intValues.has(value)) return this.intValues.get(value);
+    const v = inferInts(this.shapeGraph, value);
+    this.intValues.set(value, v);
+    return v;
+  }
+
+  private declaredDims(value: string): StaticDims | undefined {
+    const init = this.initializers.get(value);
+    if (init) return init.dims;
+    const input = this.inputs.find((v) => v.name === value);
+    return input?.shape.map((d) => (typeof d === 'number' ? d : undefined));
+  }
+
+  private readonly shapeGraph = {
+    producer: (v: string) => this.producer(v),
+    declaredDims: (v: string) => this.declaredDims(v),
+    declaredInteger: (v: string) => {
+      const init = this.initializers.get(v);
+      if (init) return init.elemType === 'int64';
+      const input = this.inputs.find((i) => i.name === v);
+      return input ? input.elemType === 'int64' : undefined;
+    },
+    constantValues: (v: string) => {
+      // Shape-like constants are short; weights are never read as values.
+      const init = this.initializers.get(v);
+      return init && init.data.length <= 64 ? Array.from(init.data as ArrayLike<number | bigint>, Number) : undefined;
+    },
+    dimsOf: (v: string) => this.dimsOf(v),
+    intsOf: (v: string) => this.intsOf(v),
+  };
 
   /** The node that produces `value`, if any (inputs and initializers have none). */
   producer(value: string): GraphNode | undefined {
-    for (let i = this.nodes.length - 1; i >= 0; i--) {
-      if (this.nodes[i]!.outputs.includes(value)) return this.nodes[i];
-    }
-    return undefined;
+    return this.producers.get(value);
   }
 
   /** Remove initializers no node reads any more (e.g. weights a lowering pass transformed). */
@@ -301,7 +326,10 @@ export class GraphBuilder {
         if (!this.known.has(o)) throw new GraphError(`the replacement of ${node.name} does not define ${o}`);
       }
     }
-    this.ranks.clear();
+    this.dims.clear();
+    this.intValues.clear();
+    this.producers.clear();
+    for (const n of this.nodes) for (const o of n.outputs) this.producers.set(o, n);
     this.nodes.forEach((n, i) => (n.name = `${n.opType}_${i}`));
   }
 

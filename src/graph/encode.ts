@@ -86,8 +86,8 @@ function encodeValueInfo(v: ValueInfo): ValueInfoProto {
  * directly; an Identity that names a graph output renames its source instead). Builders
  * use Identity freely to name values and to hang custom gradients on; no provider needs
  * to see them, and the WebGPU provider has no Identity kernel. Nodes no output depends on
- * are left out too: a gradient rule may supersede a node another rule made (the ReLU
- * rule re-scatters a max-unpool), and onnxruntime would still run it.
+ * are left out too: a rewrite pass may supersede nodes a rule made (src/graph/passes:
+ * the ReLU mask moved before a max-unpool), and onnxruntime would still run them.
  */
 export function exportedNodes(g: GraphBuilder): GraphNode[] {
   const outputs = new Set(g.outputs.map((o) => o.name));

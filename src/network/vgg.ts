@@ -68,7 +68,7 @@ export function addNetwork(g: GraphBuilder, x: string, net: NetworkSource, layer
         dilations: [1, 1],
         pads: replicate ? [0, 0, 0, 0] : [ph, pw, ph, pw],
       }, layer.name);
-      g.producer(current)!.convHint = { featureScale, role: 'forward' };
+      g.producer(current)!.convHint = { featureScale };
       width = out;
     } else if (layer.kind === 'relu') {
       current = g.op('Relu', [current], {}, layer.name);

@@ -5,8 +5,8 @@
  * term tables as the objective, so the two always agree. A second small graph derives
  * values from blended targets once (derivation-graph below), for terms that declare one.
  */
-import { GraphBuilder, type GradOptions } from '../graph/builder.js';
-import { applyConvForms } from '../graph/winograd/index.js';
+import { GraphBuilder } from '../graph/builder.js';
+import { applyPasses, type GraphForms } from '../graph/passes/index.js';
 import { targetOf, UNMASKED_RUN, type Derivation, type LossTerm, type RunShape, type Statistic, type TargetSource, type TermOptions } from '../losses/index.js';
 import { addNetwork, type NetworkSource } from '../network/vgg.js';
 import { names } from './names.js';
@@ -37,7 +37,7 @@ export function buildFeatureGraph(
   options: TermOptions,
   terms?: readonly LossTerm[],
   run: RunShape = UNMASKED_RUN,
-  forms: Partial<GradOptions> = {},
+  forms: Partial<GraphForms> = {},
 ): FeatureGraph {
   const withTargets = activeTerms(termsOf(terms), options).filter((t) => targetOf(t, options, run));
   const g = new GraphBuilder();
@@ -61,7 +61,7 @@ export function buildFeatureGraph(
     }
   }
   if (outputs.length === 0) g.addOutput(g.op('Identity', [x], {}, 'unused'), [1, 3, 'H', 'W']);
-  applyConvForms(g, forms);
+  applyPasses(g, forms);
   return { graph: g, channels, outputs };
 }
 

@@ -5,10 +5,10 @@
  *
  *   L = Σ_terms weight_t · loss_t(x)      (terms: src/losses, in table order)
  */
-import { addGradients } from '../graph/backward.js';
-import { GraphBuilder, type GradOptions } from '../graph/builder.js';
-import { applyConvForms } from '../graph/winograd/index.js';
 import { GraphError } from '../errors.js';
+import { addGradients } from '../graph/backward.js';
+import { GraphBuilder } from '../graph/builder.js';
+import { applyPasses, type GraphForms } from '../graph/passes/index.js';
 import { inputsOf, targetDims, targetOf, UNMASKED_RUN, type LossTerm, type RunShape, type TermBuild, type TermOptions } from '../losses/index.js';
 import { withNormalizedGradient } from '../losses/normalize-gradients.js';
 import { addNetwork, type NetworkSource } from '../network/vgg.js';
@@ -32,7 +32,7 @@ export interface ObjectiveGraph {
 export function buildObjectiveGraph(
   net: NetworkSource,
   options: TermOptions,
-  grad: Partial<GradOptions> = {},
+  grad: Partial<GraphForms> = {},
   terms?: readonly LossTerm[],
   run: RunShape = UNMASKED_RUN,
   parameterisation: Parameterisation = pixels,
@@ -82,11 +82,11 @@ export function buildObjectiveGraph(
   const loss = g.op('Identity', [total], {}, names.loss);
 
   const grads = params.map((p) => (p === names.image ? names.grad : `${p}_grad`));
-  const gradients = addGradients(g, loss, params, grad).map((d, i) => g.op('Identity', [d], {}, grads[i]));
+  const gradients = addGradients(g, loss, params, grad, grad.rules).map((d, i) => g.op('Identity', [d], {}, grads[i]));
   for (const v of [loss, ...parts]) g.addOutput(v, []);
   gradients.forEach((d, i) => g.addOutput(d, g.inputs.find((v) => v.name === params[i])!.shape));
   // After the gradient: rules see plain Convs, and forward and input-gradient convs are lowered alike.
-  applyConvForms(g, grad);
+  applyPasses(g, grad);
   // The loss's Identity is the last forward node, before and after lowering.
   const forwardNodeCount = g.nodes.findIndex((n) => n.outputs[0] === loss) + 1;
   return { graph: g, channels, forwardNodeCount, parts: all.map((t) => t.name), params, grads };

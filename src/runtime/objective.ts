@@ -8,7 +8,7 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { NumericalError, UsageError } from '../errors.js';
 import { backendProfile, graphForms, type BackendProfile } from '../backends/index.js';
-import type { GradOptions } from '../graph/builder.js';
+import type { GraphForms } from '../graph/passes/index.js';
 import { encodeModel } from '../graph/encode.js';
 import { inputsOf, targetOf, UNMASKED_RUN, type FeedValue, type LossTerm, type RunShape, type TermInput, type TermOptions } from '../losses/index.js';
 import type { Mask } from '../masks/index.js';
@@ -43,7 +43,7 @@ export interface GraphSetup {
   /** Where it runs; default the profile `options.backend` names (src/backends). */
   backend?: BackendProfile;
   /** Graph forms over the backend's own (a test or bench pinning a conv form). */
-  forms?: Partial<GradOptions>;
+  forms?: Partial<GraphForms>;
   /** The loss terms; default every registered one. */
   terms?: readonly LossTerm[];
   /** How many styles, and whether masks make regions of them. */

@@ -19,7 +19,7 @@ import { optimizerRecord } from '../optim/index.js';
 import { stagesOf } from './coarse-to-fine.js';
 import { estimateFeaturePass, estimateMemory, type MemoryQuery } from '../runtime/memory.js';
 import { backendProfile, graphForms } from '../backends/index.js';
-import type { GradOptions } from '../graph/builder.js';
+import type { GraphForms } from '../graph/passes/index.js';
 import { largestCrop, tileGeometry } from '../tiles/layout.js';
 import { NEWTON_SCHULZ_ITERATIONS } from '../losses/sqrtm.js';
 
@@ -111,7 +111,7 @@ export function checkSizes(input: PreflightInput): void {
 }
 
 /** The query for the real VGG channel widths (an upper bound for narrow weight files). */
-function queryFor(table: LayerTable, deepest: string, width: number, height: number, forms: Partial<GradOptions> = {}): MemoryQuery {
+function queryFor(table: LayerTable, deepest: string, width: number, height: number, forms: Partial<GraphForms> = {}): MemoryQuery {
   const layers = table.layers.map((l) => ({
     name: l.name,
     kind: l.kind,

@@ -15,8 +15,8 @@
  * serves every tile, every image size and every tile size.
  */
 import { addGradient } from '../graph/backward.js';
-import { applyConvForms } from '../graph/winograd/index.js';
-import { type Dim, GraphBuilder, type GradOptions } from '../graph/builder.js';
+import { applyPasses, type GraphForms } from '../graph/passes/index.js';
+import { type Dim, GraphBuilder } from '../graph/builder.js';
 import {
   targetDims, targetOf, tilingOf, UNMASKED_RUN, type LossTerm, type ReduceBuild, type RunShape, type TermBuild, type TermOptions, type TermTarget,
   type TermTiling, type TileBuild,
@@ -159,7 +159,7 @@ export function buildStatisticsGraph(
   terms: TiledTerm[],
   strides: Map<string, number>,
   purpose: 'pass' | 'targets' = 'pass',
-  forms: Partial<GradOptions> = {},
+  forms: Partial<GraphForms> = {},
 ): { graph: GraphBuilder; outputs: StatisticOutput[]; crops: Map<string, CropInput> } {
   const n = networkOnCrop(net, o, layersOf(terms, o), strides);
   const { g } = n;
@@ -194,7 +194,7 @@ export function buildStatisticsGraph(
       outputs.push({ term: term.name, layer, kind: additive ? 'additive' : 'positions', channels: c, names: [name], pieces: [], inputs });
     }
   }
-  applyConvForms(g, forms);
+  applyPasses(g, forms);
   return { graph: g, outputs, crops: n.crops };
 }
 
@@ -204,7 +204,7 @@ export function buildTileGraph(
   o: TermOptions,
   terms: TiledTerm[],
   strides: Map<string, number>,
-  grad: Partial<GradOptions>,
+  grad: Partial<GraphForms>,
 ): { graph: GraphBuilder; parts: string[]; crops: Map<string, CropInput> } {
   const n = networkOnCrop(net, o, layersOf(terms, o), strides);
   const { g } = n;
@@ -246,8 +246,8 @@ export function buildTileGraph(
     } else shares.push(total);
   }
   const share = addSum(g, shares);
-  g.addOutput(g.op('Identity', [addGradient(g, share, n.x, grad)], {}, names.grad), [1, 3, 'H', 'W']);
-  applyConvForms(g, grad);
+  g.addOutput(g.op('Identity', [addGradient(g, share, n.x, grad, grad.rules)], {}, names.grad), [1, 3, 'H', 'W']);
+  applyPasses(g, grad);
   return { graph: g, parts, crops: n.crops };
 }
 
@@ -300,7 +300,7 @@ export function buildReduceGraph(
 }
 
 /** The rows terms on a band of whole rows: their parts and gradient. */
-export function buildRowsGraph(o: TermOptions, terms: LossTerm[], grad: Partial<GradOptions>): GraphBuilder {
+export function buildRowsGraph(o: TermOptions, terms: LossTerm[], grad: Partial<GraphForms>): GraphBuilder {
   const g = new GraphBuilder();
   const x = g.addInput(names.image, [1, 3, 'H', 'W']);
   const parts = terms.map((term) => {
@@ -328,6 +328,6 @@ export function buildRowsGraph(o: TermOptions, terms: LossTerm[], grad: Partial<
     g.addOutput(part, []);
     return part;
   });
-  g.addOutput(g.op('Identity', [addGradient(g, addSum(g, parts), x, grad)], {}, names.grad), [1, 3, 'H', 'W']);
+  g.addOutput(g.op('Identity', [addGradient(g, addSum(g, parts), x, grad, grad.rules)], {}, names.grad), [1, 3, 'H', 'W']);
   return g;
 }

@@ -21,7 +21,7 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { msg, NumericalError, opt, UsageError } from '../errors.js';
-import type { GradOptions } from '../graph/builder.js';
+import type { GraphForms } from '../graph/passes/index.js';
 import { encodeModel } from '../graph/encode.js';
 import { inputsOf, targetOf, tilingOf, UNMASKED_RUN, type FeedContext, type LossTerm, type RunShape, type TermOptions } from '../losses/index.js';
 import type { Mask } from '../masks/index.js';
@@ -119,7 +119,7 @@ export class TiledObjective {
     private readonly reduceSession: { session: InferenceSession; inputs: Set<string> } | undefined,
     private readonly rowsSession: InferenceSession | undefined,
     /** The conv forms the tile graphs take (the statistics graphs are built later, on demand). */
-    private readonly forms: Partial<GradOptions>,
+    private readonly forms: Partial<GraphForms>,
   ) {
     this.netTerms = networkTerms(terms, options, run);
     this.statTerms = this.netTerms.filter((t) => t.tiling.kind === 'statistic');

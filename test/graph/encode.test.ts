@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/graph/builder.js';
 import { encodeModel, exportedNodes } from '../../src/graph/encode.js';
 import { ModelProtoSchema } from '../../src/graph/proto/onnx_pb.js';
-import { webgpuProblems } from '../../src/graph/webgpu-ops.js';
+import { webgpuProblems } from '../helpers/webgpu-ops.js';
 
 function smallConvGraph(): GraphBuilder {
   const g = new GraphBuilder();

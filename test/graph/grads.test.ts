@@ -1,9 +1,12 @@
 /** Every gradient rule against central finite differences of a float64 reference. */
 import { describe, expect, it } from 'vitest';
 import type { GraphBuilder } from '../../src/graph/builder.js';
+import { exportedNodes } from '../../src/graph/encode.js';
 import { GRADIENT_RULES } from '../../src/graph/grads/index.js';
+import { addResize, halfSize, spatialSize } from '../../src/graph/resize.js';
 import type { Rng } from '../../src/util/random.js';
 import { coverageOf, uncovered } from '../helpers/coverage.js';
+import { WEBGPU_OPS } from '../helpers/webgpu-ops.js';
 import {
   buildGradientGraph,
   gradcheck,
@@ -117,6 +120,200 @@ const cases: Case[] = [
     dims: N,
     build: (g, x, r) => randomProjection(g, g.op('Sub', [g.constant(r.fillNormal(new Float32Array(60)), N), x]), N, r),
   },
+  // --- for NNST and STROTSS: resizing, pyramids, sampling, reductions over axes, broadcasting ---
+  {
+    name: 'Resize bilinear half_pixel (PyTorch align_corners=False), down to runtime half size',
+    dims: [1, 2, 7, 5],
+    options: { symbolic: true },
+    build: (g, x, r) => randomProjection(g, addResize(g, x, halfSize(g, x), 'half_pixel'), [1, 2, 3, 2], r),
+  },
+  {
+    name: 'Resize bilinear align_corners, up, to (height, width) given separately',
+    dims: [1, 2, 4, 3],
+    options: { symbolic: true },
+    build: (g, x, r) => randomProjection(g, addResize(g, x, [g.constantI64([7], []), g.constantI64([8])], 'align_corners'), [1, 2, 7, 8], r),
+  },
+  {
+    name: 'Resize bilinear pytorch_half_pixel, up in one axis and down in the other',
+    dims: [1, 2, 5, 9],
+    build: (g, x, r) => randomProjection(g, addResize(g, x, g.constantI64([8, 4]), 'pytorch_half_pixel'), [1, 2, 8, 4], r),
+  },
+  {
+    // decompose: small = Resize(x, ⌊h/2⌋, ⌊w/2⌋); lap = x − Resize(small, h, w); synthesise: cur = lap + Resize(cur, size of lap)
+    name: 'Laplacian pyramid, 3 levels: decompose, weight the levels, synthesise (Resize, Sub, Add, Mul)',
+    dims: [1, 2, 9, 7],
+    options: { symbolic: true },
+    build: (g, x, r) => {
+      const down = (v: string) => addResize(g, v, halfSize(g, v), 'half_pixel');
+      const up = (v: string, like: string) => addResize(g, v, spatialSize(g, like), 'half_pixel');
+      const s1 = down(x);
+      const s2 = down(s1);
+      const levels = [g.op('Sub', [x, up(s1, x)]), g.op('Sub', [s1, up(s2, s1)]), s2];
+      const weights = [0.5, 2, 3].map((w) => g.constant(w));
+      let cur = g.op('Mul', [levels[2]!, weights[2]!]);
+      for (const k of [1, 0]) cur = g.op('Add', [g.op('Mul', [levels[k]!, weights[k]!]), up(cur, levels[k]!)]);
+      return randomProjection(g, cur, [1, 2, 9, 7], r);
+    },
+  },
+  {
+    name: 'Concat along channels (static offsets)',
+    dims: N,
+    build: (g, x, r) => randomProjection(g, g.op('Concat', [x, g.op('Mul', [x, x]), x], { axis: 1 }), [1, 6, 6, 5], r),
+  },
+  {
+    name: 'Concat along a symbolic spatial axis (offsets from runtime shapes)',
+    dims: N,
+    options: { symbolic: true },
+    build: (g, x, r) => {
+      const part = g.op('Slice', [x, g.constantI64([1]), g.constantI64([2 ** 62]), g.constantI64([3])]);
+      return randomProjection(g, g.op('Concat', [g.op('Exp', [part]), x], { axis: -1 }), [1, 2, 6, 9], r);
+    },
+  },
+  {
+    name: 'ReduceSum over an axis (keepdims 1), ReduceMean over two (keepdims 0), ReduceSum keepdims 1 over all',
+    dims: N,
+    build: (g, x, r) => {
+      const s = g.op('ReduceSum', [x, g.constantI64([1])], { keepdims: 1 });
+      const m = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: [-2, 3], keepdims: 0 });
+      const all = g.op('ReduceSum', [x], {});
+      return g.op('Add', [g.op('Add', [randomProjection(g, s, [1, 1, 6, 5], r), randomProjection(g, m, [1, 2], r)]), g.op('ReduceSum', [all], { keepdims: 0 })]);
+    },
+  },
+  {
+    name: 'ReduceMean over symbolic axes (count from the runtime shape)',
+    dims: N,
+    options: { symbolic: true },
+    build: (g, x, r) => randomProjection(g, g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: [2, 3], keepdims: 1 }), [1, 2, 1, 1], r),
+  },
+  {
+    name: 'ReduceMax over one axis (keepdims 0) and ReduceMin over two (keepdims 1)',
+    dims: N,
+    build: (g, x, r) => {
+      const max = g.op('ReduceMax', [x], { axes: [1], keepdims: 0 });
+      const min = g.op('ReduceMin', [x], { axes: [1, 3], keepdims: 1 });
+      return g.op('Add', [randomProjection(g, max, [1, 6, 5], r), randomProjection(g, min, [1, 1, 6, 1], r)]);
+    },
+  },
+  {
+    name: 'ReduceMax over everything to a scalar, ReduceMin over the last axis (symbolic)',
+    dims: N,
+    options: { symbolic: true },
+    build: (g, x, r) => {
+      const max = g.op('ReduceMax', [x], { keepdims: 0 });
+      const min = g.op('ReduceMin', [x], { axes: [-1], keepdims: 1 });
+      return g.op('Add', [g.op('Mul', [max, g.constant(3)]), g.op('ReduceSum', [g.op('Mul', [min, min])], { keepdims: 0 })]);
+    },
+  },
+  {
+    // A channel mean [1, 1, h, w] against [1, C, h, w], both from x: the mean's gradient sums over C.
+    name: 'broadcasting: Mul and Div by a [1, 1, h, w] value of x, Add of a [w] row (leading axes)',
+    dims: N,
+    build: (g, x, r) => {
+      const m = g.op('ReduceMean', [x], { axes: [1], keepdims: 1 });
+      const row = g.op('ReduceSum', [x, g.constantI64([0, 1, 2])], { keepdims: 0 });
+      const y = g.op('Add', [g.op('Div', [g.op('Mul', [x, m]), g.op('Add', [g.op('Mul', [m, m]), g.constant(1)])]), row]);
+      return randomProjection(g, y, N, r);
+    },
+  },
+  {
+    name: 'broadcasting: [N, 1] and [1, M] against [N, M] (Sub, Add, Div), symbolic image',
+    dims: N,
+    options: { symbolic: true },
+    build: (g, x, r) => {
+      const f = g.op('Reshape', [x, g.constantI64([2, -1])]);
+      const rows = g.op('ReduceMean', [f], { axes: [1], keepdims: 1 });
+      const cols = g.op('ReduceMax', [f], { axes: [0], keepdims: 1 });
+      const centred = g.op('Sub', [f, rows]);
+      const y = g.op('Div', [g.op('Add', [cols, centred]), g.op('Add', [g.op('Mul', [rows, rows]), g.constant(0.5)])]);
+      return g.op('ReduceSum', [g.op('Mul', [y, y])], { keepdims: 0 });
+    },
+  },
+  {
+    name: 'Gather axis 0 with repeated indices (contributions add up)',
+    dims: [5, 3],
+    build: (g, x, r) => randomProjection(g, g.op('Gather', [x, g.constantI64([3, 0, 3, 1, 3])], { axis: 0 }), [5, 3], r),
+  },
+  {
+    // NNST samples positions of a flattened feature map: [1, C, h·w] gathered at computed indices.
+    name: 'Gather axis 2 of a flattened map at computed positions (Range from the runtime shape), and axis 1 with 2-D indices',
+    dims: N,
+    options: { symbolic: true },
+    build: (g, x, r) => {
+      const flat = g.op('Reshape', [x, g.constantI64([1, 2, -1])]);
+      const n = g.op('Gather', [g.op('Shape', [flat]), g.constantI64([2], [])], { axis: 0 });
+      const positions = g.op('Range', [g.constantI64([1], []), n, g.constantI64([4], [])]);
+      const sampled = g.op('Gather', [flat, positions], { axis: 2 });
+      const picked = g.op('Gather', [x, g.constantI64([1, 0, 1, 1], [2, 2])], { axis: 1 });
+      return g.op('Add', [randomProjection(g, g.op('Mul', [sampled, sampled]), [1, 2, 8], r), randomProjection(g, picked, [1, 2, 2, 6, 5], r)]);
+    },
+  },
+  {
+    name: 'Abs, Exp, Pow (constant exponents 2, 3 and a vector)',
+    dims: N,
+    build: (g, x, r) => {
+      const a = g.op('Abs', [x]);
+      const y = g.op('Add', [
+        g.op('Add', [g.op('Pow', [x, g.constant(2)]), g.op('Pow', [x, g.constant(3)])]),
+        g.op('Add', [g.op('Exp', [g.op('Mul', [x, g.constant(0.5)])]), g.op('Pow', [g.op('Add', [a, g.constant(0.5)]), g.constant([0.5, 1.5, -1, 2, 0.25], [5])])]),
+      ]);
+      return randomProjection(g, y, N, r);
+    },
+  },
+  {
+    name: 'Max and Min of two tensors of x (one broadcast)',
+    dims: N,
+    build: (g, x, r) => {
+      const m = g.op('ReduceMean', [x], { axes: [1], keepdims: 1 });
+      const y = g.op('Add', [g.op('Max', [g.op('Mul', [x, g.constant(0.5)]), g.op('Sub', [g.constant(0.3), x])]), g.op('Min', [m, x])]);
+      return randomProjection(g, y, N, r);
+    },
+  },
+  {
+    name: 'Clip with constant bounds, and with bounds that depend on x',
+    dims: N,
+    build: (g, x, r) => {
+      const fixed = g.op('Clip', [x, g.constant(-0.5), g.constant(0.7)]);
+      const mean = g.op('ReduceMean', [x], { keepdims: 0 });
+      const moving = g.op('Clip', [x, g.op('Sub', [mean, g.constant(0.4)]), g.op('Add', [mean, g.constant(0.6)])]);
+      return g.op('Add', [randomProjection(g, fixed, N, r), randomProjection(g, moving, N, r)]);
+    },
+  },
+  {
+    name: 'Unsqueeze and Squeeze',
+    dims: N,
+    build: (g, x, r) => {
+      const u = g.op('Unsqueeze', [x, g.constantI64([0, 3])]);
+      return randomProjection(g, g.op('Squeeze', [g.op('Mul', [u, u]), g.constantI64([0])]), [1, 2, 6, 1, 5], r);
+    },
+  },
+  {
+    // NNST subsamples a feature map with a stride and a random offset.
+    name: 'Slice with steps 2 and 3, a runtime start, a negative constant start, a positive end',
+    dims: [1, 2, 9, 8],
+    options: { symbolic: true },
+    build: (g, x, r) => {
+      // start = ⌊w/4⌋ (2 here): a runtime value
+      const w = g.op('Slice', [g.op('Shape', [x]), g.constantI64([3]), g.constantI64([4])]);
+      const start = g.op('Concat', [g.constantI64([1]), g.op('Div', [w, g.constantI64([4])])], { axis: 0 });
+      const a = g.op('Slice', [x, start, g.constantI64([2 ** 62, 2 ** 62]), g.constantI64([2, 3]), g.constantI64([2, 3])]);
+      const b = g.op('Slice', [x, g.constantI64([-7]), g.constantI64([8]), g.constantI64([2]), g.constantI64([3])]);
+      // step 1 with a positive constant end: not the TV form, so padded back by runtime widths
+      const c = g.op('Slice', [x, g.constantI64([1]), g.constantI64([4]), g.constantI64([3])]);
+      const parts = [randomProjection(g, g.op('Mul', [a, a]), [1, 2, 4, 2], r), randomProjection(g, b, [1, 2, 2, 8], r), randomProjection(g, c, [1, 2, 9, 3], r)];
+      return g.op('Sum', parts);
+    },
+  },
+  {
+    name: 'MatMul batched (rank 3), and against a broadcast batch and a 2-D matrix',
+    dims: [2, 3, 4],
+    build: (g, x, r) => {
+      const batched = g.op('MatMul', [x, g.op('Transpose', [x], { perm: [0, 2, 1] })]);
+      const shared = g.op('Transpose', [g.op('ReduceMean', [x], { axes: [0], keepdims: 1 })], { perm: [0, 2, 1] });
+      const broadcast = g.op('MatMul', [x, shared]);
+      const plain = g.op('MatMul', [x, g.constant(r.fillNormal(new Float32Array(8)), [4, 2])]);
+      return g.op('Add', [g.op('Add', [randomProjection(g, batched, [2, 3, 3], r), randomProjection(g, broadcast, [2, 3, 3], r)]), randomProjection(g, plain, [2, 3, 2], r)]);
+    },
+  },
 ];
 
 const optionsOf = (c: Case): GradcheckOptions => ({ seed: 7, ...c.options });
@@ -149,5 +346,18 @@ describe('gradient rules vs finite differences', () => {
     });
     expect(uncovered(Object.keys(GRADIENT_RULES), coverage), 'rules without a finite-difference case').toEqual([]);
     expect(uncovered(offered, coverage), 'rule inputs whose gradient no case checks').toEqual([]);
+  });
+
+  // The rules' ops must run on the WebGPU provider too (Max/Min's forward ops and CPU-only
+  // forms aside): a gradient node outside its op list would fall back to the CPU or fail.
+  it('every op a rule emits is in the WebGPU provider\'s op list', () => {
+    const outside = new Set<string>();
+    for (const c of cases) {
+      const { g } = buildGradientGraph(c.build, c.dims, optionsOf(c));
+      for (const node of exportedNodes(g)) {
+        if (node.gradientOf && !WEBGPU_OPS.has(node.opType)) outside.add(`${node.opType} (${c.name})`);
+      }
+    }
+    expect([...outside]).toEqual([]);
   });
 });

@@ -5,9 +5,10 @@
  */
 import * as ort from 'onnxruntime-node';
 import { addGradient } from '../../src/graph/backward.js';
-import { GraphBuilder, type Dim, type GradOptions } from '../../src/graph/builder.js';
+import { GraphBuilder, type BackwardFn, type Dim } from '../../src/graph/builder.js';
 import { encodeModel } from '../../src/graph/encode.js';
-import { GRADIENT_RULES } from '../../src/graph/grads/index.js';
+import { gradientRuleFor, type GradientLookup } from '../../src/graph/grads/index.js';
+import { applyPasses, type GraphForms, type PassReport } from '../../src/graph/passes/index.js';
 import { Rng } from '../../src/util/random.js';
 import { evaluateReference } from './reference-ops.js';
 
@@ -17,8 +18,10 @@ export interface GradcheckResult {
   cosine: number;
   checked: number;
   opTypes: string[];
-  /** The rules of GRADIENT_RULES that built this gradient, by op type. */
+  /** The rules of the table (or registered ones) that built this gradient, by op type. */
   rules: Map<string, RuleUse>;
+  /** What the rewrite passes did to the graph onnxruntime ran. */
+  passes: PassReport;
 }
 
 /** How addGradient used one op type's rule: input positions it offered a gradient for, and those emitted. */
@@ -32,7 +35,9 @@ export interface GradcheckOptions {
   eps?: number;
   samples?: number;
   symbolic?: boolean;
-  grad?: Partial<GradOptions>;
+  /** Gradient forms, rule overrides and pass settings; the passes run after the gradient unless `passes` is false. */
+  grad?: Partial<GraphForms>;
+  passes?: boolean;
   /** The point x to check at; standard normal values by default. */
   input?: (rng: Rng, count: number) => Float32Array;
   /**
@@ -45,8 +50,9 @@ export interface GradcheckOptions {
 type Build = (g: GraphBuilder, x: string, rng: Rng) => string;
 
 /**
- * `loss = build(x)` followed by our gradient of it, recording which rules of the table
- * built the gradient (each forward node's rule is wrapped in a recording override).
+ * `loss = build(x)` followed by our gradient of it and the rewrite passes, recording which
+ * rules built the gradient (through addGradient's rule lookup: each rule wrapped in a
+ * recording one).
  */
 export function buildGradientGraph(build: Build, xDims: number[], options: GradcheckOptions = {}) {
   const rng = new Rng(options.seed ?? 1);
@@ -56,10 +62,10 @@ export function buildGradientGraph(build: Build, xDims: number[], options: Gradc
   const loss = build(g, x, rng);
   const forwardCount = g.nodes.length;
   const rules = new Map<string, RuleUse>();
-  for (const node of g.nodes) {
-    const rule = GRADIENT_RULES[node.opType];
-    if (!rule || node.backwardOverride) continue;
-    node.backwardOverride = (ctx, n, dY) => {
+  const recording: GradientLookup = (opType) => {
+    const rule = gradientRuleFor(opType, options.grad?.rules);
+    if (!rule) return undefined;
+    const recorded: BackwardFn = (ctx, n, dY) => {
       let use = rules.get(n.opType);
       if (!use) rules.set(n.opType, (use = { offered: new Set(), emitted: new Set() }));
       return rule(ctx, n, dY).map((thunk, k) => {
@@ -71,15 +77,18 @@ export function buildGradientGraph(build: Build, xDims: number[], options: Gradc
         };
       });
     };
-  }
-  const grad = g.op('Identity', [addGradient(g, loss, x, options.grad)], {}, 'x_grad');
+    return recorded;
+  };
+  const grad = g.op('Identity', [addGradient(g, loss, x, options.grad, recording)], {}, 'x_grad');
   g.addOutput(loss, []);
   g.addOutput(grad, shape);
-  return { g, rng, loss, forwardCount, rules };
+  // The peepholes only: a lowering would replace forward nodes the reference evaluates (`lower` lowers a copy).
+  const passes = applyPasses(g, { skipPasses: options.passes === false ? ['reluMaskBeforeUnpool'] : options.grad?.skipPasses });
+  return { g, rng, loss, forwardCount, rules, passes };
 }
 
 export async function gradcheck(build: Build, xDims: number[], options: GradcheckOptions = {}): Promise<GradcheckResult> {
-  const { g, rng, loss, forwardCount, rules } = buildGradientGraph(build, xDims, options);
+  const { g, rng, loss, forwardCount, rules, passes } = buildGradientGraph(build, xDims, options);
   const count = xDims.reduce((a, b) => a * b, 1);
   const xData = options.input ? options.input(rng, count) : rng.fillNormal(new Float32Array(count));
   if (xData.length !== count) throw new Error(`input gave ${xData.length} values for ${count}`);
@@ -127,6 +136,7 @@ export async function gradcheck(build: Build, xDims: number[], options: Gradchec
     checked: indices.length,
     opTypes: [...new Set(g.nodes.map((node) => node.opType))],
     rules,
+    passes,
   };
 }
 

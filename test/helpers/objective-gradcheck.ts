@@ -5,9 +5,9 @@
  */
 import * as ort from 'onnxruntime-node';
 import { expect } from 'vitest';
-import type { GradOptions } from '../../src/graph/builder.js';
+import type { GraphForms } from '../../src/graph/passes/index.js';
 import { encodeModel } from '../../src/graph/encode.js';
-import { webgpuProblems } from '../../src/graph/webgpu-ops.js';
+import { webgpuProblems } from './webgpu-ops.js';
 import { targetOf, UNMASKED_RUN, type LossTerm, type RunShape } from '../../src/losses/index.js';
 import type { Mask } from '../../src/masks/index.js';
 import type { ConvWeights, LayerTable } from '../../src/models/types.js';
@@ -62,7 +62,7 @@ export async function objectiveGradcheck(
   run: RunShape = UNMASKED_RUN,
   contentMasks?: readonly Mask[],
   /** Graph-form options for the graph onnxruntime runs (e.g. Winograd convs); the float64 reference evaluates the plain graph. */
-  forms?: Partial<GradOptions>,
+  forms?: Partial<GraphForms>,
 ): Promise<ObjectiveCheck> {
   const all = termsOf(terms);
   const rng = new Rng(seed);

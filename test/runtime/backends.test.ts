@@ -15,7 +15,7 @@ import { GraphBuilder } from '../../src/graph/builder.js';
 import { encodeModel } from '../../src/graph/encode.js';
 import { CompiledObjective, type Evaluation } from '../../src/runtime/objective.js';
 import { backendProfile } from '../../src/backends/index.js';
-import type { GradOptions } from '../../src/graph/builder.js';
+import type { GraphForms } from '../../src/graph/passes/index.js';
 
 type BackendName = 'cpu' | 'webgpu';
 import { loadParityFixture, parityTargets, type ParityFixture } from '../helpers/parity-fixture.js';
@@ -36,7 +36,7 @@ async function probe(backend: BackendName): Promise<{ ok: true } | { ok: false; 
   }
 }
 
-async function evaluateOn(fx: ParityFixture, name: BackendName, forms: Partial<GradOptions> = {}): Promise<Evaluation> {
+async function evaluateOn(fx: ParityFixture, name: BackendName, forms: Partial<GraphForms> = {}): Promise<Evaluation> {
   const backend = backendProfile(name);
   const targets = await parityTargets(ort, fx, backend);
   const objective = await CompiledObjective.create(ort, { table: fx.table, weights: fx.weights }, fx.spec, { backend, forms });

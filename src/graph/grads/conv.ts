@@ -23,15 +23,14 @@ export const convGrad: GradientRule = {
     const inputGrad = () => {
       if (options.convGrad === 'Conv' && g.isInitializer(w) && strides.every((s) => s === 1) && group === 1 &&
         dilations.every((d) => d === 1)) {
-        const dX = g.op('Conv', [dY, flippedWeights(g, w)], {
+        // Same feature-map size as the forward conv: the lowering pass may give it a Winograd
+        // form too (src/graph/passes/conv-facts.ts finds it from the gradient's tag).
+        return g.op('Conv', [dY, flippedWeights(g, w)], {
           kernel_shape: kernel,
           strides: [1, 1],
           dilations: [1, 1],
           pads: [kernel[0]! - 1 - pads[0]!, kernel[1]! - 1 - pads[1]!, kernel[0]! - 1 - pads[2]!, kernel[1]! - 1 - pads[3]!],
         });
-        // Same feature-map size as the forward conv: the lowering pass may give it a Winograd form too.
-        if (node.convHint) g.producer(dX)!.convHint = { ...node.convHint, role: 'inputGrad', forwardWeights: w };
-        return dX;
       }
       // Stride > 1 can leave output_padding ambiguous; VGG never strides its convs.
       if (strides.some((s) => s !== 1)) throw new GraphError(`${node.name}: strided Conv gradient is not supported`);

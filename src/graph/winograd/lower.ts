@@ -2,9 +2,11 @@
  * The lowering pass: once the forward and gradient graphs are built, each 3×3 stride-1
  * pad-1 convolution with constant weights may be replaced by its Winograd form. Gradient
  * rules never see Winograd ops — the backward pass is built on plain Convs (the input
- * gradient of such a conv is itself one, with flipped weights) and both are lowered here.
+ * gradient of such a conv is itself one, with flipped weights) and both are lowered here,
+ * with what src/graph/passes/conv-facts.ts finds out about each.
  */
 import type { GraphBuilder, GraphNode } from '../builder.js';
+import { convFacts } from '../passes/conv-facts.js';
 import { addWinogradConv } from './conv.js';
 import { DEFAULT_WINOGRAD_OUTPUT, WINOGRAD_OUTPUT_FORMS, type WinogradOutputName } from './output.js';
 import { F2, F4, F6, type WinogradTransform } from './transforms.js';
@@ -21,6 +23,19 @@ export interface ConvShape {
 }
 
 export type ConvFormPicker = (shape: ConvShape) => ConvForm;
+
+/** The lowering's settings: which form each conv takes, for which image size, with which output transform. */
+export interface ConvLowering {
+  /**
+   * Which form each 3×3 convolution (forward and input gradient) takes once the graph is
+   * built: direct, or a Winograd form. None: all direct.
+   */
+  convForm?: ConvFormPicker;
+  /** The nominal longer side of the images the graph will see, for `convForm`'s per-layer choice. */
+  convSide?: number;
+  /** The Winograd forms' output transform (output.ts); default 'separable'. */
+  winogradOutput?: WinogradOutputName;
+}
 
 const TRANSFORMS: Record<Exclude<ConvForm, 'direct'>, WinogradTransform> = { F2, F4, F6 };
 
@@ -41,28 +56,29 @@ export function winogradCandidate(g: GraphBuilder, node: GraphNode): { K: number
 
 /**
  * Replace convolutions by the forms `pick` chooses. `side` is the nominal longer side of
- * the images the graph will see (feature-map sides follow from each conv's hint).
+ * the images the graph will see (feature-map sides follow from each conv's feature scale).
  * `output` is the output transform's op sequence (output.ts). Returns how many of each
  * form were emitted.
  */
 export function lowerConvolutions(g: GraphBuilder, pick: ConvFormPicker, side?: number, output: WinogradOutputName = DEFAULT_WINOGRAD_OUTPUT): Record<ConvForm, number> {
   const counts: Record<ConvForm, number> = { direct: 0, F2: 0, F4: 0, F6: 0 };
   const transformed = new Set<string>();
+  const facts = convFacts(g);
   g.rewrite((node) => {
     const shape = winogradCandidate(g, node);
     if (!shape) return undefined;
-    const hint = node.convHint;
+    const hint = facts.get(node)!;
     const form = pick({
       inChannels: shape.C,
       outChannels: shape.K,
-      side: side !== undefined && hint ? Math.max(1, Math.round(side / hint.featureScale)) : undefined,
-      role: hint?.role ?? 'forward',
+      side: side !== undefined && hint.featureScale !== undefined ? Math.max(1, Math.round(side / hint.featureScale)) : undefined,
+      role: hint.role,
     });
     counts[form]++;
     if (form === 'direct') return undefined;
     const bias = node.inputs[2] ? node.inputs[2] : undefined;
     // An input gradient reads its forward conv's weights when it knows them (one copy in the model for both).
-    const source = hint?.role === 'inputGrad' && hint.forwardWeights && g.isInitializer(hint.forwardWeights) ? hint.forwardWeights : undefined;
+    const source = hint.role === 'inputGrad' && hint.forwardWeights && g.isInitializer(hint.forwardWeights) ? hint.forwardWeights : undefined;
     transformed.add(node.inputs[1]!);
     if (source) transformed.add(source);
     if (bias) transformed.add(bias);

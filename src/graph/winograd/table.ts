@@ -75,23 +75,3 @@ export function pickFromTable(rows: readonly ConvFormRow[]): ConvFormPicker {
   };
 }
 
-/**
- * The output transform (output.ts) per backend where it differs from the default, measured:
- * in Chromium's WASM (`npm run bench:web -- --baseline`, 2026-12-01, 16:33–16:46, two runs
- * of two rounds, every comparison the same way) the one Aᵀ⊗Aᵀ GEMM + DepthToSpace took
- * 666–906 ms/it at 128 px against 730–980 for the separable form, and 1547–1647 against
- * 1628–1881 at 256 px. (Node's WASM said the reverse, ×1.10 paired at 256 px; the browser
- * is what the WASM backend is for.)
- */
-const WINOGRAD_OUTPUT_BY_BACKEND: Readonly<Record<string, WinogradOutputName>> = { wasm: 'depthToSpace' };
-
-export function winogradOutputFor(backend: string): WinogradOutputName {
-  return WINOGRAD_OUTPUT_BY_BACKEND[backend] ?? DEFAULT_WINOGRAD_OUTPUT;
-}
-
-/** The picker for an algorithm on a backend; undefined: every conv direct. */
-export function convFormPicker(backend: string, algorithm: ConvAlgorithm): ConvFormPicker | undefined {
-  if (algorithm === 'direct') return undefined;
-  if (algorithm === 'winograd') return () => 'F4';
-  return backend === 'webgpu' ? undefined : pickFromTable(CPU_CONV_FORMS);
-}

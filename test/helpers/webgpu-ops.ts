@@ -5,13 +5,14 @@
  * provider by design. A test checks every graph we build against this list, so a new
  * gradient rule cannot quietly add an op that would fall back to the CPU (or fail) on a GPU.
  */
-import type { GraphBuilder } from './builder.js';
-import { exportedNodes } from './encode.js';
+import type { GraphBuilder } from '../../src/graph/builder.js';
+import { exportedNodes } from '../../src/graph/encode.js';
 
 export const WEBGPU_OPS = new Set([
-  'Abs', 'Add', 'AveragePool', 'Cast', 'Concat', 'Conv', 'ConvTranspose', 'DepthToSpace', 'Div', 'Equal', 'Expand', 'Greater',
-  'MatMul', 'MaxPool', 'Mul', 'Neg', 'Pad', 'ReduceMean', 'ReduceProd', 'ReduceSum', 'Relu', 'Reshape', 'Resize',
-  'Shape', 'Slice', 'Sqrt', 'Sub', 'Transpose', 'Where',
+  'Abs', 'Add', 'ArgMax', 'ArgMin', 'AveragePool', 'Cast', 'Clip', 'Concat', 'Conv', 'ConvTranspose', 'DepthToSpace', 'Div',
+  'Equal', 'Exp', 'Expand', 'Gather', 'Greater', 'Less', 'MatMul', 'MaxPool', 'Mul', 'Neg', 'Pad', 'Pow', 'Range',
+  'ReduceMax', 'ReduceMean', 'ReduceMin', 'ReduceProd', 'ReduceSum', 'Relu', 'Reshape', 'Resize', 'ScatterND', 'Shape',
+  'Slice', 'Sqrt', 'Squeeze', 'Sub', 'Transpose', 'Unsqueeze', 'Where',
 ]);
 
 /**
