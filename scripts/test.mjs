@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: vitest with its usual output, then one plain closing line
-// ("N passed, N failed, N skipped") that any CI log reader understands.
+// ("N passed, N failed, N skipped") that any CI log reader understands. Both Vitest projects
+// run (vitest.config.ts: `unit` and `slow`); extra arguments go to vitest, so
+// `npm run test:fast` (`--project unit`) gets the same closing line for the quick subset.
+// NS_TEST_REPORT=path keeps vitest's JSON report there (per-file start and end times).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,6 +25,13 @@ try {
 } catch {
   console.log('\n0 passed, 1 failed');
   code = code || 1;
+}
+if (process.env.NS_TEST_REPORT) {
+  try {
+    copyFileSync(report, process.env.NS_TEST_REPORT);
+  } catch (err) {
+    console.log(`note: could not keep the JSON report: ${err.message}`);
+  }
 }
 rmSync(dir, { recursive: true, force: true });
 process.exit(code);

@@ -15,7 +15,10 @@ import { evaluateReference } from './reference-ops.js';
 export interface GradcheckResult {
   maxAbsError: number;
   maxAbsGrad: number;
+  /** Direction only: a gradient scaled by any positive factor has cosine 1. */
   cosine: number;
+  /** ‖ours‖ / ‖finite differences‖ over the checked entries: the size the cosine ignores. */
+  normRatio: number;
   checked: number;
   opTypes: string[];
   /** The rules of the table (or registered ones) that built this gradient, by op type. */
@@ -133,6 +136,7 @@ export async function gradcheck(build: Build, xDims: number[], options: Gradchec
     maxAbsError,
     maxAbsGrad,
     cosine: dot / Math.sqrt(na * nb),
+    normRatio: Math.sqrt(nb / na),
     checked: indices.length,
     opTypes: [...new Set(g.nodes.map((node) => node.opType))],
     rules,

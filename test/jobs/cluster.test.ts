@@ -60,9 +60,16 @@ describe('40 jobs, 4 clients, 2 worker processes', () => {
       }
       // Exactly once: one start and one finish per job across both workers, and both worked.
       const said = workers.flatMap((w) => w.lines.map((l) => l.text));
+      // On a failure, what each worker said about the job, with times from the first submit.
+      const story = (id: string) =>
+        workers
+          .flatMap((w, k) => w.lines.filter((l) => l.text.includes(`job ${id}:`)).map((l) => ({ ...l, k })))
+          .sort((a, b) => a.at - b.at)
+          .map((l) => `\n  +${l.at - t0} ms worker ${l.k}: ${l.text}`)
+          .join('');
       for (const id of ids) {
-        expect(said.filter((l) => l.includes(`job ${id}: started`)).length, `job ${id} starts`).toBe(1);
-        expect(said.filter((l) => l.includes(`job ${id}: done`)).length, `job ${id} finishes`).toBe(1);
+        expect(said.filter((l) => l.includes(`job ${id}: started`)).length, `job ${id} starts${story(id)}`).toBe(1);
+        expect(said.filter((l) => l.includes(`job ${id}: done`)).length, `job ${id} finishes${story(id)}`).toBe(1);
       }
       expect(said.some((l) => /another delivery|already finished/.test(l))).toBe(false);
       // Same settings and style: each worker compiles one Stylizer and keeps it warm.

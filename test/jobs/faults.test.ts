@@ -105,7 +105,15 @@ describe('Redis restarted (AOF on) while jobs are queued and running', () => {
         `Redis down ${upAt - stoppedAt} ms; workers saw it go ${lost.map((t) => t - stoppedAt).join(', ')} ms after the stop and ` +
           `reconnected ${back.map((l) => l.at - upAt).join(', ')} ms after it was back (${back.map((l) => /after (\d+) ms/.exec(l.text)![1]).join(', ')} ms offline)`,
       );
-      for (const l of back) expect(l.at - upAt).toBeLessThan(5000);
+      // Each worker saw the connection go and then come back, in that order; how soon it came
+      // back is printed above, not asserted (it was '< 5000 ms', a time limit a loaded machine
+      // can overrun): what makes it soon, the capped back-off, is checked in connection.test.ts.
+      for (const w of workers) {
+        const said = w.lines.map((l) => l.text);
+        const lostAt = said.findIndex((t) => /redis: connection lost/.test(t));
+        expect(lostAt).toBeGreaterThanOrEqual(0);
+        expect(said.findIndex((t, i) => i > lostAt && /redis: reconnected/.test(t))).toBeGreaterThan(lostAt);
+      }
       // SIGTERM: a clean stop, exit code 0.
       for (const w of workers) {
         await stopWorker(w, 'SIGTERM');

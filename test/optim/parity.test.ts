@@ -1,13 +1,25 @@
 /**
+<<<<<<< HEAD
  * Parity with torch.optim.LBFGS / torch.optim.Adam / torch.optim.RMSprop (float32), on the
  * fixtures written by scripts/make-optim-fixtures.py.
+=======
+ * Parity with torch.optim.LBFGS / torch.optim.Adam (float32), on the fixtures written by
+ * scripts/make-optim-fixtures.py. Two kinds of test:
+>>>>>>> tests
  *
- * Tolerance: 2e-5 relative on every loss, widened only where torch itself is that
- * sensitive: at evaluation i we allow 3× the largest relative gap between torch's float32
- * and float64 runs up to i. That matters only for fixed-step L-BFGS on Rosenbrock, whose
- * trajectory is chaotic (float32 vs float64 in torch alone differs by 1–5% late in the
- * run); its first 10 evaluations are still held to 2e-5, and the single-step test below
- * (torch's points in, compare the next point) holds every step to 1e-4 or better.
+ * Whole run (every fixture): the loss at every evaluation within 2e-5 relative of torch's.
+ * The first 10 evaluations are held to exactly that; from evaluation 10 on the bound is
+ * max(2e-5, 3 × the largest relative gap between torch's own float32 and float64 runs up to
+ * that evaluation). With the fixtures as committed that widening applies to the two fixed-step
+ * L-BFGS Rosenbrock runs, whose trajectory is chaotic (torch float32 vs float64 alone differ
+ * by 1–5% late in the run: the bound reaches ~4% and ~16% there), and to the last evaluation
+ * of lbfgs-weighted-abs (~5e-5); every other evaluation is held to 2e-5.
+ *
+ * Single step (the fixtures in STEP_TOLERANCE): from torch's point k, one step must land on
+ * torch's point k+1 within that fixture's tolerance times the size of torch's step — 1e-5 to
+ * 1e-4, except 2e-3 for lbfgs-rosenbrock-history3 (reason in the table).
+ * The fixtures without one are listed in NO_STEP_TEST with the reason, and a test checks
+ * that every fixture is in one table or the other.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -70,11 +82,19 @@ const STEP_TOLERANCE: Record<string, number> = {
   'rmsprop-abs-quadratic-lr0.1': 2e-5,
 };
 
+/** Fixtures with no single-step test, and why; their whole-run losses are still compared. */
+const NO_STEP_TEST: Record<string, string> = {
+  // It converges by step ~16; after that torch's steps are one or two float32 ulps (ours land
+  // within 2 ulps), so an error relative to the step's size is 0/0-like and means nothing.
+  'lbfgs-smooth-nonconvex': 'steps of a few ulps once converged',
+};
+
 describe('parity with torch.optim', () => {
   it('has the fixtures', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(11);
   });
 
+<<<<<<< HEAD
   // RMSprop's own bar, without the drift allowance: every loss within 1e-5 of torch's.
   // (Measured: ≤ 3e-7; only torch's vectorised sqrt, 1 ulp off, keeps it from 0.)
   const rmsprop = fixtures.filter(([, fx]) => fx.optimizer === 'rmsprop');
@@ -95,6 +115,11 @@ describe('parity with torch.optim', () => {
       expect(worst).toBeLessThanOrEqual(1e-5);
     });
   }
+=======
+  it('gives every fixture a single-step tolerance or a stated reason for none', () => {
+    for (const [name] of fixtures) expect([name, name in STEP_TOLERANCE || name in NO_STEP_TEST]).toEqual([name, true]);
+  });
+>>>>>>> tests
 
   for (const [name, fx] of fixtures) {
     it(`${name}: same losses as torch over ${fx.steps} evaluations`, () => {
