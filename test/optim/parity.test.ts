@@ -1,11 +1,8 @@
 /**
-<<<<<<< HEAD
  * Parity with torch.optim.LBFGS / torch.optim.Adam / torch.optim.RMSprop (float32), on the
  * fixtures written by scripts/make-optim-fixtures.py.
-=======
  * Parity with torch.optim.LBFGS / torch.optim.Adam (float32), on the fixtures written by
  * scripts/make-optim-fixtures.py. Two kinds of test:
->>>>>>> tests
  *
  * Whole run (every fixture): the loss at every evaluation within 2e-5 relative of torch's.
  * The first 10 evaluations are held to exactly that; from evaluation 10 on the bound is
@@ -94,7 +91,6 @@ describe('parity with torch.optim', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(11);
   });
 
-<<<<<<< HEAD
   // RMSprop's own bar, without the drift allowance: every loss within 1e-5 of torch's.
   // (Measured: ≤ 3e-7; only torch's vectorised sqrt, 1 ulp off, keeps it from 0.)
   const rmsprop = fixtures.filter(([, fx]) => fx.optimizer === 'rmsprop');
@@ -115,11 +111,9 @@ describe('parity with torch.optim', () => {
       expect(worst).toBeLessThanOrEqual(1e-5);
     });
   }
-=======
   it('gives every fixture a single-step tolerance or a stated reason for none', () => {
     for (const [name] of fixtures) expect([name, name in STEP_TOLERANCE || name in NO_STEP_TEST]).toEqual([name, true]);
   });
->>>>>>> tests
 
   for (const [name, fx] of fixtures) {
     it(`${name}: same losses as torch over ${fx.steps} evaluations`, () => {

@@ -10,7 +10,7 @@ import { vgg19Table } from '../../src/models/layers.js';
 import type { ConvWeights } from '../../src/models/types.js';
 import { DEFAULT_STYLIZE_OPTIONS } from '../../src/options/index.js';
 import { estimateMemory, largestFittingSize, memoryQueryFor, type MemoryQuery } from '../../src/runtime/memory.js';
-import { graphFormsFor } from '../../src/runtime/ort.js';
+import { cpuBackend, graphForms } from '../../src/backends/index.js';
 
 const MiB = 2 ** 20;
 
@@ -37,7 +37,7 @@ describe('estimateMemory', () => {
     memoryQueryFor({ table: vgg19Table, weights }, used, w, h, convForm, winogradOutput);
   const total = (q: MemoryQuery) => estimateMemory(q).total;
   /** The conv forms the CPU backend's graph takes at a square size, as the pre-flight asks for them. */
-  const cpuForms = (size: number) => graphFormsFor('cpu', { ...DEFAULT_STYLIZE_OPTIONS, imageSize: size });
+  const cpuForms = (size: number) => graphForms(cpuBackend, { ...DEFAULT_STYLIZE_OPTIONS, imageSize: size });
 
   it('is within [1, 1.5]× the peak RSS measured in bench/RESULTS.md', () => {
     // bench/RESULTS.md, "Memory: `estimateMemory` … against peak RSS" (bench-worker.ts, CPU,
