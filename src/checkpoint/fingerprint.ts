@@ -9,7 +9,7 @@
 import { msg, opt, type MessagePart } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import type { Mask } from '../masks/index.js';
-import { objectiveSettings, type StylizeOptions } from '../options/index.js';
+import { defaultStylizeOptions, objectiveSettings, type StylizeOptions } from '../options/index.js';
 
 export type Fingerprint = Record<string, unknown>;
 
@@ -50,14 +50,20 @@ export async function fingerprint({ options, content, styles, model, modelFile, 
   };
 }
 
-/** The first difference between two fingerprints, as message parts naming the option; undefined when equal. */
+/**
+ * The first difference between two fingerprints, as message parts naming the option;
+ * undefined when equal. An option a checkpoint does not mention (it was made before the
+ * option existed) had its default then: that is what it is compared as.
+ */
 export function fingerprintDifference(saved: Fingerprint, current: Fingerprint): MessagePart[] | undefined {
+  const defaults = defaultStylizeOptions() as Record<string, unknown>;
   for (const key of new Set([...Object.keys(current), ...Object.keys(saved)])) {
-    if (JSON.stringify(saved[key] ?? null) === JSON.stringify(current[key] ?? null)) continue;
+    const was = key in saved ? saved[key] : defaults[key];
+    if (JSON.stringify(was ?? null) === JSON.stringify(current[key] ?? null)) continue;
     if (key === 'masks') return ["the masks differ from the checkpoint's"];
     if (key === 'content') return ["the content image differs from the checkpoint's"];
     if (key === 'styles') return ["the style image(s) differ from the checkpoint's"];
-    return msg`it was made with ${opt(key)} ${show(saved[key])}, this run has ${show(current[key])}`;
+    return msg`it was made with ${opt(key)} ${show(was)}, this run has ${show(current[key])}`;
   }
   return undefined;
 }

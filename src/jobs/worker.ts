@@ -13,6 +13,9 @@
  *
  * A worker that dies (SIGKILL, a lost machine) stops renewing its lock; BullMQ's stalled
  * check hands the job to another worker after about `lockMs`, which resumes at step 4.
+ * A live worker keeps renewing it however long a session takes to build or run: each
+ * Stylizer's onnxruntime sessions work on a thread of their own (src/runtime/ort-thread-node.ts),
+ * so this thread's event loop — BullMQ's lock renewal, the cancel poll — is never blocked.
  * SIGTERM stops cleanly: each running job saves its checkpoint and goes back to the queue.
  * Failures reach clients as message parts (failure.ts), each client naming options its way.
  */
@@ -28,6 +31,7 @@ import type { RgbImage } from '../image/types.js';
 import { getModelEntry } from '../models/registry.js';
 import type { LoadedModel } from '../models/types.js';
 import type { OrtModule } from '../runtime/ort.js';
+import { threadedOrt } from '../runtime/ort-thread-node.js';
 import { optimizerRecord } from '../optim/index.js';
 import { createStylizer, type Stylizer } from '../stylize/stylizer.js';
 import { progressData, type Checkpoint, type StylizeResult } from '../stylize/types.js';
@@ -245,7 +249,8 @@ async function warmStylizer(ctx: WorkerContext, spec: JobSpec, styles: RgbImage[
   const options = { ...spec.options, backend: ctx.backend.profile.name };
   const model = await ctx.loadModel(spec.model);
   const key = JSON.stringify([spec.model, options, spec.inputs.styles.map((s) => s.key)]);
-  const { stylizer, warm } = await ctx.pool.take(key, () => createStylizer({ ort: ctx.ort, model, styles, options }));
+  // Its sessions on a thread of their own (one per Stylizer, so concurrent jobs compute in parallel).
+  const { stylizer, warm } = await ctx.pool.take(key, () => createStylizer({ ort: threadedOrt(), model, styles, options }));
   return { stylizer, warm, key };
 }
 

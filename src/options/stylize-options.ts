@@ -33,6 +33,10 @@ export interface BuiltinStylizeOptions {
   pooling: Pooling;
   /** conv1_1's padding: zeros, or replicate (crowsonkb). */
   firstPadding: 'zeros' | 'replicate';
+  /** What the optimiser moves: the pixels, or the levels of a Laplacian pyramid (src/parameterisations). */
+  parameterization: 'pixels' | 'pyramid';
+  /** A pyramid's detail levels. */
+  pyramidLevels: number;
   /** Optimise the network input (jcjohnson) or the 0–1 RGB image (crowsonkb; steps and clamping in RGB units). */
   optimizeSpace: 'network' | 'rgb';
   /** Clamp the image to [0, 1] (in its space's units) after every step. */
@@ -237,6 +241,29 @@ export const STYLIZE_OPTIONS: OptionSpec[] = [
     group: 'Optimisation',
     objective: true,
     valueName: '<lr>',
+  },
+  {
+    ...stylize,
+    key: 'parameterization',
+    untiled: true,
+    kind: { type: 'choice', choices: ['pixels', 'pyramid'] },
+    default: 'pixels',
+    label: 'Optimise over',
+    help: "pixels (Gatys: the optimiser moves the image itself) or pyramid (Kolkin et al.: the levels of the image's Laplacian pyramid, so one step moves whole regions).",
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<what>',
+  },
+  {
+    ...stylize,
+    key: 'pyramidLevels',
+    kind: { type: 'int', min: 0, max: 16 },
+    default: 8,
+    label: 'Pyramid levels',
+    help: 'With parameterization pyramid: how many detail levels (fewer where the image is too small for them: the coarsest keeps a pixel a side).',
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<n>',
   },
   {
     ...stylize,

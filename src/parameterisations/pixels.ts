@@ -4,6 +4,7 @@ import type { Parameterisation } from './types.js';
 
 export const pixels: Parameterisation = {
   name: 'pixels',
+  key: 'pixels',
   addToGraph(g) {
     const x = g.addInput(names.image, [1, 3, 'H', 'W']);
     return { inputs: [x], image: x };

@@ -10,6 +10,8 @@ import type { GraphBuilder } from '../graph/builder.js';
 export interface Parameterisation {
   /** The `parameterization` option's value: 'pixels', 'pyramid'. */
   name: string;
+  /** What tells two apart whose graphs differ (a pyramid's depth): one compiled objective each. */
+  key: string;
   /**
    * The graph inputs that hold the parameters, and the image [1, 3, H, W] they make (in
    * the space x lives in: network input, or 0–1 RGB). Input dims are symbolic.

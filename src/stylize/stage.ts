@@ -40,14 +40,23 @@ export type StageOptions = StylizeOptions & { tolerance?: number };
 /** What a stage needs from its Stylizer. */
 export interface StageContext {
   preprocessing: Preprocessing;
-  parameterisation: Parameterisation;
+  /** What the optimiser moves at this size (a pyramid keeps the levels the size allows). */
+  parameterisation(width: number, height: number): Parameterisation;
   partNames: string[];
   /** The tile size for this content at these options; 0 for the whole image at once. */
   tileFor(content: RgbImage, o: StylizeOptions, checkpoint: boolean): number;
   styleTargets(side: number, tile: number): Promise<Targets>;
   contentTargets(image: Float32Array, width: number, height: number, tile: number): Promise<Targets>;
   /** The evaluator for these targets at this size, whole or in tiles. */
-  evaluator(targets: Targets, size: { width: number; height: number }, tile: number, input: RunInput, iteration: () => number, masks?: Mask[]): Promise<Evaluator & { tiles?: number }>;
+  evaluator(
+    targets: Targets,
+    size: { width: number; height: number },
+    param: Parameterisation,
+    tile: number,
+    input: RunInput,
+    iteration: () => number,
+    masks?: Mask[],
+  ): Promise<Evaluator & { tiles?: number }>;
   /** Values a term draws anew each iteration (sample positions), from the run's seeded randomness. */
   iterationFeeds?(iteration: number, width: number, height: number): Record<string, FeedValue> | undefined;
 }
@@ -56,7 +65,6 @@ export interface StageContext {
 export type StageResult = StylizeResult & { optimizerState?: OptimizerState };
 
 export async function runStage(ctx: StageContext, input: RunInput, o: StageOptions, warm?: OptimizerState): Promise<StageResult> {
-  const param = ctx.parameterisation;
   // The space x lives in: network input, or 0–1 planar RGB (the graph preprocesses it).
   const space = o.optimizeSpace === 'rgb' ? PLANAR_RGB : ctx.preprocessing;
 
@@ -64,6 +72,7 @@ export async function runStage(ctx: StageContext, input: RunInput, o: StageOptio
   const size = fitMaxSide(input.content.width, input.content.height, o.imageSize);
   const content = resize(input.content, size.width, size.height);
   const { width, height } = content;
+  const param = ctx.parameterisation(width, height);
 
   // 2. targets
   const tile = ctx.tileFor(input.content, o, input.onCheckpoint !== undefined);
@@ -81,7 +90,7 @@ export async function runStage(ctx: StageContext, input: RunInput, o: StageOptio
   }
   let iteration = input.resume?.iteration ?? 0;
   const masks = input.contentMasks?.map((m) => resizeMask(m, width, height));
-  const evaluator = await ctx.evaluator(targets, size, tile, input, () => iteration, masks);
+  const evaluator = await ctx.evaluator(targets, size, param, tile, input, () => iteration, masks);
   const optimizer: Optimizer = optimizerRecord(o.optimizer).create(o, input.resume?.optimizer ?? warm);
   const toImage = (params: Float32Array): RgbImage => {
     const img = fromNetworkInput(param.toImage(params, width, height), width, height, space);

@@ -65,6 +65,9 @@ export async function createStylizer(input: StylizerInput): Promise<Stylizer> {
   if (resolved.clampImage && !parameterisation.clampable) {
     throw new UsageError(msg`${opt('clampImage')} works on pixels only, not with ${opt('parameterization')} ${parameterisation.name}`);
   }
+  if (resolved.multiresWarmStart && parameterisation.name !== 'pixels') {
+    throw new UsageError(msg`${opt('multiresWarmStart')} resizes the optimiser's state as an image: it works with ${opt('parameterization')} pixels only`);
+  }
   // 'auto' is settled here, probing: the options then name the backend the run uses.
   const backend = await chooseBackend(input.ort, resolved.backend);
   const options = { ...resolved, backend: backend.profile.name };
@@ -78,7 +81,7 @@ export async function createStylizer(input: StylizerInput): Promise<Stylizer> {
     await extractor.release();
     throw err;
   }
-  return new Stylizer({ ...input, options, terms, run, backend, parameterisation, extractor, objective });
+  return new Stylizer({ ...input, options, terms, run, backend, extractor, objective });
 }
 
 /** An optimiser for a run's options (the record of `optimizer`), continuing from `state` when given. */
@@ -91,8 +94,8 @@ interface StylizerParts extends Omit<StylizerInput, 'options'> {
   terms: LossTerm[];
   run: RunShape;
   backend: BackendChoice;
-  parameterisation: Parameterisation;
   extractor: FeatureExtractor;
+  /** The objective compiled for the options' parameterisation (more are compiled as sizes need them). */
   objective: CompiledObjective;
 }
 
@@ -104,10 +107,28 @@ export class Stylizer {
   private readonly styleTargets = new Map<number, Promise<Targets>>();
   /** The tiled evaluator's sessions, compiled the first time a stage needs tiles. */
   private tiledObjective?: Promise<TiledObjective>;
+  /**
+   * Objectives by parameterisation key: one graph per pyramid depth (a small image keeps
+   * fewer levels), compiled the first time a size needs it.
+   */
+  private readonly objectives = new Map<string, Promise<CompiledObjective>>();
 
   constructor(private readonly parts: StylizerParts) {
     this.options = parts.options;
     this.backend = parts.backend;
+    this.objectives.set(parts.objective.parameterisation.key, Promise.resolve(parts.objective));
+  }
+
+  private objectiveFor(param: Parameterisation): Promise<CompiledObjective> {
+    let hit = this.objectives.get(param.key);
+    if (!hit) {
+      const { ort, model, backend, terms, run } = this.parts;
+      const net = { table: model.table, weights: model.weights, preprocessing: model.preprocessing };
+      hit = CompiledObjective.create(ort, net, this.options, { backend: backend.profile, terms, run, parameterisation: param });
+      hit.catch(() => this.objectives.delete(param.key));
+      this.objectives.set(param.key, hit);
+    }
+    return hit;
   }
 
   /** How this model's network input is made from an RGB image (per-run inputs are in that space). */
@@ -155,7 +176,8 @@ export class Stylizer {
 
   async release(): Promise<void> {
     const tiled = this.tiledObjective?.then((t) => t.release(), () => undefined);
-    await Promise.all([this.parts.extractor.release(), this.parts.objective.release(), tiled]);
+    const objectives = [...this.objectives.values()].map((p) => p.then((o) => o.release(), () => undefined));
+    await Promise.all([this.parts.extractor.release(), ...objectives, tiled]);
   }
 
   /**
@@ -233,23 +255,29 @@ export class Stylizer {
 
   /** What a stage reads from this Stylizer: its targets, its evaluators, its tiles. */
   private stageContext(styles: RgbImage[]): StageContext {
-    const { objective, extractor, parameterisation } = this.parts;
+    const { extractor } = this.parts;
+    let iterationFeeds: StageContext['iterationFeeds'];
     return {
       preprocessing: this.preprocessing,
-      parameterisation,
+      parameterisation: (width, height) => parameterisationFor(this.options, { width, height }),
       partNames: this.partNames,
       tileFor: (content, o, checkpoint) => this.tileFor(content, o, checkpoint),
       styleTargets: (side, tile) => this.styleTargetsAt(side, styles, tile),
       contentTargets: async (image, width, height, tile) =>
         tile > 0 ? (await this.tiled()).extract(image, width, height, 'content', tile) : extractor.extract(image, width, height, 'content'),
-      evaluator: async (targets, { width, height }, tile, input, iteration, masks) => {
-        if (tile === 0) return objective.bind(targets, width, height, input.feeds, masks);
+      evaluator: async (targets, { width, height }, param, tile, input, iteration, masks) => {
+        if (tile === 0) {
+          const objective = await this.objectiveFor(param);
+          iterationFeeds = (at, w, h) => objective.iterationFeeds(at, w, h, this.options.seed);
+          return objective.bind(targets, width, height, input.feeds, masks);
+        }
+        if (!param.tileable) throw new UsageError(msg`${opt('parameterization')} ${param.name} cannot be combined with tiles; run with ${opt('tile')} off`);
         const tiled = await this.tiled();
         const onTile = input.onTile;
         const evaluator = tiled.bind(targets, width, height, tile, onTile ? (t) => onTile({ ...t, iteration: iteration() }) : undefined, masks);
         return Object.assign(evaluator, { tiles: tiled.tilesFor(width, height, tile).length });
       },
-      iterationFeeds: objective.iterationFeeds ? (iteration, width, height) => objective.iterationFeeds!(iteration, width, height, this.options.seed) : undefined,
+      iterationFeeds: (at, width, height) => iterationFeeds?.(at, width, height),
     };
   }
 

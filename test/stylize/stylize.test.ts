@@ -26,9 +26,17 @@ async function run(options: Partial<StylizeOptions>, extra: Partial<Parameters<t
 }
 
 describe('stylize: interruption and checkpoints', () => {
-  for (const optimizer of ['lbfgs', 'adam'] as const) {
-    it(`${optimizer}: an abort checkpoints the state, and resuming from it gives the uninterrupted run`, async () => {
-      const options = { optimizer, numIterations: 10, init: 'image' as const };
+  const runs = [
+    { optimizer: 'lbfgs' },
+    { optimizer: 'adam' },
+    // Over a Laplacian pyramid (src/parameterisations): the checkpoint holds the levels.
+    { optimizer: 'adam', parameterization: 'pyramid', learningRate: 2, optimizeSpace: 'network' },
+    { optimizer: 'rmsprop', parameterization: 'pyramid', pyramidLevels: 3, learningRate: 1 },
+  ] as const;
+  for (const settings of runs) {
+    const label = Object.entries(settings).map(([k, v]) => (k === 'optimizer' ? v : `${k} ${v}`)).join(', ');
+    it(`${label}: an abort checkpoints the state, and resuming from it gives the uninterrupted run`, async () => {
+      const options = { ...settings, numIterations: 10, init: 'image' as const };
       const straight = await run(options);
 
       const stop = new AbortController();
@@ -49,6 +57,12 @@ describe('stylize: interruption and checkpoints', () => {
       expect(resumed.result.interrupted).toBe(false);
       expect(resumed.losses).toEqual(straight.losses.slice(5));
       expect(resumed.result.image.data).toEqual(straight.result.image.data);
+      // The run moved: the losses fell.
+      expect(straight.losses.at(-1)!).toBeLessThan(straight.losses[0]!);
+      // What the checkpoint holds is the parameters: the image's 3·24·18 values, or a pyramid's levels.
+      const levels = 'parameterization' in settings ? Math.min('pyramidLevels' in settings ? settings.pyramidLevels : 8, 4) : 0;
+      const expected = [[24, 18], [12, 9], [6, 4], [3, 2], [1, 1]].slice(0, levels + 1).reduce((n, [w, h]) => n + 3 * w! * h!, 0);
+      expect(saved[0]!.x.length).toBe(levels === 0 ? 3 * 24 * 18 : expected);
     });
   }
 
