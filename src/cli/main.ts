@@ -16,19 +16,13 @@ import { readFileSync } from 'node:fs';
 import { registerNodeBackends } from '../backends/register-node.js';
 import { NeuralStyleError, UsageError } from '../errors.js';
 import { COMMANDS } from './commands/index.js';
-import type { CommandContext } from './commands/types.js';
+import type { CliIo, CommandContext } from './commands/types.js';
+
+export type { CliIo } from './commands/types.js';
 import { flagOf } from './options.js';
 import type { OutStream } from './progress.js';
 import { exitCodeFor } from './run.js';
 
-export interface CliIo {
-  stdout: OutStream;
-  stderr: OutStream;
-  /** Stops a run as SIGINT would (tests); `reason` 'SIGTERM' gives exit code 143. */
-  signal?: AbortSignal;
-  /** Install SIGINT/SIGTERM handlers on the process for the duration (the bin does). */
-  handleSignals?: boolean;
-}
 
 // The command runs on Node's backends (src/backends): cpu, and webgpu where a GPU answers.
 registerNodeBackends();

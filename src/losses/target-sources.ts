@@ -8,7 +8,7 @@
 import { UsageError } from '../errors.js';
 import type { Dim } from '../graph/builder.js';
 import type { Tensor } from '../models/types.js';
-import type { RunShape } from './types.js';
+import type { RunShape } from './run-shape.js';
 
 export interface TargetSource {
   /** 'content', 'style', 'styles'. */

@@ -13,7 +13,10 @@ import type { Mask } from '../masks/types.js';
 import type { BuiltinStylizeOptions } from '../options/stylize-options.js';
 import type { OptionSpec, OptionValues } from '../options/types.js';
 import type { Rng } from '../util/random.js';
+import type { RunShape } from './run-shape.js';
 import type { TargetSource } from './target-sources.js';
+
+export { UNMASKED_RUN, type RunShape } from './run-shape.js';
 
 /**
  * The options a term reads: its own (`O`, typed from its records), the library's, typed,
@@ -49,16 +52,6 @@ export interface FeedValue {
   data: Float32Array | BigInt64Array;
 }
 
-/**
- * What a run brings besides its options, fixed when the graphs are compiled: how many
- * style images, and whether content masks split the image into one region per style.
- */
-export interface RunShape {
-  styles: number;
-  masked: boolean;
-}
-
-export const UNMASKED_RUN: RunShape = { styles: 1, masked: false };
 
 /** Where a statistic's graph is being built (features graph) and how to declare inputs of its own. */
 export interface StatisticBuild {

@@ -16,7 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, msg, opt, UsageError } from '../errors.js';
 import { type ModelEntry, weightFileName } from './registry.js';
 
 export const CACHE_ENV = 'NEURAL_STYLE_CACHE';
@@ -46,9 +46,7 @@ export function resolveCacheDir(
  */
 export async function checkCacheDir(dir: string): Promise<string> {
   const wrong = (what: string) =>
-    new UsageError(
-      `the cache directory ${dir} ${what}; choose another with --cache-dir or $${CACHE_ENV}, or move the file away`,
-    );
+    new UsageError([`the cache directory ${dir} ${what}; choose another with `, ...msg`${opt('cacheDir')}`, ` or $${CACHE_ENV}, or move the file away`]);
   try {
     if (!(await stat(dir)).isDirectory()) throw wrong('is a file, not a directory');
   } catch (err) {

@@ -17,7 +17,7 @@ import type { IncomingMessage } from 'node:http';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DownloadError } from '../errors.js';
+import { DownloadError, msg, opt, type MessagePart } from '../errors.js';
 import { fileSize } from './cache-node.js';
 import { httpGet, HttpTimeoutError, type Timeouts } from './http-get-node.js';
 import { proxySettings } from './proxy-env.js';
@@ -88,13 +88,14 @@ export interface DownloadResult {
   resumed: boolean;
 }
 
-/** The sentence every download failure ends with: how to get the file in by hand. */
-export function manualFix(url: string, cachePath: string, modelName?: string): string {
-  const model = modelName ? ` --model ${modelName}` : '';
-  return (
-    `To fix by hand: download ${url} yourself (e.g. curl -L -o "${cachePath}" "${url}") ` +
-    `and pass --model-file PATH${model}, or place it at ${cachePath}`
-  );
+/** The sentence every download failure ends with: how to get the file in by hand (options as data: each front end names them). */
+export function manualFix(url: string, cachePath: string, modelName?: string): MessagePart[] {
+  return [
+    `To fix by hand: download ${url} yourself (e.g. curl -L -o "${cachePath}" "${url}") and give it as `,
+    ...msg`${opt('modelFile')}`,
+    ...(modelName ? [' with ', ...msg`${opt('model')} ${modelName}`] : []),
+    `, or place it at ${cachePath}`,
+  ];
 }
 
 export async function downloadFile(options: DownloadOptions): Promise<DownloadResult> {
@@ -375,8 +376,7 @@ function downloadError(
   if (proxy) lines.push(`  Proxy:      ${proxy}`);
   if (extra.retried) lines.push(`Resumed ${extra.retried} time(s) before giving up.`);
   if (extra.keptPartial) lines.push(`The bytes received so far are kept in ${ctx.partial}; run again to resume.`);
-  lines.push(manualFix(ctx.url, ctx.dest, ctx.modelName));
-  return new DownloadError(lines.join('\n'), cause === undefined ? undefined : { cause });
+  return new DownloadError([`${lines.join('\n')}\n`, ...manualFix(ctx.url, ctx.dest, ctx.modelName)], cause === undefined ? undefined : { cause });
 }
 
 function errCause(err: unknown): unknown {

@@ -4,7 +4,7 @@
  * fixes everything that must agree with the weights: the layer table (architecture) and
  * how pixels become network input (preprocessing family).
  */
-import { UsageError } from '../errors.js';
+import { msg, opt, UsageError } from '../errors.js';
 import type { Architecture, Preprocessing } from './types.js';
 
 export type PreprocessingFamily = Preprocessing['family'];
@@ -101,8 +101,7 @@ export function getModelEntry(name: string, entries: readonly ModelEntry[] = MOD
   const entry = entries.find((e) => e.name === name);
   if (!entry) {
     throw new UsageError(
-      `Unknown model '${name}'. Known models: ${modelNames(entries).join(', ')}. ` +
-        `For your own weight file, pass --model-file PATH with --model set to the matching architecture.`,
+      msg`Unknown model '${name}'. Known models: ${modelNames(entries).join(', ')}. For your own weight file, give it as ${opt('modelFile')} with ${opt('model')} set to the matching architecture.`,
     );
   }
   return entry;

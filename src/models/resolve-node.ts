@@ -11,7 +11,7 @@
  * Also `listModels` and `fetchModel` for the CLI's `models` and `fetch` subcommands.
  */
 import { rm } from 'node:fs/promises';
-import { UsageError, WeightsError } from '../errors.js';
+import { msg, opt, UsageError, WeightsError } from '../errors.js';
 import { cachePaths, checkCacheDir, fileSize, resolveCacheDir, writeFileAtomic } from './cache-node.js';
 import { type DownloadOptions, downloadFile, hashFile, type ProgressCallback, type Timeouts } from './download-node.js';
 import { fileSource } from './formats/byte-source-node.js';
@@ -199,9 +199,7 @@ async function verifyCachedFile(entry: ModelEntry, path: string): Promise<void> 
   const problem = await integrityProblem(path, entry.integrity);
   if (problem) {
     throw new WeightsError(
-      `The cached file ${path} is not the weight file of model '${entry.name}': ${problem}. ` +
-        `Delete it to download it again (or run \`neural-style fetch ${entry.name} --force\`), ` +
-        `or pass it with --model-file PATH to use it anyway.`,
+      msg`The cached file ${path} is not the weight file of model '${entry.name}': ${problem}. Delete it to download it again (or fetch the model again with force), or give it as ${opt('modelFile')} to use it anyway.`,
     );
   }
 }

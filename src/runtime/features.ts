@@ -12,7 +12,7 @@ import type { Tensor } from '../models/types.js';
 import { buildDerivationGraph, buildFeatureGraph, type FeatureOutput } from '../objective/features-graph.js';
 import { names } from '../objective/names.js';
 import type { NetworkSource } from '../network/vgg.js';
-import { resolveSetup, type GraphSetup } from './objective.js';
+import { resolveSetup, type GraphSetup } from './setup.js';
 import type { OrtModule } from './ort.js';
 
 /**

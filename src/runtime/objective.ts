@@ -7,20 +7,21 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { NumericalError, UsageError } from '../errors.js';
-import { backendProfile, graphForms, type BackendProfile } from '../backends/index.js';
-import type { GraphForms } from '../graph/passes/index.js';
 import { encodeModel } from '../graph/encode.js';
-import { inputsOf, targetOf, UNMASKED_RUN, type FeedValue, type LossTerm, type RunShape, type TermInput, type TermOptions } from '../losses/index.js';
+import { inputsOf, targetOf, type FeedValue, type LossTerm, type RunShape, type TermInput, type TermOptions } from '../losses/index.js';
 import type { Mask } from '../masks/index.js';
 import { buildObjectiveGraph } from '../objective/objective-graph.js';
 import { names } from '../objective/names.js';
 import { activeTerms, termsOf } from '../objective/terms.js';
 import type { Tensor } from '../models/types.js';
 import type { NetworkSource } from '../network/vgg.js';
-import { parameterCount, pixels, type Parameterisation } from '../parameterisations/index.js';
+import { parameterCount, type Parameterisation } from '../parameterisations/index.js';
 import { Rng } from '../util/random.js';
 import type { Targets } from './features.js';
 import type { OrtModule } from './ort.js';
+import { resolveSetup, type GraphSetup } from './setup.js';
+
+export { resolveSetup, type GraphSetup } from './setup.js';
 
 /** Each term's weighted part, by term name (`content`, `style`, `tv`, …), in table order. */
 export type LossParts = Record<string, number>;
@@ -38,31 +39,6 @@ export interface Evaluator {
   evaluate(x: Float32Array, feeds?: Record<string, FeedValue>): Promise<Evaluation>;
 }
 
-/** What a compiled graph is built for, besides the network and the options. */
-export interface GraphSetup {
-  /** Where it runs; default the profile `options.backend` names (src/backends). */
-  backend?: BackendProfile;
-  /** Graph forms over the backend's own (a test or bench pinning a conv form). */
-  forms?: Partial<GraphForms>;
-  /** The loss terms; default every registered one. */
-  terms?: readonly LossTerm[];
-  /** How many styles, and whether masks make regions of them. */
-  run?: RunShape;
-  /** What the optimiser moves; default the pixels. */
-  parameterisation?: Parameterisation;
-}
-
-/** The setup with its defaults: the backend's profile and the graph forms it asks for, `forms` over them. */
-export function resolveSetup(options: TermOptions, setup: GraphSetup): Required<Omit<GraphSetup, 'terms'>> & { terms?: readonly LossTerm[] } {
-  const backend = setup.backend ?? backendProfile(options.backend);
-  return {
-    backend,
-    forms: { ...graphForms(backend, options), ...setup.forms },
-    terms: setup.terms,
-    run: setup.run ?? UNMASKED_RUN,
-    parameterisation: setup.parameterisation ?? pixels,
-  };
-}
 
 export class CompiledObjective {
   private constructor(

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, msg, opt } from '../errors.js';
 
 export const FRAME_PATTERN = '%06d.png';
 /** `%06d.png` for 0-based index i (ffmpeg numbers from 1). */
@@ -26,7 +26,7 @@ function runTool(tool: 'ffmpeg' | 'ffprobe', args: string[], signal?: AbortSigna
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') {
-        reject(new InputError(`${tool} was not found on PATH: install it (Debian/Ubuntu: apt-get install ffmpeg), or use --frames-in/--frames-out with PNG sequences`));
+        reject(new InputError(msg`${tool} was not found on PATH: install it (Debian/Ubuntu: apt-get install ffmpeg), or use ${opt('framesIn')} and ${opt('framesOut')} with PNG sequences`));
       } else reject(e);
     });
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));

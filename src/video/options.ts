@@ -11,7 +11,7 @@ export const VIDEO_OPTIONS: OptionSpec[] = [
     kind: { type: 'int', min: 0, max: 1_000_000 },
     default: 400,
     label: 'Iterations per later frame',
-    help: 'Optimiser iterations for every frame after the first (which gets --num-iterations); they start from the previous result warped.',
+    help: 'Optimiser iterations for every frame after the first (which gets the number of iterations); they start from the previous result warped.',
     group: 'Optimisation',
     scope: 'video',
     valueName: '<n>',

@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { type AddressInfo, isIP } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError, NeuralStyleError, UsageError } from '../errors.js';
+import { InputError, msg, NeuralStyleError, opt, UsageError } from '../errors.js';
 
 export interface ServeOptions {
   /** Default 8080; 0 picks a free port. */
@@ -70,7 +70,7 @@ export async function serveApp(options: ServeOptions = {}): Promise<RunningServe
   // Digits and dots that are no IPv4 address (999.1.1.1) would go to DNS as a host name:
   // slow, and offline an EAI_AGAIN that looks like the network's fault.
   if (/^[\d.]+$/.test(host) && !isIP(host)) {
-    throw new UsageError(`--host '${host}' is not an IPv4 address (four numbers from 0 to 255); e.g. 127.0.0.1, or 0.0.0.0 for every interface`);
+    throw new UsageError(msg`${opt('host')} '${host}' is not an IPv4 address (four numbers from 0 to 255); e.g. 127.0.0.1, or 0.0.0.0 for every interface`);
   }
   const root = await checkRoot(resolve(options.root ?? DEFAULT_WEB_ROOT));
 
@@ -102,15 +102,15 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): Ne
   const cause = { cause: err };
   switch (err.code) {
     case 'EADDRINUSE':
-      return new InputError(`port ${port} on ${host} is already in use; choose another with --port`, cause);
+      return new InputError(msg`port ${port} on ${host} is already in use; choose another with ${opt('port')}`, cause);
     case 'ENOTFOUND':
     case 'EAI_NONAME':
     case 'EAI_FAIL':
-      return new UsageError(`--host '${host}' is not an address or a known host name (${err.code}); e.g. 127.0.0.1, or 0.0.0.0 for every interface`, cause);
+      return new UsageError(msg`${opt('host')} '${host}' is not an address or a known host name (${err.code}); e.g. 127.0.0.1, or 0.0.0.0 for every interface`, cause);
     case 'EADDRNOTAVAIL':
-      return new UsageError(`--host ${host} is not an address of this machine (EADDRNOTAVAIL); e.g. 127.0.0.1, or 0.0.0.0 for every interface`, cause);
+      return new UsageError(msg`${opt('host')} ${host} is not an address of this machine (EADDRNOTAVAIL); e.g. 127.0.0.1, or 0.0.0.0 for every interface`, cause);
     case 'EACCES':
-      return new InputError(`no permission to listen on port ${port} (ports below 1024 need privileges); choose another with --port`, cause);
+      return new InputError(msg`no permission to listen on port ${port} (ports below 1024 need privileges); choose another with ${opt('port')}`, cause);
     default:
       return new NeuralStyleError(`cannot serve on ${host} port ${port}: ${err.message}`, cause);
   }

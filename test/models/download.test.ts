@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { flagOf } from '../../src/cli/options.js';
 import { createServer } from 'node:http';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -48,10 +49,11 @@ async function serve(...args: Parameters<typeof startFileServer>): Promise<TestS
 /** Every download failure names the URL, the cache path and what to do by hand. */
 function expectHelpfulMessage(err: unknown, url: string, dest: string): DownloadError {
   expect(err).toBeInstanceOf(DownloadError);
-  const message = (err as DownloadError).message;
+  // As the command shows it: the option references rendered as its flags.
+  const message = (err as DownloadError).render(flagOf);
   expect(message).toContain(url);
   expect(message).toContain(dest);
-  expect(message).toContain('--model-file PATH');
+  expect(message).toContain('give it as --model-file');
   expect(message).toContain(`place it at ${dest}`);
   return err as DownloadError;
 }
@@ -206,7 +208,7 @@ describe('downloadFile', () => {
     const dest = join(dir, 'missing.pth');
     const err = expectHelpfulMessage(await failure(downloadFile({ url, dest, modelName: 'vgg16' })), url, dest);
     expect(err.message).toContain('HTTP 404');
-    expect(err.message).toContain('--model vgg16');
+    expect(err.render(flagOf)).toContain('--model vgg16');
     expect(await readdir(dir)).toEqual([]);
   });
 

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import { flagOf } from '../../src/cli/options.js';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DownloadError, UsageError, WeightsError } from '../../src/errors.js';
+import { DownloadError, NeuralStyleError, UsageError, WeightsError } from '../../src/errors.js';
 import { vgg19Table } from '../../src/models/layers.js';
 import { caffePreprocessing, torchvisionPreprocessing, frossardPreprocessing } from '../../src/models/preprocessing.js';
 import { randomVggWeights } from '../../src/models/random-model.js';
@@ -126,7 +127,7 @@ describe('resolveModel from the registry', () => {
     expect(err).toBeInstanceOf(WeightsError);
     expect(err.message).toContain(placed);
     expect(err.message).toContain("not the weight file of model 'vgg19'");
-    expect(err.message).toContain('--model-file PATH');
+    expect((err as NeuralStyleError).render(flagOf)).toContain('give it as --model-file to use it anyway');
     expect(await readdir(dir)).toEqual([ORIGINAL]);
     expect(server.requests).toHaveLength(0);
   });
@@ -169,7 +170,7 @@ describe('resolveModel from the registry', () => {
     expect(errNet.message).toContain('no network');
     expect(errNet.message).toContain(`${offline}${ORIGINAL}`);
     expect(errNet.message).toContain(`place it at ${join(dir, ORIGINAL)}`);
-    expect(errNet.message).toContain('--model-file PATH --model vgg19');
+    expect((errNet as NeuralStyleError).render(flagOf)).toContain('give it as --model-file with --model vgg19');
     expect(await readdir(dir)).toEqual([]);
   });
 

@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import type { CliIo } from '../main.js';
+import type { OutStream } from '../progress.js';
+
+export interface CliIo {
+  stdout: OutStream;
+  stderr: OutStream;
+  /** Stops a run as SIGINT would (tests); `reason` 'SIGTERM' gives exit code 143. */
+  signal?: AbortSignal;
+  /** Install SIGINT/SIGTERM handlers on the process for the duration (the bin does). */
+  handleSignals?: boolean;
+}
 
 /** What a command's registration gets: the streams, the run's signal, the exit code. */
 export interface CommandContext {

@@ -1,0 +1,31 @@
+/** What a compiled graph is built for besides the network and the options, with its defaults. */
+import { backendProfile, graphForms, type BackendProfile } from '../backends/index.js';
+import type { GraphForms } from '../graph/passes/index.js';
+import { UNMASKED_RUN, type LossTerm, type RunShape, type TermOptions } from '../losses/index.js';
+import { pixels, type Parameterisation } from '../parameterisations/index.js';
+
+/** What a compiled graph is built for, besides the network and the options. */
+export interface GraphSetup {
+  /** Where it runs; default the profile `options.backend` names (src/backends). */
+  backend?: BackendProfile;
+  /** Graph forms over the backend's own (a test or bench pinning a conv form). */
+  forms?: Partial<GraphForms>;
+  /** The loss terms; default every registered one. */
+  terms?: readonly LossTerm[];
+  /** How many styles, and whether masks make regions of them. */
+  run?: RunShape;
+  /** What the optimiser moves; default the pixels. */
+  parameterisation?: Parameterisation;
+}
+
+/** The setup with its defaults: the backend's profile and the graph forms it asks for, `forms` over them. */
+export function resolveSetup(options: TermOptions, setup: GraphSetup): Required<Omit<GraphSetup, 'terms'>> & { terms?: readonly LossTerm[] } {
+  const backend = setup.backend ?? backendProfile(options.backend);
+  return {
+    backend,
+    forms: { ...graphForms(backend, options), ...setup.forms },
+    terms: setup.terms,
+    run: setup.run ?? UNMASKED_RUN,
+    parameterisation: setup.parameterisation ?? pixels,
+  };
+}
