@@ -41,8 +41,8 @@ const webgpu = webgpuBackend(() => probeBrowserWebgpu());
 /** In a tab, WebGPU's budget falls back to what WASM could hold when the adapter gives no hint. */
 export const browserWebgpuBackend: BackendProfile = { ...webgpu, memoryBudget: (p) => webgpu.memoryBudget!(p) ?? WASM_BYTES };
 
-/** Register the browser's backends (idempotent). WASM first: it is the default. */
+/** Register the browser's backends (idempotent; names another platform registered first stay theirs). WASM first: it is the default. */
 export function registerBrowserBackends(): void {
-  registerBackend(wasmBackend);
-  registerBackend(browserWebgpuBackend);
+  registerBackend(wasmBackend, { ifAbsent: true });
+  registerBackend(browserWebgpuBackend, { ifAbsent: true });
 }

@@ -54,8 +54,8 @@ export const nodeCpuBackend: BackendProfile = { ...cpuBackend, memoryBudget: () 
 
 export const nodeWebgpuBackend: BackendProfile = webgpuBackend((ort) => (webgpuProbe ??= tryWebgpuSession(ort)));
 
-/** Register Node's backends (idempotent). The CPU first: it is the default. */
+/** Register Node's backends (idempotent; names another platform registered first stay theirs). The CPU first: it is the default. */
 export function registerNodeBackends(): void {
-  registerBackend(nodeCpuBackend);
-  registerBackend(nodeWebgpuBackend);
+  registerBackend(nodeCpuBackend, { ifAbsent: true });
+  registerBackend(nodeWebgpuBackend, { ifAbsent: true });
 }

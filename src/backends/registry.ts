@@ -10,13 +10,14 @@ import type { BackendProfile } from './types.js';
 const PROFILES: BackendProfile[] = [];
 
 /**
- * Add a backend. Registering a profile under a name that is taken replaces it only when
- * it is the very same record (a platform entry imported twice); otherwise it is an error.
+ * Add a backend. A name that is taken is an error, unless it is the very same record (a
+ * platform entry imported twice) or `ifAbsent` says the caller defers to whoever came
+ * first (a platform entry loaded where another platform's already registered theirs).
  */
-export function registerBackend(profile: BackendProfile): void {
+export function registerBackend(profile: BackendProfile, options: { ifAbsent?: boolean } = {}): void {
   const at = PROFILES.findIndex((p) => p.name === profile.name);
   if (at >= 0) {
-    if (PROFILES[at] === profile) return;
+    if (PROFILES[at] === profile || options.ifAbsent) return;
     throw new Error(`a backend named '${profile.name}' is already registered`);
   }
   if (profile.name === 'auto') throw new Error("'auto' is not a backend name: it asks for the best registered one");

@@ -23,7 +23,7 @@
  * Format 1 ("NSOPTST1") had no checksum; it is refused with a message saying so.
  */
 import { InputError } from '../errors.js';
-import { crc32 } from './crc32.js';
+import { crc32 } from '../util/crc32.js';
 import type { OptimizerState, StateValue } from './types.js';
 
 const MAGIC = 'NSOPTST2';

@@ -1,4 +1,4 @@
-export type { OptionGroup, OptionKind, OptionScope, OptionSpec } from './types.js';
+export type { KindValue, OptionGroup, OptionKind, OptionScope, OptionSpec, OptionValues, SpecValue } from './types.js';
 export { allowedText, checkOptionValue, optionText, parseOptionText } from './kinds.js';
 export { byGroup, GROUP_ORDER, stylizeOptionSpec, stylizeOptionSpecs } from './table.js';
 export { DEFAULT_STYLIZE_OPTIONS, defaultStylizeOptions, objectiveSettings, resolveOptions } from './resolve.js';

@@ -61,7 +61,3 @@ export async function decodeImageBlob(blob: Blob, options: DecodeOptions = {}): 
   }
 }
 
-/** RgbImage → ImageData for putImageData (values clamped to [0, 1] and rounded). */
-export function toImageData(img: RgbImage): ImageData {
-  return new ImageData(toRgbaBytes(img) as Uint8ClampedArray<ArrayBuffer>, img.width, img.height);
-}

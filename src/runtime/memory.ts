@@ -123,30 +123,6 @@ export function memoryQueryFor(
   return { width, height, layers, deepest, weightBytes, convForm, winogradOutput };
 }
 
-/**
- * The largest size, keeping the aspect ratio, whose estimate fits in `budgetBytes`, as the
- * longer side in pixels (a multiple of 16 by default); 0 if not even the smallest fits.
- */
-export function largestFittingSize(query: MemoryQuery, budgetBytes: number, step = 16): number {
-  const long = Math.max(query.width, query.height);
-  const at = (side: number) => {
-    const scale = side / long;
-    return estimateMemory({
-      ...query,
-      width: Math.max(1, Math.round(query.width * scale)),
-      height: Math.max(1, Math.round(query.height * scale)),
-    }).total;
-  };
-  let lo = 0;
-  let hi = Math.max(step, Math.ceil(long / step)) * 4;
-  while (at(hi * step) <= budgetBytes && hi < 1 << 16) hi *= 2;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (at(mid * step) <= budgetBytes) lo = mid;
-    else hi = mid;
-  }
-  return lo * step;
-}
 
 /**
  * Tensors of a layer's size alive at once in a forward-only pass (input, output and the

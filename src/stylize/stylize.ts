@@ -27,4 +27,4 @@ export async function stylize(input: StylizeInput): Promise<StylizeResult> {
 
 export { createStylizer, makeOptimizer, Stylizer } from './stylizer.js';
 export type { StylizerInput } from './stylizer.js';
-export type { Checkpoint, Progress, RunInput, StageInfo, StylizeResult } from './types.js';
+export type { Checkpoint, Progress, ProgressData, RunInput, RunSettings, StageInfo, StylizeResult } from './types.js';

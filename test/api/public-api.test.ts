@@ -54,3 +54,58 @@ describe('public API: a Stylizer for many images', () => {
     expect(Object.keys(results[0]!.parts)).toEqual(['content', 'style', 'tv']);
   });
 });
+
+describe('public API: a backend registered from outside the library', () => {
+  it('stylises on a profile this file registers (the CPU with other session options), with no edit under src/', async () => {
+    const { cpuBackend, registerBackend, unregisterBackend, backendNames } = await import('../../src/index.js');
+    let sessions = 0;
+    registerBackend({
+      ...cpuBackend,
+      name: 'cpu-single-thread',
+      label: 'CPU, one thread',
+      sessionOptions: (extra) => {
+        sessions++;
+        return cpuBackend.sessionOptions({ intraOpNumThreads: 1, interOpNumThreads: 1, ...extra });
+      },
+    });
+    try {
+      expect(backendNames()).toContain('cpu-single-thread');
+      const model = await resolveModel({ model: 'vgg19-random' });
+      const image = await readImage(await picture(join(dir, 'b1.png'), 6));
+      const options = { imageSize: 32, numIterations: 3, optimizer: 'adam' as const, seed: 3 };
+      const mine = await stylize({ ort, model, content: image, styles: [image], options: { ...options, backend: 'cpu-single-thread' } });
+      // Its sessions were built with its options (features and objective at least)…
+      expect(sessions).toBeGreaterThanOrEqual(2);
+      // …and it computes what the CPU computes.
+      const cpu = await stylize({ ort, model, content: image, styles: [image], options: { ...options, backend: 'cpu' } });
+      expect(mine.loss).toBeCloseTo(cpu.loss, 3);
+    } finally {
+      unregisterBackend('cpu-single-thread');
+    }
+  });
+
+  it('an unknown backend is an OptionError listing the registered ones', async () => {
+    const { OptionError } = await import('../../src/index.js');
+    const model = await resolveModel({ model: 'vgg19-random' });
+    const image = await readImage(await picture(join(dir, 'b2.png'), 7));
+    const err = await stylize({ ort, model, content: image, styles: [image], options: { imageSize: 32, numIterations: 1, backend: 'nonsense' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OptionError);
+    expect((err as Error).message).toBe("backend must be one of auto, cpu, webgpu, wasm, got 'nonsense'");
+  });
+});
+
+describe('public API in tiers', () => {
+  it('the main entry has what a user calls; the graph internals are in neural-style/advanced', async () => {
+    const main = await import('../../src/index.js');
+    for (const name of ['stylize', 'createStylizer', 'resolveOptions', 'stylizeOptionSpecs', 'maskFromImage', 'stylizeVideo', 'NeuralStyleError', 'registerBackend', 'registerOptimizer', 'registerLossTerm', 'defineTerm']) {
+      expect(main, name).toHaveProperty(name);
+    }
+    for (const name of ['GraphBuilder', 'addGradient', 'CompiledObjective', 'TiledObjective', 'buildObjectiveGraph']) expect(main, name).not.toHaveProperty(name);
+    const advanced = await import('../../src/advanced.js');
+    for (const name of ['GraphBuilder', 'addGradient', 'addGradients', 'registerGradient', 'applyPasses', 'CompiledObjective', 'TiledObjective', 'buildObjectiveGraph', 'pyramid']) {
+      expect(advanced, name).toHaveProperty(name);
+    }
+    const node = await import('../../src/node.js');
+    for (const name of ['resolveModel', 'readImage', 'writeImage', 'JobClient', 'runWorker', 'threadedOrt', 'decodeClip']) expect(node, name).toHaveProperty(name);
+  });
+});

@@ -62,6 +62,16 @@ describe('the source tree', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('the web app uses the public API: the main entry and the browser entry, nothing deeper', async () => {
+    const web = await madge(join(ROOT, 'web/src'), { fileExtensions: ['ts'], tsConfig: join(ROOT, 'tsconfig.json') });
+    const deep = Object.entries(web.obj()).filter(([file]) => !file.startsWith('../')).flatMap(([file, imports]) =>
+      imports.filter((i) => i.includes('src/') && !/(^|\/)src\/(index|browser)\.ts$/.test(i)).map((i) => `web/src/${file} → ${i}`),
+    );
+    expect(deep).toEqual([]);
+    // Not vacuous: the app does import the library.
+    expect(Object.values(web.obj()).flat().some((i) => /src\/index\.ts$/.test(i))).toBe(true);
+  });
+
   it('the core imports no node: module, no onnxruntime at run time, and no DOM', async () => {
     const files = Object.keys((await graphOf(SRC)).obj()).filter(isCore);
     expect(files.length).toBeGreaterThan(100);

@@ -9,7 +9,7 @@ import type { ConvFormPicker } from '../../src/graph/winograd/index.js';
 import { vgg19Table } from '../../src/models/layers.js';
 import type { ConvWeights } from '../../src/models/types.js';
 import { DEFAULT_STYLIZE_OPTIONS } from '../../src/options/index.js';
-import { estimateMemory, largestFittingSize, memoryQueryFor, type MemoryQuery } from '../../src/runtime/memory.js';
+import { estimateMemory, memoryQueryFor, type MemoryQuery } from '../../src/runtime/memory.js';
 import { cpuBackend, graphForms } from '../../src/backends/index.js';
 
 const MiB = 2 ** 20;
@@ -126,15 +126,4 @@ describe('estimateMemory', () => {
     expect(upTo('relu4_2')).toBeGreaterThan(0);
   });
 
-  it('largestFittingSize returns the largest multiple of 16 that fits, keeping the aspect ratio', () => {
-    const q = query(1200, 800);
-    const budget = total(query(600, 400));
-    const side = largestFittingSize(q, budget);
-    expect(side % 16).toBe(0);
-    expect(side).toBeGreaterThanOrEqual(592);
-    const at = (s: number) => total(query(s, Math.round((s * 800) / 1200)));
-    expect(at(side)).toBeLessThanOrEqual(budget);
-    expect(at(side + 16)).toBeGreaterThan(budget);
-    expect(largestFittingSize(q, 1)).toBe(0);
-  });
 });

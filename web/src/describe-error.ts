@@ -5,16 +5,7 @@
  * onnxruntime and the browser throw plain Errors whose text is matched here (out of
  * memory, WebGPU device loss).
  */
-import {
-  DownloadError,
-  InputError,
-  NeuralStyleError,
-  NumericalError,
-  OutOfMemoryError,
-  UsageError,
-  WeightsError,
-  type Suggestion,
-} from '../../src/errors.js';
+import { DownloadError, InputError, NeuralStyleError, NumericalError, OutOfMemoryError, UsageError, WeightsError, type Suggestion } from '../../src/index.js';
 import type { ErrorKind } from './protocol.js';
 import { labelOf } from './settings.js';
 

@@ -4,7 +4,7 @@
  * thin. The curves are the run's own parts, through the series the CLI's plot draws
  * (src/util/loss-series.ts), so a new loss term gets a curve here and there at once.
  */
-import { lossSeries, seriesValue, type LossSeries } from '../../src/util/loss-series.js';
+import { lossSeries, seriesValue, type LossSeries } from '../../src/index.js';
 
 export interface LossPoint {
   iteration: number;

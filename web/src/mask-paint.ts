@@ -3,8 +3,7 @@
  * and erased with discs, and drawn as a tinted overlay on the content image. The page
  * (panels/masks.ts) feeds pointer positions in canvas pixels; Node tests import this.
  */
-import type { RgbImage } from '../../src/image/types.js';
-import type { Mask } from '../../src/masks/index.js';
+import type { Mask, RgbImage } from '../../src/index.js';
 
 /** Set every pixel within `radius` of (cx, cy) to `value` (1 brush, 0 eraser). */
 export function paintDisc(mask: Mask, cx: number, cy: number, radius: number, value: number): void {

@@ -3,7 +3,7 @@
  * run. The loss parts are listed from the run's own parts, through the same series the
  * chart and the CLI's plot use, so a new loss term shows up here without an edit.
  */
-import { lossSeries, seriesValue } from '../../src/util/loss-series.js';
+import { lossSeries, seriesValue } from '../../src/index.js';
 import type { FromWorker } from './protocol.js';
 
 type ProgressMessage = Extract<FromWorker, { type: 'progress' }>;

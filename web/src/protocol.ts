@@ -3,11 +3,7 @@
  * list of the worker's message types, so both sides share them without the page
  * importing any compute code.
  */
-import type { Suggestion } from '../../src/errors.js';
-import type { RgbImage } from '../../src/image/types.js';
-import type { Progress } from '../../src/stylize/stylize.js';
-import type { Mask } from '../../src/masks/index.js';
-import type { StylizeOptions } from '../../src/options/index.js';
+import type { Mask, Progress, RgbImage, StylizeOptions, Suggestion } from '../../src/index.js';
 
 export type Architecture = 'vgg19' | 'vgg16';
 export type PreprocessingFamily = 'caffe' | 'torchvision' | 'frossard';

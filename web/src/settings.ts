@@ -6,16 +6,7 @@
  * and the library use, so the form cannot accept what the library refuses or refuse what
  * it accepts. panels/settings.ts binds these to the page; Node tests import this file.
  */
-import {
-  optionText,
-  parseOptionText,
-  PRESETS,
-  resolveOptions,
-  stylizeOptionSpec,
-  type OptionSpec,
-  type StylizeOptions,
-} from '../../src/options/index.js';
-import { optimizerRecords } from '../../src/optim/index.js';
+import { PRESETS, optimizerRecords, optionText, parseOptionText, resolveOptions, stylizeOptionSpec, type OptionSpec, type StylizeOptions } from '../../src/index.js';
 
 /** The options the form has a field for (`data-option="<key>"` in index.html), in form order. */
 export const FORM_OPTIONS = [

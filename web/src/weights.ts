@@ -7,16 +7,8 @@
  * .pth. It is read back through readConvWeights like any other weight file, so a damaged
  * entry fails with the same WeightsError messages.
  */
-import { DownloadError, WeightsError } from '../../src/errors.js';
-import { readConvWeights } from '../../src/models/formats/detect.js';
-import { encodeSafetensors } from '../../src/models/formats/safetensors.js';
-import { convLayers, layerTableFor } from '../../src/models/layers.js';
-import { preprocessingFor } from '../../src/models/preprocessing.js';
-import { randomVggWeights } from '../../src/models/random-model.js';
-import { MODELS, RANDOM_MODEL, weightFileName } from '../../src/models/registry.js';
-import type { ConvWeights, LoadedModel, Tensor } from '../../src/models/types.js';
-import type { ByteSource } from '../../src/models/formats/byte-source.js';
-import { blobSource } from '../../src/platform/browser-byte-source.js';
+import { DownloadError, MODELS, RANDOM_MODEL, WeightsError, convLayers, encodeSafetensors, layerTableFor, preprocessingFor, randomVggWeights, readConvWeights, weightFileName, type ByteSource, type ConvWeights, type LoadedModel, type Tensor } from '../../src/index.js';
+import { blobSource } from '../../src/browser.js';
 import type { Architecture, CachedWeights, PreprocessingFamily, WeightsInfo, WeightsSource } from './protocol.js';
 
 const CACHE_NAME = 'neural-style-weights-v1';

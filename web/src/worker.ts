@@ -9,16 +9,8 @@
  * Must not import anything Node-only (test/web/no-node-imports.test.ts walks its imports).
  */
 import * as ort from 'onnxruntime-web';
-import { NeuralStyleError } from '../../src/errors.js';
-import { toRgbaBytes } from '../../src/image/convert.js';
-import type { RgbImage } from '../../src/image/types.js';
-import { resolveOptions } from '../../src/options/index.js';
-import type { OrtModule } from '../../src/runtime/ort.js';
-import { preflight } from '../../src/stylize/preflight.js';
-import { progressData } from '../../src/stylize/types.js';
-import { stylize, type Progress } from '../../src/stylize/stylize.js';
-import { backendProfile } from '../../src/backends/index.js';
-import { registerBrowserBackends } from '../../src/backends/register-browser.js';
+import { NeuralStyleError, backendProfile, preflight, progressData, resolveOptions, stylize, toRgbaBytes, type OrtModule, type Progress, type RgbImage } from '../../src/index.js';
+import { registerBrowserBackends } from '../../src/browser.js';
 import { wasmLabel, wasmThreads } from './backends.js';
 import { describeError, firstLine, isOutOfMemory } from './describe-error.js';
 import { dispatch, type Handlers } from './handlers.js';

@@ -11,7 +11,7 @@
 import { WeightsError } from '../../errors.js';
 import type { Tensor } from '../types.js';
 import type { TensorArchive } from './archive.js';
-import { bytesSource, readRange, type ByteSource } from './byte-source.js';
+import { readRange, type ByteSource } from './byte-source.js';
 import { DTYPE_SIZE, elementCount, float32ToBytesLE, isDType, toFloat32, type DType } from './dtypes.js';
 
 /** The reference implementation refuses headers above 100 MB. */
@@ -174,9 +174,4 @@ export function encodeSafetensors(tensors: Map<string, Tensor>, metadata?: Recor
     at += t.data.length * 4;
   }
   return out;
-}
-
-/** Convenience: a TensorArchive over in-memory safetensors bytes. */
-export function openSafetensorsBytes(bytes: Uint8Array, description = 'safetensors data'): Promise<TensorArchive> {
-  return openSafetensors(bytesSource(bytes, description));
 }

@@ -3,6 +3,7 @@
  * find the central directory from the end (ZIP64 too), then read single entries, STORED or
  * DEFLATEd (fflate), verifying each entry's CRC-32. Nothing else of the file is read.
  */
+import { crc32 } from '../../util/crc32.js';
 import { inflateSync } from 'fflate';
 import { WeightsError } from '../../errors.js';
 import { readRange, type ByteSource } from './byte-source.js';
@@ -171,20 +172,3 @@ export async function readZip(source: ByteSource): Promise<ZipArchive> {
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 
-let CRC_TABLE: Uint32Array | undefined;
-
-/** CRC-32 (IEEE 802.3, as ZIP uses), table-driven. */
-export function crc32(data: Uint8Array): number {
-  if (!CRC_TABLE) {
-    CRC_TABLE = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      CRC_TABLE[n] = c >>> 0;
-    }
-  }
-  const table = CRC_TABLE;
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}

@@ -3,8 +3,8 @@
  * slider per style image. Images are decoded here, on the page (createImageBitmap), and
  * handed to the worker as pixels.
  */
-import { decodeImageBlob } from '../../../src/platform/browser-image.js';
-import type { RgbImage } from '../../../src/image/types.js';
+import type { RgbImage } from '../../../src/index.js';
+import { decodeImageBlob } from '../../../src/browser.js';
 import { $ } from '../dom.js';
 import type { Messages } from './messages.js';
 

@@ -3,10 +3,8 @@
  * brush and an eraser on the content image, or uploaded. When "Paint a region per style"
  * is on, the run gets the masks and the styles become regions instead of a blend.
  */
-import { fitMaxSide, resize } from '../../../src/image/resize.js';
-import type { RgbImage } from '../../../src/image/types.js';
-import { maskFromImage, resizeMask, type Mask } from '../../../src/masks/index.js';
-import { decodeImageBlob } from '../../../src/platform/browser-image.js';
+import { fitMaxSide, maskFromImage, resize, resizeMask, type Mask, type RgbImage } from '../../../src/index.js';
+import { decodeImageBlob } from '../../../src/browser.js';
 import { $ } from '../dom.js';
 import { overlay, paintStroke, REGION_COLOURS } from '../mask-paint.js';
 import type { ImagesPanel } from './images.js';

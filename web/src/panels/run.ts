@@ -2,8 +2,7 @@
  * The run: Start (checks what is missing, reads the settings, sends the run), Pause and
  * Resume, Stop, the live preview, the progress line, the loss chart, and Download PNG.
  */
-import { NeuralStyleError, OptionError } from '../../../src/errors.js';
-import { checkMasks } from '../../../src/masks/index.js';
+import { NeuralStyleError, OptionError, checkMasks } from '../../../src/index.js';
 import { $ } from '../dom.js';
 import { LossChart } from '../loss-chart.js';
 import { doneLine, progressLine } from '../progress-text.js';

@@ -5,8 +5,7 @@
  * from that option's record. Reading the form goes through `readSettings`, so its limits
  * are exactly the library's.
  */
-import type { Suggestion } from '../../../src/errors.js';
-import { PRESETS, type StylizeOptions } from '../../../src/options/index.js';
+import { PRESETS, type StylizeOptions, type Suggestion } from '../../../src/index.js';
 import { $ } from '../dom.js';
 import type { BackendChoice } from '../protocol.js';
 import {

@@ -3,7 +3,7 @@
  * cached last time (chosen again on the next visit). Loading happens in the worker
  * (../weights.ts); this panel asks for it and shows how it goes.
  */
-import { MODELS } from '../../../src/models/registry.js';
+import { MODELS } from '../../../src/index.js';
 import { $ } from '../dom.js';
 import type { CachedWeights, FromWorker, ToWorker, WeightsSource } from '../protocol.js';
 import { seconds } from '../progress-text.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../../src/optim/crc32.js';
+import { crc32 } from '../../src/util/crc32.js';
 
 describe('crc32', () => {
   it('gives the standard check value and 0 for no bytes', () => {
