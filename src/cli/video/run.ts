@@ -1,35 +1,36 @@
 /**
- * The video command, top to bottom:
+ * The video command, top to bottom (`runVideo`, one named step each):
  *
- *   1. flags → options; every input path checked, the style images decoded
- *   2. frames: a PNG directory as is, or the clip probed and decoded by ffmpeg into a
- *      temporary directory
- *   3. the frames-out directory: a fresh run claims it (run.json: what it is a run of);
- *      --resume checks that file and continues at the first frame not written yet
- *   4. one Stylizer for the clip; each finished frame written at once (atomically)
- *   5. the output clip encoded from the frames at the source's frame rate, audio copied
+ *   1. planVideo     flags → options; every input path checked, the style images decoded
+ *   2. readFrames    a PNG directory as is, or the clip probed and decoded by ffmpeg into a
+ *                    temporary directory
+ *   3. claimOutput   the frames-out directory: a fresh run claims it (run.json: what it is a
+ *                    run of); --resume checks that file and continues at the first frame
+ *                    not written yet
+ *   4. stylizeFrames one Stylizer for the clip; each finished frame written at once (atomically)
+ *   5. writeClip     the output clip encoded from the frames at the source's frame rate, audio copied
  */
-import { checkVideoPaths } from './paths.js';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { chooseBackend } from '../../backends/index.js';
+import { imageHash } from '../../checkpoint/index.js';
 import { InputError, UsageError } from '../../errors.js';
 import { readImage } from '../../image/decode-node.js';
 import { writeImage } from '../../image/encode-node.js';
 import type { RgbImage } from '../../image/types.js';
 import { writeFileAtomic } from '../../models/cache-node.js';
 import { resolveModel } from '../../models/resolve-node.js';
-import { applyPreset, resolveOptions, stylizeOptionSpecs, type StylizeOptions } from '../../options/index.js';
+import { applyPreset, pickValues, resolveOptions, stylizeOptionSpecs, type StylizeOptions } from '../../options/index.js';
 import type { OrtModule } from '../../runtime/ort.js';
 import { createStylizer } from '../../stylize/stylizer.js';
 import { decodeClip, encodeClip, frameName, probeClip } from '../../video/ffmpeg-node.js';
 import { nodeFlowProvider } from '../../video/flow/opencv-node.js';
-import { stylizeVideo } from '../../video/stylize-video.js';
-import { chooseBackend } from '../../backends/index.js';
-import { imageHash } from '../../checkpoint/index.js';
+import { stylizeVideo, type VideoResult } from '../../video/stylize-video.js';
 import { fmtDuration, fmtLoss, partsText, progressRecord, type OutStream } from '../progress.js';
 import { exitCodeFor } from '../run.js';
 import { parseVideoOptions } from './options.js';
+import { checkVideoPaths } from './paths.js';
 
 export interface VideoContext {
   stdout: OutStream;
@@ -40,7 +41,35 @@ export interface VideoContext {
 const MANIFEST = 'run.json';
 
 export async function runVideo(raw: Record<string, unknown>, ctx: VideoContext): Promise<number> {
-  // 1. flags
+  const plan = await planVideo(raw, ctx);
+  const frames = await readFrames(plan, ctx);
+  try {
+    const claim = await claimOutput(plan, frames);
+    const result = await stylizeFrames(plan, frames, claim, ctx);
+    if (result.interrupted) {
+      ctx.stderr.write(`interrupted with ${claim.start + result.finished}/${frames.count} frames written in ${plan.outDir}; continue with --resume\n`);
+      return exitCodeFor(ctx.signal.reason);
+    }
+    await writeClip(plan, frames, ctx);
+    return 0;
+  } finally {
+    await frames.cleanup();
+  }
+}
+
+interface VideoPlan {
+  /** Every flag's value (the command's, the library's, the video pipeline's). */
+  v: Record<string, unknown>;
+  options: StylizeOptions;
+  styles: RgbImage[];
+  clip?: string;
+  output?: string;
+  outDir: string;
+  note(message: string): void;
+}
+
+/** Step 1: flags → options, and every input checked before any long work. */
+async function planVideo(raw: Record<string, unknown>, ctx: VideoContext): Promise<VideoPlan> {
   const { values: v, given } = parseVideoOptions(raw);
   applyPreset(v, given);
   if ((v.content === undefined) === (v.framesIn === undefined)) throw new UsageError('give the frames with either -c/--content CLIP or --frames-in DIR (one of them)');
@@ -50,26 +79,39 @@ export async function runVideo(raw: Record<string, unknown>, ctx: VideoContext):
   if (v.multires !== undefined) throw new UsageError('--multires is not available for video (each frame starts from the last one, at one size)');
   const backs = v.temporalFrames as number[];
   if (backs.some((b, i) => i > 0 && b <= backs[i - 1]!)) throw new UsageError(`--temporal-frames must increase, got '${backs.join(',')}'`);
-  const library: Record<string, unknown> = {};
-  for (const s of stylizeOptionSpecs()) if (v[s.key] !== undefined) library[s.key] = v[s.key];
-  const options = resolveOptions(library as Partial<StylizeOptions>, styles.length);
-  const quiet = v.quiet === true;
-  const json = v.json === true;
+  const options = resolveOptions(pickValues(v, stylizeOptionSpecs()) as Partial<StylizeOptions>, styles.length);
   const note = (m: string) => {
-    if (!quiet) ctx.stderr.write(`${m}\n`);
+    if (v.quiet !== true) ctx.stderr.write(`${m}\n`);
   };
-
   const clip = v.content !== undefined ? resolve(v.content as string) : undefined;
   const output = v.output !== undefined ? resolve(v.output as string) : undefined;
   const outDir = resolve((v.framesOut as string | undefined) ?? `${output}.frames`);
   await checkVideoPaths({ clip, framesIn: v.framesIn !== undefined ? resolve(v.framesIn as string) : undefined, output, framesOut: outDir, styles: styles.map((s) => resolve(s)) });
   const styleImages: RgbImage[] = [];
   for (const p of styles) styleImages.push(await readImage(resolve(p)));
+  return { v, options, styles: styleImages, clip, output, outDir, note };
+}
 
-  // 2. frames
+interface Frames {
+  dir: string;
+  count: number;
+  frameRate: string;
+  hasAudio: boolean;
+  first: RgbImage;
+  read(index: number): Promise<RgbImage>;
+  /** Remove the clip's decoded frames (a PNG directory given as input is left alone). */
+  cleanup(): Promise<void>;
+}
+
+/** Step 2: the frames, from a PNG directory or decoded from the clip. */
+async function readFrames(plan: VideoPlan, ctx: VideoContext): Promise<Frames> {
+  const { clip, v } = plan;
   let work: string | undefined;
+  const cleanup = async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  };
   try {
-    let inDir: string;
+    let dir: string;
     let frameRate = String(v.frameRate);
     let hasAudio = false;
     if (clip) {
@@ -79,112 +121,123 @@ export async function runVideo(raw: Record<string, unknown>, ctx: VideoContext):
       hasAudio = info.hasAudio;
       work = await mkdtemp(join(tmpdir(), 'neural-style-video-'));
       await decodeClip(clip, work, ctx.signal);
-      inDir = work;
+      dir = work;
     } else {
-      inDir = resolve(v.framesIn as string);
+      dir = resolve(v.framesIn as string);
     }
-    const names = (await readdir(inDir).catch(() => {
-      throw new InputError(`${inDir}: cannot read the directory`);
+    const names = (await readdir(dir).catch(() => {
+      throw new InputError(`${dir}: cannot read the directory`);
     }))
       .filter((n) => n.toLowerCase().endsWith('.png'))
       .sort();
-    if (names.length === 0) throw new InputError(`${clip ?? inDir}: no frames${clip ? '' : ' (no .png files)'}`);
-    const readFrame = async (i: number) => {
+    if (names.length === 0) throw new InputError(`${clip ?? dir}: no frames${clip ? '' : ' (no .png files)'}`);
+    const read = async (i: number) => {
       try {
-        return await readImage(join(inDir, names[i]!));
+        return await readImage(join(dir, names[i]!));
       } catch (e) {
         throw new InputError(`frame ${i + 1} (${names[i]}): ${(e as Error).message}`, { cause: e });
       }
     };
-    const first = await readFrame(0);
-
-    // 3. the frames-out directory
-    const fingerprint = {
-      source: clip ? { clip, frames: names.length } : { framesIn: inDir, frames: names.length, first: await imageHash(first) },
-      styles: await Promise.all(styleImages.map(imageHash)),
-      model: v.model,
-      modelFile: v.modelFile ?? null,
-      options: { ...options, backend: undefined },
-      frameIterations: v.frameIterations,
-      tolerance: v.tolerance,
-    };
-    // Only checked here; the directory is made (claimed) once the stylizer is ready, and
-    // removed again if this run made it and fails before its first frame: a failed start
-    // (no model weights, say) must not leave a folder that a plain rerun is refused for.
-    const madeHere = !(await exists(outDir));
-    const manifestPath = join(outDir, MANIFEST);
-    const existing = await readFile(manifestPath, 'utf8').catch(() => undefined);
-    let start = 0;
-    if (v.resume) {
-      if (existing === undefined) throw new UsageError(`--resume: ${outDir} holds no earlier run (no ${MANIFEST}); run without --resume`);
-      if (existing !== JSON.stringify(fingerprint)) throw new UsageError(`--resume: ${outDir} holds a run with other inputs or settings; resume with the same ones`);
-      while (start < names.length && (await exists(join(outDir, frameName(start))))) start++;
-      note(`resuming at frame ${start + 1}/${names.length}`);
-    } else {
-      if (existing !== undefined || (await exists(join(outDir, frameName(0))))) {
-        throw new UsageError(`${outDir} already holds frames of a run: continue it with --resume, or choose another --frames-out`);
-      }
-    }
-
-    // 4. stylise
-    const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
-    const choice = await chooseBackend(ort, options.backend);
-    note(choice.reason);
-    options.backend = choice.profile.name;
-    const model = await resolveModel({ model: v.model as string, modelFile: v.modelFile as string | undefined, cacheDir: v.cacheDir as string | undefined, seed: 0, onNotice: note });
-    const stylizer = await createStylizer({ ort, model, styles: styleImages, options });
-    const printIter = v.printIter as number;
-    let result;
-    let written = 0;
-    try {
-      await mkdir(outDir, { recursive: true });
-      if (!v.resume) await writeFileAtomic(manifestPath, new TextEncoder().encode(JSON.stringify(fingerprint)));
-      result = await stylizeVideo({
-        stylizer,
-        frames: { count: names.length, read: async (i) => (i === 0 ? first : readFrame(i)) },
-        flow: nodeFlowProvider(),
-        frameIterations: v.frameIterations as number,
-        tolerance: v.tolerance as number,
-        start,
-        readOutput: (i) => readImage(join(outDir, frameName(i))),
-        signal: ctx.signal,
-        onProgress: (p) => {
-          if (json) ctx.stdout.write(JSON.stringify({ frame: p.frame + 1, ...progressRecord(p), totalIteration: p.totalIteration, totalIterations: p.totalIterations }) + '\n');
-          else if (!quiet && printIter > 0 && p.iteration > 0 && p.iteration % printIter === 0) {
-            ctx.stdout.write(
-              `Frame ${p.frame + 1}/${p.frames}, iteration ${p.iteration}/${p.numIterations}: loss ${fmtLoss(p.loss)} (${partsText(p.parts)}), ` +
-                `${fmtDuration(p.elapsedMs)} elapsed, ETA ${fmtDuration(p.etaMs)}\n`,
-            );
-          }
-        },
-        onFrame: async (f) => {
-          await writeImage(join(outDir, frameName(f.index)), f.image);
-          written++;
-          note(`frame ${f.index + 1}/${names.length} written (${f.iterations} iterations, loss ${fmtLoss(f.loss)}, flow ${f.flowMs} ms, ${fmtDuration(f.stylizeMs)})`);
-        },
-      });
-    } catch (err) {
-      if (madeHere && written === 0) await rm(outDir, { recursive: true, force: true });
-      throw err;
-    } finally {
-      await stylizer.release();
-    }
-    if (result.interrupted) {
-      const done = start + result.finished;
-      ctx.stderr.write(`interrupted with ${done}/${names.length} frames written in ${outDir}; continue with --resume\n`);
-      return exitCodeFor(ctx.signal.reason);
-    }
-
-    // 5. the clip
-    if (output) {
-      await encodeClip(outDir, frameRate, output, clip && hasAudio ? clip : undefined, ctx.signal);
-      if (v.framesOut === undefined) await rm(outDir, { recursive: true, force: true });
-      note(`wrote ${output} (${names.length} frames at ${frameRate} fps)`);
-    } else note(`wrote ${names.length} frames in ${outDir}`);
-    return 0;
-  } finally {
-    if (work) await rm(work, { recursive: true, force: true });
+    const first = await read(0);
+    return { dir, count: names.length, frameRate, hasAudio, first, read: (i) => (i === 0 ? Promise.resolve(first) : read(i)), cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
   }
+}
+
+interface Claim {
+  /** The first frame this run writes (a resumed run's first unfinished one). */
+  start: number;
+  /** What the run is a run of, as the frames-out directory's run.json holds it. */
+  manifest: string;
+  /** The directory did not exist before this run: a run that fails before its first frame removes it. */
+  madeHere: boolean;
+}
+
+/** Step 3: the frames-out directory, fresh or (with --resume) the same run's. Only checked here: it is made once the Stylizer is ready. */
+async function claimOutput(plan: VideoPlan, frames: Frames): Promise<Claim> {
+  const { v, clip, outDir, options, styles } = plan;
+  const fingerprint = {
+    source: clip ? { clip, frames: frames.count } : { framesIn: frames.dir, frames: frames.count, first: await imageHash(frames.first) },
+    styles: await Promise.all(styles.map(imageHash)),
+    model: v.model,
+    modelFile: v.modelFile ?? null,
+    options: { ...options, backend: undefined },
+    frameIterations: v.frameIterations,
+    tolerance: v.tolerance,
+  };
+  const manifest = JSON.stringify(fingerprint);
+  const madeHere = !(await exists(outDir));
+  const existing = await readFile(join(outDir, MANIFEST), 'utf8').catch(() => undefined);
+  let start = 0;
+  if (v.resume) {
+    if (existing === undefined) throw new UsageError(`--resume: ${outDir} holds no earlier run (no ${MANIFEST}); run without --resume`);
+    if (existing !== manifest) throw new UsageError(`--resume: ${outDir} holds a run with other inputs or settings; resume with the same ones`);
+    while (start < frames.count && (await exists(join(outDir, frameName(start))))) start++;
+    plan.note(`resuming at frame ${start + 1}/${frames.count}`);
+  } else if (existing !== undefined || (await exists(join(outDir, frameName(0))))) {
+    throw new UsageError(`${outDir} already holds frames of a run: continue it with --resume, or choose another --frames-out`);
+  }
+  return { start, manifest, madeHere };
+}
+
+/** Step 4: one Stylizer for the clip, each frame written as it finishes. */
+async function stylizeFrames(plan: VideoPlan, frames: Frames, claim: Claim, ctx: VideoContext): Promise<VideoResult> {
+  const { v, options, outDir, note } = plan;
+  const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
+  const choice = await chooseBackend(ort, options.backend);
+  note(choice.reason);
+  const model = await resolveModel({ model: v.model as string, modelFile: v.modelFile as string | undefined, cacheDir: v.cacheDir as string | undefined, seed: 0, onNotice: note });
+  const stylizer = await createStylizer({ ort, model, styles: plan.styles, options: { ...options, backend: choice.profile.name } });
+  const printIter = v.printIter as number;
+  let written = 0;
+  try {
+    // A failed start (no model weights, say) must not leave a folder a plain rerun is refused for.
+    await mkdir(outDir, { recursive: true });
+    if (!v.resume) await writeFileAtomic(join(outDir, MANIFEST), new TextEncoder().encode(claim.manifest));
+    return await stylizeVideo({
+      stylizer,
+      frames: { count: frames.count, read: frames.read },
+      flow: nodeFlowProvider(),
+      frameIterations: v.frameIterations as number,
+      tolerance: v.tolerance as number,
+      start: claim.start,
+      readOutput: (i) => readImage(join(outDir, frameName(i))),
+      signal: ctx.signal,
+      onProgress: (p) => {
+        if (v.json === true) ctx.stdout.write(JSON.stringify({ frame: p.frame + 1, ...progressRecord(p), totalIteration: p.totalIteration, totalIterations: p.totalIterations }) + '\n');
+        else if (v.quiet !== true && printIter > 0 && p.iteration > 0 && p.iteration % printIter === 0) {
+          ctx.stdout.write(
+            `Frame ${p.frame + 1}/${p.frames}, iteration ${p.iteration}/${p.numIterations}: loss ${fmtLoss(p.loss)} (${partsText(p.parts)}), ` +
+              `${fmtDuration(p.elapsedMs)} elapsed, ETA ${fmtDuration(p.etaMs)}\n`,
+          );
+        }
+      },
+      onFrame: async (f) => {
+        await writeImage(join(outDir, frameName(f.index)), f.image);
+        written++;
+        note(`frame ${f.index + 1}/${frames.count} written (${f.iterations} iterations, loss ${fmtLoss(f.loss)}, flow ${f.flowMs} ms, ${fmtDuration(f.stylizeMs)})`);
+      },
+    });
+  } catch (err) {
+    if (claim.madeHere && written === 0) await rm(outDir, { recursive: true, force: true });
+    throw err;
+  } finally {
+    await stylizer.release();
+  }
+}
+
+/** Step 5: the clip from the frames (or the frames alone, when no clip was asked for). */
+async function writeClip(plan: VideoPlan, frames: Frames, ctx: VideoContext): Promise<void> {
+  const { output, outDir, clip, v, note } = plan;
+  if (!output) {
+    note(`wrote ${frames.count} frames in ${outDir}`);
+    return;
+  }
+  await encodeClip(outDir, frames.frameRate, output, clip && frames.hasAudio ? clip : undefined, ctx.signal);
+  if (v.framesOut === undefined) await rm(outDir, { recursive: true, force: true });
+  note(`wrote ${output} (${frames.count} frames at ${frames.frameRate} fps)`);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -199,4 +252,3 @@ async function mustBeFile(path: string, flag: string): Promise<void> {
   if (!s) throw new InputError(`${flag} ${path}: no such file`);
   if (!s.isFile() || s.size === 0) throw new InputError(`${flag} ${path}: not a readable clip (${s.isFile() ? 'empty' : 'not a file'})`);
 }
-
