@@ -16,15 +16,18 @@ import { VIDEO_DEFAULTS } from '../src/video/options.js';
 import { stylizeVideo, type FrameResult } from '../src/video/stylize-video.js';
 import { toGray } from '../src/video/warp.js';
 import { syntheticClip } from '../test/helpers/synthetic-clip.js';
+import { int, readArgs } from './args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const size = arg('size', 256);
-const count = arg('frames', 4);
-const iterations = arg('iterations', 10);
+const { values: args } = readArgs({
+  usage: 'npm run bench:video -- [options]',
+  flags: {
+    size: int(256, 'frame width (height 3/4 of it)'),
+    frames: int(4, 'frames of the synthetic clip (the first is not timed: it has no flow)'),
+    iterations: int(10, 'L-BFGS iterations per frame'),
+  },
+});
+const { size, iterations } = args;
+const count = args.frames;
 const k = size / 80;
 const clip = syntheticClip({
   frames: count,
