@@ -14,6 +14,7 @@ import { toNetworkInput } from '../src/models/preprocessing.js';
 import { randomVggModel } from '../src/models/random-model.js';
 import { resolveOptions } from '../src/options/index.js';
 import { cpuBackend } from '../src/backends/index.js';
+import { registerNodeBackends } from '../src/backends/register-node.js';
 import type { OrtModule } from '../src/runtime/ort.js';
 import { checkMemory, chooseTile, runMemory } from '../src/stylize/preflight.js';
 import { blendTargets } from '../src/runtime/features.js';
@@ -31,6 +32,8 @@ const { values: args } = readArgs({
     tile: int(0, 'tile side in px (0: the largest the budget allows)'),
   },
 });
+// Node's backends, as src/node.ts registers them: the library picks a run's backend from that registry.
+registerNodeBackends();
 const { width, height, evaluations } = args;
 const budget = args['budget-gib'] * 2 ** 30;
 const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;

@@ -10,6 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { registerNodeBackends } from '../src/backends/register-node.js';
 import { readImage } from '../src/image/decode-node.js';
 import type { RgbImage } from '../src/image/types.js';
 import { randomVggModel } from '../src/models/random-model.js';
@@ -26,6 +27,8 @@ const { values: args } = readArgs({
     'fine-iterations': int(25, 'iterations of the multires run at the final size'),
   },
 });
+// Node's backends, as src/node.ts registers them: the library picks a run's backend from that registry.
+registerNodeBackends();
 
 function generated(width: number, height: number, f: (x: number, y: number, c: number) => number): RgbImage {
   const data = new Float32Array(width * height * 3);

@@ -8,6 +8,7 @@
  *   npm run bench:video -- [--size 256] [--frames 4] [--iterations 10]
  */
 import * as ort from 'onnxruntime-node';
+import { registerNodeBackends } from '../src/backends/register-node.js';
 import { randomVggModel } from '../src/models/random-model.js';
 import type { OrtModule } from '../src/runtime/ort.js';
 import { createStylizer } from '../src/stylize/stylizer.js';
@@ -26,6 +27,8 @@ const { values: args } = readArgs({
     iterations: int(10, 'L-BFGS iterations per frame'),
   },
 });
+// Node's backends, as src/node.ts registers them: the library picks a run's backend from that registry.
+registerNodeBackends();
 const { size, iterations } = args;
 const count = args.frames;
 const k = size / 80;
