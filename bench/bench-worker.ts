@@ -20,8 +20,10 @@ import { estimateMemory, memoryQueryFor } from '../src/runtime/memory.js';
 import { CompiledObjective } from '../src/runtime/objective.js';
 import { cpuBackend, graphForms, wasmBackend, webgpuBackend, type BackendProfile, type SessionOptions } from '../src/backends/index.js';
 import type { OrtModule } from '../src/runtime/ort.js';
-
-type BackendName = 'cpu' | 'webgpu' | 'wasm';
+import { ArgsError, int, oneOf, readArgs, str } from './args.js';
+import { BENCH_SPEC, makeTargets, peakRssBytes, vgg19RandomWeights } from './common.js';
+import { formsOf, VARIANTS } from './variant-table.js';
+import { BACKENDS, type BackendName } from './worker-client.js';
 
 /** The profiles a bench run names (it runs what it is told: nothing probed here). */
 const PROFILES: Record<BackendName, BackendProfile> = { cpu: cpuBackend, wasm: wasmBackend, webgpu: webgpuBackend(async () => ({ available: true })) };
@@ -30,16 +32,32 @@ const PROFILES: Record<BackendName, BackendProfile> = { cpu: cpuBackend, wasm: w
 function withSession(profile: BackendProfile, session: SessionOptions): BackendProfile {
   return { ...profile, sessionOptions: (extra) => profile.sessionOptions({ ...session, ...extra }) };
 }
-import { BENCH_SPEC, makeTargets, peakRssBytes, vgg19RandomWeights } from './common.js';
-import { formsOf, VARIANTS } from './variant-table.js';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, dflt?: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  if (i >= 0) return argv[i + 1]!;
-  if (dflt === undefined) throw new Error(`--${name} is required`);
-  return dflt;
-};
+/**
+ * The command line worker-client.ts (startOurWorker) and bench.ts (--probe) build: the
+ * same names on both sides, strict, so a renamed flag fails here instead of running the
+ * defaults.
+ */
+const args = readArgs(
+  {
+    usage: 'bench-worker.ts --backend B --size N [options] | --probe B   (spawned by bench.ts and variants.ts)',
+    flags: {
+      probe: oneOf(BACKENDS, undefined, 'only check that a small session runs on this backend'),
+      backend: oneOf(BACKENDS, undefined, 'the backend to serve (required without --probe)'),
+      size: int(undefined, 'image side (required without --probe)'),
+      threads: int(2, 'intra-op threads (0: onnxruntime default)'),
+      warmup: int(1, 'untimed evaluations before "ready"'),
+      variant: str('defaults', 'a name from bench/variant-table.ts'),
+    },
+  },
+  (v) => {
+    if (v.probe !== undefined) return v;
+    if (v.backend === undefined || v.size === undefined) throw new ArgsError('--backend and --size are required (or --probe BACKEND)');
+    if (!VARIANTS[v.variant]) throw new ArgsError(`--variant: unknown variant '${v.variant}'`);
+    return v;
+  },
+);
+
 const reply = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
 /** onnxruntime-node, or onnxruntime-web for the `wasm` backend (its thread count is global). */
@@ -67,14 +85,9 @@ async function probe(backend: BackendName): Promise<void> {
   console.log(`${backend}: ok`);
 }
 
-async function serve(): Promise<void> {
-  const backend = arg('backend') as BackendName;
-  const size = Number(arg('size'));
-  const threads = Number(arg('threads', '2'));
-  const warmup = Number(arg('warmup', '1'));
-  const variantName = arg('variant', 'defaults');
-  const variant = VARIANTS[variantName];
-  if (!variant) throw new Error(`unknown variant ${variantName}`);
+async function serve(backend: BackendName, size: number): Promise<void> {
+  const { threads, warmup, variant: variantName } = args;
+  const variant = VARIANTS[variantName]!;
   const t0 = performance.now();
   const ort = await ortFor(backend, threads);
   const net = vgg19RandomWeights(0);
@@ -141,5 +154,5 @@ async function serve(): Promise<void> {
   await objective.release();
 }
 
-if (argv.includes('--probe')) await probe(arg('probe') as BackendName);
-else await serve();
+if (args.probe) await probe(args.probe);
+else await serve(args.backend!, args.size!);

@@ -22,8 +22,9 @@ import { existsSync, realpathSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { BENCH_SPEC, median, readFlags } from './common.js';
-import { startOurWorker, Worker } from './worker-client.js';
+import { ArgsError, custom, flag, int, ints, num, oneOf, readArgs } from './args.js';
+import { BENCH_SPEC, median } from './common.js';
+import { BACKENDS, startOurWorker, Worker } from './worker-client.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const REPO = join(HERE, '..');
@@ -91,55 +92,46 @@ export interface BenchOptions {
   json: boolean;
 }
 
-function parseArgs(argv: string[]): BenchOptions {
-  const o: BenchOptions = {
-    sizes: [256, 512],
-    reps: 5,
-    warmup: 1,
-    threads: 2,
-    backends: 'auto',
-    torch: true,
-    stylizeSteps: 20,
-    stylizeSize: 256,
-    stylizeOptimizer: 'adam',
-    budgetS: 300,
-    json: false,
-  };
-  readFlags(argv, readHelp(), (a, next) => {
-    if (a === '--sizes') o.sizes = next().split(',').map(Number);
-    else if (a === '--reps') o.reps = Number(next());
-    else if (a === '--warmup') o.warmup = Number(next());
-    else if (a === '--threads') o.threads = Number(next());
-    else if (a === '--backends') {
-      const v = next();
-      o.backends = v === 'auto' ? 'auto' : v.split(',');
-    } else if (a === '--no-torch') o.torch = false;
-    else if (a === '--stylize-steps') o.stylizeSteps = Number(next());
-    else if (a === '--stylize-size') o.stylizeSize = Number(next());
-    else if (a === '--stylize-optimizer') o.stylizeOptimizer = next() === 'lbfgs' ? 'lbfgs' : 'adam';
-    else if (a === '--budget-s') o.budgetS = Number(next());
-    else if (a === '--json') o.json = true;
-    else return false;
-    return true;
-  });
-  return o;
+/** 'auto', or names bench-worker.ts knows: an unknown one is an error here, not a failed probe later. */
+function backendList(raw: string, flag: string): string[] | 'auto' {
+  if (raw === 'auto') return 'auto';
+  const list = raw.split(',');
+  for (const b of list) if (!(BACKENDS as readonly string[]).includes(b)) throw new ArgsError(`${flag} wants auto or names from ${BACKENDS.join(', ')}, not '${b}'`);
+  return list;
 }
 
-function readHelp(): string {
-  return [
-    'npm run bench -- [options]',
-    '  --sizes 256,512        square image sizes',
-    '  --reps 5               timed evaluations per backend and size (median reported)',
-    '  --warmup 1             untimed evaluations first',
-    '  --threads 2            onnxruntime intraOpNumThreads = torch.set_num_threads',
-    '  --backends auto        or a list (cpu,webgpu); auto = every backend whose probe session runs',
-    '  --no-torch             skip the PyTorch columns (Debian 1.13; 2.13 from bash bench/setup-torch-venv.sh)',
-    '  --stylize-steps 20     optimiser steps of the stylize-like run (0: skip)',
-    '  --stylize-size 256',
-    '  --stylize-optimizer adam   or lbfgs (history 100, as neural-style runs it; PyTorch: torch.optim.LBFGS)',
-    '  --budget-s 300         seconds of timed evaluations per backend and size (fewer reps when slow)',
-    '  --json                 one JSON report on stdout (the table goes to stderr)',
-  ].join('\n');
+/** Every flag with its default: `npm run bench -- --help` prints this table. */
+const COMMAND = {
+  usage: 'npm run bench -- [options]',
+  flags: {
+    sizes: ints([256, 512], 'square image sizes'),
+    reps: int(5, 'timed evaluations per backend and size (median reported)'),
+    warmup: int(1, 'untimed evaluations first'),
+    threads: int(2, 'onnxruntime intraOpNumThreads = torch.set_num_threads'),
+    backends: custom('auto', `auto = every backend whose probe session runs, or a list of ${BACKENDS.join(',')}`, 'auto|LIST', backendList),
+    'no-torch': flag('skip the PyTorch columns (Debian 1.13; 2.13 from bash bench/setup-torch-venv.sh)'),
+    'stylize-steps': int(20, 'optimiser steps of the stylize-like run (0: skip)'),
+    'stylize-size': int(256, 'image side of the stylize-like run'),
+    'stylize-optimizer': oneOf(['adam', 'lbfgs'], 'adam', 'lbfgs: history 100, as neural-style runs it (PyTorch: torch.optim.LBFGS)'),
+    'budget-s': num(300, 'seconds of timed evaluations per backend and size (fewer reps when slow)'),
+    json: flag('one JSON report on stdout (the table goes to stderr)'),
+  },
+};
+
+function readOptions(): BenchOptions {
+  return readArgs(COMMAND, (v) => ({
+    sizes: v.sizes,
+    reps: v.reps,
+    warmup: v.warmup,
+    threads: v.threads,
+    backends: v.backends,
+    torch: !v['no-torch'],
+    stylizeSteps: v['stylize-steps'],
+    stylizeSize: v['stylize-size'],
+    stylizeOptimizer: v['stylize-optimizer'],
+    budgetS: v['budget-s'],
+    json: v.json,
+  }));
 }
 
 function ourWorker(backend: string, size: number, o: BenchOptions): Worker {
@@ -309,7 +301,7 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
 async function main(): Promise<void> {
-  const o = parseArgs(process.argv.slice(2));
+  const o = readOptions();
   const log = (s: string) => (o.json ? process.stderr.write(`${s}\n`) : console.log(s));
   const { found, missing } = o.torch ? findReferences() : { found: [], missing: [] };
   const { ok: backends, skipped } = probeBackends(o.backends);

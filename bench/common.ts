@@ -50,24 +50,3 @@ export function median(xs: number[]): number {
 export function peakRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
-
-/**
- * A bench script's flags, word by word: `on(flag, value)` handles one flag (`value()` takes
- * the next word, an error when there is none) and returns false for a flag it does not
- * know, which is an error; --help or -h prints `help` and exits.
- */
-export function readFlags(argv: readonly string[], help: string, on: (flag: string, value: () => string) => boolean): void {
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    if (flag === '--help' || flag === '-h') {
-      console.log(help);
-      process.exit(0);
-    }
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    if (!on(flag, value)) throw new Error(`unknown option ${flag} (try --help)`);
-  }
-}

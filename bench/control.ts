@@ -11,10 +11,21 @@ import { FeatureExtractor, type Targets } from '../src/runtime/features.js';
 import { CompiledObjective } from '../src/runtime/objective.js';
 import { cpuBackend } from '../src/backends/index.js';
 import type { OrtModule } from '../src/runtime/ort.js';
+import { ArgsError, readArgs, toCount } from './args.js';
 import { BENCH_SPEC, randomImage, vgg19RandomWeights } from './common.js';
 
-const size = Number(process.argv[2] ?? 256);
-const runs = Number(process.argv[3] ?? 5);
+// Positional, as RESULTS.md runs it (`bench/control.ts 256 7`): the size, then the evaluations.
+const [size, runs] = readArgs(
+  {
+    usage: 'npx tsx bench/control.ts [size] [evaluations]',
+    positionals: { size: 'image side (default 256)', evaluations: 'timed evaluations of each objective, after one warm-up (default 5)' },
+    flags: {},
+  },
+  (_, words) => {
+    if (words.length > 2) throw new ArgsError(`takes at most two numbers (size, evaluations), not ${words.length}`);
+    return [toCount(words[0] ?? '256', 'size'), toCount(words[1] ?? '5', 'evaluations')] as const;
+  },
+);
 const O = ort as unknown as OrtModule;
 const net = vgg19RandomWeights();
 

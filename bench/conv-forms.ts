@@ -5,7 +5,7 @@
  * direct, …) so that a shared machine's noise falls on all alike. Prints median ms per
  * form and the ratio to direct: the measurements behind src/graph/winograd/table.ts.
  *
- *   npx tsx bench/conv-forms.ts --size 512 --reps 7 [--threads 2] [--profile]
+ *   npx tsx bench/conv-forms.ts --size 512 --reps 7 [--threads 2] [--profile] [--only conv4_2,conv5_1]
  *
  * --profile runs onnxruntime's profiler on each lowered session and prints each op
  * type's share of the form's time over the timed runs.
@@ -16,18 +16,9 @@ import { encodeModel } from '../src/graph/encode.js';
 import { lowerConvolutions, type ConvForm } from '../src/graph/winograd/index.js';
 import { cpuBackend } from '../src/backends/index.js';
 import { Rng } from '../src/util/random.js';
+import { ArgsError, flag, int, readArgs, str } from './args.js';
 import { median } from './common.js';
 import { lastRuns, profiling } from './ort-profile.js';
-
-const args = { size: 512, reps: 7, threads: 2, profile: false, only: '' };
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i]!;
-  if (a === '--size') args.size = Number(process.argv[++i]);
-  else if (a === '--reps') args.reps = Number(process.argv[++i]);
-  else if (a === '--threads') args.threads = Number(process.argv[++i]);
-  else if (a === '--profile') args.profile = true;
-  else if (a === '--only') args.only = process.argv[++i]!;
-}
 
 /** VGG-19's distinct 3×3 conv shapes up to conv5_1: [C, K, feature side ÷ image side]. */
 const LAYERS: Array<[string, number, number, number]> = [
@@ -41,6 +32,24 @@ const LAYERS: Array<[string, number, number, number]> = [
   ['conv5_1', 512, 512, 16],
 ];
 const FORMS: ConvForm[] = ['direct', 'F2', 'F4', 'F6'];
+
+const args = readArgs(
+  {
+    usage: 'npx tsx bench/conv-forms.ts [options]',
+    flags: {
+      size: int(512, 'image side the layer shapes are taken at'),
+      reps: int(7, 'timed runs per form (interleaved)'),
+      threads: int(2, 'intra-op threads'),
+      profile: flag("onnxruntime's profiler on each lowered session: each op type's share of the form's time"),
+      only: str('', `only these layers, comma-separated (${LAYERS.map(([n]) => n).join(',')})`, 'LIST'),
+    },
+  },
+  // A misspelt layer would leave the table silently empty.
+  (v) => {
+    for (const n of v.only ? v.only.split(',') : []) if (!LAYERS.some(([name]) => name === n)) throw new ArgsError(`--only: unknown layer '${n}'`);
+    return v;
+  },
+);
 
 async function session(C: number, K: number, form: ConvForm, profile: ReturnType<typeof profiling> | undefined) {
   const g = new GraphBuilder();

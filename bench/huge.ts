@@ -14,21 +14,28 @@ import { toNetworkInput } from '../src/models/preprocessing.js';
 import { randomVggModel } from '../src/models/random-model.js';
 import { resolveOptions } from '../src/options/index.js';
 import { cpuBackend } from '../src/backends/index.js';
+import { registerNodeBackends } from '../src/backends/register-node.js';
 import type { OrtModule } from '../src/runtime/ort.js';
 import { checkMemory, chooseTile, runMemory } from '../src/stylize/preflight.js';
 import { blendTargets } from '../src/runtime/features.js';
 import { TiledObjective } from '../src/tiles/tiled-objective.js';
+import { int, num, readArgs } from './args.js';
 import { median, peakRssBytes } from './common.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const width = arg('width', 4096);
-const height = arg('height', 3072);
-const budget = arg('budget-gib', 8) * 2 ** 30;
-const evaluations = arg('evaluations', 1);
+const { values: args } = readArgs({
+  usage: 'npm run bench:huge -- [options]',
+  flags: {
+    width: int(4096, 'image width'),
+    height: int(3072, 'image height'),
+    'budget-gib': num(8, 'memory budget the tile size is chosen for, GiB'),
+    evaluations: int(1, 'timed evaluations'),
+    tile: int(0, 'tile side in px (0: the largest the budget allows)'),
+  },
+});
+// Node's backends, as src/node.ts registers them: the library picks a run's backend from that registry.
+registerNodeBackends();
+const { width, height, evaluations } = args;
+const budget = args['budget-gib'] * 2 ** 30;
 const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
 
 function image(w: number, h: number, f: (x: number, y: number, c: number) => number) {
@@ -52,7 +59,7 @@ try {
   if (!(e instanceof NeuralStyleError)) throw e;
   console.log(`untiled: refused: ${e.parts.map((p) => (typeof p === 'string' ? p : `--${p.option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)).join('')}`);
 }
-const tile = arg('tile', 0) || chooseTile(plan);
+const tile = args.tile || chooseTile(plan);
 const estimate = runMemory(plan, tile);
 console.log(`tile ${tile} px chosen for a ${gib(budget)} budget; estimated peak ${gib(estimate.total)}`);
 

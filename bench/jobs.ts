@@ -16,11 +16,15 @@ import { JobClient } from '../src/jobs/client.js';
 import { makeFixture } from '../test/cli/helpers.js';
 import { startRedis } from '../test/helpers/redis-server.js';
 import { contentPng, spawnWorker, stopWorker, type WorkerProcess } from '../test/jobs/helpers.js';
+import { int, readArgs } from './args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
+const { values: args } = readArgs({
+  usage: 'npm run bench:jobs -- [options]',
+  flags: {
+    jobs: int(20, 'jobs submitted at once for the throughput runs (1 and 2 workers)'),
+    sequential: int(10, 'jobs submitted one at a time for the queue overhead'),
+  },
+});
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -30,8 +34,8 @@ const fmt = (xs: number[]) => `median ${median(xs).toFixed(1)} ms (min ${Math.mi
 
 const JOB = { model: 'vgg19-random', imageSize: 32, numIterations: 2, optimizer: 'adam' };
 
-const nJobs = arg('jobs', 20);
-const nSequential = arg('sequential', 10);
+const nJobs = args.jobs;
+const nSequential = args.sequential;
 const f = await makeFixture('ns-bench-jobs-');
 const style = await readFile(f.painting);
 const contents = await Promise.all(Array.from({ length: Math.max(nJobs, nSequential) + 2 }, (_, k) => contentPng(k)));

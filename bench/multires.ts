@@ -10,16 +10,25 @@
  */
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { registerNodeBackends } from '../src/backends/register-node.js';
 import { readImage } from '../src/image/decode-node.js';
 import type { RgbImage } from '../src/image/types.js';
 import { randomVggModel } from '../src/models/random-model.js';
 import type { OrtModule } from '../src/runtime/ort.js';
 import { stylize } from '../src/stylize/stylize.js';
+import { int, readArgs } from './args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
+const { values: args } = readArgs({
+  usage: 'npm run bench:multires -- [options]',
+  flags: {
+    size: int(256, 'final image size'),
+    iterations: int(100, 'L-BFGS iterations of the single-scale run'),
+    'coarse-iterations': int(100, 'iterations of the multires run at half the size'),
+    'fine-iterations': int(25, 'iterations of the multires run at the final size'),
+  },
+});
+// Node's backends, as src/node.ts registers them: the library picks a run's backend from that registry.
+registerNodeBackends();
 
 function generated(width: number, height: number, f: (x: number, y: number, c: number) => number): RgbImage {
   const data = new Float32Array(width * height * 3);
@@ -39,10 +48,9 @@ async function images(): Promise<{ content: RgbImage; style: RgbImage; source: s
   };
 }
 
-const size = arg('size', 256);
-const iterations = arg('iterations', 100);
-const coarseIterations = arg('coarse-iterations', 100);
-const fineIterations = arg('fine-iterations', 25);
+const { size, iterations } = args;
+const coarseIterations = args['coarse-iterations'];
+const fineIterations = args['fine-iterations'];
 const coarse = Math.round(size / 2);
 
 const { content, style, source } = await images();

@@ -7,19 +7,27 @@
 import * as ort from 'onnxruntime-node';
 import { CompiledObjective } from '../src/runtime/objective.js';
 import { cpuBackend } from '../src/backends/index.js';
+import { ArgsError, int, readArgs, str } from './args.js';
 import { BENCH_SPEC, makeTargets, vgg19RandomWeights } from './common.js';
 import { lastRuns, profiling } from './ort-profile.js';
 import { formsOf, VARIANTS } from './variant-table.js';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1]! : dflt;
-};
-const size = Number(arg('size', '256'));
-const reps = Number(arg('reps', '2'));
-const top = Number(arg('top', '25'));
-const variant = VARIANTS[arg('variant', 'defaults')]!;
+const { size, reps, top, variant } = readArgs(
+  {
+    usage: 'npx tsx bench/profile.ts [options]',
+    flags: {
+      size: int(256, 'square image size'),
+      reps: int(2, 'profiled evaluations after one warm-up'),
+      top: int(25, 'slowest nodes listed'),
+      variant: str('defaults', 'a name from bench/variant-table.ts'),
+    },
+  },
+  (v) => {
+    const variant = VARIANTS[v.variant];
+    if (!variant) throw new ArgsError(`--variant: unknown variant '${v.variant}' (bench/variants.ts --list shows them)`);
+    return { ...v, variant };
+  },
+);
 
 const net = vgg19RandomWeights(0);
 const spec = { ...BENCH_SPEC, imageSize: size }; // the size picks each conv's form

@@ -11,34 +11,37 @@
  * Prints one line per variant: median, minimum, median of per-round ratios and median CPU
  * time, each also as a ratio to the first variant named, and peak RSS.
  */
+import { ArgsError, flag, int, oneOf, readArgs } from './args.js';
 import { median } from './common.js';
 import { VARIANTS } from './variant-table.js';
-import { startOurWorker, type Worker } from './worker-client.js';
+import { BACKENDS, startOurWorker, type Worker } from './worker-client.js';
 
-function parseArgs(argv: string[]) {
-  const out = { size: 256, reps: 5, warmup: 1, threads: 2, backend: 'cpu', names: [] as string[], list: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--size') out.size = Number(argv[++i]);
-    else if (a === '--reps') out.reps = Number(argv[++i]);
-    else if (a === '--warmup') out.warmup = Number(argv[++i]);
-    else if (a === '--threads') out.threads = Number(argv[++i]);
-    else if (a === '--backend') out.backend = argv[++i]!;
-    else if (a === '--list') out.list = true;
-    else out.names.push(a);
-  }
-  return out;
-}
-
-const args = parseArgs(process.argv.slice(2));
-if (args.list || args.names.length === 0) {
+const { args, names } = readArgs(
+  {
+    usage: 'npx tsx bench/variants.ts [options] VARIANT…   (--list, or no variant, lists them)',
+    positionals: { 'VARIANT…': 'names from bench/variant-table.ts; the first is the baseline of the ratios' },
+    flags: {
+      size: int(256, 'square image size'),
+      reps: int(5, 'interleaved rounds of timed evaluations'),
+      warmup: int(1, 'untimed evaluations per variant first'),
+      threads: int(2, 'intra-op threads (0: onnxruntime default)'),
+      backend: oneOf(BACKENDS, 'cpu', 'the backend every variant runs on'),
+      list: flag('list the variants and exit'),
+    },
+  },
+  // Every name checked before the first worker starts: a typo is not a run without it.
+  (args, names) => {
+    for (const n of names) if (!VARIANTS[n]) throw new ArgsError(`unknown variant '${n}' (--list shows them)`);
+    return { args, names };
+  },
+);
+if (args.list || names.length === 0) {
   for (const [name, v] of Object.entries(VARIANTS)) console.log(`${name.padEnd(22)} ${JSON.stringify(v, (k, x) => (k === 'rules' ? Object.keys(x) : x))}`);
   process.exit(0);
 }
-for (const n of args.names) if (!VARIANTS[n]) throw new Error(`unknown variant ${n}; --list shows them`);
 
 const runs: { name: string; worker: Worker; ready: Record<string, unknown>; times: number[]; cpu: number[]; loss: number; peakRss: number }[] = [];
-for (const name of args.names) {
+for (const name of names) {
   // One at a time: set-up (weights, targets, session build, warm-up) is not timed but is heavy.
   const worker = startOurWorker(args.backend, args.size, args.threads, args.warmup, name);
   runs.push({ name, worker, ready: await worker.read(), times: [], cpu: [], loss: 0, peakRss: 0 });

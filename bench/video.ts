@@ -8,6 +8,7 @@
  *   npm run bench:video -- [--size 256] [--frames 4] [--iterations 10]
  */
 import * as ort from 'onnxruntime-node';
+import { registerNodeBackends } from '../src/backends/register-node.js';
 import { randomVggModel } from '../src/models/random-model.js';
 import type { OrtModule } from '../src/runtime/ort.js';
 import { createStylizer } from '../src/stylize/stylizer.js';
@@ -16,15 +17,20 @@ import { VIDEO_DEFAULTS } from '../src/video/options.js';
 import { stylizeVideo, type FrameResult } from '../src/video/stylize-video.js';
 import { toGray } from '../src/video/warp.js';
 import { syntheticClip } from '../test/helpers/synthetic-clip.js';
+import { int, readArgs } from './args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const size = arg('size', 256);
-const count = arg('frames', 4);
-const iterations = arg('iterations', 10);
+const { values: args } = readArgs({
+  usage: 'npm run bench:video -- [options]',
+  flags: {
+    size: int(256, 'frame width (height 3/4 of it)'),
+    frames: int(4, 'frames of the synthetic clip (the first is not timed: it has no flow)'),
+    iterations: int(10, 'L-BFGS iterations per frame'),
+  },
+});
+// Node's backends, as src/node.ts registers them: the library picks a run's backend from that registry.
+registerNodeBackends();
+const { size, iterations } = args;
+const count = args.frames;
 const k = size / 80;
 const clip = syntheticClip({
   frames: count,

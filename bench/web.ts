@@ -31,7 +31,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { ensureWebBuilt, REPO, WEB_DIST } from '../scripts/web-build.js';
 import { serveApp } from '../src/web-server/serve-node.js';
-import { median, readFlags } from './common.js';
+import { ArgsError, custom, flag, int, ints, num, readArgs, repeated } from './args.js';
+import { median } from './common.js';
 import { formatTable, iterationTimes, ticksFromJsonLines, type Row, type Tick } from './web-timing.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -58,39 +59,54 @@ interface Options {
   json: boolean;
 }
 
-function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: [128, 256], iterations: 12, warmup: 2, rounds: 2, backends: ['wasm', 'webgpu'], timeoutS: 600, softwareWebgpu: false, baselines: {}, json: false };
-  const help = [
-    'npm run bench:web -- [options]',
-    '  --sizes 128,256        square image sizes (content and style images made at that size)',
-    '  --iterations 12        Adam iterations per run (tab and CLI alike)',
-    '  --warmup 2             iterations left out of the medians at the start of each run',
-    '  --rounds 2             CLI/tab runs per size, alternating',
-    '  --backends wasm,webgpu tab backends to try (webgpu only where Chromium gives an adapter)',
-    '  --timeout-s 600        give up on one tab run after this long',
-    '  --software-webgpu      time WebGPU on SwiftShader too (CPU emulation; skipped by default)',
-    '  --baseline [NAME=]DIR  also time another built app (vite build --outDir DIR, then copy web-dist/ort),',
-    '                         tab for tab: before/after; repeat for several',
-    '  --json                 one JSON report on stdout (the table goes to stderr)',
-  ].join('\n');
-  readFlags(argv, help, (a, next) => {
-    if (a === '--sizes') o.sizes = next().split(',').map(Number);
-    else if (a === '--iterations') o.iterations = Number(next());
-    else if (a === '--warmup') o.warmup = Number(next());
-    else if (a === '--rounds') o.rounds = Number(next());
-    else if (a === '--backends') o.backends = next().split(',');
-    else if (a === '--timeout-s') o.timeoutS = Number(next());
-    else if (a === '--baseline') {
-      const v = next();
-      const eq = v.indexOf('=');
-      o.baselines[eq > 0 ? v.slice(0, eq) : 'baseline'] = eq > 0 ? v.slice(eq + 1) : v;
-    } else if (a === '--software-webgpu') o.softwareWebgpu = true;
-    else if (a === '--json') o.json = true;
-    else return false;
-    return true;
+/** Backends the app's picker offers and Chromium is launched for: a misspelt one is an error here, not a failed tab later. */
+function tabBackends(raw: string, flag: string): string[] {
+  const list = raw.split(',');
+  for (const b of list) if (!(b in CHROMIUM_ARGS)) throw new ArgsError(`${flag} wants names from ${Object.keys(CHROMIUM_ARGS).join(', ')}, not '${b}'`);
+  return list;
+}
+
+/** Every flag with its default: `npm run bench:web -- --help` prints this table. */
+const COMMAND = {
+  usage: 'npm run bench:web -- [options]',
+  flags: {
+    sizes: ints([128, 256], 'square image sizes (content and style images made at that size)'),
+    iterations: int(12, 'Adam iterations per run (tab and CLI alike)'),
+    warmup: int(2, 'iterations left out of the medians at the start of each run'),
+    rounds: int(2, 'CLI/tab runs per size, alternating'),
+    backends: custom(['wasm', 'webgpu'], 'tab backends to try (webgpu only where Chromium gives an adapter)', 'LIST', tabBackends, 'wasm,webgpu'),
+    'timeout-s': num(600, 'give up on one tab run after this long'),
+    'software-webgpu': flag('time WebGPU on SwiftShader too (CPU emulation; skipped by default)'),
+    baseline: repeated('also time another built app (vite build --outDir DIR, then copy web-dist/ort), tab for tab; repeat for several', '[NAME=]DIR'),
+    json: flag('one JSON report on stdout (the table goes to stderr)'),
+  },
+};
+
+/** `--baseline main=/tmp/web-main` and `--baseline /tmp/web-main` (named "baseline"), by name. */
+function baselines(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    out[eq > 0 ? v.slice(0, eq) : 'baseline'] = eq > 0 ? v.slice(eq + 1) : v;
+  }
+  return out;
+}
+
+function readOptions(): Options {
+  return readArgs(COMMAND, (v) => {
+    if (v.iterations <= v.warmup + 1) throw new ArgsError(`--iterations must exceed --warmup + 1 (got ${v.iterations} and ${v.warmup})`);
+    return {
+      sizes: v.sizes,
+      iterations: v.iterations,
+      warmup: v.warmup,
+      rounds: v.rounds,
+      backends: v.backends,
+      timeoutS: v['timeout-s'],
+      softwareWebgpu: v['software-webgpu'],
+      baselines: baselines(v.baseline),
+      json: v.json,
+    };
   });
-  if (o.iterations <= o.warmup + 1) throw new Error(`--iterations must exceed --warmup + 1 (got ${o.iterations} and ${o.warmup})`);
-  return o;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -240,7 +256,7 @@ async function probeWebNn(url: string): Promise<{ flag: string; ml: boolean; con
 // ---------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const o = parseArgs(process.argv.slice(2));
+  const o = readOptions();
   const log = (s: string) => (o.json ? process.stderr.write(`${s}\n`) : console.log(s));
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is not installed (apt-get install -y chromium)`);
   ensureWebBuilt(() => log('building web-dist/ (npm run build:web)…'));

@@ -6,6 +6,10 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
+/** The backends bench-worker.ts runs (its --backend and --probe), here so a parent can check a name before spawning. */
+export const BACKENDS = ['cpu', 'webgpu', 'wasm'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
 /** A worker process that answers one JSON line per command line. */
 export class Worker {
   private readonly lines: AsyncIterableIterator<string>;
@@ -43,8 +47,11 @@ export class Worker {
   }
 }
 
-
-/** Our side: bench-worker.ts in a fresh Node process (with tsx's loader, as this one runs). */
+/**
+ * Our side: bench-worker.ts in a fresh Node process (with tsx's loader, as this one runs).
+ * These flags are bench-worker.ts's command line: a name changed on one side only is an
+ * unknown-option error from the worker, not a silent default.
+ */
 export function startOurWorker(backend: string, size: number, threads: number, warmup: number, variant = 'defaults'): Worker {
   const args = [
     ...process.execArgv,
