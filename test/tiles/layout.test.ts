@@ -55,16 +55,17 @@ describe('which runs can be tiled', () => {
 });
 
 describe('options the tiled evaluator does not implement refuse tiling (records marked untiled)', () => {
-  it('the nine-point TV, RGB space and replicate padding each refuse, naming the option', async () => {
+  it('the nine-point TV, RGB space, replicate padding and a pyramid each refuse, naming the option', async () => {
     const { checkTileable } = await import('../../src/tiles/tiled-objective.js');
     const { lossTerms } = await import('../../src/losses/index.js');
     const { DEFAULT_STYLIZE_OPTIONS, stylizeOptionSpecs } = await import('../../src/options/index.js');
     const untiled = stylizeOptionSpecs().filter((s) => s.untiled).map((s) => s.key);
-    expect(untiled.sort()).toEqual(['firstPadding', 'optimizeSpace', 'tvStencil']);
+    expect(untiled.sort()).toEqual(['firstPadding', 'optimizeSpace', 'parameterization', 'tvStencil']);
     const cases: Array<[string, unknown]> = [
       ['tvStencil', 'crowsonkb'],
       ['optimizeSpace', 'rgb'],
       ['firstPadding', 'replicate'],
+      ['parameterization', 'pyramid'],
     ];
     for (const [key, value] of cases) {
       expect(() => checkTileable(lossTerms(), { ...DEFAULT_STYLIZE_OPTIONS, [key]: value }), key).toThrow(new RegExp(`^${key} .* cannot be combined with tiles yet`));
