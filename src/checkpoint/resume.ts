@@ -5,7 +5,7 @@
  */
 import { msg, opt, UsageError } from '../errors.js';
 import { fitMaxSide } from '../image/resize.js';
-import type { StylizeOptions } from '../options/index.js';
+import type { StylizeOptions } from '../options/stylize-options.js';
 import { stagesOf } from '../stylize/coarse-to-fine.js';
 import { fingerprintDifference, type Fingerprint } from './fingerprint.js';
 import type { SavedRun } from './format.js';

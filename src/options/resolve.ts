@@ -5,7 +5,8 @@
  * src/stylize/preflight.ts.
  */
 import { msg, opt, OptionError, UsageError } from '../errors.js';
-import { lossTerms, termWeight } from '../losses/index.js';
+import { termWeight } from '../losses/index.js';
+import { methodOf } from '../methods/index.js';
 import { checkOptionValue } from './kinds.js';
 import type { StylizeOptions } from './stylize-options.js';
 import { stylizeOptionSpecs } from './table.js';
@@ -36,7 +37,8 @@ export function resolveOptions(partial: Partial<StylizeOptions> = {}, styleCount
     if (value !== undefined) checkOptionValue(spec, value);
   }
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const o = { ...defaultStylizeOptions(), ...defined } as StylizeOptions;
+  // The method's own defaults (its optimiser, schedule, parameterisation) over the table's; what was given over both.
+  const o = { ...defaultStylizeOptions(), ...methodOf(defined).defaults.options, ...defined } as StylizeOptions;
 
   const sizes = o.multires ?? [];
   if (sizes.some((s, i) => s >= (sizes[i + 1] ?? o.imageSize))) {
@@ -66,7 +68,8 @@ export function resolveOptions(partial: Partial<StylizeOptions> = {}, styleCount
     throw new UsageError(msg`${opt('keepBest')} and ${opt('averageIterates')} both choose what is returned: choose one`);
   }
   if (styleCount === 0) throw new UsageError('at least one style image is needed');
-  const terms = lossTerms();
+  // The method's terms: its objective's (gatys: the registered ones).
+  const terms = methodOf(o).terms(o);
   for (const t of terms) if (termWeight(t, o) !== 0) t.check?.(o);
   if (terms.every((t) => termWeight(t, o) === 0)) {
     // Terms only some runs have (omitWhenOff: the temporal loss) are not named: an image command has no such flag.

@@ -14,6 +14,8 @@ export type OptimizerName = OptimizerKind | (string & {});
 
 /** The built-in options, typed. */
 export interface BuiltinStylizeOptions {
+  /** The algorithm (src/methods): gatys, nnst, strotss. */
+  method: string;
   /** Maximum side of the content image (and so of the result), px. */
   imageSize: number;
   /** Style images are resized to imageSize × styleScale (max side). */
@@ -85,6 +87,18 @@ const stylize = { scope: 'stylize' } as const;
 
 /** The options that belong to no one loss term, in `--help` order within their groups. */
 export const STYLIZE_OPTIONS: OptionSpec[] = [
+  {
+    ...stylize,
+    key: 'method',
+    // The registered methods: table.ts fills the choices and the help.
+    kind: { type: 'choice', choices: [] },
+    default: 'gatys',
+    label: 'Method',
+    help: '',
+    group: 'Optimisation',
+    objective: true,
+    valueName: '<name>',
+  },
   {
     ...stylize,
     key: 'imageSize',

@@ -5,6 +5,7 @@
  */
 import { backendNames } from '../backends/registry.js';
 import { lossTerms } from '../losses/index.js';
+import { methods } from '../methods/index.js';
 import { optimizerChoiceHelp, optimizerRecords } from '../optim/registry.js';
 import type { OptionGroup, OptionSpec } from './types.js';
 import { STYLIZE_OPTIONS } from './stylize-options.js';
@@ -27,11 +28,17 @@ export function stylizeOptionSpecs(): OptionSpec[] {
   const base = STYLIZE_OPTIONS.flatMap((s): OptionSpec[] => {
     if (s.key === 'optimizer') return [{ ...s, kind: { type: 'choice', choices: optimizers.map((r) => r.kind) }, help: optimizerChoiceHelp(optimizers) }];
     if (s.key === 'backend') return [{ ...s, kind: { type: 'choice', choices: ['auto', ...backendNames()] } }];
+    if (s.key === 'method') {
+      const help = `The algorithm: ${methods().map((m) => m.help).join('; ')}. A method brings its own defaults (network, optimiser, schedule); options given explicitly still win.`;
+      return [{ ...s, kind: { type: 'choice', choices: methods().map((m) => m.name) }, help }];
+    }
     return s.key === 'learningRate' ? [s, ...optimizers.flatMap((r) => r.options)] : [s];
   });
   const at = base.findIndex((s) => s.key === 'numIterations');
-  const termOptions = lossTerms().flatMap((t) => t.options);
-  const all = [...base.slice(0, at), ...termOptions, ...base.slice(at)];
+  // The registered terms' options, and those of every method's own terms and the methods themselves.
+  const termOptions = [...lossTerms(), ...methods().flatMap((m) => m.terms(DEFAULT_FOR_TERMS))].flatMap((t) => t.options);
+  const methodOptions = methods().flatMap((m) => m.options);
+  const all = dedupe([...base.slice(0, at), ...termOptions, ...methodOptions, ...base.slice(at)]);
   const dup = all.find((s, i) => all.findIndex((t) => t.key === s.key) !== i);
   if (dup) throw new Error(`two options are named '${dup.key}'`);
   return byGroup(all);
@@ -39,4 +46,12 @@ export function stylizeOptionSpecs(): OptionSpec[] {
 
 export function stylizeOptionSpec(key: string): OptionSpec | undefined {
   return stylizeOptionSpecs().find((s) => s.key === key);
+}
+
+/** What a method's `terms` is asked with when only the terms' option records are wanted. */
+const DEFAULT_FOR_TERMS = {} as Parameters<ReturnType<typeof methods>[number]['terms']>[0];
+
+/** Each record once: a term several methods share (the temporal term) brings its options once. */
+function dedupe(specs: OptionSpec[]): OptionSpec[] {
+  return specs.filter((s, i) => specs.indexOf(s) === i);
 }

@@ -5,7 +5,7 @@
  */
 import type { MessagePart, Suggestion } from '../errors.js';
 import { optimizerRecord } from '../optim/index.js';
-import type { StylizeOptions } from '../options/index.js';
+import type { StylizeOptions } from '../options/stylize-options.js';
 
 export { formatNumber } from '../optim/index.js';
 

@@ -9,7 +9,7 @@
  */
 import { resize } from '../image/resize.js';
 import { optimizerRecords, type OptimizerState } from '../optim/index.js';
-import type { StylizeOptions } from '../options/index.js';
+import type { StylizeOptions } from '../options/stylize-options.js';
 
 /** Python's round(): half to even. */
 function roundHalfEven(v: number): number {

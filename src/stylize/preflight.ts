@@ -14,7 +14,7 @@ import { VGG_WIDTHS } from '../models/random-model.js';
 import type { LayerTable } from '../models/types.js';
 import { checkMasksReachLayers, type Mask, type MaskMode } from '../masks/index.js';
 import { activeTerms, termsOf, usedLayers } from '../objective/terms.js';
-import type { StylizeOptions } from '../options/index.js';
+import type { StylizeOptions } from '../options/stylize-options.js';
 import { optimizerRecord } from '../optim/index.js';
 import { stagesOf } from './coarse-to-fine.js';
 import { estimateFeaturePass, estimateMemory, type MemoryQuery } from '../runtime/memory.js';

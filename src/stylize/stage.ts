@@ -20,7 +20,7 @@ import type { Preprocessing } from '../models/types.js';
 import { fromNetworkInput, toNetworkInput } from '../models/preprocessing.js';
 import { pixelBounds, PLANAR_RGB } from '../network/pixels.js';
 import { optimizerRecord, type Optimizer, type OptimizerState } from '../optim/index.js';
-import type { StylizeOptions } from '../options/index.js';
+import type { StylizeOptions } from '../options/stylize-options.js';
 import { parameterCount, type Parameterisation } from '../parameterisations/index.js';
 import type { Targets } from '../runtime/features.js';
 import type { Evaluation, Evaluator } from '../runtime/objective.js';
@@ -61,27 +61,41 @@ export interface StageContext {
   iterationFeeds?(iteration: number, width: number, height: number): Record<string, FeedValue> | undefined;
 }
 
-/** A stage's result, with the optimiser's state for the next stage's warm start. */
-export type StageResult = StylizeResult & { optimizerState?: OptimizerState };
+/** A stage's result, with the optimiser's state for the next stage's warm start and the parameters it ended at. */
+export type StageResult = StylizeResult & { optimizerState?: OptimizerState; params?: Float32Array };
 
-export async function runStage(ctx: StageContext, input: RunInput, o: StageOptions, warm?: OptimizerState): Promise<StageResult> {
+/** What a method may set for a stage beyond its options (NNST's: its own size, start, targets). */
+export interface StageOverrides {
+  /** The optimiser's state to start from (a warm start between sizes). */
+  warm?: OptimizerState;
+  /** The image size, where the method fixes it (a pyramid's level sizes); default the options' imageSize. */
+  size?: { width: number; height: number };
+  /** The parameters to start from (a pyramid assembled by the method); default from the options' init. */
+  start?: Float32Array;
+  /** The targets, where the method makes them (nearest neighbours); default the content's and the styles'. */
+  targets?: Targets;
+}
+
+export async function runStage(ctx: StageContext, input: RunInput, o: StageOptions, overrides: StageOverrides = {}): Promise<StageResult> {
+  const { warm } = overrides;
   // The space x lives in: network input, or 0–1 planar RGB (the graph preprocesses it).
   const space = o.optimizeSpace === 'rgb' ? PLANAR_RGB : ctx.preprocessing;
 
   // 1. sizes
-  const size = fitMaxSide(input.content.width, input.content.height, o.imageSize);
+  const size = overrides.size ?? fitMaxSide(input.content.width, input.content.height, o.imageSize);
   const content = resize(input.content, size.width, size.height);
   const { width, height } = content;
   const param = ctx.parameterisation(width, height);
 
   // 2. targets
   const tile = ctx.tileFor(input.content, o, input.onCheckpoint !== undefined);
-  const styleTargets = await ctx.styleTargets(Math.max(1, Math.round(o.imageSize * o.styleScale)), tile);
-  const contentTargets = await ctx.contentTargets(toNetworkInput(content, ctx.preprocessing), width, height, tile);
-  const targets: Targets = { ...styleTargets, ...contentTargets };
+  const targets: Targets = overrides.targets ?? {
+    ...(await ctx.styleTargets(Math.max(1, Math.round(o.imageSize * o.styleScale)), tile)),
+    ...(await ctx.contentTargets(toNetworkInput(content, ctx.preprocessing), width, height, tile)),
+  };
 
   // 3. start
-  const x = startingPoint(input, o, param, space, content);
+  const x = input.resume || !overrides.start ? startingPoint(input, o, param, space, content) : Float32Array.from(overrides.start);
 
   // 4. the loop
   // Per-run inputs (a video's warped frame) are whole-image tensors the tiles do not cut.
@@ -183,6 +197,7 @@ export async function runStage(ctx: StageContext, input: RunInput, o: StageOptio
     interrupted: ended.interrupted,
     elapsedMs: Date.now() - start,
     optimizerState: o.multiresWarmStart ? optimizer.getState() : undefined,
+    params: Float32Array.from(final),
   };
 }
 

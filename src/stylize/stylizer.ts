@@ -7,9 +7,9 @@
  *
  * One run, top to bottom (Gatys, Ecker & Bethge; jcjohnson/neural-style):
  *   1. colour control prepares the images (src/image/colour)
- *   2. the stages: one size, or coarse-to-fine sizes (coarse-to-fine.ts), each a stage
- *      (stage.ts: targets, start, the optimisation loop, result) that starts from the last
- *      stage's result
+ *   2. the method (src/methods): its stages — one size, or coarse-to-fine sizes, or a
+ *      method's scales — each a stage (stage.ts: targets, start, the optimisation loop,
+ *      result), and its post-process
  *   3. colour control finishes the result
  * At sizes whose whole-image evaluation would not fit (the `tile` option, chosen per stage
  * by the memory estimate), targets and evaluations run tile by tile with the same results
@@ -32,10 +32,10 @@ import { FeatureExtractor, type Targets } from '../runtime/features.js';
 import { CompiledObjective, type GraphSetup } from '../runtime/objective.js';
 import type { OrtModule } from '../runtime/ort.js';
 import { TiledObjective } from '../tiles/tiled-objective.js';
-import { stagesOf, warmStart } from './coarse-to-fine.js';
+import { methodOf, type Method, type MethodContext, type MethodStageOverrides } from '../methods/index.js';
 import { chooseTile } from './preflight.js';
-import { runStage, type StageContext, type StageOptions, type StageResult } from './stage.js';
-import type { RunInput, StageInfo, StylizeResult } from './types.js';
+import { runStage, type StageContext } from './stage.js';
+import type { RunInput, StylizeResult } from './types.js';
 
 export interface StylizerInput {
   ort: OrtModule;
@@ -58,8 +58,10 @@ export interface StylizerInput {
 export async function createStylizer(input: StylizerInput): Promise<Stylizer> {
   const resolved = resolveOptions(input.options, input.styles.length);
   checkMasks(input.styles.length, input.contentMasks, input.styleMasks);
-  const terms = [...termsOf(input.terms)];
+  const method = methodOf(resolved);
+  const terms = [...termsOf(input.terms ?? method.terms(resolved))];
   const run: RunShape = { styles: input.styles.length, masked: input.contentMasks !== undefined };
+  method.check?.(resolved, run);
   for (const t of terms) if (termWeight(t, resolved) !== 0) t.check?.(resolved, run);
   const parameterisation = parameterisationFor(resolved);
   if (resolved.clampImage && !parameterisation.clampable) {
@@ -71,17 +73,15 @@ export async function createStylizer(input: StylizerInput): Promise<Stylizer> {
   // 'auto' is settled here, probing: the options then name the backend the run uses.
   const backend = await chooseBackend(input.ort, resolved.backend);
   const options = { ...resolved, backend: backend.profile.name };
-  const net = { table: input.model.table, weights: input.model.weights, preprocessing: input.model.preprocessing };
-  const setup: GraphSetup = { backend: backend.profile, terms, run, parameterisation };
-  const extractor = await FeatureExtractor.create(input.ort, net, options, setup);
-  let objective: CompiledObjective;
+  const stylizer = new Stylizer({ ...input, options, method, terms, run, backend });
   try {
-    objective = await CompiledObjective.create(input.ort, net, options, setup);
+    // The first graphs now, so a run starts at once (and a graph that cannot be built fails here).
+    await stylizer.prepare();
   } catch (err) {
-    await extractor.release();
+    await stylizer.release();
     throw err;
   }
-  return new Stylizer({ ...input, options, terms, run, backend, extractor, objective });
+  return stylizer;
 }
 
 /** An optimiser for a run's options (the record of `optimizer`), continuing from `state` when given. */
@@ -91,42 +91,73 @@ export function makeOptimizer(o: StylizeOptions, state?: OptimizerState): Optimi
 
 interface StylizerParts extends Omit<StylizerInput, 'options'> {
   options: StylizeOptions;
+  method: Method;
+  /** The method's terms (or the caller's): the default objective's. */
   terms: LossTerm[];
   run: RunShape;
   backend: BackendChoice;
-  extractor: FeatureExtractor;
-  /** The objective compiled for the options' parameterisation (more are compiled as sizes need them). */
-  objective: CompiledObjective;
 }
+
+/** One compiled graph per set of terms (and parameterisation): a method's stages may need several. */
+const termsKey = (terms: readonly LossTerm[]) => terms.map((t) => t.name).join('+');
 
 export class Stylizer {
   readonly options: StylizeOptions;
   /** The backend the sessions run on, and why it was chosen. */
   readonly backend: BackendChoice;
+  /** The method the runs follow (src/methods). */
+  readonly method: Method;
   /** Style targets by the style images' longest side: coarse-to-fine stages need one per size. */
   private readonly styleTargets = new Map<number, Promise<Targets>>();
   /** The tiled evaluator's sessions, compiled the first time a stage needs tiles. */
   private tiledObjective?: Promise<TiledObjective>;
   /**
-   * Objectives by parameterisation key: one graph per pyramid depth (a small image keeps
-   * fewer levels), compiled the first time a size needs it.
+   * Objectives by terms and parameterisation: one graph per pyramid depth (a small image
+   * keeps fewer levels) and per set of terms a method's stage uses, compiled when first needed.
    */
   private readonly objectives = new Map<string, Promise<CompiledObjective>>();
+  /** Forward-only features sessions, by set of terms. */
+  private readonly extractors = new Map<string, Promise<FeatureExtractor>>();
 
   constructor(private readonly parts: StylizerParts) {
     this.options = parts.options;
     this.backend = parts.backend;
-    this.objectives.set(parts.objective.parameterisation.key, Promise.resolve(parts.objective));
+    this.method = parts.method;
   }
 
-  private objectiveFor(param: Parameterisation): Promise<CompiledObjective> {
-    let hit = this.objectives.get(param.key);
+  private get net() {
+    const { model } = this.parts;
+    return { table: model.table, weights: model.weights, preprocessing: model.preprocessing };
+  }
+
+  /** The default objective and features sessions, built now. */
+  async prepare(): Promise<void> {
+    await this.extractorFor(this.parts.terms);
+    this.defaultObjective = await this.objectiveFor(parameterisationFor(this.options), this.parts.terms);
+  }
+
+  private defaultObjective?: CompiledObjective;
+
+  private objectiveFor(param: Parameterisation, terms: readonly LossTerm[]): Promise<CompiledObjective> {
+    const key = `${param.key}|${termsKey(terms)}`;
+    let hit = this.objectives.get(key);
     if (!hit) {
-      const { ort, model, backend, terms, run } = this.parts;
-      const net = { table: model.table, weights: model.weights, preprocessing: model.preprocessing };
-      hit = CompiledObjective.create(ort, net, this.options, { backend: backend.profile, terms, run, parameterisation: param });
-      hit.catch(() => this.objectives.delete(param.key));
-      this.objectives.set(param.key, hit);
+      const { ort, backend, run } = this.parts;
+      hit = CompiledObjective.create(ort, this.net, this.options, { backend: backend.profile, terms, run, parameterisation: param });
+      hit.catch(() => this.objectives.delete(key));
+      this.objectives.set(key, hit);
+    }
+    return hit;
+  }
+
+  private extractorFor(terms: readonly LossTerm[]): Promise<FeatureExtractor> {
+    const key = termsKey(terms);
+    let hit = this.extractors.get(key);
+    if (!hit) {
+      const { ort, backend, run } = this.parts;
+      hit = FeatureExtractor.create(ort, this.net, this.options, { backend: backend.profile, terms, run });
+      hit.catch(() => this.extractors.delete(key));
+      this.extractors.set(key, hit);
     }
     return hit;
   }
@@ -136,9 +167,9 @@ export class Stylizer {
     return this.parts.model.preprocessing;
   }
 
-  /** The loss parts every run reports, in order. */
+  /** The loss parts every run reports, in order (the default objective's). */
   get partNames(): string[] {
-    return this.parts.objective.partNames;
+    return this.defaultObjective?.partNames ?? this.parts.terms.map((t) => t.name);
   }
 
   /** The tile size a stage runs with; 0 for the whole image at once. */
@@ -150,7 +181,7 @@ export class Stylizer {
   /**
    * Stylise one content image (any size; the result's longer side is imageSize). Colour
    * control (src/image/colour) prepares the images before anything else and finishes the
-   * result, its previews included.
+   * result, its previews included; the method (src/methods) does the rest.
    */
   async run(input: RunInput): Promise<StylizeResult> {
     const o = this.options;
@@ -169,105 +200,49 @@ export class Stylizer {
       onProgress: onProgress && ((p) => onProgress({ ...p, image: () => finish(p.image()) })),
     };
     const settings = { ...o, ...definedOnly(input.settings) };
-    const result = await this.stages(run, settings, prepared.styles);
-    const { optimizerState: _, ...done } = result;
+    const result = await this.method.run(this.methodContext(prepared.styles), run, settings);
+    const { optimizerState: _, params: __, ...done } = result;
     return { ...done, image: finish(result.image) };
   }
 
   async release(): Promise<void> {
-    const tiled = this.tiledObjective?.then((t) => t.release(), () => undefined);
-    const objectives = [...this.objectives.values()].map((p) => p.then((o) => o.release(), () => undefined));
-    await Promise.all([this.parts.extractor.release(), ...objectives, tiled]);
+    const release = (p: Promise<{ release(): Promise<void> }> | undefined) => p?.then((t) => t.release(), () => undefined);
+    await Promise.all([...this.objectives.values(), ...this.extractors.values(), this.tiledObjective].map(release));
   }
 
-  /**
-   * The run's stages in turn (jcjohnson's multires, crowsonkb's √2 schedule: coarse-to-fine
-   * as one call): each later stage starts from the previous result upsampled. Progress
-   * counts iterations across stages; each later stage's iteration 0 (the upsampled image,
-   * at a new size) is not reported, so the numbers run on. One stage is a plain run.
-   */
-  private async stages(input: RunInput, o: StageOptions, styles: RgbImage[]): Promise<StageResult> {
-    const { sizes, counts } = stagesOf(o);
-    if (sizes.length === 1) return runStage(this.stageContext(styles), input, o);
-    // crowsonkb's schedule carries Adam's moments between sizes, which a checkpoint does not hold.
-    if ((input.resume || input.onCheckpoint) && (o.multiresFrom !== undefined || o.multiresWarmStart)) {
-      throw new UsageError(msg`checkpoints cannot be combined with ${opt('multiresFrom')} or ${opt('multiresWarmStart')} (coarse-to-fine with warm starts)`);
-    }
-    const total = counts.reduce((a, b) => a + b, 0);
-    // A checkpoint names its stage: a resumed run skips the stages before it.
-    const first = input.resume?.stage ?? 0;
-    if (input.resume && (input.resume.stage === undefined || first >= sizes.length)) {
-      throw new UsageError(msg`the checkpoint is not from a ${opt('multires')} run with these sizes; resume with the same ${opt('multires')}`);
-    }
-    const start = Date.now() - (input.resume?.elapsedMs ?? 0);
-    let offset = counts.slice(0, first).reduce((a, b) => a + b, 0);
-    let result: StageResult | undefined;
-    const ctx = this.stageContext(styles);
-    for (let i = first; i < sizes.length; i++) {
-      const last = i === sizes.length - 1;
-      const stageInfo: StageInfo = { index: i + 1, count: sizes.length, size: sizes[i]! };
-      const stage: StageOptions = {
-        ...o,
-        multires: undefined,
-        multiresFrom: undefined,
-        imageSize: sizes[i]!,
-        numIterations: counts[i]!,
-        init: i === 0 ? o.init : 'image',
-        // Colours are put back once, at the end: a stage's output is the next one's start.
-        originalColors: last && o.originalColors,
-      };
-      const base = offset;
-      const warm =
-        // crowsonkb's warm start: the last stage's optimiser state, resized to this stage's size.
-        i > 0 && o.multiresWarmStart && result!.optimizerState
-          ? warmStart(result!.optimizerState, result!.image, fitMaxSide(input.content.width, input.content.height, sizes[i]!))
-          : undefined;
-      result = await runStage(
-        ctx,
-        {
-          ...input,
-          initImage: i === 0 ? input.initImage : result?.image ?? input.initImage,
-          resume: i === first ? input.resume : undefined,
-          onCheckpoint: input.onCheckpoint ? (c) => input.onCheckpoint!({ ...c, stage: i }) : undefined,
-          onTile: input.onTile ? (t) => input.onTile!({ ...t, iteration: base + t.iteration, stage: stageInfo }) : undefined,
-          onProgress: async (p) => {
-            if (i > first && p.iteration === 0) return;
-            const elapsedMs = Date.now() - start;
-            const doneSoFar = base + p.iteration;
-            await input.onProgress?.({
-              ...p,
-              iteration: doneSoFar,
-              numIterations: total,
-              elapsedMs,
-              etaMs: doneSoFar > 0 ? (elapsedMs / doneSoFar) * (total - doneSoFar) : 0,
-              stage: stageInfo,
-            });
-          },
-        },
-        stage,
-        warm,
-      );
-      offset = base + result.iterations;
-      if (result.interrupted) break;
-    }
-    return { ...result!, iterations: offset, elapsedMs: Date.now() - start, optimizerState: undefined };
+  /** What the method works with: this Stylizer's sessions and stages, for one run's styles. */
+  private methodContext(styles: RgbImage[]): MethodContext {
+    const { ort, backend, model, contentMasks, styleMasks, run } = this.parts;
+    return {
+      ort,
+      backend: backend.profile,
+      table: model.table,
+      weights: model.weights,
+      preprocessing: model.preprocessing,
+      styles,
+      contentMasks,
+      styleMasks,
+      run,
+      stage: (input, o, overrides = {}) => runStage(this.stageContext(styles, overrides), input, o, overrides),
+      extractor: (terms) => this.extractorFor(terms),
+    };
   }
 
   /** What a stage reads from this Stylizer: its targets, its evaluators, its tiles. */
-  private stageContext(styles: RgbImage[]): StageContext {
-    const { extractor } = this.parts;
+  private stageContext(styles: RgbImage[], overrides: MethodStageOverrides): StageContext {
+    const terms = overrides.terms ?? this.parts.terms;
     let iterationFeeds: StageContext['iterationFeeds'];
     return {
       preprocessing: this.preprocessing,
-      parameterisation: (width, height) => parameterisationFor(this.options, { width, height }),
-      partNames: this.partNames,
-      tileFor: (content, o, checkpoint) => this.tileFor(content, o, checkpoint),
+      parameterisation: (width, height) => overrides.parameterisation ?? parameterisationFor(this.options, { width, height }),
+      partNames: terms.map((t) => t.name),
+      tileFor: (content, o, checkpoint) => (this.method.tileable && !overrides.terms ? this.tileFor(content, o, checkpoint) : 0),
       styleTargets: (side, tile) => this.styleTargetsAt(side, styles, tile),
       contentTargets: async (image, width, height, tile) =>
-        tile > 0 ? (await this.tiled()).extract(image, width, height, 'content', tile) : extractor.extract(image, width, height, 'content'),
+        tile > 0 ? (await this.tiled()).extract(image, width, height, 'content', tile) : (await this.extractorFor(terms)).extract(image, width, height, 'content'),
       evaluator: async (targets, { width, height }, param, tile, input, iteration, masks) => {
         if (tile === 0) {
-          const objective = await this.objectiveFor(param);
+          const objective = await this.objectiveFor(param, terms);
           iterationFeeds = (at, w, h) => objective.iterationFeeds(at, w, h, this.options.seed);
           return objective.bind(targets, width, height, input.feeds, masks);
         }
@@ -304,7 +279,8 @@ export class Stylizer {
   }
 
   private async computeStyleTargets(side: number, styles: RgbImage[], tile = 0): Promise<Targets> {
-    const { extractor, styleMasks } = this.parts;
+    const { styleMasks } = this.parts;
+    const extractor = await this.extractorFor(this.parts.terms);
     const perStyle: Targets[] = [];
     // Targets a term cannot make in tiles are made whole (the memory estimate assumes none).
     if (tile > 0 && !(await this.tiled()).canExtract('style')) tile = 0;

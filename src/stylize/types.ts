@@ -1,10 +1,10 @@
 import type { RgbImage } from '../image/types.js';
 import type { Tensor } from '../models/types.js';
-import type { InitMode } from '../options/index.js';
+import type { InitMode } from '../options/stylize-options.js';
 import type { Mask } from '../masks/index.js';
 import type { OptimizerState } from '../optim/index.js';
 import type { LossParts } from '../runtime/objective.js';
-import type { TileProgress } from '../tiles/tiled-objective.js';
+import type { TileProgress } from '../tiles/progress.js';
 
 /** Where a coarse-to-fine run is: stage `index` (1-based) of `count`, at `size` px. */
 export interface StageInfo {

@@ -49,14 +49,9 @@ import {
 } from './graphs.js';
 import { type Box, featureLength, layoutTiles, type Tile, tileGeometry, type TileGeometry } from './layout.js';
 
-/** Where a tiled evaluation is, for progress: which pass, which tile of how many. */
-export interface TileProgress {
-  pass: 'targets' | 'statistics' | 'gradient' | 'rows';
-  tile: number;
-  tiles: number;
-}
+import type { TileListener } from './progress.js';
 
-export type TileListener = (t: TileProgress) => void | Promise<void>;
+export type { TileListener, TileProgress } from './progress.js';
 
 /** UsageError unless every active term says how it decomposes over tiles in this run. */
 export function checkTileable(terms: readonly LossTerm[], o: TermOptions, run: RunShape = UNMASKED_RUN): void {

@@ -1,0 +1,38 @@
+/**
+ * What a method's `run` works with: the Stylizer's compiled pieces, handed over as a
+ * context so a method is a record of decisions, not of plumbing.
+ */
+import type { BackendProfile } from '../backends/types.js';
+import type { RgbImage } from '../image/types.js';
+import type { LossTerm, RunShape } from '../losses/index.js';
+import type { Mask } from '../masks/index.js';
+import type { ConvWeights, LayerTable, Preprocessing } from '../models/types.js';
+import type { Parameterisation } from '../parameterisations/index.js';
+import type { FeatureExtractor } from '../runtime/features.js';
+import type { OrtModule } from '../runtime/ort.js';
+import type { StageOptions, StageOverrides, StageResult } from '../stylize/stage.js';
+import type { RunInput } from '../stylize/types.js';
+
+export interface MethodStageOverrides extends StageOverrides {
+  /** The objective's terms for this stage (default the method's): one compiled objective per set. */
+  terms?: readonly LossTerm[];
+  /** What the optimiser moves here (default the options' parameterisation at the stage's size). */
+  parameterisation?: Parameterisation;
+}
+
+export interface MethodContext {
+  ort: OrtModule;
+  backend: BackendProfile;
+  table: LayerTable;
+  weights: ConvWeights;
+  preprocessing: Preprocessing;
+  /** The style images, as colour control prepared them for this run. */
+  styles: RgbImage[];
+  contentMasks?: readonly Mask[];
+  styleMasks?: readonly Mask[];
+  run: RunShape;
+  /** One stage: targets, start, the optimisation loop, result (src/stylize/stage.ts). */
+  stage(input: RunInput, o: StageOptions, overrides?: MethodStageOverrides): Promise<StageResult>;
+  /** A forward-only features session for these terms' targets (compiled once per set and options). */
+  extractor(terms: readonly LossTerm[], o: StageOptions): Promise<FeatureExtractor>;
+}

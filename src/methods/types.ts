@@ -1,0 +1,38 @@
+/**
+ * A method is a record: the algorithm a run follows — the network it defaults to, its loss
+ * terms, what the optimiser moves, which optimiser, the schedule of scales, and what is
+ * done to the result. `gatys` is Gatys et al. with jcjohnson's options (and their
+ * coarse-to-fine schedules); `nnst` and `strotss` are Kolkin et al.'s. The `method` option
+ * picks one, so the library, the command line, the web form and the job API all have
+ * every method; a new one is a folder here and one line in index.ts.
+ */
+import type { LossTerm, RunShape } from '../losses/index.js';
+import type { OptionSpec } from '../options/types.js';
+import type { StylizeOptions } from '../options/stylize-options.js';
+import type { MethodContext } from './context.js';
+import type { StageResult } from '../stylize/stage.js';
+import type { RunInput } from '../stylize/types.js';
+
+export interface Method {
+  /** The `method` option's value. */
+  name: string;
+  /** For people: 'Gatys et al.', 'NNST-Opt', 'STROTSS'. */
+  label: string;
+  /** One line: what it is (the option's help lists them). */
+  help: string;
+  /** Options only this method reads, merged into the one options table. */
+  options: readonly OptionSpec[];
+  /**
+   * What it brings over the table's defaults, as a preset does: a value the caller gave
+   * always wins. Its network (`model`, for the front ends that load weights by name).
+   */
+  defaults: { model?: string; options: Partial<StylizeOptions> };
+  /** Its loss terms, in the order their parts are reported. */
+  terms(o: StylizeOptions): readonly LossTerm[];
+  /** Checks across options and the run (masks, combinations it cannot do), before any work. */
+  check?(o: StylizeOptions, run: RunShape): void;
+  /** Whether its evaluations can run in tiles (a global nearest-neighbour search cannot). */
+  tileable: boolean;
+  /** Stylise one (colour-prepared) content image: its stages in turn, and its post-process. */
+  run(ctx: MethodContext, input: RunInput, o: StylizeOptions): Promise<StageResult>;
+}
