@@ -1,11 +1,11 @@
 /**
  * The options table (src/cli/options.ts) is the one place flags live: its defaults are the
- * library's, --help shows every flag with its default, README.md embeds the same table,
- * and --preset fills only what the user did not give.
+ * library's, --help shows every flag with its default, and --preset fills only what the
+ * user did not give. docs/options.md is generated from the same records (test/docs/options-page.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { applyPreset, cliOptionSpecs, flagOf, optionsMarkdown, parseOptions, type CliOptions } from '../../src/cli/options.js';
+import { applyPreset, cliOptionSpecs, flagOf, parseOptions, type CliOptions } from '../../src/cli/options.js';
 import { DEFAULT_STYLIZE_OPTIONS, PRESETS, stylizeOptionSpec } from '../../src/options/index.js';
 import { OptionError, UsageError } from '../../src/errors.js';
 import { cli } from './helpers.js';
@@ -22,11 +22,6 @@ describe('the options table', () => {
     expect(options.saveIter).toBe(100);
     expect(options.model).toBe('vgg19');
     expect(options.backend).toBe('auto'); // the library has no 'auto': the CLI resolves it
-  });
-
-  it('is what README.md shows (regenerate with `npx tsx scripts/cli-docs.ts`)', () => {
-    const docs = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    expect(docs).toContain(optionsMarkdown());
   });
 
   it('--help lists every flag with its default', async () => {
