@@ -56,6 +56,8 @@ export type { Optimizer, OptimizerRecord, OptimizerSettings, OptimizerState } fr
 export { blendedStyles, contentSource, defineTerm, lossTerms, partNames, registerLossTerm, stackedStyles, unregisterLossTerm } from './losses/index.js';
 export type { FeedContext, IterationContext, LossTerm, RunShape, Statistic, TargetSource, TermBuild, TermInput, TermOptions, TermTarget, TermTiling } from './losses/index.js';
 export { parameterisationFor, parameterisationNames } from './parameterisations/index.js';
+export { methodNames, methodOf, methods, registerMethod, unregisterMethod } from './methods/index.js';
+export type { Method, MethodContext } from './methods/index.js';
 export type { Parameterisation } from './parameterisations/index.js';
 
 // Models: the registry, layer tables, preprocessing, weight files, the offline random model
