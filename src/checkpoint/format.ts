@@ -34,6 +34,7 @@ export function encodeCheckpoint(run: SavedRun): Uint8Array {
     best: c.best ? { loss: c.best.loss, x: c.best.x } : null,
     stage: c.stage ?? null,
     average: c.average ? { value: c.average.value, accum: c.average.accum } : null,
+    method: c.method ?? null,
   };
   return packState(state);
 }
@@ -83,10 +84,23 @@ export function decodeCheckpoint(bytes: Uint8Array, where: string): SavedRun {
   }
   const fp = s.fingerprint;
   if (!fp || typeof fp !== 'object' || Array.isArray(fp)) throw broken('no fingerprint');
+  const method = s.method === undefined || s.method === null ? null : s.method;
+  if (method !== null && (typeof method !== 'object' || Array.isArray(method))) throw broken('the method state is not a record');
   // Coarse-to-fine checkpoints name their stage; files from before stages have none.
   const stage = s.stage === undefined || s.stage === null ? undefined : int('stage');
   return {
     fingerprint: fp as Fingerprint,
-    checkpoint: { iteration, width, height, x, optimizer: opt, best, elapsedMs, average, ...(stage !== undefined ? { stage } : {}) },
+    checkpoint: {
+      iteration,
+      width,
+      height,
+      x,
+      optimizer: opt,
+      best,
+      elapsedMs,
+      average,
+      ...(stage !== undefined ? { stage } : {}),
+      ...(method ? { method: method as Checkpoint['method'] } : {}),
+    },
   };
 }

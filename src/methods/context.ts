@@ -2,7 +2,9 @@
  * What a method's `run` works with: the Stylizer's compiled pieces, handed over as a
  * context so a method is a record of decisions, not of plumbing.
  */
+import type { InferenceSession } from 'onnxruntime-common';
 import type { BackendProfile } from '../backends/types.js';
+import type { GraphBuilder } from '../graph/builder.js';
 import type { RgbImage } from '../image/types.js';
 import type { LossTerm, RunShape } from '../losses/index.js';
 import type { Mask } from '../masks/index.js';
@@ -31,8 +33,16 @@ export interface MethodContext {
   contentMasks?: readonly Mask[];
   styleMasks?: readonly Mask[];
   run: RunShape;
+  /** Bytes the run may use, when the caller said (a search picks its chunk from it). */
+  availableBytes?: number;
   /** One stage: targets, start, the optimisation loop, result (src/stylize/stage.ts). */
   stage(input: RunInput, o: StageOptions, overrides?: MethodStageOverrides): Promise<StageResult>;
   /** A forward-only features session for these terms' targets (compiled once per set and options). */
   extractor(terms: readonly LossTerm[], o: StageOptions): Promise<FeatureExtractor>;
+  /**
+   * A session of the method's own (a nearest-neighbour search, a hypercolumn extractor),
+   * built on this run's backend the first time `key` is asked for and kept with the
+   * Stylizer's other sessions.
+   */
+  session(key: string, build: () => GraphBuilder): Promise<InferenceSession>;
 }

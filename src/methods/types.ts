@@ -33,6 +33,8 @@ export interface Method {
   check?(o: StylizeOptions, run: RunShape): void;
   /** Whether its evaluations can run in tiles (a global nearest-neighbour search cannot). */
   tileable: boolean;
+  /** Its stages each build their own objective (their terms and pyramid depths differ): none is built up front. */
+  stageObjectives?: boolean;
   /** Stylise one (colour-prepared) content image: its stages in turn, and its post-process. */
   run(ctx: MethodContext, input: RunInput, o: StylizeOptions): Promise<StageResult>;
 }

@@ -115,15 +115,17 @@ export class CompiledObjective {
         feeds[name] = new ort.Tensor('float32', t.data, t.dims);
       }
     }
+    const declared = this.declaredInputs().filter((i) => inputs.has(i.name));
     for (const [name, t] of Object.entries(runFeeds)) {
       // An input of a term this run leaves out (weight 0) is not in the graph: nothing to feed.
       if (!inputs.has(name)) continue;
-      if (t.dims.length !== 4 || t.dims[2] !== height || t.dims[3] !== width || t.data.length !== t.dims.reduce((a, b) => a * b, 1)) {
-        throw new Error(`run input ${name} has shape [${t.dims.join(', ')}], not [·, ·, ${height}, ${width}] for this ${width}×${height} image`);
-      }
+      // The shape its term declares: numbers as they are, H and W this image's, other names free.
+      const dims = declared.find((i) => i.name === name)?.dims ?? [1, 3, 'H', 'W'];
+      const want = dims.map((d) => (d === 'H' ? height : d === 'W' ? width : d));
+      const fits = t.dims.length === want.length && want.every((d, k) => typeof d !== 'number' || t.dims[k] === d) && t.data.length === t.dims.reduce((a, b) => a * b, 1);
+      if (!fits) throw new Error(`run input ${name} has shape [${t.dims.join(', ')}], not [${want.join(', ')}] for this ${width}×${height} image`);
       feeds[name] = new ort.Tensor('float32', t.data, t.dims);
     }
-    const declared = this.declaredInputs().filter((i) => inputs.has(i.name));
     const missingRun = declared.filter((i) => i.per === 'run' && !(i.name in feeds));
     if (missingRun.length > 0) {
       throw new UsageError(`this objective needs per-run inputs that were not given: ${missingRun.map((i) => i.name).join(', ')} (a video run provides them)`);

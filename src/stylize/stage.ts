@@ -16,7 +16,7 @@ import { originalColors } from '../image/original-colors.js';
 import type { Mask } from '../masks/index.js';
 import { resizeMask } from '../masks/index.js';
 import type { FeedValue } from '../losses/index.js';
-import type { Preprocessing } from '../models/types.js';
+import type { Preprocessing, Tensor } from '../models/types.js';
 import { fromNetworkInput, toNetworkInput } from '../models/preprocessing.js';
 import { pixelBounds, PLANAR_RGB } from '../network/pixels.js';
 import { optimizerRecord, type Optimizer, type OptimizerState } from '../optim/index.js';
@@ -74,6 +74,10 @@ export interface StageOverrides {
   start?: Float32Array;
   /** The targets, where the method makes them (nearest neighbours); default the content's and the styles'. */
   targets?: Targets;
+  /** Values of the terms' `run` inputs for this stage (its targets' own, a weight per scale), over the run's. */
+  feeds?: Record<string, Tensor>;
+  /** What the method needs to continue this stage from a checkpoint (kept in each one). */
+  checkpointState?: Checkpoint['method'];
 }
 
 export async function runStage(ctx: StageContext, input: RunInput, o: StageOptions, overrides: StageOverrides = {}): Promise<StageResult> {
@@ -104,7 +108,8 @@ export async function runStage(ctx: StageContext, input: RunInput, o: StageOptio
   }
   let iteration = input.resume?.iteration ?? 0;
   const masks = input.contentMasks?.map((m) => resizeMask(m, width, height));
-  const evaluator = await ctx.evaluator(targets, size, param, tile, input, () => iteration, masks);
+  const stageInput = overrides.feeds ? { ...input, feeds: { ...input.feeds, ...overrides.feeds } } : input;
+  const evaluator = await ctx.evaluator(targets, size, param, tile, stageInput, () => iteration, masks);
   const optimizer: Optimizer = optimizerRecord(o.optimizer).create(o, input.resume?.optimizer ?? warm);
   const toImage = (params: Float32Array): RgbImage => {
     const img = fromNetworkInput(param.toImage(params, width, height), width, height, space);
@@ -128,6 +133,7 @@ export async function runStage(ctx: StageContext, input: RunInput, o: StageOptio
       best: best?.state() ?? null,
       elapsedMs: Date.now() - start,
       average: average?.state() ?? null,
+      ...(overrides.checkpointState ? { method: overrides.checkpointState } : {}),
     });
     observers.push(new Checkpoints(firstIteration, input.checkpointEvery, snapshot, input.onCheckpoint));
   }

@@ -31,6 +31,8 @@ import { parameterisationFor, type Parameterisation } from '../parameterisations
 import { FeatureExtractor, type Targets } from '../runtime/features.js';
 import { CompiledObjective, type GraphSetup } from '../runtime/objective.js';
 import type { OrtModule } from '../runtime/ort.js';
+import type { InferenceSession } from 'onnxruntime-common';
+import { encodeModel } from '../graph/encode.js';
 import { TiledObjective } from '../tiles/tiled-objective.js';
 import { methodOf, type Method, type MethodContext, type MethodStageOverrides } from '../methods/index.js';
 import { chooseTile } from './preflight.js';
@@ -118,6 +120,8 @@ export class Stylizer {
   private readonly objectives = new Map<string, Promise<CompiledObjective>>();
   /** Forward-only features sessions, by set of terms. */
   private readonly extractors = new Map<string, Promise<FeatureExtractor>>();
+  /** Sessions a method builds for itself (src/methods), by its key. */
+  private readonly methodSessions = new Map<string, Promise<InferenceSession>>();
 
   constructor(private readonly parts: StylizerParts) {
     this.options = parts.options;
@@ -130,8 +134,9 @@ export class Stylizer {
     return { table: model.table, weights: model.weights, preprocessing: model.preprocessing };
   }
 
-  /** The default objective and features sessions, built now. */
+  /** The default objective and features sessions, built now (a method whose stages each build their own builds none). */
   async prepare(): Promise<void> {
+    if (this.method.stageObjectives) return;
     await this.extractorFor(this.parts.terms);
     this.defaultObjective = await this.objectiveFor(parameterisationFor(this.options), this.parts.terms);
   }
@@ -207,7 +212,7 @@ export class Stylizer {
 
   async release(): Promise<void> {
     const release = (p: Promise<{ release(): Promise<void> }> | undefined) => p?.then((t) => t.release(), () => undefined);
-    await Promise.all([...this.objectives.values(), ...this.extractors.values(), this.tiledObjective].map(release));
+    await Promise.all([...this.objectives.values(), ...this.extractors.values(), ...this.methodSessions.values(), this.tiledObjective].map(release));
   }
 
   /** What the method works with: this Stylizer's sessions and stages, for one run's styles. */
@@ -223,8 +228,18 @@ export class Stylizer {
       contentMasks,
       styleMasks,
       run,
+      availableBytes: this.parts.availableBytes,
       stage: (input, o, overrides = {}) => runStage(this.stageContext(styles, overrides), input, o, overrides),
       extractor: (terms) => this.extractorFor(terms),
+      session: (key, build) => {
+        let hit = this.methodSessions.get(key);
+        if (!hit) {
+          hit = ort.InferenceSession.create(encodeModel(build(), key), backend.profile.sessionOptions());
+          hit.catch(() => this.methodSessions.delete(key));
+          this.methodSessions.set(key, hit);
+        }
+        return hit;
+      },
     };
   }
 

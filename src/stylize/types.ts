@@ -2,7 +2,7 @@ import type { RgbImage } from '../image/types.js';
 import type { Tensor } from '../models/types.js';
 import type { InitMode } from '../options/stylize-options.js';
 import type { Mask } from '../masks/index.js';
-import type { OptimizerState } from '../optim/index.js';
+import type { OptimizerState, StateValue } from '../optim/index.js';
 import type { LossParts } from '../runtime/objective.js';
 import type { TileProgress } from '../tiles/progress.js';
 
@@ -53,6 +53,8 @@ export interface Checkpoint {
   stage?: number;
   /** The iterate average's state, when averageIterates is on. */
   average?: { value: Float32Array; accum: number } | null;
+  /** What a method keeps to continue a stage (NNST: the parameters the stage started from). */
+  method?: { readonly [key: string]: StateValue } | null;
 }
 
 /** One image through a Stylizer: the content and how to follow and steer the run. */

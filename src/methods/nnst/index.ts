@@ -1,0 +1,380 @@
+/**
+ * NNST-Opt (Kolkin, Kucera, Paris, Sykora, Shechtman & Shakhnarovich, "Neural Neighbor
+ * Style Transfer", 2022), with the authors' defaults, as a method on this engine:
+ *
+ *   the output is an 8-level Laplacian pyramid, started as the content's with its 3 finest
+ *   levels zeroed (2 at 1024 px and above); then, from the coarsest scale (~64 px) to the
+ *   image size, each scale
+ *     1. forms the query: (1 − α)·(the output so far, upsampled, with the content's detail at
+ *        this scale) + α·(the content at this scale); the content alone at the coarsest
+ *     2. replaces each of the query's hypercolumns by its nearest neighbour among the style
+ *        image's and its rotations' (neighbours.ts), with content masks within each region
+ *     3. moves the pyramid's levels at and below this scale for numIterations Adam steps
+ *        towards those targets (terms.ts `hypercolumn`)
+ *     4. takes the result as the new coarse levels (decomposed again)
+ *   a last pass at full size matches each layer's features to the style's (terms.ts
+ *   `layers`), and the OkLab colour match (colour.ts) finishes the result.
+ *
+ * Sizes follow the pyramid: scale k's image is level k's (each half of the one above,
+ * rounded down), the content and style at a scale are their pyramids' approximations there.
+ * A checkpoint keeps the parameters its stage started from, so a resumed stage makes the
+ * same targets.
+ */
+import { msg, opt, UsageError } from '../../errors.js';
+import { fitMaxSide, resize } from '../../image/resize.js';
+import type { RgbImage } from '../../image/types.js';
+import { resizeMask, type Mask } from '../../masks/index.js';
+import { fromNetworkInput, toNetworkInput } from '../../models/preprocessing.js';
+import type { Preprocessing } from '../../models/types.js';
+import { layerSize } from '../../network/geometry.js';
+import { PLANAR_RGB } from '../../network/pixels.js';
+import type { StylizeOptions } from '../../options/stylize-options.js';
+import { levelSizes, maxLevels, pyramid, resizePlanes } from '../../parameterisations/index.js';
+import type { StageResult } from '../../stylize/stage.js';
+import { stageInput, stageSequence } from '../../stylize/stage-sequence.js';
+import type { MethodContext } from '../context.js';
+import type { Method } from '../types.js';
+import { colourMatch } from './colour.js';
+import { HYPERCOLUMN_LAYERS, hypercolumnGraph, layerMapsGraph } from './hypercolumns.js';
+import { centredUnit, chunkRows, gatherColumns, joinColumns, nearestIndices, searchGraph, selectColumns, unitColumns, type Columns } from './neighbours.js';
+import { stackRows, swapAxes, turn, TURNS, type Planes } from './rotations.js';
+import { hypercolumnTerm, layerMatchTerm, nnstInputs } from './terms.js';
+
+export { hypercolumnTerm, layerMatchTerm } from './terms.js';
+
+/** The distances one search chunk may hold, when the caller gave no budget. */
+const SEARCH_BYTES = 256 * 2 ** 20;
+
+const nnstOptions = [
+  {
+    key: 'nnstAlpha',
+    kind: { type: 'number', min: 0, max: 1 },
+    default: 0.75,
+    label: 'NNST content share',
+    help: 'NNST: how much of the query that picks the style features at each scale is the content (the rest the output so far): 1 keeps the most content, 0 the most style.',
+    group: 'Optimisation',
+    scope: 'stylize',
+    objective: true,
+    valueName: '<alpha>',
+  },
+  {
+    key: 'styleRotations',
+    kind: { type: 'boolean' },
+    default: true,
+    label: 'Style rotations',
+    help: 'NNST: add the style images turned by 90°, 180° and 270° to the features the output may take (more content kept, a little less style).',
+    group: 'Optimisation',
+    scope: 'stylize',
+    objective: true,
+  },
+  {
+    key: 'colorMatch',
+    kind: { type: 'boolean' },
+    default: true,
+    label: 'Colour match',
+    help: "NNST: after the optimisation, the output's lightness with the content's chroma moved to the style's palette (OkLab).",
+    group: 'Input and output',
+    scope: 'stylize',
+    objective: true,
+  },
+] as const;
+
+export const nnst: Method = {
+  name: 'nnst',
+  label: 'NNST-Opt',
+  help: 'nnst (Kolkin et al. 2022, Neural Neighbor Style Transfer: each feature replaced by its nearest style feature, coarse to fine over a Laplacian pyramid)',
+  options: nnstOptions,
+  defaults: {
+    model: 'vgg16-torchvision',
+    options: { optimizer: 'adam', learningRate: 2e-3, numIterations: 200, parameterization: 'pyramid', pyramidLevels: 8, optimizeSpace: 'rgb', init: 'image', imageSize: 512 },
+  },
+  terms: () => [hypercolumnTerm, layerMatchTerm],
+  tileable: false,
+  stageObjectives: true,
+  check: (o) => {
+    if ((o.multires && o.multires.length > 0) || o.multiresFrom !== undefined) {
+      throw new UsageError(msg`${opt('method')} nnst has its own scales: leave out ${opt('multires')} and ${opt('multiresFrom')}`);
+    }
+    if (o.parameterization !== 'pyramid') throw new UsageError(msg`${opt('method')} nnst optimises a Laplacian pyramid: leave ${opt('parameterization')} at pyramid`);
+  },
+  run: runNnst,
+};
+
+/** The scales' count for an image whose longer side is `side`: 64, 128, … up to it. */
+export function scaleCount(side: number, levels: number): number {
+  return Math.max(1, Math.min(levels + 1, Math.round(Math.log2(side / 64)) + 1));
+}
+
+/** An image as planar values in the space the parameters live in. */
+function planes(img: RgbImage, space: Preprocessing): Float32Array {
+  return toNetworkInput(img, space);
+}
+
+/** Planar [3, h, w] values halved `times` times by the pyramid's bilinear step. */
+function downsample(data: Float32Array, width: number, height: number, times: number): { data: Float32Array; width: number; height: number } {
+  let cur = { data, width, height };
+  for (let i = 0; i < times; i++) {
+    const [w, h] = [Math.floor(cur.width / 2), Math.floor(cur.height / 2)];
+    cur = { data: resizePlanes(cur.data, 3, cur.height, cur.width, h, w), width: w, height: h };
+  }
+  return cur;
+}
+
+/** The flat parameters of a pyramid's levels `from` … end. */
+function levelsFrom(levels: readonly Float32Array[], from: number): Float32Array {
+  const out = new Float32Array(levels.slice(from).reduce((n, l) => n + l.length, 0));
+  let at = 0;
+  for (const l of levels.slice(from)) {
+    out.set(l, at);
+    at += l.length;
+  }
+  return out;
+}
+
+/** A flat parameter vector split into its levels (the sizes' order). */
+function splitLevels(flat: Float32Array, sizes: ReadonlyArray<{ width: number; height: number }>): Float32Array[] {
+  const out: Float32Array[] = [];
+  let at = 0;
+  for (const s of sizes) {
+    const n = 3 * s.width * s.height;
+    out.push(flat.slice(at, at + n));
+    at += n;
+  }
+  return out;
+}
+
+async function runNnst(ctx: MethodContext, input: RunInput, o: StylizeOptions): Promise<StageResult> {
+  const space = o.optimizeSpace === 'rgb' ? PLANAR_RGB : ctx.preprocessing;
+  const full = fitMaxSide(input.content.width, input.content.height, o.imageSize);
+  const content = resize(input.content, full.width, full.height);
+  const T = Math.min(o.pyramidLevels, maxLevels(full.width, full.height));
+  const sizes = levelSizes(full.width, full.height, T);
+  const S = scaleCount(Math.max(full.width, full.height), T);
+  const contentPyramid = splitLevels(pyramid(T).fromImage(planes(content, space), full.width, full.height), sizes);
+  // The output starts as the content's pyramid without its finest details.
+  const zeroed = Math.min(T, Math.max(full.width, full.height) >= 1024 ? 2 : 3);
+  let outputPyramid: Float32Array[] = contentPyramid.map((l, i) => (i < zeroed ? new Float32Array(l.length) : Float32Array.from(l)));
+  const styles = styleImages(ctx, o);
+  const stageSides = [...Array.from({ length: S }, (_, i) => Math.max(sizes[S - 1 - i]!.width, sizes[S - 1 - i]!.height)), Math.max(full.width, full.height)];
+  const seq = stageSequence(input, stageSides, stageSides.map(() => o.numIterations), 'method');
+  let offset = seq.counts.slice(0, seq.first).reduce((a, b) => a + b, 0);
+  let result: StageResult | undefined;
+  for (let i = seq.first; i < S + 1; i++) {
+    const resumed = i === seq.first && input.resume;
+    const base = offset;
+    const stage = { ...o, imageSize: stageSides[i]!, numIterations: seq.counts[i]!, originalColors: false };
+    if (i < S) {
+      const scl = S - 1 - i;
+      // A resumed stage's start is the checkpoint's: the targets are made from it again.
+      if (resumed) outputPyramid = [...outputPyramid.slice(0, scl), ...splitLevels(startOf(input), sizes.slice(scl))];
+      const start = levelsFrom(outputPyramid, scl);
+      const target = await scaleTargets(ctx, o, space, { content: contentPyramid, output: outputPyramid, sizes, scl, first: i === 0, styles, masks: input.contentMasks });
+      const param = pyramid(T - scl);
+      result = await ctx.stage(stageInput(input, seq, i, base), stage, {
+        size: sizes[scl],
+        start,
+        parameterisation: param,
+        terms: [hypercolumnTerm],
+        targets: {},
+        feeds: { [nnstInputs.target]: target },
+        checkpointState: { start },
+      });
+      // The output at this scale becomes the coarse levels: decomposed again.
+      const { width, height } = sizes[scl]!;
+      const image = param.toImage(result.params!, width, height);
+      outputPyramid = [...outputPyramid.slice(0, scl), ...splitLevels(param.fromImage(image, width, height), sizes.slice(scl))];
+    } else {
+      const feeds = await styleMaps(ctx, o, space, styles, full, input.contentMasks);
+      result = await ctx.stage(stageInput(input, seq, i, base), stage, {
+        size: full,
+        start: levelsFrom(outputPyramid, 0),
+        parameterisation: pyramid(T),
+        terms: [layerMatchTerm],
+        targets: {},
+        feeds,
+      });
+    }
+    offset = base + result.iterations;
+    if (result.interrupted) break;
+  }
+  const last = result!;
+  const done = { ...last, iterations: offset, elapsedMs: Date.now() - seq.start, optimizerState: undefined };
+  if (last.interrupted || !o.colorMatch) return done;
+  const style = resize(styles[0]!.image, styles[0]!.image.width, styles[0]!.image.height);
+  const finished = colourMatch(content, style, last.image);
+  return { ...done, image: finished };
+}
+
+function startOf(input: RunInput): Float32Array {
+  const start = input.resume?.method?.start;
+  if (!(start instanceof Float32Array)) throw new UsageError('the checkpoint does not say where its NNST stage started; resume with a checkpoint this version made');
+  return start;
+}
+
+interface StyleImage {
+  image: RgbImage;
+  mask?: Mask;
+}
+
+/**
+ * The style images at the method's size: the first at imageSize × styleScale on its longer
+ * side, the others at the first one's width (so their layer maps stack in the last pass).
+ */
+function styleImages(ctx: MethodContext, o: StylizeOptions): StyleImage[] {
+  const side = Math.max(1, Math.round(o.imageSize * o.styleScale));
+  const first = fitMaxSide(ctx.styles[0]!.width, ctx.styles[0]!.height, side);
+  return ctx.styles.map((s, i) => {
+    const size = i === 0 ? first : { width: first.width, height: Math.max(1, Math.round((s.height * first.width) / s.width)) };
+    return { image: resize(s, size.width, size.height), mask: ctx.styleMasks?.[i] };
+  });
+}
+
+interface ScaleState {
+  content: readonly Float32Array[];
+  output: readonly Float32Array[];
+  sizes: ReadonlyArray<{ width: number; height: number }>;
+  scl: number;
+  first: boolean;
+  styles: readonly StyleImage[];
+  masks?: readonly Mask[];
+}
+
+/**
+ * A scale's targets: the query's hypercolumns, each replaced by its nearest style
+ * hypercolumn (per region with masks), normalised per position: [1, C, h/4, w/4].
+ */
+async function scaleTargets(ctx: MethodContext, o: StylizeOptions, space: Preprocessing, s: ScaleState): Promise<{ dims: number[]; data: Float32Array }> {
+  const { width, height } = s.sizes[s.scl]!;
+  const synth = (levels: readonly Float32Array[]) => pyramid(levels.length - 1).toImage(levelsFrom(levels as Float32Array[], 0), width, height);
+  const contentHere = synth(s.content.slice(s.scl));
+  let query = contentHere;
+  if (!s.first) {
+    // The output so far, with the content's detail at this scale (not the output's start).
+    const extract = synth([s.content[s.scl]!, ...s.output.slice(s.scl + 1)]);
+    const a = o.nnstAlpha as number;
+    query = new Float32Array(contentHere.length);
+    for (let k = 0; k < query.length; k++) query[k] = (1 - a) * extract[k]! + a * contentHere[k]!;
+  }
+  const queryColumns = await hypercolumns(ctx, query, width, height, space);
+  const styleSets = await Promise.all(s.styles.map((st) => styleHypercolumns(ctx, o, st, space, s.scl)));
+  const M = styleSets.reduce((n, set) => n + set.columns.count, 0);
+  const chunk = chunkRows(M, Math.min(SEARCH_BYTES, (ctx.availableBytes ?? Infinity) / 8));
+  const search = await ctx.session('nnst-search', searchGraph);
+  const regions = s.masks ? regionIds(s.masks, queryColumns.width, queryColumns.height) : undefined;
+  const target = new Float32Array(queryColumns.channels * queryColumns.count);
+  // One search per region (a region's queries against its style's hypercolumns); without masks one over every style.
+  const groups = regions ? s.styles.map((_, r) => r) : [-1];
+  for (const r of groups) {
+    const q = regions ? selectColumns(queryColumns, Array.from(regions, (id) => id === r)) : { columns: queryColumns, positions: Int32Array.from({ length: queryColumns.count }, (_, k) => k) };
+    if (q.columns.count === 0) continue;
+    const set = r < 0 ? joinColumns(styleSets.map((x) => x.columns)) : styleSets[r]!.inRegion;
+    if (set.count === 0) throw new UsageError(msg`style ${r + 1}'s mask leaves no position at ${width}×${height}: give a larger region in ${opt('styleMasks')}`);
+    const nearest = await nearestIndices(ctx.ort, search, centredUnit(q.columns), centredUnit(set), set.channels, q.columns.count, set.count, chunk);
+    const picked = gatherColumns(set, nearest);
+    const C = queryColumns.channels;
+    for (let ch = 0; ch < C; ch++) q.positions.forEach((p, k) => (target[ch * queryColumns.count + p] = picked[ch * q.columns.count + k]!));
+  }
+  const unit = unitColumns({ channels: queryColumns.channels, count: queryColumns.count, data: target });
+  return { dims: [1, queryColumns.channels, queryColumns.height, queryColumns.width], data: unit };
+}
+
+/** The hypercolumns of a planar image in the parameters' space, as columns with their grid. */
+async function hypercolumns(ctx: MethodContext, image: Float32Array, width: number, height: number, space: Preprocessing): Promise<Columns & { width: number; height: number }> {
+  const session = await ctx.session('nnst-hypercolumns', () => hypercolumnGraph({ table: ctx.table, weights: ctx.weights }));
+  // The network's input: from the parameters' space (0–1 RGB for NNST) to the model's.
+  const rgb = fromNetworkInput(image, width, height, space);
+  const x = toNetworkInput(rgb, ctx.preprocessing);
+  const out = await session.run({ x: new ctx.ort.Tensor('float32', x, [1, 3, height, width]) }, ['hypercolumns']);
+  const t = out['hypercolumns']!;
+  const [, C, h, w] = t.dims as number[];
+  return { channels: C!, count: h! * w!, data: Float32Array.from(t.data as Float32Array), width: w!, height: h! };
+}
+
+/** A style image's hypercolumns at scale `scl` (its pyramid's approximation there), with its rotations; and those inside its mask. */
+async function styleHypercolumns(ctx: MethodContext, o: StylizeOptions, st: StyleImage, space: Preprocessing, scl: number): Promise<{ columns: Columns; inRegion: Columns }> {
+  const here = downsample(planes(st.image, space), st.image.width, st.image.height, scl);
+  const views: Planes[] = [{ channels: 3, ...here }];
+  if (o.styleRotations) for (const how of TURNS) views.push(turn(views[0]!, how));
+  const sets = [];
+  const inside: Columns[] = [];
+  const maskPlanes = st.mask ? maskAt(st.mask, here.width, here.height) : undefined;
+  const maskViews = maskPlanes ? [maskPlanes, ...(o.styleRotations ? TURNS.map((how) => turn(maskPlanes, how)) : [])] : undefined;
+  for (const [k, v] of views.entries()) {
+    const h = await hypercolumns(ctx, v.data, v.width, v.height, space);
+    const cols = { channels: h.channels, count: h.count, data: h.data };
+    sets.push(cols);
+    if (maskViews) {
+      const m = maskViews[k]!;
+      const grid = resizePlanes(m.data, 1, m.height, m.width, h.height, h.width);
+      inside.push(selectColumns(cols, Array.from(grid, (x) => x >= 0.5)).columns);
+    } else inside.push(cols);
+  }
+  return { columns: joinColumns(sets), inRegion: joinColumns(inside) };
+}
+
+function maskAt(mask: Mask, width: number, height: number): Planes {
+  const m = resizeMask(mask, width, height);
+  return { channels: 1, width, height, data: m.data };
+}
+
+/** Each position's region: the mask with the largest value there (the first of equals). */
+function regionIds(masks: readonly Mask[], width: number, height: number): Int32Array {
+  const resized = masks.map((m) => resizeMask(m, width, height).data);
+  const ids = new Int32Array(width * height);
+  for (let p = 0; p < ids.length; p++) {
+    let best = 0;
+    for (let r = 1; r < resized.length; r++) if (resized[r]![p]! > resized[best]![p]!) best = r;
+    ids[p] = best;
+  }
+  return ids;
+}
+
+/**
+ * The last pass's run inputs: each layer's map of the styles (each with its rotations,
+ * turned back, all stacked along the rows), and with masks the regions' ids of the output's
+ * and the stacked style's positions at that layer.
+ */
+async function styleMaps(ctx: MethodContext, o: StylizeOptions, space: Preprocessing, styles: readonly StyleImage[], full: { width: number; height: number }, masks?: readonly Mask[]) {
+  const session = await ctx.session('nnst-layer-maps', () => layerMapsGraph({ table: ctx.table, weights: ctx.weights }));
+  const perLayer = new Map<string, Planes[]>(HYPERCOLUMN_LAYERS.map((l) => [l, []]));
+  const regionsPerLayer = new Map<string, Planes[]>(HYPERCOLUMN_LAYERS.map((l) => [l, []]));
+  for (const [r, st] of styles.entries()) {
+    const base: Planes = { channels: 3, width: st.image.width, height: st.image.height, data: planes(st.image, space) };
+    const hows = [undefined, ...(o.styleRotations ? TURNS : [])];
+    for (const how of hows) {
+      const view = how ? turn(base, how) : base;
+      const x = toNetworkInput(fromNetworkInput(view.data, view.width, view.height, space), ctx.preprocessing);
+      const out = await session.run({ x: new ctx.ort.Tensor('float32', x, [1, 3, view.height, view.width]) });
+      for (const l of HYPERCOLUMN_LAYERS) {
+        const t = out[`map_${l}`]!;
+        const [, C, h, w] = t.dims as number[];
+        let map: Planes = { channels: C!, height: h!, width: w!, data: Float32Array.from(t.data as Float32Array) };
+        // A quarter-turned image's map has its axes swapped back (the authors' transpose).
+        if (how && how !== 'half') map = swapAxes(map);
+        perLayer.get(l)!.push(map);
+        if (masks) {
+          const m = st.mask ? maskAt(st.mask, st.image.width, st.image.height) : { channels: 1, width: st.image.width, height: st.image.height, data: new Float32Array(st.image.width * st.image.height).fill(1) };
+          let mv: Planes = how ? turn(m, how) : m;
+          const grid = resizePlanes(mv.data, 1, mv.height, mv.width, how && how !== 'half' ? w! : h!, how && how !== 'half' ? h! : w!);
+          mv = { channels: 1, width: how && how !== 'half' ? h! : w!, height: how && how !== 'half' ? w! : h!, data: grid.map((v) => (v >= 0.5 ? r : -1)) };
+          if (how && how !== 'half') mv = swapAxes(mv);
+          regionsPerLayer.get(l)!.push(mv);
+        }
+      }
+    }
+  }
+  const feeds: Record<string, { dims: number[]; data: Float32Array }> = {};
+  for (const l of HYPERCOLUMN_LAYERS) {
+    const stacked = stackRows(perLayer.get(l)!);
+    feeds[nnstInputs.styleMap(l)] = { dims: [1, stacked.channels, stacked.height, stacked.width], data: stacked.data };
+    if (masks) {
+      const ids = stackRows(regionsPerLayer.get(l)!);
+      feeds[nnstInputs.styleRegions(l)] = { dims: [1, 1, ids.height, ids.width], data: ids.data };
+      const at = layerSize(ctx.table, l, full.width, full.height);
+      feeds[nnstInputs.outputRegions(l)] = { dims: [1, 1, at.height, at.width], data: Float32Array.from(regionIds(masks, at.width, at.height)) };
+    }
+  }
+  return feeds;
+}
+
+import type { RunInput } from '../../stylize/types.js';
