@@ -147,6 +147,12 @@ export interface IterationContext<O = unknown> extends FeedContext<O> {
   iteration: number;
   /** Seeded by the run's seed, the iteration and the term: the same draws on every run and resume. */
   random: Rng;
+  /**
+   * Randomness several terms share (STROTSS's terms all read one set of sample positions):
+   * seeded by the run's seed, the iteration and `label`, so every term that asks for the
+   * same label draws the same values, whichever of them the options leave in.
+   */
+  shared(label: string): Rng;
 }
 
 /** What a statistic tiling's pieces are built with, on one tile's crop (src/tiles). */

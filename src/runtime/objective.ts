@@ -83,7 +83,8 @@ export class CompiledObjective {
     const feeds: Record<string, FeedValue> = {};
     for (const term of drawing) {
       const random = Rng.derived(seed, term.name, width, height, iteration);
-      const ctx = { options: this.options, width, height, run: this.run, table: this.net.table, channels: (l: string) => this.channels.get(l)!, iteration, random };
+      const shared = (label: string) => Rng.derived(seed, label, width, height, iteration);
+      const ctx = { options: this.options, width, height, run: this.run, table: this.net.table, channels: (l: string) => this.channels.get(l)!, iteration, random, shared };
       Object.assign(feeds, term.iterationFeeds!(ctx));
     }
     return feeds;

@@ -44,15 +44,3 @@ export function hypercolumnGraph(net: NetworkSource): GraphBuilder {
   g.addOutput(g.op('Identity', [h], {}, 'hypercolumns'), [1, hypercolumnChannels((l) => channels.get(l)!), 'h', 'w']);
   return g;
 }
-
-/**
- * A forward-only graph: a network-input image → each hypercolumn layer's map, named by
- * the layer (the last pass matches layer by layer, at each layer's own resolution).
- */
-export function layerMapsGraph(net: NetworkSource): GraphBuilder {
-  const g = new GraphBuilder();
-  const x = g.addInput('x', [1, 3, 'H', 'W']);
-  const { values, channels } = addNetwork(g, x, net, [...HYPERCOLUMN_LAYERS], 'max');
-  for (const l of HYPERCOLUMN_LAYERS) g.addOutput(g.op('Identity', [values.get(l)!], {}, `map_${l}`), [1, channels.get(l)!, `h_${l}`, `w_${l}`]);
-  return g;
-}

@@ -35,7 +35,9 @@ import { stageInput, stageSequence } from '../../stylize/stage-sequence.js';
 import type { MethodContext } from '../context.js';
 import type { Method } from '../types.js';
 import { colourMatch } from './colour.js';
-import { HYPERCOLUMN_LAYERS, hypercolumnGraph, layerMapsGraph } from './hypercolumns.js';
+import { HYPERCOLUMN_LAYERS, hypercolumnGraph } from './hypercolumns.js';
+import { layerMapName, layerMapsGraph } from '../layer-maps.js';
+import { regionIds } from '../regions.js';
 import { centredUnit, chunkRows, gatherColumns, joinColumns, nearestIndices, searchGraph, selectColumns, unitColumns, type Columns } from './neighbours.js';
 import { stackRows, swapAxes, turn, TURNS, type Planes } from './rotations.js';
 import { hypercolumnTerm, layerMatchTerm, nnstInputs } from './terms.js';
@@ -317,25 +319,13 @@ function maskAt(mask: Mask, width: number, height: number): Planes {
   return { channels: 1, width, height, data: m.data };
 }
 
-/** Each position's region: the mask with the largest value there (the first of equals). */
-function regionIds(masks: readonly Mask[], width: number, height: number): Int32Array {
-  const resized = masks.map((m) => resizeMask(m, width, height).data);
-  const ids = new Int32Array(width * height);
-  for (let p = 0; p < ids.length; p++) {
-    let best = 0;
-    for (let r = 1; r < resized.length; r++) if (resized[r]![p]! > resized[best]![p]!) best = r;
-    ids[p] = best;
-  }
-  return ids;
-}
-
 /**
  * The last pass's run inputs: each layer's map of the styles (each with its rotations,
  * turned back, all stacked along the rows), and with masks the regions' ids of the output's
  * and the stacked style's positions at that layer.
  */
 async function styleMaps(ctx: MethodContext, o: StylizeOptions, space: Preprocessing, styles: readonly StyleImage[], full: { width: number; height: number }, masks?: readonly Mask[]) {
-  const session = await ctx.session('nnst-layer-maps', () => layerMapsGraph({ table: ctx.table, weights: ctx.weights }));
+  const session = await ctx.session('nnst-layer-maps', () => layerMapsGraph({ table: ctx.table, weights: ctx.weights }, HYPERCOLUMN_LAYERS));
   const perLayer = new Map<string, Planes[]>(HYPERCOLUMN_LAYERS.map((l) => [l, []]));
   const regionsPerLayer = new Map<string, Planes[]>(HYPERCOLUMN_LAYERS.map((l) => [l, []]));
   for (const [r, st] of styles.entries()) {
@@ -346,7 +336,7 @@ async function styleMaps(ctx: MethodContext, o: StylizeOptions, space: Preproces
       const x = toNetworkInput(fromNetworkInput(view.data, view.width, view.height, space), ctx.preprocessing);
       const out = await session.run({ x: new ctx.ort.Tensor('float32', x, [1, 3, view.height, view.width]) });
       for (const l of HYPERCOLUMN_LAYERS) {
-        const t = out[`map_${l}`]!;
+        const t = out[layerMapName(l)]!;
         const [, C, h, w] = t.dims as number[];
         let map: Planes = { channels: C!, height: h!, width: w!, data: Float32Array.from(t.data as Float32Array) };
         // A quarter-turned image's map has its axes swapped back (the authors' transpose).
