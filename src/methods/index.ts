@@ -5,12 +5,13 @@
 import { msg, opt, OptionError } from '../errors.js';
 import { gatys } from './gatys.js';
 import { nnst } from './nnst/index.js';
+import { strotss } from './strotss/index.js';
 import type { Method } from './types.js';
 
 export type { Method } from './types.js';
 export type { MethodContext, MethodStageOverrides } from './context.js';
 
-const BUILT_IN: readonly Method[] = [gatys, nnst];
+const BUILT_IN: readonly Method[] = [gatys, nnst, strotss];
 const METHODS: Method[] = [...BUILT_IN];
 
 export function methods(): readonly Method[] {

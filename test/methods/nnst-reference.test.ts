@@ -20,7 +20,8 @@ import type { RgbImage } from '../../src/image/types.js';
 import { vgg16Table } from '../../src/models/layers.js';
 import { toNetworkInput, torchvisionPreprocessing } from '../../src/models/preprocessing.js';
 import type { ConvWeights, Tensor } from '../../src/models/types.js';
-import { HYPERCOLUMN_LAYERS, hypercolumnGraph, layerMapsGraph } from '../../src/methods/nnst/hypercolumns.js';
+import { HYPERCOLUMN_LAYERS, hypercolumnGraph } from '../../src/methods/nnst/hypercolumns.js';
+import { layerMapName, layerMapsGraph } from '../../src/methods/layer-maps.js';
 import { centredUnit, gatherColumns, joinColumns, nearestIndices, searchGraph, unitColumns, type Columns } from '../../src/methods/nnst/neighbours.js';
 import { stackRows, swapAxes, turn, TURNS, type Planes } from '../../src/methods/nnst/rotations.js';
 import { hypercolumnTerm, layerMatchTerm, nnstInputs } from '../../src/methods/nnst/terms.js';
@@ -205,13 +206,13 @@ describe(`NNST against PyTorch ${fx.torch} (float64 reference, VGG-16 widths ${f
 
   it('the layer-match loss and its gradient, at the strides the run would draw here and at fixed strides and offsets', async () => {
     // Each layer's style map: the style's and its turns' (quarter turns' axes swapped back), stacked along the rows.
-    const maps = await ort.InferenceSession.create(encodeModel(layerMapsGraph(net)));
+    const maps = await ort.InferenceSession.create(encodeModel(layerMapsGraph(net, HYPERCOLUMN_LAYERS)));
     const perLayer = new Map<string, Planes[]>(HYPERCOLUMN_LAYERS.map((l) => [l, []]));
     try {
       for (const [k, v] of views.entries()) {
         const out = await maps.run({ x: new ort.Tensor('float32', networkInput(v), [1, 3, v.height, v.width]) });
         for (const l of HYPERCOLUMN_LAYERS) {
-          const t = out[`map_${l}`]!;
+          const t = out[layerMapName(l)]!;
           const [, C, h, w] = t.dims as number[];
           const map: Planes = { channels: C!, height: h!, width: w!, data: Float32Array.from(t.data as Float32Array) };
           perLayer.get(l)!.push(k === 1 || k === 3 ? swapAxes(map) : map);

@@ -6,7 +6,7 @@
  *
  * each layer divided by its channel count (so wide layers do not outvote narrow ones in a
  * cosine), resized bilinearly with aligned corners, concatenated along the channels in the
- * order below (deepest first, as the authors list them; a cosine does not care). 2688
+ * order below (deepest first; the authors' are shallow first, and a cosine does not care). 2688
  * channels with the real network. conv5 is left out, as the authors' released code does.
  */
 import { GraphBuilder } from '../../graph/builder.js';
