@@ -1,4 +1,5 @@
 import type { StylizeOptions } from './stylize-options.js';
+import { methodOf } from '../methods/index.js';
 
 /**
  * Presets: named bundles of options. `seed` is gcucurull/neural-art-transfer's setup
@@ -72,11 +73,16 @@ export const PRESETS: Record<string, Preset> = {
 };
 
 /**
- * Apply a preset to a front end's values: its model and options replace the defaults,
- * never a value that was given (`given`: the keys the user set). The one place presets
- * are applied: the command, the video command, the job service and the web form call it.
+ * Apply the method's defaults and then a preset to a front end's values, which hold every
+ * option's table default: the method's model and options replace the table's, the
+ * preset's replace both, and a value that was given (`given`: the keys the user set) is
+ * never replaced — given > preset > method > table. The one place this happens: the
+ * command, the video command, the job service and the web form call it.
  */
 export function applyPreset(values: Record<string, unknown>, given: ReadonlySet<string>, name = values.preset as string | undefined): void {
+  const method = methodOf(values);
+  if (!given.has('model') && method.defaults.model !== undefined) values.model = method.defaults.model;
+  for (const [key, value] of Object.entries(method.defaults.options)) if (!given.has(key)) values[key] = value;
   if (!name) return;
   const preset = PRESETS[name];
   if (!preset) throw new Error(`no preset named '${name}'`);
