@@ -29,7 +29,8 @@ export function plotFormat(path: string): 'svg' | 'png' {
 }
 
 export function lossPlotSvg(points: readonly LossPoint[], title = 'neural-style loss'): string {
-  const SERIES = lossSeries(Object.keys(points[0]?.parts ?? {}));
+  // Every part any point has, in the order they first appear (a method's stages may have different terms).
+  const SERIES = lossSeries([...new Set(points.flatMap((p) => Object.keys(p.parts)))]);
   const positive = points.flatMap((p) => SERIES.map((s) => seriesValue(p, s.key))).filter((v) => v > 0 && Number.isFinite(v));
   let lo = Math.floor(Math.log10(positive.length ? Math.min(...positive) : 1));
   let hi = Math.ceil(Math.log10(positive.length ? Math.max(...positive) : 10));

@@ -33,6 +33,12 @@ export interface MethodContext {
   contentMasks?: readonly Mask[];
   styleMasks?: readonly Mask[];
   run: RunShape;
+  /**
+   * Terms the run adds at the image's full size, beyond the method's: a video's temporal
+   * loss when its weight is above 0 (its inputs are the full-size frame's). A method puts
+   * them in its stages at the image size.
+   */
+  frameTerms: readonly LossTerm[];
   /** Bytes the run may use, when the caller said (a search picks its chunk from it). */
   availableBytes?: number;
   /** One stage: targets, start, the optimisation loop, result (src/stylize/stage.ts). */

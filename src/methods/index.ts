@@ -8,7 +8,7 @@ import { nnst } from './nnst/index.js';
 import { strotss } from './strotss/index.js';
 import type { Method } from './types.js';
 
-export type { Method } from './types.js';
+export type { Method, MethodMemoryQuery } from './types.js';
 export type { MethodContext, MethodStageOverrides } from './context.js';
 
 const BUILT_IN: readonly Method[] = [gatys, nnst, strotss];

@@ -13,6 +13,21 @@ import type { MethodContext } from './context.js';
 import type { StageResult } from '../stylize/stage.js';
 import type { RunInput } from '../stylize/types.js';
 
+/** What a method's memory estimate sees: the run's largest scale, for the real network's widths. */
+export interface MethodMemoryQuery {
+  options: StylizeOptions;
+  /** The output at the image size. */
+  width: number;
+  height: number;
+  /** Each style image at the style side (imageSize × styleScale). */
+  styles: ReadonlyArray<{ width: number; height: number }>;
+  /** A layer's channels and map size in the real network (an upper bound for narrow weight files). */
+  channels(layer: string): number;
+  layerSize(layer: string, width: number, height: number): { width: number; height: number };
+  /** Bytes the run may use, when known (a search picks its chunk from it). */
+  availableBytes?: number;
+}
+
 export interface Method {
   /** The `method` option's value. */
   name: string;
@@ -27,6 +42,11 @@ export interface Method {
    * always wins. Its network (`model`, for the front ends that load weights by name).
    */
   defaults: { model?: string; options: Partial<StylizeOptions> };
+  /**
+   * Where a video run of this method starts from other values than the video defaults
+   * (src/video/options.ts): its temporal weight, in its own losses' scale.
+   */
+  videoDefaults?: Partial<StylizeOptions>;
   /** Its loss terms, in the order their parts are reported. */
   terms(o: StylizeOptions): readonly LossTerm[];
   /** Checks across options and the run (masks, combinations it cannot do), before any work. */
@@ -35,6 +55,14 @@ export interface Method {
   tileable: boolean;
   /** Its stages each build their own objective (their terms and pyramid depths differ): none is built up front. */
   stageObjectives?: boolean;
+  /** Its scales' longer sides for this content, coarsest first (the size checks need the smallest); absent: the options' stages. */
+  scales?(o: StylizeOptions, content: { width: number; height: number }): number[];
+  /**
+   * Bytes it holds beyond one evaluation of its objective at the image size (which the
+   * preflight counts): search chunks, distance matrices, feature maps and samples kept as
+   * run inputs. Counted into the run's estimate, so a run that cannot fit is refused first.
+   */
+  memory?(q: MethodMemoryQuery): number;
   /** Stylise one (colour-prepared) content image: its stages in turn, and its post-process. */
   run(ctx: MethodContext, input: RunInput, o: StylizeOptions): Promise<StageResult>;
 }

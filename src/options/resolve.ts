@@ -68,8 +68,13 @@ export function resolveOptions(partial: Partial<StylizeOptions> = {}, styleCount
     throw new UsageError(msg`${opt('keepBest')} and ${opt('averageIterates')} both choose what is returned: choose one`);
   }
   if (styleCount === 0) throw new UsageError('at least one style image is needed');
+  const method = methodOf(o);
+  if (!method.tileable && typeof o.tile === 'number') {
+    // A nearest-neighbour search (NNST) or a transport plan (STROTSS) compares every position with every style feature: no tile sees its share alone.
+    throw new UsageError(msg`${opt('method')} ${method.name} cannot run in tiles (each position is matched against the whole style, not a tile of it): leave ${opt('tile')} at auto or off`);
+  }
   // The method's terms: its objective's (gatys: the registered ones).
-  const terms = methodOf(o).terms(o);
+  const terms = method.terms(o);
   for (const t of terms) if (termWeight(t, o) !== 0) t.check?.(o);
   if (terms.every((t) => termWeight(t, o) === 0)) {
     // Terms only some runs have (omitWhenOff: the temporal loss) are not named: an image command has no such flag.

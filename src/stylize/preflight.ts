@@ -22,6 +22,8 @@ import { backendProfile, graphForms } from '../backends/index.js';
 import type { GraphForms } from '../graph/passes/index.js';
 import { largestCrop, tileGeometry } from '../tiles/layout.js';
 import { NEWTON_SCHULZ_ITERATIONS } from '../losses/sqrtm.js';
+import { methodOf } from '../methods/index.js';
+import { layerSize } from '../network/geometry.js';
 
 export interface ImageSize {
   width: number;
@@ -42,6 +44,17 @@ export interface PreflightInput {
   availableBytes?: number;
   /** Content masks (one per style) make the styles regions; undefined or empty for none. */
   contentMasks?: readonly Mask[];
+}
+
+/** The terms a run's objective has: the caller's, else its method's (gatys: the registered ones). */
+function termsFor(input: PreflightInput): readonly LossTerm[] {
+  return input.terms ?? methodOf(input.options).terms(input.options);
+}
+
+/** A layer's channels in the real network: its block's VGG width. */
+function realChannels(layer: string): number {
+  const block = /(\d+)_\d+$/.exec(layer);
+  return block ? VGG_WIDTHS[Number(block[1]) - 1]! : 3;
 }
 
 /** Every layer each term reads is in the network (the term's layer option is named). */
@@ -73,15 +86,23 @@ function deepestName(table: LayerTable, layers: string[]): string {
 /** Every image the run makes or reads is large enough for the poolings before the deepest layer. */
 export function checkSizes(input: PreflightInput): void {
   const { table, options: o } = input;
-  const layers = usedLayers(termsOf(input.terms), o);
+  const layers = usedLayers(termsOf(termsFor(input)), o);
   const pools = poolsBefore(table, layers);
   const need = 2 ** pools;
   const deepest = deepestName(table, layers);
   // The coarsest stage, whether listed (multires) or generated (multiresFrom's √2 steps).
   const stages = stagesOf(o).sizes;
-  const smallest = stages.length > 1 ? stages[0] : undefined;
+  const scales = methodOf(o).scales?.(o, input.content);
+  const smallest = scales ? (scales.length > 1 ? scales[0] : undefined) : stages.length > 1 ? stages[0] : undefined;
   const stageOption = o.multires && o.multires.length > 0 ? 'multires' : 'multiresFrom';
-  if (smallest) {
+  if (smallest && scales) {
+    const cs = fitMaxSide(input.content.width, input.content.height, smallest);
+    if (Math.min(cs.width, cs.height) < need) {
+      throw new OptionError('imageSize', o.imageSize, 'a size large enough for the network', {
+        problem: msg`${opt('method')} ${o.method as string} starts at ${smallest} px, which makes the content image ${cs.width}×${cs.height}, too small for ${deepest} (at least ${need} px on each side): its aspect ratio is too narrow; crop it or raise ${opt('imageSize')}`,
+      });
+    }
+  } else if (smallest) {
     const cs = fitMaxSide(input.content.width, input.content.height, smallest);
     if (Math.min(cs.width, cs.height) < need) {
       throw new OptionError(stageOption, o[stageOption], 'sizes large enough for the network', {
@@ -138,6 +159,8 @@ export interface RunMemory {
   images: number;
   /** Tiled only: the image-sized gradient and the content targets stitched at full size. */
   tiled: number;
+  /** The method's own (src/methods: search chunks, distance matrices, maps and samples it keeps). */
+  method: number;
   /**
    * The whole image's masks at every style layer (and, tiled, one tile's cut of them), and
    * W2's C × C matrices (Newton–Schulz square roots, forward and backward, per style layer).
@@ -155,7 +178,7 @@ export const MEMORY_MARGIN = 1.1;
  */
 export function runMemory(input: PreflightInput, tile = 0): RunMemory {
   const { table, options: o } = input;
-  const terms = termsOf(input.terms);
+  const terms = termsOf(termsFor(input));
   const layers = usedLayers(terms, o);
   const deepest = deepestName(table, layers);
   const c = fitMaxSide(input.content.width, input.content.height, o.imageSize);
@@ -207,8 +230,19 @@ export function runMemory(input: PreflightInput, tile = 0): RunMemory {
 
   const statistics = statisticsMemory(input, c, geometry ? 2 : 1);
 
-  const total = Math.round((evaluation + features + optimizer + images + tiled + statistics) * MEMORY_MARGIN);
-  return { evaluation, features, optimizer, images, tiled, statistics, total };
+  const method =
+    methodOf(o).memory?.({
+      options: o,
+      width: c.width,
+      height: c.height,
+      styles: styleSizes,
+      channels: realChannels,
+      layerSize: (l, w, h) => layerSize(table, l, w, h),
+      availableBytes: input.availableBytes,
+    }) ?? 0;
+
+  const total = Math.round((evaluation + features + optimizer + images + tiled + statistics + method) * MEMORY_MARGIN);
+  return { evaluation, features, optimizer, images, tiled, statistics, method, total };
 }
 
 /**
@@ -220,12 +254,12 @@ function statisticsMemory(input: PreflightInput, c: ImageSize, copies: number): 
   const { table, options: o } = input;
   const masks = input.contentMasks?.length ?? 0;
   const run = { styles: input.styles.length, masked: masks > 0 };
-  const layers = usedLayers(termsOf(input.terms), o);
+  const layers = usedLayers(termsOf(termsFor(input)), o);
   const { strides } = tileGeometry(table, layers);
   const widths = queryFor(table, deepestName(table, layers), c.width, c.height).layers;
   const channelsAt = (l: string) => widths.slice(0, widths.findIndex((w) => w.name === l) + 1).reverse().find((w) => w.channels)?.channels ?? 3;
   let bytes = 0;
-  for (const term of activeTerms(termsOf(input.terms), o)) {
+  for (const term of activeTerms(termsOf(termsFor(input)), o)) {
     const target = targetOf(term, o, run);
     for (const l of term.layers(o)) {
       const s = strides.get(l)!;
@@ -268,11 +302,11 @@ export const SMALLEST_AUTO_TILE = 128;
  */
 export function chooseTile(input: PreflightInput): number {
   const o = input.options;
-  if (o.tile === 'off') return 0;
+  if (o.tile === 'off' || !methodOf(o).tileable) return 0;
   if (typeof o.tile === 'number') return o.tile;
   const available = input.availableBytes;
   if (available === undefined || runMemory(input).total <= available) return 0;
-  const { grid } = tileGeometry(input.table, usedLayers(termsOf(input.terms), o));
+  const { grid } = tileGeometry(input.table, usedLayers(termsOf(termsFor(input)), o));
   const c = fitMaxSide(input.content.width, input.content.height, o.imageSize);
   const fits = (t: number) => runMemory(input, t * grid).total <= available;
   let lo = Math.ceil(SMALLEST_AUTO_TILE / grid);

@@ -20,7 +20,7 @@ import { msg, opt, UsageError } from '../errors.js';
 import { colourControl } from '../image/colour/index.js';
 import { fitMaxSide, resize } from '../image/resize.js';
 import type { RgbImage } from '../image/types.js';
-import type { LossTerm, RunShape } from '../losses/index.js';
+import { lossTerms, type LossTerm, type RunShape } from '../losses/index.js';
 import { checkMasks, type Mask } from '../masks/index.js';
 import { toNetworkInput } from '../models/preprocessing.js';
 import type { LoadedModel } from '../models/types.js';
@@ -228,6 +228,7 @@ export class Stylizer {
       contentMasks,
       styleMasks,
       run,
+      frameTerms: lossTerms().filter((t) => t.omitWhenOff && termWeight(t, this.options) !== 0 && !this.parts.terms.includes(t)),
       availableBytes: this.parts.availableBytes,
       stage: (input, o, overrides = {}) => runStage(this.stageContext(styles, overrides), input, o, overrides),
       extractor: (terms) => this.extractorFor(terms),

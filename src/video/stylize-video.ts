@@ -79,7 +79,9 @@ export async function stylizeVideo(run: VideoRun): Promise<VideoResult> {
   const keep = Math.max(1, ...backs);
   if (temporal && !run.flow) throw new Error('a temporal video run needs a FlowProvider');
   const start = run.start ?? 0;
-  const planned = (i: number) => (i === 0 ? o.numIterations : run.frameIterations);
+  // A method with scales (NNST, STROTSS) runs its count at each scale: the plan counts them all.
+  const scales = start < frames.count && stylizer.method.scales ? stylizer.method.scales(o, await frames.read(start)).length : 1;
+  const planned = (i: number) => scales * (i === 0 ? o.numIterations : run.frameIterations);
   let totalIterations = 0;
   for (let i = start; i < frames.count; i++) totalIterations += planned(i);
 
@@ -155,7 +157,7 @@ export async function stylizeVideo(run: VideoRun): Promise<VideoResult> {
       feeds,
       signal: run.signal,
       settings: {
-        numIterations: planned(i),
+        numIterations: planned(i) / scales,
         // Later frames start from the previous result warped (when there is one).
         init: initImage ? 'image' : o.init,
         tolerance: run.tolerance,

@@ -24,6 +24,7 @@ import { resolveModel } from '../../models/resolve-node.js';
 import { applyPreset, pickValues, resolveOptions, stylizeOptionSpecs, type StylizeOptions } from '../../options/index.js';
 import type { OrtModule } from '../../runtime/ort.js';
 import { createStylizer } from '../../stylize/stylizer.js';
+import { methodOf } from '../../methods/index.js';
 import { decodeClip, encodeClip, frameName, probeClip } from '../../video/ffmpeg-node.js';
 import { nodeFlowProvider } from '../../video/flow/opencv-node.js';
 import { stylizeVideo, type VideoResult } from '../../video/stylize-video.js';
@@ -71,6 +72,8 @@ interface VideoPlan {
 /** Step 1: flags → options, and every input checked before any long work. */
 async function planVideo(raw: Record<string, unknown>, ctx: VideoContext): Promise<VideoPlan> {
   const { values: v, given } = parseVideoOptions(raw);
+  // A method's losses have their own scale: its temporal weight replaces the video default (Gatys's); a preset's and the user's come after.
+  for (const [key, value] of Object.entries(methodOf(v).videoDefaults ?? {})) if (!given.has(key)) v[key] = value;
   applyPreset(v, given);
   if ((v.content === undefined) === (v.framesIn === undefined)) throw new UsageError('give the frames with either -c/--content CLIP or --frames-in DIR (one of them)');
   const styles = v.style as string[] | undefined;

@@ -33,14 +33,14 @@ import { levelSizes, maxLevels, pyramid, resizePlanes } from '../../parameterisa
 import type { StageResult } from '../../stylize/stage.js';
 import { stageInput, stageSequence } from '../../stylize/stage-sequence.js';
 import type { MethodContext } from '../context.js';
-import type { Method } from '../types.js';
+import type { Method, MethodMemoryQuery } from '../types.js';
 import { colourMatch } from './colour.js';
 import { HYPERCOLUMN_LAYERS, hypercolumnGraph } from './hypercolumns.js';
 import { layerMapName, layerMapsGraph } from '../layer-maps.js';
 import { regionIds } from '../regions.js';
 import { centredUnit, chunkRows, gatherColumns, joinColumns, nearestIndices, searchGraph, selectColumns, unitColumns, type Columns } from './neighbours.js';
 import { stackRows, swapAxes, turn, TURNS, type Planes } from './rotations.js';
-import { hypercolumnTerm, layerMatchTerm, nnstInputs } from './terms.js';
+import { hypercolumnTerm, layerMatchTerm, matchStride, nnstInputs } from './terms.js';
 
 export { hypercolumnTerm, layerMatchTerm } from './terms.js';
 
@@ -90,6 +90,8 @@ export const nnst: Method = {
     model: 'vgg16-torchvision',
     options: { optimizer: 'adam', learningRate: 2e-3, numIterations: 200, parameterization: 'pyramid', pyramidLevels: 8, optimizeSpace: 'rgb', init: 'image', imageSize: 512 },
   },
+  // The temporal loss (a mean square in network-input units) of the order of this method's losses for a few per cent of flicker: not tuned on real footage.
+  videoDefaults: { temporalWeight: 10 },
   terms: () => [hypercolumnTerm, layerMatchTerm],
   tileable: false,
   stageObjectives: true,
@@ -99,8 +101,52 @@ export const nnst: Method = {
     }
     if (o.parameterization !== 'pyramid') throw new UsageError(msg`${opt('method')} nnst optimises a Laplacian pyramid: leave ${opt('parameterization')} at pyramid`);
   },
+  scales: (o, content) => nnstScales(o, content),
+  memory: nnstMemory,
   run: runNnst,
 };
+
+/** The scales' longer sides for this content: the hypercolumn scales, coarsest first, and the last pass's. */
+export function nnstScales(o: StylizeOptions, content: { width: number; height: number }): number[] {
+  const full = fitMaxSide(content.width, content.height, o.imageSize);
+  const T = Math.min(o.pyramidLevels, maxLevels(full.width, full.height));
+  const sizes = levelSizes(full.width, full.height, T);
+  const S = scaleCount(Math.max(full.width, full.height), T);
+  return [...Array.from({ length: S }, (_, i) => Math.max(sizes[S - 1 - i]!.width, sizes[S - 1 - i]!.height)), Math.max(full.width, full.height)];
+}
+
+/** The distances one search chunk holds, from the budget when there is one. */
+export function searchChunkBytes(availableBytes?: number): number {
+  return Math.min(SEARCH_BYTES, (availableBytes ?? Infinity) / 8);
+}
+
+/**
+ * At the finest scale: the query's hypercolumns, their targets and the output's own in the
+ * graph (N positions × C channels, about six copies), the style set with its rotations
+ * (M × C, three copies: per view, joined, centred), one search chunk's distances; in the
+ * last pass, every layer's stacked style maps and two subsampled similarity matrices.
+ */
+function nnstMemory(q: MethodMemoryQuery): number {
+  const o = q.options;
+  const C = HYPERCOLUMN_LAYERS.reduce((n, l) => n + q.channels(l), 0);
+  const views = o.styleRotations ? 4 : 1;
+  const N = Math.floor(q.width / 4) * Math.floor(q.height / 4);
+  const M = q.styles.reduce((n, s) => n + views * Math.floor(s.width / 4) * Math.floor(s.height / 4), 0);
+  const search = 6 * N * C * 4 + 3 * M * C * 4 + searchChunkBytes(q.availableBytes);
+  let maps = 0;
+  let similarity = 0;
+  for (const l of HYPERCOLUMN_LAYERS) {
+    const out = q.layerSize(l, q.width, q.height);
+    const styleCells = q.styles.reduce((n, s) => {
+      const at = q.layerSize(l, s.width, s.height);
+      return n + views * at.width * at.height;
+    }, 0);
+    maps += q.channels(l) * styleCells * 4;
+    const stride = matchStride(out.height, out.width);
+    similarity = Math.max(similarity, 2 * Math.ceil((out.width * out.height) / stride ** 2) * Math.ceil(styleCells / stride ** 2) * 4);
+  }
+  return Math.max(search, maps + similarity);
+}
 
 /** The scales' count for an image whose longer side is `side`: 64, 128, … up to it. */
 export function scaleCount(side: number, levels: number): number {
@@ -157,7 +203,7 @@ async function runNnst(ctx: MethodContext, input: RunInput, o: StylizeOptions): 
   const zeroed = Math.min(T, Math.max(full.width, full.height) >= 1024 ? 2 : 3);
   let outputPyramid: Float32Array[] = contentPyramid.map((l, i) => (i < zeroed ? new Float32Array(l.length) : Float32Array.from(l)));
   const styles = styleImages(ctx, o);
-  const stageSides = [...Array.from({ length: S }, (_, i) => Math.max(sizes[S - 1 - i]!.width, sizes[S - 1 - i]!.height)), Math.max(full.width, full.height)];
+  const stageSides = nnstScales(o, input.content);
   const seq = stageSequence(input, stageSides, stageSides.map(() => o.numIterations), 'method');
   let offset = seq.counts.slice(0, seq.first).reduce((a, b) => a + b, 0);
   let result: StageResult | undefined;
@@ -191,7 +237,7 @@ async function runNnst(ctx: MethodContext, input: RunInput, o: StylizeOptions): 
         size: full,
         start: levelsFrom(outputPyramid, 0),
         parameterisation: pyramid(T),
-        terms: [layerMatchTerm],
+        terms: [layerMatchTerm, ...ctx.frameTerms],
         targets: {},
         feeds,
       });
@@ -260,7 +306,7 @@ async function scaleTargets(ctx: MethodContext, o: StylizeOptions, space: Prepro
   const queryColumns = await hypercolumns(ctx, query, width, height, space);
   const styleSets = await Promise.all(s.styles.map((st) => styleHypercolumns(ctx, o, st, space, s.scl)));
   const M = styleSets.reduce((n, set) => n + set.columns.count, 0);
-  const chunk = chunkRows(M, Math.min(SEARCH_BYTES, (ctx.availableBytes ?? Infinity) / 8));
+  const chunk = chunkRows(M, searchChunkBytes(ctx.availableBytes));
   const search = await ctx.session('nnst-search', searchGraph);
   const regions = s.masks ? regionIds(s.masks, queryColumns.width, queryColumns.height) : undefined;
   const target = new Float32Array(queryColumns.channels * queryColumns.count);

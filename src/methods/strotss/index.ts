@@ -36,8 +36,8 @@ import { Rng } from '../../util/random.js';
 import type { MethodContext } from '../context.js';
 import { layerMapName, layerMapsGraph } from '../layer-maps.js';
 import { insideMask, regionIds } from '../regions.js';
-import type { Method } from '../types.js';
-import { drawDistinct, sampleMap, STYLE_SAMPLES } from './sampling.js';
+import type { Method, MethodMemoryQuery } from '../types.js';
+import { drawDistinct, gridStride, sampleMap, STYLE_SAMPLES } from './sampling.js';
 import { STROTSS_LAYERS, strotssInputs, strotssTerms } from './terms.js';
 
 export { momentTerm, paletteTerm, remdTerm, selfSimilarityTerm, STROTSS_LAYERS, strotssInputs, strotssTerms } from './terms.js';
@@ -51,6 +51,8 @@ export const strotss: Method = {
     model: 'vgg16-torchvision',
     options: { optimizer: 'rmsprop', learningRate: 2e-3, numIterations: 200, parameterization: 'pyramid', pyramidLevels: 5, optimizeSpace: 'rgb', init: 'image', imageSize: 512, contentWeight: 1 },
   },
+  // The temporal loss (a mean square in network-input units) of the order of this method's losses for a few per cent of flicker: not tuned on real footage.
+  videoDefaults: { temporalWeight: 1 },
   terms: () => strotssTerms,
   tileable: false,
   stageObjectives: true,
@@ -62,8 +64,32 @@ export const strotss: Method = {
     if (o.init !== 'image') throw new UsageError(msg`${opt('method')} strotss starts from the content's low frequencies (or ${opt('initImage')}): leave ${opt('init')} at image`);
     if (!(o.contentWeight > 0)) throw new UsageError(msg`${opt('method')} strotss weighs content against style by ${opt('contentWeight')}, which must be above 0`);
   },
+  scales: (o, content) => {
+    const full = fitMaxSide(content.width, content.height, o.imageSize);
+    return strotssSides(Math.max(full.width, full.height));
+  },
+  memory: strotssMemory,
   run: runStrotss,
 };
+
+/**
+ * At the last scale: the content's layer maps (run inputs) and the style's while they are
+ * sampled; the style samples Y (three copies) and Σ_Y; in the graph X, Xc and their unit
+ * copies (C × n each), Σ_X with its gradient and difference (C × C, four copies), the
+ * similarity and palette matrices (n × m, four) and the self-similarity ones (n × n, eight).
+ */
+function strotssMemory(q: MethodMemoryQuery): number {
+  const C = 3 + STROTSS_LAYERS.reduce((n, l) => n + q.channels(l), 0);
+  const mapBytes = (w: number, h: number) => STROTSS_LAYERS.reduce((n, l) => {
+    const at = q.layerSize(l, w, h);
+    return n + q.channels(l) * at.width * at.height * 4;
+  }, 0);
+  const largestStyle = q.styles.reduce((a, s) => Math.max(a, mapBytes(s.width, s.height)), 0);
+  const s = gridStride(q.width, q.height);
+  const n = Math.ceil(q.width / s) * Math.ceil(q.height / s);
+  const m = STYLE_SAMPLES;
+  return mapBytes(q.width, q.height) + largestStyle + 4 * (3 * C * m + 2 * C * C + 4 * C * n + 4 * C * C + 4 * n * m + 8 * n * n);
+}
 
 /** The scales' longer sides for an image whose longer side is `side`: side/2^k down to ~64. */
 export function strotssSides(side: number): number[] {
@@ -108,7 +134,7 @@ async function runStrotss(ctx: MethodContext, input: RunInput, o: StylizeOptions
       size,
       start: start && param.fromImage(start, size.width, size.height),
       parameterisation: param,
-      terms: strotssTerms,
+      terms: last ? [...strotssTerms, ...ctx.frameTerms] : strotssTerms,
       targets: {},
       feeds: await scaleFeeds(ctx, o, input, content, i, sides[i]!),
     });
