@@ -131,24 +131,34 @@ function unitColumns(g: GraphBuilder, v: string): string {
   return g.op('Div', [v, norm]);
 }
 
-/** The similarity [n, m] with pairs from different regions made −2, when the run is masked. */
-function withinRegions(b: TermBuild, similarity: string): string {
-  if (!b.run.masked) return similarity;
+/**
+ * The score [n, m] with pairs from different regions made −1e9, when the run is masked;
+ * and which style samples have an output sample of their region this iteration (a region
+ * thinner than the grid's stride may have none): [m] of 1 and 0.
+ */
+function withinRegions(b: TermBuild, score: string): { score: string; present?: string } {
+  if (!b.run.masked) return { score };
   const { g } = b;
   const mine = g.op('Transpose', [samplePixels(b, b.input(strotssInputs.regions), 1)], { perm: [1, 0] }); // [n, 1]
   const same = g.op('Equal', [mine, b.input(strotssInputs.styleRegions)]);
-  return g.op('Where', [same, similarity, g.constant(-1e9)]);
+  const present = g.op('ReduceMax', [g.op('Cast', [same], { to: 1 })], { axes: [0], keepdims: 0 });
+  return { score: g.op('Where', [same, score, g.constant(-1e9)]), present };
 }
 
 /**
  * max(mean over a's columns of the cost to its best match in b, the same from b): `score`
  * [n, m] picks the matches (higher is closer), `cost(p, q)` is the cost of matched columns.
+ * Style samples without an output sample of their region (`present` 0) sit out the second mean.
  */
-function relaxedEmd(g: GraphBuilder, a: string, bCols: string, score: string, cost: (p: string, q: string) => string): string {
-  const forward = g.op('Gather', [bCols, g.op('ArgMax', [score], { axis: 1, keepdims: 0 })], { axis: 1 });
-  const backward = g.op('Gather', [a, g.op('ArgMax', [score], { axis: 0, keepdims: 0 })], { axis: 1 });
+function relaxedEmd(g: GraphBuilder, a: string, bCols: string, s: { score: string; present?: string }, cost: (p: string, q: string) => string): string {
+  const forward = g.op('Gather', [bCols, g.op('ArgMax', [s.score], { axis: 1, keepdims: 0 })], { axis: 1 });
+  const backward = g.op('Gather', [a, g.op('ArgMax', [s.score], { axis: 0, keepdims: 0 })], { axis: 1 });
   const mean = (v: string) => g.op('ReduceMean', [v], { keepdims: 0 });
-  return g.op('Max', [mean(cost(a, forward)), mean(cost(backward, bCols))]);
+  const back = cost(backward, bCols);
+  const backMean = s.present
+    ? g.op('Div', [g.op('ReduceSum', [g.op('Mul', [back, s.present])], { keepdims: 0 }), g.op('Max', [g.op('ReduceSum', [s.present], { keepdims: 0 }), g.constant(1)])])
+    : mean(back);
+  return g.op('Max', [mean(cost(a, forward)), backMean]);
 }
 
 /** The paper's share of the weighted sum for a term weighted `by` (α, 1 or 1/α): by / (2 + α + 1/α). */
