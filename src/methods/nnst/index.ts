@@ -37,7 +37,7 @@ import type { Method, MethodMemoryQuery } from '../types.js';
 import { colourMatch } from './colour.js';
 import { HYPERCOLUMN_LAYERS, hypercolumnGraph } from './hypercolumns.js';
 import { layerMapName, layerMapsGraph } from '../layer-maps.js';
-import { regionIds } from '../regions.js';
+import { insideMask, regionIds } from '../regions.js';
 import { centredUnit, chunkRows, gatherColumns, joinColumns, nearestIndices, searchGraph, selectColumns, unitColumns, type Columns } from './neighbours.js';
 import { stackRows, swapAxes, turn, TURNS, type Planes } from './rotations.js';
 import { hypercolumnTerm, layerMatchTerm, matchStride, nnstInputs } from './terms.js';
@@ -248,9 +248,25 @@ async function runNnst(ctx: MethodContext, input: RunInput, o: StylizeOptions): 
   const last = result!;
   const done = { ...last, iterations: offset, elapsedMs: Date.now() - seq.start, optimizerState: undefined };
   if (last.interrupted || !o.colorMatch) return done;
-  const style = resize(styles[0]!.image, styles[0]!.image.width, styles[0]!.image.height);
-  const finished = colourMatch(content, style, last.image);
-  return { ...done, image: finished };
+  return { ...done, image: matchColours(content, styles, last.image, input.contentMasks) };
+}
+
+/**
+ * The colour match: to the first style's palette, or with masks each content region to
+ * its own style's (the pixels inside its style mask).
+ */
+function matchColours(content: RgbImage, styles: readonly StyleImage[], output: RgbImage, masks?: readonly Mask[]): RgbImage {
+  if (!masks) return colourMatch(content, styles[0]!.image, output);
+  const ids = regionIds(masks, output.width, output.height);
+  const data = new Float32Array(output.data.length);
+  styles.forEach((st, r) => {
+    const inside = insideMask(st.mask, st.image.width, st.image.height);
+    const pixels = new Float32Array(3 * inside.length);
+    inside.forEach((p, k) => pixels.set(st.image.data.subarray(3 * p, 3 * p + 3), 3 * k));
+    const matched = colourMatch(content, { width: inside.length, height: 1, data: pixels }, output);
+    for (let p = 0; p < ids.length; p++) if (ids[p] === r) data.set(matched.data.subarray(3 * p, 3 * p + 3), 3 * p);
+  });
+  return { width: output.width, height: output.height, data };
 }
 
 function startOf(input: RunInput): Float32Array {

@@ -10,7 +10,7 @@
  *
  *  - `layers`, in the last pass: layer by layer at its own resolution, the output's features
  *    and the style's (the style image and its rotations, stacked) subsampled with one stride
- *    s = ⌊max(h, w)/64⌋ (1 when the map's longer side is at most 64) and a random offset
+ *    s = ⌈max(h, w)/64⌉ (so the longer side keeps at most 64 samples) and a random offset
  *    drawn each iteration, the same for both; each output sample's distance to its nearest
  *    style sample under the centred cosine distance, averaged; summed over the layers:
  *        Σ_l mean_i min_j [1 − cos(o_i − ō, s_j − s̄)]
@@ -39,10 +39,13 @@ export const nnstInputs = {
 /** The longest side a layer's map keeps after subsampling. */
 export const MATCH_SIDE = 64;
 
-/** Stride for a map of h × w: ⌊max/64⌋ when the longer side is above 64, else 1. */
+/**
+ * Stride for a map of h × w: ⌈max/64⌉, so the samples' longer side is at most 64. (The
+ * authors' code takes ⌊max/64⌋: the same at sizes that are multiples of 64, but a 96-wide
+ * map keeps all 96 columns and its distance matrix is 2.25² times larger.)
+ */
 export function matchStride(h: number, w: number): number {
-  const side = Math.max(h, w);
-  return side > MATCH_SIDE ? Math.floor(side / MATCH_SIDE) : 1;
+  return Math.max(1, Math.ceil(Math.max(h, w) / MATCH_SIDE));
 }
 
 /** v / √clamp(Σ_c v², 1e-8, 1e8) over axis 1 of [1, C, h, w] (the authors' get_feat_norms). */
