@@ -33,6 +33,8 @@ const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 const ITERATIONS = 8;
+/** NNST's iterations per scale in its browser test (it runs two stages at 64 px). */
+const NNST_ITERATIONS = 3;
 const noChromium = existsSync(CHROMIUM) ? null : `${CHROMIUM} is not installed (apt-get install -y chromium; .ci/run does this)`;
 const inCI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
 
@@ -244,6 +246,60 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
     }
     await page.click('#start');
     await expect.poll(() => page.textContent('#messages .error')).toMatch(/the content mask for style 2 is empty/);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 150_000);
+
+  it(`runs NNST from the method picker: its values fill the form, the progress names the scale, the result is not the content (${NNST_ITERATIONS} iterations per scale at 64 px)`, async () => {
+    const { page, errors } = await open();
+    await page.waitForSelector('body[data-weights="ready"]', { timeout: 30_000 });
+    await page.setInputFiles('#content-file', images.content);
+    await page.setInputFiles('#style-files', images.style);
+    await page.waitForSelector('#style-list li');
+    await page.waitForSelector('#content-preview:not([hidden])');
+
+    // The method's starting values and fields (web/src/settings.ts), and the network it was made for.
+    await page.selectOption('#method', 'nnst');
+    expect(await page.inputValue('#optimizer')).toBe('adam');
+    expect(await page.inputValue('#learning-rate')).toBe('0.002');
+    expect(await page.isVisible('#learning-rate')).toBe(true);
+    for (const hidden of ['#style-weight', '#tv-weight', '#style-loss', '#init', '#content-weight']) expect(await page.isVisible(hidden), hidden).toBe(false);
+    expect(await page.textContent('#method-note')).toBe('Made for the vgg16-torchvision weights.');
+    await page.fill('#image-size', '64');
+    await page.fill('#num-iterations', String(NNST_ITERATIONS));
+    await page.selectOption('#backend-choice', 'wasm');
+
+    // Every progress line, as the page writes it (a short run can finish between two polls).
+    await page.evaluate(() => {
+      const text = document.getElementById('progress-text')!;
+      const seen: string[] = ((window as unknown as { progressLines: string[] }).progressLines = []);
+      new MutationObserver(() => seen.push(text.textContent ?? '')).observe(text, { childList: true, characterData: true, subtree: true });
+    });
+    const t0 = Date.now();
+    await page.click('#start');
+    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 120_000 });
+    const messages = await page.textContent('#messages');
+    expect(await page.getAttribute('body', 'data-state'), messages ?? '').toBe('done');
+    const lines = await page.evaluate(() => (window as unknown as { progressLines: string[] }).progressLines);
+    // 64 px is one pyramid scale and NNST's last pass at full size: two stages.
+    const total = 2 * NNST_ITERATIONS;
+    console.log(`e2e: NNST, ${total} iterations at 64 px on WASM in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(lines.filter((l) => /^scale 1\/2 \(64 px\) · iteration \d+\/\d+ · loss /.test(l)), lines.join('\n')).not.toHaveLength(0);
+    expect(lines.filter((l) => /^scale 2\/2 \(64 px\) · iteration /.test(l)), lines.join('\n')).not.toHaveLength(0);
+    expect(await page.getAttribute('body', 'data-iteration')).toBe(String(total));
+    expect(await page.textContent('#progress-text')).toContain(`Finished ${total} iterations`);
+
+    // The result is the canvas at the run's size, and not the content image (nor a blank).
+    const [width, height] = await page.evaluate(() => {
+      const c = document.getElementById('result') as HTMLCanvasElement;
+      return [c.width, c.height];
+    });
+    expect([width, height]).toEqual([64, 43]);
+    const content = await sharp(images.content).resize(width, height, { fit: 'fill' }).ensureAlpha().raw().toBuffer();
+    const final = await canvasPixels(page);
+    expect(meanAbsDiff([...content], final), 'the result is the content image').toBeGreaterThan(5);
+    expect(new Set(final).size, 'the result is flat').toBeGreaterThan(10);
+    expect(await page.locator('#messages .error').count(), messages ?? '').toBe(0);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 150_000);

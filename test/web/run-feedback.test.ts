@@ -32,6 +32,14 @@ describe('progress text', () => {
     expect(doneLine({ iterations: 8, loss: 2, interrupted: false, elapsedMs: 1500 })).toBe('Finished 8 iterations in 1.5 s · final loss 2.000e+0');
   });
 
+  it('names the scale of a run in stages (a method’s scales, coarse-to-fine sizes)', () => {
+    const p = { iteration: 250, numIterations: 800, loss: 2, parts: { hypercolumn: 2 }, elapsedMs: 10_000, etaMs: 22_000, size: 128 };
+    expect(progressLine({ ...p, stage: { index: 2, count: 4, size: 128 } })).toBe(
+      'scale 2/4 (128 px) · iteration 250/800 · loss 2.000e+0 (hypercolumn 2.000e+0) · 0.0 s/iteration · 22.0 s left',
+    );
+    expect(progressLine(p)).toMatch(/^iteration 250\/800 /);
+  });
+
   it('the chart draws the CLI plot’s series: one per part, then the total', () => {
     expect(lossSeries(['content', 'style', 'tv', 'mrf']).map((s) => s.key)).toEqual(['content', 'style', 'tv', 'mrf', 'loss']);
   });

@@ -6,16 +6,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NeuralStyleError, OptionError, UsageError } from '../../src/errors.js';
+import { methods } from '../../src/methods/index.js';
 import { optionText, resolveOptions, stylizeOptionSpec } from '../../src/options/index.js';
 import {
   FORM_OPTIONS,
+  choiceWords,
   fieldAttributes,
   isShown,
   labelOf,
+  methodForForm,
   readSettings,
   specOf,
   startValues,
   type FieldValue,
+  type FormOption,
 } from '../../web/src/settings.js';
 
 /** The message the page shows for what `fn` throws. */
@@ -126,5 +130,65 @@ describe('the settings form', () => {
     expect(fieldAttributes(specOf('contentWeight'))).toEqual({ min: '0', step: 'any' });
     expect(fieldAttributes(specOf('learningRate'))).toEqual({ min: '0', step: 'any' });
     expect(fieldAttributes(specOf('optimizer'))).toEqual({});
+  });
+});
+
+describe('the method picker', () => {
+  const shownFor = (method: string) => FORM_OPTIONS.filter((k) => isShown(k, readSettings(startValues(method))));
+
+  it('offers the registered methods, worded by their records', () => {
+    const spec = specOf('method');
+    expect(spec.kind.type === 'choice' && spec.kind.choices).toEqual(methods().map((m) => m.name));
+    expect(spec.help).toContain('nnst (Kolkin et al. 2022');
+    expect(choiceWords('method').get('nnst')).toBe('NNST-Opt');
+    expect(choiceWords('method').get('strotss')).toBe('STROTSS');
+    expect(startValues().method).toBe('gatys');
+  });
+
+  it("starts each method from its own defaults, under the browser's caps on size and iterations", () => {
+    for (const m of methods()) {
+      const o = readSettings(startValues(m.name));
+      expect(o.method).toBe(m.name);
+      expect(o.imageSize, m.name).toBe(Math.min((m.defaults.options.imageSize as number | undefined) ?? 256, 256));
+      expect(o.numIterations, m.name).toBeLessThanOrEqual(200);
+      for (const [key, value] of Object.entries(m.defaults.options)) {
+        if (key === 'imageSize' || key === 'numIterations' || !(FORM_OPTIONS as readonly string[]).includes(key)) continue;
+        if (isShown(key as FormOption, o)) expect(o[key], `${m.name} ${key}`).toEqual(value);
+      }
+      // What the run gets: the method's other defaults (pyramid, RGB) come from the library.
+      expect(() => resolveOptions(o), m.name).not.toThrow();
+    }
+    expect(readSettings(startValues('nnst'))).toMatchObject({ method: 'nnst', optimizer: 'adam', learningRate: 2e-3, imageSize: 256, numIterations: 200 });
+    expect(readSettings(startValues('strotss'))).toMatchObject({ method: 'strotss', optimizer: 'rmsprop', learningRate: 2e-3, contentWeight: 1, imageSize: 256 });
+    expect(resolveOptions(readSettings(startValues('nnst')))).toMatchObject({ parameterization: 'pyramid', optimizeSpace: 'rgb', init: 'image' });
+  });
+
+  it('hides the fields a method does not read, from its terms and defaults', () => {
+    expect(shownFor('gatys')).toEqual(FORM_OPTIONS.filter((k) => k !== 'learningRate'));
+    expect(shownFor('nnst')).toEqual(['method', 'imageSize', 'numIterations', 'optimizer', 'learningRate', 'colorControl', 'seed']);
+    expect(shownFor('strotss')).toEqual(['method', 'imageSize', 'numIterations', 'contentWeight', 'optimizer', 'learningRate', 'originalColors', 'colorControl', 'seed']);
+    // Hidden fields are not read: nonsense there is not refused, and the method's values hold.
+    const o = readSettings({ ...startValues('nnst'), styleWeight: 'lots', init: 'random', originalColors: true });
+    expect(o).not.toHaveProperty('styleWeight');
+    expect(resolveOptions(o)).toMatchObject({ init: 'image', originalColors: false });
+  });
+
+  it('rewrites the fields to the method’s values, keeping the seed (the offline weights’ too)', () => {
+    const { fields } = methodForForm('nnst');
+    expect(fields).toMatchObject({ method: 'nnst', optimizer: 'adam', learningRate: '0.002', imageSize: '256', numIterations: '200' });
+    expect(fields).not.toHaveProperty('seed');
+    // Back to Gatys: the form's own starting values again.
+    const { seed: _, ...gatys } = startValues();
+    expect(methodForForm('gatys').fields).toEqual(gatys);
+  });
+
+  it('notes the network a method was made for when other weights are loaded', () => {
+    const random = { architecture: 'vgg19', preprocessing: 'caffe', lowQuality: true } as const;
+    const vgg16 = { architecture: 'vgg16', preprocessing: 'torchvision', lowQuality: false } as const;
+    expect(methodForForm('nnst', random).note).toBe('Made for the vgg16-torchvision weights.');
+    expect(methodForForm('nnst').note).toBe('Made for the vgg16-torchvision weights.');
+    expect(methodForForm('nnst', vgg16).note).toBe('');
+    expect(methodForForm('strotss', { ...vgg16, architecture: 'vgg19' }).note).toBe('Made for the vgg16-torchvision weights.');
+    expect(methodForForm('gatys', random).note).toBe('');
   });
 });

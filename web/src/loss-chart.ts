@@ -10,6 +10,8 @@ export interface LossPoint {
   iteration: number;
   loss: number;
   parts: Record<string, number>;
+  /** The run's total, when the point says (a run in stages counts every stage's). */
+  numIterations?: number;
 }
 
 export class LossChart {
@@ -32,6 +34,8 @@ export class LossChart {
 
   add(point: LossPoint): void {
     if (this.points.length === 0) this.series = lossSeries(Object.keys(point.parts));
+    // The form's count is per scale for a method with scales; the run's reports say the whole.
+    if (point.numIterations !== undefined) this.numIterations = Math.max(1, point.numIterations);
     // Copied, so a progress message's preview frame is not kept alive by the chart.
     this.points.push({ iteration: point.iteration, loss: point.loss, parts: point.parts });
     this.schedule();

@@ -23,7 +23,7 @@ const messages = new Messages($('messages'));
 const settings = new SettingsPanel();
 const images = new ImagesPanel(messages);
 const masks = new MasksPanel(images, messages);
-const weights = new WeightsPanel(messages, send);
+const weights = new WeightsPanel(messages, send, (info) => settings.weightsLoaded(info));
 const backend = new BackendPanel(messages);
 const run = new RunPanel({ messages, send, images, masks, weights, settings });
 const handlers = pageHandlers({ backend, weights, run });

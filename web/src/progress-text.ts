@@ -28,10 +28,16 @@ export function partsText(point: { loss: number; parts: Record<string, number> }
     .join(', ');
 }
 
+/**
+ * One progress line. A run in stages (a method's scales, coarse-to-fine sizes) names its
+ * stage first: "scale 2/4 (128 px) · iteration 250/800 · …"; the iterations count on
+ * across the stages.
+ */
 export function progressLine(p: Omit<ProgressMessage, 'type' | 'frame'>): string {
   const perIt = p.iteration > 0 ? p.elapsedMs / p.iteration : NaN;
   const parts = partsText(p);
   return (
+    (p.stage ? `scale ${p.stage.index}/${p.stage.count} (${p.stage.size} px) · ` : '') +
     `iteration ${p.iteration}/${p.numIterations} · loss ${lossText(p.loss)}` +
     (parts ? ` (${parts})` : '') +
     (p.iteration > 0 ? ` · ${seconds(perIt)}/iteration · ${seconds(p.etaMs)} left` : '')

@@ -7,12 +7,14 @@
  */
 import { PRESETS, type StylizeOptions, type Suggestion } from '../../../src/index.js';
 import { $ } from '../dom.js';
-import type { BackendChoice } from '../protocol.js';
+import type { BackendChoice, WeightsInfo } from '../protocol.js';
 import {
   FORM_OPTIONS,
+  choiceWords,
   fieldAttributes,
   isShown,
   labelOf,
+  methodForForm,
   readSettings,
   specOf,
   startValues,
@@ -29,6 +31,9 @@ export class SettingsPanel {
   private readonly fields = new Map<FormOption, Field>();
   private readonly preset = $<HTMLSelectElement>('preset');
   private readonly presetNote = $('preset-note');
+  private readonly methodNote = $('method-note');
+  /** The weights last loaded (for the method's note); undefined until some are. */
+  private weights: WeightsInfo | undefined;
 
   constructor() {
     for (const key of FORM_OPTIONS) {
@@ -44,7 +49,9 @@ export class SettingsPanel {
     this.form.addEventListener('change', () => this.showFields());
     this.preset.replaceChildren(new Option('none', ''), ...Object.keys(PRESETS).map((p) => new Option(p, p)));
     this.preset.addEventListener('change', () => this.choosePreset());
+    this.field('method').addEventListener('change', () => this.chooseMethod());
     this.showFields();
+    this.noteMethod();
   }
 
   get backend(): BackendChoice {
@@ -63,6 +70,34 @@ export class SettingsPanel {
     this.write(fields);
     this.showFields();
     this.presetNote.textContent = `Made for the ${model} weights.`;
+  }
+
+  /**
+   * Rewrite the fields to the chosen method's starting values (as a preset's are written),
+   * and say when it was made for other weights. A preset chosen before is dropped: its
+   * values were just replaced, and its other options were made for another method.
+   */
+  private chooseMethod(): void {
+    const { fields, note } = methodForForm(this.field('method').value, this.weights);
+    this.write(fields);
+    this.preset.value = '';
+    this.presetNote.textContent = '';
+    this.showFields();
+    this.methodNote.textContent = note;
+  }
+
+  /** New weights are loaded: the method's note follows them. */
+  weightsLoaded(info: WeightsInfo): void {
+    this.weights = info;
+    this.noteMethod();
+  }
+
+  private noteMethod(): void {
+    this.methodNote.textContent = methodForForm(this.field('method').value, this.weights).note;
+  }
+
+  private field(key: FormOption): Field {
+    return this.fields.get(key)!;
   }
 
   /** The checked options (plus `typed`, set by other widgets); throws the core's errors. */
@@ -96,7 +131,7 @@ export class SettingsPanel {
     if (text) text.textContent = labelOf(key);
     (label ?? field).title = spec.help;
     for (const [name, value] of Object.entries(fieldAttributes(spec))) field.setAttribute(name, value);
-    if (field instanceof HTMLSelectElement && spec.kind.type === 'choice') syncChoices(field, spec.kind.choices);
+    if (field instanceof HTMLSelectElement && spec.kind.type === 'choice') syncChoices(field, spec.kind.choices, choiceWords(key));
   }
 
   private write(values: Partial<Record<string, FieldValue>>): void {
@@ -121,11 +156,13 @@ function isCheckbox(field: Field): field is HTMLInputElement {
 }
 
 /**
- * The select offers exactly the table's choices: the page's wording where it has one
- * (`<option value="lbfgs">L-BFGS</option>`), the value itself for a choice added since.
+ * The select offers exactly the table's choices: the records' words where they have them
+ * (a method's label), else the page's (`<option value="lbfgs">L-BFGS</option>`), else the
+ * value itself for a choice added since.
  */
-function syncChoices(select: HTMLSelectElement, choices: readonly string[]): void {
+function syncChoices(select: HTMLSelectElement, choices: readonly string[], words: ReadonlyMap<string, string>): void {
   const worded = new Map([...select.options].map((o) => [o.value, o.textContent ?? o.value]));
+  for (const [value, word] of words) worded.set(value, word);
   select.replaceChildren(
     ...choices.map((c) => {
       const o = document.createElement('option');

@@ -5,7 +5,7 @@
  */
 import { MODELS } from '../../../src/index.js';
 import { $ } from '../dom.js';
-import type { CachedWeights, FromWorker, ToWorker, WeightsSource } from '../protocol.js';
+import type { CachedWeights, FromWorker, ToWorker, WeightsInfo, WeightsSource } from '../protocol.js';
 import { seconds } from '../progress-text.js';
 import type { Messages } from './messages.js';
 
@@ -34,6 +34,8 @@ export class WeightsPanel {
   constructor(
     private readonly messages: Messages,
     private readonly send: (m: ToWorker) => void,
+    /** Told about every set of weights that becomes ready (the settings' method note). */
+    private readonly onLoaded: (info: WeightsInfo) => void = () => undefined,
   ) {
     for (const m of MODELS) {
       if (!m.url) continue;
@@ -95,6 +97,7 @@ export class WeightsPanel {
       `Ready: ${info.name} (${info.architecture}, ${info.preprocessing} preprocessing, ${(info.bytes / 2 ** 20).toFixed(0)} MB of conv weights${from}; ${seconds(info.loadMs)})` +
       (info.lowQuality ? '. Random weights: expect textures rather than a faithful style.' : '');
     for (const note of info.notes) this.messages.say('warn', note);
+    this.onLoaded(info);
     if (info.cachedAs) {
       remember(`cached:${info.cachedAs.id}`);
       void navigator.storage?.persist?.().catch(() => undefined);
