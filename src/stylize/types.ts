@@ -34,10 +34,10 @@ export interface Progress {
 }
 
 /** A progress report's numbers without its image (what a message or a queue can carry). */
-export type ProgressData = Pick<Progress, 'iteration' | 'numIterations' | 'loss' | 'parts' | 'elapsedMs' | 'etaMs' | 'size'>;
+export type ProgressData = Pick<Progress, 'iteration' | 'numIterations' | 'loss' | 'parts' | 'elapsedMs' | 'etaMs' | 'size' | 'stage'>;
 
 export function progressData(p: ProgressData): ProgressData {
-  return { iteration: p.iteration, numIterations: p.numIterations, loss: p.loss, parts: p.parts, elapsedMs: p.elapsedMs, etaMs: p.etaMs, size: p.size };
+  return { iteration: p.iteration, numIterations: p.numIterations, loss: p.loss, parts: p.parts, elapsedMs: p.elapsedMs, etaMs: p.etaMs, size: p.size, ...(p.stage ? { stage: p.stage } : {}) };
 }
 
 /** Everything needed to continue a run exactly where it stopped. */

@@ -142,8 +142,6 @@ async function handleRun(msg: Extract<ToWorker, { type: 'run' }>): Promise<void>
               {
                 type: 'progress',
                 ...progressData(p),
-                // progressData is the numbers a queue carries; the page also names the stage.
-                ...(p.stage ? { stage: { ...p.stage } } : {}),
                 frame,
               },
               frame ? [frame.rgba.buffer] : [],
