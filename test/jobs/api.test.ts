@@ -172,4 +172,24 @@ describe('the job API', () => {
     expect(Buffer.from(await image.arrayBuffer()).equals(Buffer.from((await client.result(id))!.bytes))).toBe(true);
     expect((await fetch(`${base}/api/jobs/${id}`, { method: 'DELETE', headers: auth })).status).toBe(409);
   });
+
+  it('takes the method option: an NNST job runs its scales and its progress names them; an unknown method is a 400', async () => {
+    const bad = await post(await form({ options: { method: 'gatsby', imageSize: 32, numIterations: 2 } }));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toBe("method must be one of gatys, nnst, strotss, got 'gatsby'");
+    // The worker started by the test above is still taking jobs.
+    const res = await post(await form({ options: { method: 'nnst', imageSize: 64, numIterations: 2, styleRotations: false } }));
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    let status = await client.status(id);
+    for (let i = 0; i < 600 && status?.state !== 'completed' && status?.state !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await client.status(id);
+    }
+    expect(status?.state, JSON.stringify(status)).toBe('completed');
+    // 64 px: one hypercolumn scale and the last pass, 2 steps each; the last report is the last pass's.
+    expect(status!.progress).toMatchObject({ iteration: 4, numIterations: 4, size: 64, stage: { index: 2, count: 2 } });
+    expect(Object.keys((status!.progress as { parts: object }).parts)).toEqual(['layers']);
+    expect((await client.result(id))!.summary.iterations).toBe(4);
+  });
 });
