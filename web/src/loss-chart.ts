@@ -16,8 +16,9 @@ export interface LossPoint {
 
 export class LossChart {
   private points: LossPoint[] = [];
-  /** Set from the first point of a run: the parts it reports, in the objective's order. */
+  /** The parts the run has reported so far, in the order they first came (a method's stages may differ). */
   private series: LossSeries[] = lossSeries([]);
+  private parts: string[] = [];
   private numIterations = 1;
   private frame = 0;
 
@@ -28,12 +29,14 @@ export class LossChart {
   reset(numIterations: number): void {
     this.points = [];
     this.series = lossSeries([]);
+    this.parts = [];
     this.numIterations = Math.max(1, numIterations);
     this.schedule();
   }
 
   add(point: LossPoint): void {
-    if (this.points.length === 0) this.series = lossSeries(Object.keys(point.parts));
+    const fresh = Object.keys(point.parts).filter((k) => !this.parts.includes(k));
+    if (fresh.length > 0) this.series = lossSeries((this.parts = [...this.parts, ...fresh]));
     // The form's count is per scale for a method with scales; the run's reports say the whole.
     if (point.numIterations !== undefined) this.numIterations = Math.max(1, point.numIterations);
     // Copied, so a progress message's preview frame is not kept alive by the chart.

@@ -100,6 +100,9 @@ export const nnst: Method = {
       throw new UsageError(msg`${opt('method')} nnst has its own scales: leave out ${opt('multires')} and ${opt('multiresFrom')}`);
     }
     if (o.parameterization !== 'pyramid') throw new UsageError(msg`${opt('method')} nnst optimises a Laplacian pyramid: leave ${opt('parameterization')} at pyramid`);
+    // Options it would otherwise ignore: its start is the content's pyramid, its colours its own match's.
+    if (o.init !== 'image') throw new UsageError(msg`${opt('method')} nnst starts from the content's coarse pyramid levels: leave ${opt('init')} at image`);
+    if (o.originalColors) throw new UsageError(msg`${opt('method')} nnst sets the result's colours with its own colour match (${opt('colorMatch')}): leave ${opt('originalColors')} out`);
   },
   scales: (o, content) => nnstScales(o, content),
   memory: nnstMemory,
