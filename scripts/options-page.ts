@@ -22,7 +22,7 @@ const code = (s: string) => (s === '' ? '' : `\`${s}\``);
 
 function flagTable(specs: readonly OptionSpec[]): string[] {
   const rows = ['| Option | Default | Meaning |', '|---|---|---|'];
-  for (const s of specs) rows.push(`| ${code(flagsText(s))} | ${code(defaultText(s.default))} | ${cell(s.help)} |`);
+  for (const s of specs) rows.push(`| ${code(flagsText(s))}${s.kind.type === 'boolean' && s.default === true ? `, ${code(`--no-${flagOf(s.key).slice(2)}`)}` : ''} | ${code(defaultText(s.default))} | ${cell(s.help)} |`);
   return rows;
 }
 

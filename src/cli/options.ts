@@ -10,6 +10,7 @@
  * values with the records' rules (src/options/kinds.ts), before any image is decoded or
  * any weight is loaded, and each failure is an OptionError the CLI renders with the flag.
  */
+import { Option } from 'commander';
 import {
   allowedText,
   applyPreset as applyPresetValues,
@@ -241,6 +242,19 @@ export function flagsText(spec: OptionSpec): string {
 
 /** A default as `--help` and the README show it. */
 export const defaultText = optionText;
+
+/**
+ * An option's commander flags: the flag with its help (the default in the text, not in
+ * commander, so an absent flag stays undefined for a preset or a method to fill), and for a
+ * switch that is on by default its `--no-` form, which gives false.
+ */
+export function commanderOptions(spec: OptionSpec): Option[] {
+  const d = spec.kind.type !== 'boolean' ? defaultText(spec.default) : '';
+  const option = new Option(flagsText(spec), d ? `${spec.help} (default: ${d})` : spec.help).helpGroup(`${spec.group}:`);
+  if (spec.repeatable) option.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+  if (spec.kind.type !== 'boolean' || spec.default !== true) return [option];
+  return [option, new Option(`--no-${flagOf(spec.key).slice(2)}`, `Turn ${flagOf(spec.key)} off (it is on by default).`).helpGroup(`${spec.group}:`)];
+}
 
 /**
  * Raw values as commander collected them (string, string[] for repeatable flags, true

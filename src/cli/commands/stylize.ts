@@ -2,8 +2,8 @@
  * The default command, `neural-style -c photo.jpg -s painting.jpg [options]`: its flags are
  * the options table (../options.ts); the work is in ../run.ts.
  */
-import { Option, type Command } from 'commander';
-import { cliOptionSpecs, defaultText, flagsText } from '../options.js';
+import type { Command } from 'commander';
+import { cliOptionSpecs, commanderOptions } from '../options.js';
 import { runStylize } from '../run.js';
 import { strayArgument, type CommandContext } from './types.js';
 
@@ -11,10 +11,7 @@ export function registerStylize(program: Command, ctx: CommandContext): void {
   for (const spec of cliOptionSpecs()) {
     // Defaults go into the text, not into commander: an absent flag must stay undefined so
     // that a --preset can fill it, and parsing stays in one place (src/options/kinds.ts).
-    const d = spec.kind.type !== 'boolean' ? defaultText(spec.default) : '';
-    const option = new Option(flagsText(spec), d ? `${spec.help} (default: ${d})` : spec.help).helpGroup(`${spec.group}:`);
-    if (spec.repeatable) option.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
-    program.addOption(option);
+    for (const option of commanderOptions(spec)) program.addOption(option);
   }
   program.addHelpText(
     'after',

@@ -12,7 +12,7 @@ import { readImageBytes } from '../../image/decode-node.js';
 import { formatForPath } from '../../image/encode-node.js';
 import { jobOptionSpecs } from '../../jobs/job-options.js';
 import { parseOptionText } from '../../options/index.js';
-import { cliOptionSpec, defaultText, flagOf, flagsText } from '../options.js';
+import { cliOptionSpec, commanderOptions, flagOf } from '../options.js';
 import { redisOption, redisUrl } from './redis-option.js';
 import { followJob, writeResult } from './job-output.js';
 import type { CommandContext } from './types.js';
@@ -24,10 +24,7 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
     .option('--wait', 'Follow the job until it ends (progress on stderr).')
     .option('-q, --quiet', 'No progress lines.');
   for (const spec of [cliOptionSpec('content')!, cliOptionSpec('style')!, cliOptionSpec('initImage')!, ...jobOptionSpecs()]) {
-    const d = spec.kind.type !== 'boolean' ? defaultText(spec.default) : '';
-    const option = new Option(flagsText(spec), d ? `${spec.help} (default: ${d})` : spec.help).helpGroup(`${spec.group}:`);
-    if (spec.repeatable) option.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
-    cmd.addOption(option);
+    for (const option of commanderOptions(spec)) cmd.addOption(option);
   }
   cmd.addOption(new Option('-o, --output <path>', 'Write the result here when the job is done (implies --wait); the extension picks the format.').helpGroup('Input and output:'));
 

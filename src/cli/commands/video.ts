@@ -2,8 +2,8 @@
  * `neural-style video -c clip.mp4 -s painting.jpg -o out.mp4`: a clip stylised frame by
  * frame without flicker (Ruder et al.); the work is in ../video/run.ts.
  */
-import { Option, type Command } from 'commander';
-import { defaultText, flagsText } from '../options.js';
+import type { Command } from 'commander';
+import { commanderOptions } from '../options.js';
 import { videoOptionSpecs } from '../video/options.js';
 import { runVideo } from '../video/run.js';
 import type { CommandContext } from './types.js';
@@ -16,10 +16,7 @@ export function registerVideo(program: Command, ctx: CommandContext): void {
       'Example: neural-style video -c clip.mp4 -s painting.jpg -o out.mp4',
   );
   for (const spec of videoOptionSpecs()) {
-    const d = spec.kind.type !== 'boolean' ? defaultText(spec.default) : '';
-    const option = new Option(flagsText(spec), d ? `${spec.help} (default: ${d})` : spec.help).helpGroup(`${spec.group}:`);
-    if (spec.repeatable) option.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
-    cmd.addOption(option);
+    for (const option of commanderOptions(spec)) cmd.addOption(option);
   }
   cmd.action(async (_opts: unknown, c: Command) => {
     ctx.setExitCode(await runVideo(c.opts(), { stdout: ctx.io.stdout, stderr: ctx.io.stderr, signal: ctx.signal }));
