@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, type Fixture, makeFixture } from './helpers.js';
+import { cli, type Fixture, makeFixture, writeRandomWeights } from './helpers.js';
 
 let f: Fixture;
 let clip: string;
@@ -83,6 +83,28 @@ describe('neural-style video', () => {
     const changed = await cli([...args, '--resume', '--temporal-weight', '7']);
     expect(changed.code).toBe(2);
     expect(changed.stderr).toMatch(/holds a run with other inputs or settings/);
+  }, 120_000);
+
+  it.each(['nnst', 'strotss'])('--method %s: each frame runs the method, the temporal term joins its full-size stage from the second frame on', async (method) => {
+    const inDir = join(f.dir, `frames-${method}`), outDir = join(f.dir, `out-${method}`);
+    await mkdir(inDir);
+    execFileSync('ffmpeg', ['-v', 'error', '-i', clip, '-frames:v', '3', join(inDir, 'f%03d.png')]);
+    const weights = join(f.dir, 'vgg16-narrow.safetensors');
+    if (!existsSync(weights)) await writeRandomWeights(weights, 'vgg16', [4, 6, 8, 10, 12]);
+    const r = await cli(['video', '--frames-in', inDir, '--frames-out', outDir, '-s', f.painting, '--method', method, '--model-file', weights,
+      '--image-size', '64', '--num-iterations', '2', '--frame-iterations', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readdir(outDir)).filter((n) => n.endsWith('.png'))).toHaveLength(3);
+    const records = r.json() as Array<Record<string, number> & { frame: number; stage: number; stages: number }>;
+    // The plan counts every scale: the last record of the run is its last planned iteration.
+    expect(records.at(-1)!.totalIteration).toBe(records.at(-1)!.totalIterations);
+    for (const x of records) {
+      const fullSize = x.stage === x.stages;
+      // At full size only; the first frame has no previous one to keep to (its part reads 0).
+      expect('temporal' in x, JSON.stringify(x)).toBe(fullSize);
+      if (x.frame === 1 && fullSize) expect(x.temporal).toBe(0);
+    }
+    expect(records.some((x) => x.frame > 1 && x.temporal! > 0)).toBe(true);
   }, 120_000);
 
   it('bad input: an unreadable clip, a bad frame, a missing ffmpeg — one line each', async () => {
