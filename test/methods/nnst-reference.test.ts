@@ -169,8 +169,8 @@ describe(`NNST against PyTorch ${fx.torch} (float64 reference, VGG-16 widths ${f
       const ourStyles = joinColumns(await Promise.all(views.map(async (v) => (await hypercolumnsOf(v)).columns)));
       const ourQueries = (await hypercolumnsOf(content)).columns;
       for (const [label, q, s] of [['reference hypercolumns', refQueries, refStyles], ['our hypercolumns', ourQueries, ourStyles]] as const) {
-        // A chunk of 16 rows: several chunks, the last one short.
-        const idx = await nearestIndices(ortModule, search, centredUnit(q), centredUnit(s), s.channels, q.count, s.count, 16);
+        // A chunk of 16 rows: several chunks, the last one short. The style set goes in as it is: the search centres it.
+        const idx = await nearestIndices(ortModule, search, centredUnit(q), s, q.count, 16);
         const wrong = Array.from(idx).filter((j, i) => j !== fx.neighbours.indices[i]).length;
         note(`neighbour indices from ${label}, mismatches`, `${wrong} of ${idx.length}`);
         expect(wrong, label).toBe(0);

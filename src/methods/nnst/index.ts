@@ -35,10 +35,10 @@ import { stageInput, stageSequence } from '../../stylize/stage-sequence.js';
 import type { MethodContext } from '../context.js';
 import type { Method, MethodMemoryQuery } from '../types.js';
 import { colourMatch } from './colour.js';
-import { HYPERCOLUMN_LAYERS, hypercolumnGraph } from './hypercolumns.js';
+import { HYPERCOLUMN_LAYERS, hypercolumnGraph, hypercolumnSize } from './hypercolumns.js';
 import { layerMapName, layerMapsGraph } from '../layer-maps.js';
 import { insideMask, regionIds } from '../regions.js';
-import { centredUnit, chunkRows, gatherColumns, joinColumns, nearestIndices, searchGraph, selectColumns, unitColumns, type Columns } from './neighbours.js';
+import { centredUnit, chunkRows, gatherColumns, nearestIndices, searchGraph, selectColumns, unitColumns, type Columns } from './neighbours.js';
 import { stackRows, swapAxes, turn, TURNS, type Planes } from './rotations.js';
 import { hypercolumnTerm, layerMatchTerm, matchStride, nnstInputs } from './terms.js';
 
@@ -126,7 +126,7 @@ export function searchChunkBytes(availableBytes?: number): number {
 /**
  * At the finest scale: the query's hypercolumns, their targets and the output's own in the
  * graph (N positions × C channels, about six copies), the style set with its rotations
- * (M × C, three copies: per view, joined, centred), one search chunk's distances; in the
+ * (M × C, held once) and one view of it, one search chunk's distances; in the
  * last pass, every layer's stacked style maps and two subsampled similarity matrices.
  */
 function nnstMemory(q: MethodMemoryQuery): number {
@@ -135,7 +135,8 @@ function nnstMemory(q: MethodMemoryQuery): number {
   const views = o.styleRotations ? 4 : 1;
   const N = Math.floor(q.width / 4) * Math.floor(q.height / 4);
   const M = q.styles.reduce((n, s) => n + views * Math.floor(s.width / 4) * Math.floor(s.height / 4), 0);
-  const search = 6 * N * C * 4 + 3 * M * C * 4 + searchChunkBytes(q.availableBytes);
+  // The style set once, one view's hypercolumns while it is written in, one chunk's distances.
+  const search = 6 * N * C * 4 + (M + M / views) * C * 4 + searchChunkBytes(q.availableBytes);
   let maps = 0;
   let similarity = 0;
   for (const l of HYPERCOLUMN_LAYERS) {
@@ -323,20 +324,18 @@ async function scaleTargets(ctx: MethodContext, o: StylizeOptions, space: Prepro
     for (let k = 0; k < query.length; k++) query[k] = (1 - a) * extract[k]! + a * contentHere[k]!;
   }
   const queryColumns = await hypercolumns(ctx, query, width, height, space);
-  const styleSets = await Promise.all(s.styles.map((st) => styleHypercolumns(ctx, o, st, space, s.scl)));
-  const M = styleSets.reduce((n, set) => n + set.columns.count, 0);
-  const chunk = chunkRows(M, searchChunkBytes(ctx.availableBytes));
   const search = await ctx.session('nnst-search', searchGraph);
   const regions = s.masks ? regionIds(s.masks, queryColumns.width, queryColumns.height) : undefined;
   const target = new Float32Array(queryColumns.channels * queryColumns.count);
-  // One search per region (a region's queries against its style's hypercolumns); without masks one over every style.
+  // One search per region (a region's queries against its style's hypercolumns inside its mask); without masks one over every style.
   const groups = regions ? s.styles.map((_, r) => r) : [-1];
   for (const r of groups) {
     const q = regions ? selectColumns(queryColumns, Array.from(regions, (id) => id === r)) : { columns: queryColumns, positions: Int32Array.from({ length: queryColumns.count }, (_, k) => k) };
     if (q.columns.count === 0) continue;
-    const set = r < 0 ? joinColumns(styleSets.map((x) => x.columns)) : styleSets[r]!.inRegion;
+    const set = await styleSet(ctx, o, r < 0 ? s.styles : [s.styles[r]!], space, s.scl, r >= 0);
     if (set.count === 0) throw new UsageError(msg`style ${r + 1}'s mask leaves no position at ${width}×${height}: give a larger region in ${opt('styleMasks')}`);
-    const nearest = await nearestIndices(ctx.ort, search, centredUnit(q.columns), centredUnit(set), set.channels, q.columns.count, set.count, chunk);
+    const chunk = chunkRows(set.count, searchChunkBytes(ctx.availableBytes));
+    const nearest = await nearestIndices(ctx.ort, search, centredUnit(q.columns), set, q.columns.count, chunk);
     const picked = gatherColumns(set, nearest);
     const C = queryColumns.channels;
     for (let ch = 0; ch < C; ch++) q.positions.forEach((p, k) => (target[ch * queryColumns.count + p] = picked[ch * q.columns.count + k]!));
@@ -354,29 +353,52 @@ async function hypercolumns(ctx: MethodContext, image: Float32Array, width: numb
   const out = await session.run({ x: new ctx.ort.Tensor('float32', x, [1, 3, height, width]) }, ['hypercolumns']);
   const t = out['hypercolumns']!;
   const [, C, h, w] = t.dims as number[];
-  return { channels: C!, count: h! * w!, data: Float32Array.from(t.data as Float32Array), width: w!, height: h! };
+  // onnxruntime-node hands its output over without a copy: no second one here.
+  return { channels: C!, count: h! * w!, data: t.data as Float32Array, width: w!, height: h! };
 }
 
-/** A style image's hypercolumns at scale `scl` (its pyramid's approximation there), with its rotations; and those inside its mask. */
-async function styleHypercolumns(ctx: MethodContext, o: StylizeOptions, st: StyleImage, space: Preprocessing, scl: number): Promise<{ columns: Columns; inRegion: Columns }> {
-  const here = downsample(planes(st.image, space), st.image.width, st.image.height, scl);
-  const views: Planes[] = [{ channels: 3, ...here }];
-  if (o.styleRotations) for (const how of TURNS) views.push(turn(views[0]!, how));
-  const sets = [];
-  const inside: Columns[] = [];
-  const maskPlanes = st.mask ? maskAt(st.mask, here.width, here.height) : undefined;
-  const maskViews = maskPlanes ? [maskPlanes, ...(o.styleRotations ? TURNS.map((how) => turn(maskPlanes, how)) : [])] : undefined;
-  for (const [k, v] of views.entries()) {
-    const h = await hypercolumns(ctx, v.data, v.width, v.height, space);
-    const cols = { channels: h.channels, count: h.count, data: h.data };
-    sets.push(cols);
-    if (maskViews) {
-      const m = maskViews[k]!;
-      const grid = resizePlanes(m.data, 1, m.height, m.width, h.height, h.width);
-      inside.push(selectColumns(cols, Array.from(grid, (x) => x >= 0.5)).columns);
-    } else inside.push(cols);
+/**
+ * The style set at scale `scl`: the hypercolumns of each style image (its pyramid's
+ * approximation there) and of its rotations, side by side in one buffer [C, M], each view's
+ * written straight in (this is NNST's largest array: ~550 MB at 512 px, so it is held once);
+ * `inMask`: only the positions inside each image's style mask.
+ */
+async function styleSet(ctx: MethodContext, o: StylizeOptions, styles: readonly StyleImage[], space: Preprocessing, scl: number, inMask: boolean): Promise<Columns> {
+  const views: Array<{ planes: Planes; mask?: Planes }> = [];
+  for (const st of styles) {
+    const here = downsample(planes(st.image, space), st.image.width, st.image.height, scl);
+    const base: Planes = { channels: 3, ...here };
+    const mask = inMask && st.mask ? maskAt(st.mask, here.width, here.height) : undefined;
+    views.push({ planes: base, mask });
+    if (o.styleRotations) for (const how of TURNS) views.push({ planes: turn(base, how), mask: mask && turn(mask, how) });
   }
-  return { columns: joinColumns(sets), inRegion: joinColumns(inside) };
+  // Which grid positions of each view are kept (all, without a mask).
+  const keeps = views.map(({ planes: v, mask }) => {
+    const grid = hypercolumnSize(v.width, v.height);
+    if (!mask) return { grid, keep: undefined, count: grid.width * grid.height };
+    const m = resizePlanes(mask.data, 1, mask.height, mask.width, grid.height, grid.width);
+    const keep = Uint8Array.from(m, (x) => (x >= 0.5 ? 1 : 0));
+    return { grid, keep, count: keep.reduce((a, b) => a + b, 0) };
+  });
+  const M = keeps.reduce((n, k) => n + k.count, 0);
+  let data: Float32Array | undefined;
+  let C = 0;
+  let at = 0;
+  for (const [k, { planes: v }] of views.entries()) {
+    const h = await hypercolumns(ctx, v.data, v.width, v.height, space);
+    if (!data) {
+      C = h.channels;
+      data = new Float32Array(C * M);
+    }
+    const { keep, count } = keeps[k]!;
+    for (let ch = 0; ch < C; ch++) {
+      const row = h.data.subarray(ch * h.count, (ch + 1) * h.count);
+      if (!keep) data.set(row, ch * M + at);
+      else for (let i = 0, j = 0; i < h.count; i++) if (keep[i]) data[ch * M + at + j++] = row[i]!;
+    }
+    at += count;
+  }
+  return { channels: C, count: M, data: data ?? new Float32Array(0) };
 }
 
 function maskAt(mask: Mask, width: number, height: number): Planes {

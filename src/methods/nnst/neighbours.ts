@@ -17,13 +17,36 @@ export interface Columns {
   data: Float32Array;
 }
 
-/** The search graph: queries q [n, C] (rows) against style columns s [C, M] → the best column per row. */
+/**
+ * The search graph: queries q [n, C] (rows, centred and unit) against the style columns s
+ * [C, M] as they are, with the style set's mean column μ [C, 1] and each column's
+ * 1/‖s_j − μ‖ [1, M]: the centred cosine is (q·s_j − q·μ) / ‖s_j − μ‖, so the style set is
+ * held once, uncentred (it is the largest thing NNST keeps: 550 MB at 512 px) → the best column per row.
+ */
 export function searchGraph(): GraphBuilder {
   const g = new GraphBuilder();
   const q = g.addInput('q', ['n', 'C']);
   const s = g.addInput('s', ['C', 'M']);
-  g.addOutput(g.op('ArgMax', [g.op('MatMul', [q, s])], { axis: 1, keepdims: 0 }, 'nearest'), ['n'], 'int64');
+  const mean = g.addInput('mean', ['C', 1]);
+  const scale = g.addInput('scale', [1, 'M']);
+  const cosine = g.op('Mul', [g.op('Sub', [g.op('MatMul', [q, s]), g.op('MatMul', [q, mean])]), scale]);
+  g.addOutput(g.op('ArgMax', [cosine], { axis: 1, keepdims: 0 }, 'nearest'), ['n'], 'int64');
   return g;
+}
+
+/** A set's mean column [C] and each column's 1/‖c − mean‖ [N], without a copy of the set. */
+export function centring(c: Columns): { mean: Float32Array; scale: Float32Array } {
+  const { channels: C, count: N, data } = c;
+  const mean = new Float32Array(C);
+  const norms = new Float64Array(N);
+  for (let ch = 0; ch < C; ch++) {
+    let sum = 0;
+    for (let i = 0; i < N; i++) sum += data[ch * N + i]!;
+    const m = sum / N;
+    mean[ch] = m;
+    for (let i = 0; i < N; i++) norms[i]! += (data[ch * N + i]! - m) ** 2;
+  }
+  return { mean, scale: Float32Array.from(norms, (v) => 1 / Math.sqrt(v + 1e-12)) };
 }
 
 /** Columns minus their mean column, each scaled to unit length: the centred cosine's form. */
@@ -57,15 +80,21 @@ export function chunkRows(styleCount: number, bytes: number): number {
 
 /**
  * For each query column, the index of the nearest style column (centred cosine). `queries`
- * and `styles` are already centred and unit (centredUnit), each on its own set's mean.
+ * are already centred and unit (centredUnit); `styles` are as they are (the graph centres them).
  */
-export async function nearestIndices(ort: OrtModule, session: InferenceSession, queries: Float32Array, styles: Float32Array, C: number, N: number, M: number, chunk: number): Promise<Int32Array> {
+export async function nearestIndices(ort: OrtModule, session: InferenceSession, queries: Float32Array, styles: Columns, N: number, chunk: number): Promise<Int32Array> {
+  const { channels: C, count: M } = styles;
   const out = new Int32Array(N);
-  const s = new ort.Tensor('float32', styles, [C, M]);
+  const { mean, scale } = centring(styles);
+  const fixed = {
+    s: new ort.Tensor('float32', styles.data, [C, M]),
+    mean: new ort.Tensor('float32', mean, [C, 1]),
+    scale: new ort.Tensor('float32', scale, [1, M]),
+  };
   for (let from = 0; from < N; from += chunk) {
     const to = Math.min(N, from + chunk);
     const q = new ort.Tensor('float32', rows(queries, C, N, from, to), [to - from, C]);
-    const result = await session.run({ q, s }, ['nearest']);
+    const result = await session.run({ q, ...fixed }, ['nearest']);
     const idx = result['nearest']!.data as BigInt64Array;
     for (let i = 0; i < to - from; i++) out[from + i] = Number(idx[i]!);
   }
