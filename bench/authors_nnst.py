@@ -41,6 +41,14 @@ import torch
 import torch.nn as nn
 
 VGG16_BLOCKS = [(64, 2), (128, 2), (256, 3), (512, 3), (512, 3)]
+# What this runner changes to run their code on the CPU (the JSON line repeats it).
+PATCHES = [
+    'torchvision stubbed: models.vgg16(pretrained=...).features = VGG-16 in their layout with the bench weights',
+    'imageio stubbed with Pillow (imread, imwrite)',
+    'torch.cuda.synchronize a no-op',
+    'utils/zca.py: torch.eye(n).cuda() stays on the CPU',
+    '--cpu on their command line',
+]
 
 
 def peak_rss_bytes():
@@ -187,6 +195,7 @@ def main():
         'stages': record['stages'],
         'settings': record['settings'],
         'changes': sorted(set(changes)),
+        'patches': PATCHES,
         'threads': torch.get_num_threads(),
         'torch': torch.__version__,
         'weightsAbsSum': weights_abs_sum,

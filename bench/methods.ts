@@ -2,7 +2,8 @@
  * `npm run bench:methods`: NNST-Opt and STROTSS (src/methods) at 512 px on the CPU, and the
  * authors' own NNST (github.com/nkolkin13/NeuralNeighborStyleTransfer, MIT) on the same
  * images, weights and iteration counts. A benchmark, not a test: at 512 px with 200
- * iterations per scale each run takes many minutes on 2 cores; run it on an idle machine.
+ * iterations per scale (5 stages × 200 steps each side) it takes an hour or more on 2 cores;
+ * run it on an otherwise idle machine.
  *
  *   npm run -s bench:methods -- [--size 512] [--iterations 200] [--runs nnst,authors,strotss]
  *                               [--content tubingen.jpg] [--style starry_night.jpg] [--json]
@@ -70,8 +71,8 @@ const { values: args } = readArgs({
     json: flag('one JSON report on stdout (the table goes to stderr)'),
   },
 });
-if (args.size < 64) {
-  console.error('methods.ts: --size must be at least 64');
+if (args.size < 64 || args.iterations < 1) {
+  console.error('methods.ts: --size must be at least 64 and --iterations at least 1');
   process.exit(2);
 }
 const log = (s: string) => (args.json ? process.stderr.write(`${s}\n`) : console.log(s));
@@ -188,7 +189,8 @@ const expectedSum = weightsAbsSum(model.weights);
 log(
   `methods bench: ${args.size} px, ${args.iterations} iterations per scale; content ${contentPath} (${content.width}×${content.height}), ` +
     `style ${stylePath} (${style.width}×${style.height}); VGG-16 random weights (seed ${args.seed}, real widths, torchvision preprocessing); ` +
-    `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ` +
+    `threads: onnxruntime's default (one per physical core), torch ${args.threads}`,
 );
 
 const results: RunResult[] = [];
@@ -280,7 +282,9 @@ if (comparison) {
 if (!sameWeights) log(`warning: the runs did not all load the same weights (Σ|w| ${results.map((r) => `${r.label} ${r.weightsAbsSum}`).join(', ')}; written ${expectedSum})`);
 if (theirs) {
   const changes = (theirs['changes'] as string[] | undefined) ?? [];
-  log(`authors' run: ${changes.length ? `changed from their styleTransfer.py: ${changes.join(', ')}` : 'their styleTransfer.py settings unchanged'}; torch ${String(theirs['torch'])}, ${String(theirs['threads'])} threads`);
+  const patches = (theirs['patches'] as string[] | undefined) ?? [];
+  log(`authors' run: ${changes.length ? `changed from their styleTransfer.py: ${changes.join(', ')}` : "their styleTransfer.py's size, scales and iterations"}; torch ${String(theirs['torch'])}, ${String(theirs['threads'])} threads`);
+  log(`  to run on the CPU (bench/authors_nnst.py): ${patches.join('; ')}`);
 }
 
 const goals = [
