@@ -44,6 +44,9 @@ import { hypercolumnTerm, layerMatchTerm, matchStride, nnstInputs } from './term
 
 export { hypercolumnTerm, layerMatchTerm } from './terms.js';
 
+/** The User Timing measure of each scale's nearest-neighbour search (centring, search, gather), for benchmarks. */
+export const NNST_SEARCH_MEASURE = 'neural-style:nnst-search';
+
 /** The distances one search chunk may hold, when the caller gave no budget. */
 const SEARCH_BYTES = 256 * 2 ** 20;
 
@@ -329,6 +332,8 @@ async function scaleTargets(ctx: MethodContext, o: StylizeOptions, space: Prepro
   const target = new Float32Array(queryColumns.channels * queryColumns.count);
   // One search per region (a region's queries against its style's hypercolumns inside its mask); without masks one over every style.
   const groups = regions ? s.styles.map((_, r) => r) : [-1];
+  // A User Timing entry for benchmarks (bench/methods.ts observes it); it changes nothing.
+  const searchStart = performance.now();
   for (const r of groups) {
     const q = regions ? selectColumns(queryColumns, Array.from(regions, (id) => id === r)) : { columns: queryColumns, positions: Int32Array.from({ length: queryColumns.count }, (_, k) => k) };
     if (q.columns.count === 0) continue;
@@ -340,6 +345,8 @@ async function scaleTargets(ctx: MethodContext, o: StylizeOptions, space: Prepro
     const C = queryColumns.channels;
     for (let ch = 0; ch < C; ch++) q.positions.forEach((p, k) => (target[ch * queryColumns.count + p] = picked[ch * q.columns.count + k]!));
   }
+  performance.measure(NNST_SEARCH_MEASURE, { start: searchStart });
+  performance.clearMeasures(NNST_SEARCH_MEASURE); // observers still get it; the global timeline does not keep it
   const unit = unitColumns({ channels: queryColumns.channels, count: queryColumns.count, data: target });
   return { dims: [1, queryColumns.channels, queryColumns.height, queryColumns.width], data: unit };
 }
