@@ -51,4 +51,11 @@ export interface MethodContext {
    * Stylizer's other sessions.
    */
   session(key: string, build: () => GraphBuilder): Promise<InferenceSession>;
+  /**
+   * Let the compiled objectives go before a stage makes large inputs of its own (their
+   * arenas hold the last stage's peak); the next stage compiles its own.
+   */
+  releaseObjectives(): Promise<void>;
+  /** Let a session of the method's go (its memory with it) when no later stage needs it; asked for again, it is built again. */
+  releaseSession(key: string): Promise<void>;
 }

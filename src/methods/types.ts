@@ -24,8 +24,20 @@ export interface MethodMemoryQuery {
   /** A layer's channels and map size in the real network (an upper bound for narrow weight files). */
   channels(layer: string): number;
   layerSize(layer: string, width: number, height: number): { width: number; height: number };
+  /** Bytes a forward-only pass through the network up to `layer` at this size holds (a features session's arena). */
+  featurePass(layer: string, width: number, height: number): number;
   /** Bytes the run may use, when known (a search picks its chunk from it). */
   availableBytes?: number;
+}
+
+/**
+ * A method's own memory, in its two kinds of phase: `alongside` an evaluation of its
+ * objective (inputs the objective reads, matrices its graph makes beyond the network's), and
+ * `apart` from any (its searches and feature passes run while no objective is held).
+ */
+export interface MethodMemory {
+  alongside: number;
+  apart: number;
 }
 
 export interface Method {
@@ -62,7 +74,7 @@ export interface Method {
    * preflight counts): search chunks, distance matrices, feature maps and samples kept as
    * run inputs. Counted into the run's estimate, so a run that cannot fit is refused first.
    */
-  memory?(q: MethodMemoryQuery): number;
+  memory?(q: MethodMemoryQuery): MethodMemory;
   /** Stylise one (colour-prepared) content image: its stages in turn, and its post-process. */
   run(ctx: MethodContext, input: RunInput, o: StylizeOptions): Promise<StageResult>;
 }

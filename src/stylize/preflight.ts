@@ -159,7 +159,11 @@ export interface RunMemory {
   images: number;
   /** Tiled only: the image-sized gradient and the content targets stitched at full size. */
   tiled: number;
-  /** The method's own (src/methods: search chunks, distance matrices, maps and samples it keeps). */
+  /**
+   * The method's own (src/methods: search chunks, distance matrices, maps and samples it
+   * keeps), as what its costliest phase adds to an evaluation: the larger of what it holds
+   * beside one and what its searches hold beyond one.
+   */
   method: number;
   /**
    * The whole image's masks at every style layer (and, tiled, one tile's cut of them), and
@@ -230,19 +234,23 @@ export function runMemory(input: PreflightInput, tile = 0): RunMemory {
 
   const statistics = statisticsMemory(input, c, geometry ? 2 : 1);
 
-  const method =
-    methodOf(o).memory?.({
-      options: o,
-      width: c.width,
-      height: c.height,
-      styles: styleSizes,
-      channels: realChannels,
-      layerSize: (l, w, h) => layerSize(table, l, w, h),
-      availableBytes: input.availableBytes,
-    }) ?? 0;
+  // A method's own memory: beside an evaluation, or in a phase of its own with no objective held (its searches).
+  const own = methodOf(o).memory?.({
+    options: o,
+    width: c.width,
+    height: c.height,
+    styles: styleSizes,
+    channels: realChannels,
+    layerSize: (l, w, h) => layerSize(table, l, w, h),
+    featurePass: (l, w, h) => estimateFeaturePass(queryFor(table, l, w, h)),
+    availableBytes: input.availableBytes,
+  });
+  const method = own ? Math.max(own.alongside, own.apart - evaluation) : 0;
+  // Such a method makes its features in its own passes (counted in `apart`), not in the features sessions.
+  const passes = own ? 0 : features;
 
-  const total = Math.round((evaluation + features + optimizer + images + tiled + statistics + method) * MEMORY_MARGIN);
-  return { evaluation, features, optimizer, images, tiled, statistics, method, total };
+  const total = Math.round((evaluation + passes + optimizer + images + tiled + statistics + method) * MEMORY_MARGIN);
+  return { evaluation, features: passes, optimizer, images, tiled, statistics, method, total };
 }
 
 /**

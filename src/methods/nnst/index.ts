@@ -33,7 +33,7 @@ import { levelSizes, maxLevels, pyramid, resizePlanes } from '../../parameterisa
 import type { StageResult } from '../../stylize/stage.js';
 import { stageInput, stageSequence } from '../../stylize/stage-sequence.js';
 import type { MethodContext } from '../context.js';
-import type { Method, MethodMemoryQuery } from '../types.js';
+import type { Method, MethodMemory, MethodMemoryQuery } from '../types.js';
 import { colourMatch } from './colour.js';
 import { HYPERCOLUMN_LAYERS, hypercolumnGraph, hypercolumnSize } from './hypercolumns.js';
 import { layerMapName, layerMapsGraph } from '../layer-maps.js';
@@ -127,19 +127,21 @@ export function searchChunkBytes(availableBytes?: number): number {
 }
 
 /**
- * At the finest scale: the query's hypercolumns, their targets and the output's own in the
- * graph (N positions × C channels, about six copies), the style set with its rotations
- * (M × C, held once) and one view of it, one search chunk's distances; in the
- * last pass, every layer's stacked style maps and two subsampled similarity matrices.
+ * Apart from the objective (each scale's search, its sessions let go before the stage
+ * runs): the query's hypercolumns and its targets (N positions × C channels, about six
+ * copies), the style set with its rotations (M × C, held once) and one view of it, one
+ * search chunk's distances, and the hypercolumn pass's arena. Alongside it: the hypercolumn
+ * target at the finest scale, or in the last pass every layer's stacked style maps and two
+ * subsampled similarity matrices.
  */
-function nnstMemory(q: MethodMemoryQuery): number {
+function nnstMemory(q: MethodMemoryQuery): MethodMemory {
   const o = q.options;
   const C = HYPERCOLUMN_LAYERS.reduce((n, l) => n + q.channels(l), 0);
   const views = o.styleRotations ? 4 : 1;
   const N = Math.floor(q.width / 4) * Math.floor(q.height / 4);
   const M = q.styles.reduce((n, s) => n + views * Math.floor(s.width / 4) * Math.floor(s.height / 4), 0);
-  // The style set once, one view's hypercolumns while it is written in, one chunk's distances.
-  const search = 6 * N * C * 4 + (M + M / views) * C * 4 + searchChunkBytes(q.availableBytes);
+  const largest = q.styles.reduce((a, s) => (s.width * s.height > a.width * a.height ? s : a), { width: q.width, height: q.height });
+  const apart = 6 * N * C * 4 + (M + M / views) * C * 4 + searchChunkBytes(q.availableBytes) + q.featurePass('relu4_3', largest.width, largest.height);
   let maps = 0;
   let similarity = 0;
   for (const l of HYPERCOLUMN_LAYERS) {
@@ -152,7 +154,7 @@ function nnstMemory(q: MethodMemoryQuery): number {
     const stride = matchStride(out.height, out.width);
     similarity = Math.max(similarity, 2 * Math.ceil((out.width * out.height) / stride ** 2) * Math.ceil(styleCells / stride ** 2) * 4);
   }
-  return Math.max(search, maps + similarity);
+  return { apart, alongside: Math.max(2 * N * C * 4, maps + similarity) };
 }
 
 /** The scales' count for an image whose longer side is `side`: 64, 128, … up to it. */
@@ -218,12 +220,16 @@ async function runNnst(ctx: MethodContext, input: RunInput, o: StylizeOptions): 
     const resumed = i === seq.first && input.resume;
     const base = offset;
     const stage = { ...o, imageSize: stageSides[i]!, numIterations: seq.counts[i]!, originalColors: false };
+    // The last scale's objective goes before this one's searches and maps are made.
+    await ctx.releaseObjectives();
     if (i < S) {
       const scl = S - 1 - i;
       // A resumed stage's start is the checkpoint's: the targets are made from it again.
       if (resumed) outputPyramid = [...outputPyramid.slice(0, scl), ...splitLevels(startOf(input), sizes.slice(scl))];
       const start = levelsFrom(outputPyramid, scl);
       const target = await scaleTargets(ctx, o, space, { content: contentPyramid, output: outputPyramid, sizes, scl, first: i === 0, styles, masks: input.contentMasks });
+      // The search's sessions hold their peaks in their arenas: let them go while the stage runs (rebuilt in well under a second).
+      await Promise.all(['nnst-hypercolumns', 'nnst-search'].map((k) => ctx.releaseSession(k)));
       const param = pyramid(T - scl);
       result = await ctx.stage(stageInput(input, seq, i, base), stage, {
         size: sizes[scl],
@@ -240,6 +246,7 @@ async function runNnst(ctx: MethodContext, input: RunInput, o: StylizeOptions): 
       outputPyramid = [...outputPyramid.slice(0, scl), ...splitLevels(param.fromImage(image, width, height), sizes.slice(scl))];
     } else {
       const feeds = await styleMaps(ctx, o, space, styles, full, input.contentMasks);
+      await ctx.releaseSession('nnst-layer-maps');
       result = await ctx.stage(stageInput(input, seq, i, base), stage, {
         size: full,
         start: levelsFrom(outputPyramid, 0),
@@ -422,11 +429,15 @@ function maskAt(mask: Mask, width: number, height: number): Planes {
  */
 async function styleMaps(ctx: MethodContext, o: StylizeOptions, space: Preprocessing, styles: readonly StyleImage[], full: { width: number; height: number }, masks?: readonly Mask[]) {
   const session = await ctx.session('nnst-layer-maps', () => layerMapsGraph({ table: ctx.table, weights: ctx.weights }, HYPERCOLUMN_LAYERS));
-  const perLayer = new Map<string, Planes[]>(HYPERCOLUMN_LAYERS.map((l) => [l, []]));
+  // Each layer's stack is allocated once and each view's map written straight in (turned
+  // back as it goes): ~880 MB at 512 px with the rotations, held once.
+  const hows = [undefined, ...(o.styleRotations ? TURNS : [])];
+  const rowsOf = (l: string) => styles.reduce((n, st) => n + hows.length * layerSize(ctx.table, l, st.image.width, st.image.height).height, 0);
+  const stacks = new Map<string, Planes>();
+  const rowAt = new Map<string, number>(HYPERCOLUMN_LAYERS.map((l) => [l, 0]));
   const regionsPerLayer = new Map<string, Planes[]>(HYPERCOLUMN_LAYERS.map((l) => [l, []]));
   for (const [r, st] of styles.entries()) {
     const base: Planes = { channels: 3, width: st.image.width, height: st.image.height, data: planes(st.image, space) };
-    const hows = [undefined, ...(o.styleRotations ? TURNS : [])];
     for (const how of hows) {
       const view = how ? turn(base, how) : base;
       const x = toNetworkInput(fromNetworkInput(view.data, view.width, view.height, space), ctx.preprocessing);
@@ -434,10 +445,9 @@ async function styleMaps(ctx: MethodContext, o: StylizeOptions, space: Preproces
       for (const l of HYPERCOLUMN_LAYERS) {
         const t = out[layerMapName(l)]!;
         const [, C, h, w] = t.dims as number[];
-        let map: Planes = { channels: C!, height: h!, width: w!, data: Float32Array.from(t.data as Float32Array) };
         // A quarter-turned image's map has its axes swapped back (the authors' transpose).
-        if (how && how !== 'half') map = swapAxes(map);
-        perLayer.get(l)!.push(map);
+        const map: Planes = { channels: C!, height: h!, width: w!, data: t.data as Float32Array };
+        writeRows(stacks, l, how && how !== 'half' ? swapAxes(map) : map, rowsOf(l), rowAt);
         if (masks) {
           const m = st.mask ? maskAt(st.mask, st.image.width, st.image.height) : { channels: 1, width: st.image.width, height: st.image.height, data: new Float32Array(st.image.width * st.image.height).fill(1) };
           let mv: Planes = how ? turn(m, how) : m;
@@ -451,7 +461,7 @@ async function styleMaps(ctx: MethodContext, o: StylizeOptions, space: Preproces
   }
   const feeds: Record<string, { dims: number[]; data: Float32Array }> = {};
   for (const l of HYPERCOLUMN_LAYERS) {
-    const stacked = stackRows(perLayer.get(l)!);
+    const stacked = stacks.get(l)!;
     feeds[nnstInputs.styleMap(l)] = { dims: [1, stacked.channels, stacked.height, stacked.width], data: stacked.data };
     if (masks) {
       const ids = stackRows(regionsPerLayer.get(l)!);
@@ -461,6 +471,17 @@ async function styleMaps(ctx: MethodContext, o: StylizeOptions, space: Preproces
     }
   }
   return feeds;
+}
+
+/** A map written under the rows already in its layer's stack [C, rows, w] (allocated at the first). */
+function writeRows(stacks: Map<string, Planes>, layer: string, map: Planes, rows: number, rowAt: Map<string, number>): void {
+  let stack = stacks.get(layer);
+  if (!stack) stacks.set(layer, (stack = { channels: map.channels, width: map.width, height: rows, data: new Float32Array(map.channels * rows * map.width) }));
+  if (map.width !== stack.width || map.channels !== stack.channels) throw new Error('styleMaps: maps of different widths or channels');
+  const row = rowAt.get(layer)!;
+  const W = map.width;
+  for (let c = 0; c < map.channels; c++) stack.data.set(map.data.subarray(c * map.height * W, (c + 1) * map.height * W), (c * rows + row) * W);
+  rowAt.set(layer, row + map.height);
 }
 
 import type { RunInput } from '../../stylize/types.js';

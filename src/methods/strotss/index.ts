@@ -36,7 +36,7 @@ import { Rng } from '../../util/random.js';
 import type { MethodContext } from '../context.js';
 import { layerMapName, layerMapsGraph } from '../layer-maps.js';
 import { insideMask, regionIds } from '../regions.js';
-import type { Method, MethodMemoryQuery } from '../types.js';
+import type { Method, MethodMemory, MethodMemoryQuery } from '../types.js';
 import { drawDistinct, gridStride, sampleMap, STYLE_SAMPLES } from './sampling.js';
 import { STROTSS_LAYERS, strotssInputs, strotssTerms } from './terms.js';
 
@@ -73,22 +73,29 @@ export const strotss: Method = {
 };
 
 /**
- * At the last scale: the content's layer maps (run inputs) and the style's while they are
- * sampled; the style samples Y (three copies) and Σ_Y; in the graph X, Xc and their unit
- * copies (C × n each), Σ_X with its gradient and difference (C × C, four copies), the
- * similarity and palette matrices (n × m, four) and the self-similarity ones (n × n, eight).
+ * At the last scale. Apart from the objective (the scale's feature passes, their session let
+ * go before the stage runs): the content's layer maps, the style's while they are sampled,
+ * the pass's arena, the samples Y (three copies) and Σ_Y. Alongside it: the content's maps
+ * and the samples (run inputs), and in the graph X, Xc and their unit copies (C × n each),
+ * Σ_X with its gradient and difference (C × C, four copies), the similarity and palette
+ * matrices (n × m, four) and the self-similarity ones (n × n, eight).
  */
-function strotssMemory(q: MethodMemoryQuery): number {
+function strotssMemory(q: MethodMemoryQuery): MethodMemory {
   const C = 3 + STROTSS_LAYERS.reduce((n, l) => n + q.channels(l), 0);
   const mapBytes = (w: number, h: number) => STROTSS_LAYERS.reduce((n, l) => {
     const at = q.layerSize(l, w, h);
     return n + q.channels(l) * at.width * at.height * 4;
   }, 0);
-  const largestStyle = q.styles.reduce((a, s) => Math.max(a, mapBytes(s.width, s.height)), 0);
+  const largest = q.styles.reduce((a, s) => (s.width * s.height > a.width * a.height ? s : a), { width: q.width, height: q.height });
   const s = gridStride(q.width, q.height);
   const n = Math.ceil(q.width / s) * Math.ceil(q.height / s);
   const m = STYLE_SAMPLES;
-  return mapBytes(q.width, q.height) + largestStyle + 4 * (3 * C * m + 2 * C * C + 4 * C * n + 4 * C * C + 4 * n * m + 8 * n * n);
+  const content = mapBytes(q.width, q.height);
+  const samples = 4 * (3 * C * m + 2 * C * C);
+  return {
+    apart: content + mapBytes(largest.width, largest.height) + q.featurePass('relu5_3', largest.width, largest.height) + samples,
+    alongside: content + 4 * (C * m + C * C) + 4 * (4 * C * n + 4 * C * C + 4 * n * m + 8 * n * n),
+  };
 }
 
 /** The scales' longer sides for an image whose longer side is `side`: side/2^k down to ~64. */
@@ -129,6 +136,11 @@ async function runStrotss(ctx: MethodContext, input: RunInput, o: StylizeOptions
       : previous
         ? resizePlanes(previous.data, 3, previous.height, previous.width, size.height, size.width)
         : firstStart(ctx, input, content, space, param);
+    // The last scale's objective (its arena at that scale's peak) goes before this scale's maps are made.
+    await ctx.releaseObjectives();
+    const feeds = await scaleFeeds(ctx, o, input, content, i, sides[i]!);
+    // The feature passes' sessions hold their peaks in their arenas: let them go while the stage runs.
+    await Promise.all(['strotss-layer-maps', 'strotss-moments'].map((k) => ctx.releaseSession(k)));
     const base = offset;
     result = await ctx.stage(stageInput(input, seq, i, base), stage, {
       size,
@@ -136,7 +148,7 @@ async function runStrotss(ctx: MethodContext, input: RunInput, o: StylizeOptions
       parameterisation: param,
       terms: last ? [...strotssTerms, ...ctx.frameTerms] : strotssTerms,
       targets: {},
-      feeds: await scaleFeeds(ctx, o, input, content, i, sides[i]!),
+      feeds,
     });
     previous = { data: param.toImage(result.params!, size.width, size.height), ...size };
     offset = base + result.iterations;
