@@ -106,8 +106,11 @@ export class JobClient {
   }
 
   async status(id: string): Promise<JobStatus | undefined> {
+    // The state first, then the job: read the other way round, a job that finished in
+    // between (a retried one, done at once) read as 'completed' with the result of before it ran.
+    const state = await this.queue.getJobState(id);
     const job = await this.queue.getJob(id);
-    return job ? statusOf(job, await job.getState()) : undefined;
+    return job && state !== 'unknown' ? statusOf(job, state) : undefined;
   }
 
   /** The most recent jobs in every state, newest first. */
