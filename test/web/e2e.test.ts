@@ -371,7 +371,7 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
     // Refused on the page by the library's own check, the field focused.
     await page.fill('#content-weight', '-1');
     await page.click('#start');
-    await expect.poll(() => page.textContent('#messages .error')).toBe("Content weight must be a number ≥ 0, got '-1'×");
+    await expect.poll(() => page.textContent('#messages .error')).toBe("Content weight must be a number ≥ 0, got '-1'. ×");
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('content-weight');
     await page.fill('#content-weight', '5');
 

@@ -81,7 +81,7 @@ describe('run panel after an error', () => {
     start();
     expect(controls().state).toBe('running');
     panel.onError({ type: 'run-error', kind: 'internal', message: 'Unexpected error: boom' });
-    expect(errors()).toEqual(['Unexpected error: boom']);
+    expect(errors()).toEqual(['Unexpected error: boom.']);
     expect(controls()).toEqual({ ...ready, state: 'error' });
   });
 });
