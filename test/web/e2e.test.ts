@@ -316,6 +316,38 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
     await page.context().close();
   }, 60_000);
 
+  it('shows every select box whole, and every choice in it, at 1280 px wide and narrower', async () => {
+    const { page, errors } = await open();
+    await page.waitForSelector('body[data-weights="ready"]', { timeout: 30_000 });
+    const cutOff: string[] = [];
+    for (const width of [1280, 1024, 800, 480]) {
+      await page.setViewportSize({ width, height: 900 });
+      cutOff.push(
+        ...(await page.evaluate((width) => {
+          const found: string[] = [];
+          for (const select of document.querySelectorAll('select')) {
+            const box = select.getBoundingClientRect();
+            if (box.width === 0) continue; // hidden
+            const panel = select.closest('fieldset')!.getBoundingClientRect();
+            if (box.left < panel.left || box.right > panel.right) found.push(`${width} px: #${select.id} sticks out of its panel`);
+            // A select as wide as its content is as wide as its widest choice (with its arrow):
+            // any narrower, and that choice, once chosen, is shown cut off.
+            const shown = select.offsetWidth;
+            select.style.width = 'max-content';
+            const needed = select.offsetWidth;
+            select.style.width = '';
+            if (needed > shown) found.push(`${width} px: #${select.id} is ${shown} px wide, its choices need ${needed} px`);
+          }
+          if (document.documentElement.scrollWidth > document.documentElement.clientWidth) found.push(`${width} px: the page scrolls sideways`);
+          return found;
+        }, width)),
+      );
+    }
+    expect(cutOff).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
   it('says which images it cannot decode', async () => {
     const { page } = await open();
     await page.setInputFiles('#content-file', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') });
