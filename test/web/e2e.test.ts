@@ -18,6 +18,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuilt, REPO, WEB_DIST } from '../../scripts/web-build.js';
 import { serveApp, type RunningServer } from '../../src/web-server/serve-node.js';
+import { blackPng } from './black-png.js';
 
 const repo = REPO;
 const artifacts = join(repo, 'test-artifacts');
@@ -246,6 +247,12 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
     }
     await page.click('#start');
     await expect.poll(() => page.textContent('#messages .error')).toMatch(/the content mask for style 2 is empty/);
+    // …and the page is ready for another try, with style 1's painted region as it was.
+    expect(await page.isEnabled('#start')).toBe(true);
+    expect(await page.isDisabled('#stop')).toBe(true);
+    expect(await page.getAttribute('body', 'data-state')).toBe('done');
+    await page.selectOption('#mask-style', options[0]!);
+    expect(meanAbsDiff(await pixels(), painted), 'style 1’s region changed').toBe(0);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 150_000);
@@ -352,6 +359,10 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
     const { page } = await open();
     await page.setInputFiles('#content-file', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') });
     await expect.poll(() => page.textContent('#messages .error')).toMatch(/'notes\.png' could not be decoded as an image.*PNG, JPEG, WebP/);
+    // Too many pixels is not a damaged file: said so, with the limit.
+    await page.click('#messages .error button');
+    await page.setInputFiles('#content-file', { name: 'huge.png', mimeType: 'image/png', buffer: blackPng(30000, 30000) });
+    await expect.poll(() => page.textContent('#messages .error')).toMatch(/^'huge\.png' is 30000×30000 = 900,000,000 pixels, more than the limit of 100,000,000 pixels/);
     // Starting without images says what is missing instead of failing later.
     await page.click('#start');
     await expect.poll(() => page.textContent('#messages')).toContain('Choose a content image first.');
@@ -417,6 +428,8 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
     await page.fill('#image-size', '30000');
     await page.click('#start');
     await expect.poll(() => page.textContent('#messages .error')).toMatch(/GB of memory but 4\.0 GB is available; try Size \d+/);
+    // The refusal and its fix are two sentences, not '…GBUse Size'.
+    expect(await page.textContent('#messages .error')).toMatch(/\. Use Size \d+ ×$/);
     const fix = await page.textContent('#messages .error button.fix');
     const fit = /^Use Size (\d+)$/.exec(fix ?? '')?.[1];
     expect(fit, fix ?? 'no fix button').toBeDefined();
