@@ -12,20 +12,16 @@ export class FakeElement extends EventTarget {
   parent: FakeElement | undefined;
   readonly dataset: Record<string, string> = {};
   readonly attributes = new Map<string, string>();
-  readonly style: Record<string, string> = {};
   private text = '';
   id = '';
   className = '';
   disabled = false;
   hidden = false;
-  checked = false;
   type = '';
   title = '';
-  value = '';
   width = 300;
   height = 150;
   clientWidth = 0;
-  noValidate = false;
 
   constructor(readonly tagName: string) {
     super();
@@ -52,10 +48,6 @@ export class FakeElement extends EventTarget {
 
   setAttribute(name: string, value: string): void {
     this.attributes.set(name, value);
-  }
-
-  getAttribute(name: string): string | null {
-    return this.attributes.get(name) ?? null;
   }
 
   append(...nodes: (FakeElement | string)[]): void {
@@ -86,12 +78,6 @@ export class FakeElement extends EventTarget {
   /** Every descendant whose class list has `name`, in document order. */
   byClass(name: string): FakeElement[] {
     return this.children.flatMap((c) => [...(c.classList.contains(name) ? [c] : []), ...c.byClass(name)]);
-  }
-
-  focus(): void {}
-
-  querySelector(): null {
-    return null;
   }
 
   /** No 2-D context, as a browser without one would say: charts then skip drawing. */
