@@ -6,8 +6,16 @@
 import { InputError } from '../errors.js';
 import { fromBytes, toRgbaBytes } from '../image/convert.js';
 import type { RgbImage } from '../image/types.js';
+import { HEADER_BYTES, imageHeaderSize } from './image-header.js';
 
 export const SUPPORTED_IMAGE_TYPES = 'PNG, JPEG, WebP, GIF, BMP or AVIF';
+
+/**
+ * Largest image decoded, in pixels: the Node decoder's limit (DEFAULT_MAX_PIXELS, which this
+ * file cannot import: it loads sharp). Far above it the browser's decoder fails without
+ * saying why, and a 4-byte-per-pixel bitmap of it would not fit in a tab anyway.
+ */
+export const MAX_DECODE_PIXELS = 100_000_000;
 
 export interface DecodeOptions {
   /** Shrink (keeping the aspect ratio) so the longer side is at most this many px. */
@@ -32,6 +40,14 @@ function canvas2d(width: number, height: number): OffscreenCanvasRenderingContex
 /** Decodes an image file into an RgbImage (alpha composited onto white, as the Node decoder does). */
 export async function decodeImageBlob(blob: Blob, options: DecodeOptions = {}): Promise<RgbImage> {
   const name = options.name ?? (blob as Partial<File>).name ?? 'the image';
+  const header = imageHeaderSize(new Uint8Array(await blob.slice(0, HEADER_BYTES).arrayBuffer()));
+  if (header && header.width * header.height > MAX_DECODE_PIXELS) {
+    const { width, height } = header;
+    throw new InputError(
+      `'${name}' is ${width}×${height} = ${fmt(width * height)} pixels, more than the limit of ${fmt(MAX_DECODE_PIXELS)} pixels; ` +
+        'shrink the image first',
+    );
+  }
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
@@ -61,3 +77,7 @@ export async function decodeImageBlob(blob: Blob, options: DecodeOptions = {}): 
   }
 }
 
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}

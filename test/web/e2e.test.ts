@@ -18,6 +18,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuilt, REPO, WEB_DIST } from '../../scripts/web-build.js';
 import { serveApp, type RunningServer } from '../../src/web-server/serve-node.js';
+import { blackPng } from './black-png.js';
 
 const repo = REPO;
 const artifacts = join(repo, 'test-artifacts');
@@ -246,6 +247,12 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
     }
     await page.click('#start');
     await expect.poll(() => page.textContent('#messages .error')).toMatch(/the content mask for style 2 is empty/);
+    // …and the page is ready for another try, with style 1's painted region as it was.
+    expect(await page.isEnabled('#start')).toBe(true);
+    expect(await page.isDisabled('#stop')).toBe(true);
+    expect(await page.getAttribute('body', 'data-state')).toBe('done');
+    await page.selectOption('#mask-style', options[0]!);
+    expect(meanAbsDiff(await pixels(), painted), 'style 1’s region changed').toBe(0);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 150_000);
@@ -316,10 +323,46 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
     await page.context().close();
   }, 60_000);
 
+  it('shows every select box whole, and every choice in it, at 1280 px wide and narrower', async () => {
+    const { page, errors } = await open();
+    await page.waitForSelector('body[data-weights="ready"]', { timeout: 30_000 });
+    const cutOff: string[] = [];
+    for (const width of [1280, 1024, 800, 480]) {
+      await page.setViewportSize({ width, height: 900 });
+      cutOff.push(
+        ...(await page.evaluate((width) => {
+          const found: string[] = [];
+          for (const select of document.querySelectorAll('select')) {
+            const box = select.getBoundingClientRect();
+            if (box.width === 0) continue; // hidden
+            const panel = select.closest('fieldset')!.getBoundingClientRect();
+            if (box.left < panel.left || box.right > panel.right) found.push(`${width} px: #${select.id} sticks out of its panel`);
+            // A select as wide as its content is as wide as its widest choice (with its arrow):
+            // any narrower, and that choice, once chosen, is shown cut off.
+            const shown = select.offsetWidth;
+            select.style.width = 'max-content';
+            const needed = select.offsetWidth;
+            select.style.width = '';
+            if (needed > shown) found.push(`${width} px: #${select.id} is ${shown} px wide, its choices need ${needed} px`);
+          }
+          if (document.documentElement.scrollWidth > document.documentElement.clientWidth) found.push(`${width} px: the page scrolls sideways`);
+          return found;
+        }, width)),
+      );
+    }
+    expect(cutOff).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
   it('says which images it cannot decode', async () => {
     const { page } = await open();
     await page.setInputFiles('#content-file', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') });
     await expect.poll(() => page.textContent('#messages .error')).toMatch(/'notes\.png' could not be decoded as an image.*PNG, JPEG, WebP/);
+    // Too many pixels is not a damaged file: said so, with the limit.
+    await page.click('#messages .error button');
+    await page.setInputFiles('#content-file', { name: 'huge.png', mimeType: 'image/png', buffer: blackPng(30000, 30000) });
+    await expect.poll(() => page.textContent('#messages .error')).toMatch(/^'huge\.png' is 30000×30000 = 900,000,000 pixels, more than the limit of 100,000,000 pixels/);
     // Starting without images says what is missing instead of failing later.
     await page.click('#start');
     await expect.poll(() => page.textContent('#messages')).toContain('Choose a content image first.');
@@ -371,7 +414,7 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
     // Refused on the page by the library's own check, the field focused.
     await page.fill('#content-weight', '-1');
     await page.click('#start');
-    await expect.poll(() => page.textContent('#messages .error')).toBe("Content weight must be a number ≥ 0, got '-1'×");
+    await expect.poll(() => page.textContent('#messages .error')).toBe("Content weight must be a number ≥ 0, got '-1'. ×");
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('content-weight');
     await page.fill('#content-weight', '5');
 
@@ -385,6 +428,8 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
     await page.fill('#image-size', '30000');
     await page.click('#start');
     await expect.poll(() => page.textContent('#messages .error')).toMatch(/GB of memory but 4\.0 GB is available; try Size \d+/);
+    // The refusal and its fix are two sentences, not '…GBUse Size'.
+    expect(await page.textContent('#messages .error')).toMatch(/\. Use Size \d+ ×$/);
     const fix = await page.textContent('#messages .error button.fix');
     const fit = /^Use Size (\d+)$/.exec(fix ?? '')?.[1];
     expect(fit, fix ?? 'no fix button').toBeDefined();

@@ -16,7 +16,7 @@ export class Messages {
     div.className = `msg ${kind}`;
     div.setAttribute('role', kind === 'error' ? 'alert' : 'status');
     const span = document.createElement('span');
-    span.textContent = text;
+    span.textContent = asSentence(text);
     div.append(span);
     if (action) {
       const fix = document.createElement('button');
@@ -27,18 +27,25 @@ export class Messages {
         action.run();
         div.remove();
       });
-      div.append(fix);
+      div.append(' ', fix);
     }
     const close = document.createElement('button');
     close.type = 'button';
     close.textContent = '×';
     close.title = 'dismiss';
     close.addEventListener('click', () => div.remove());
-    div.append(close);
+    // The spaces keep the parts apart where the flex gap does not reach: copied text, the
+    // element's text, a screen reader ("…1341.1 GB. Use Size 1232", not "…GBUse Size 1232").
+    div.append(' ', close);
     this.box.append(div);
   }
 
   clear(kind?: MessageKind): void {
     for (const el of [...this.box.children]) if (!kind || el.classList.contains(kind)) el.remove();
   }
+}
+
+/** The core's messages end without a full stop, the page's own with one: each ends one sentence. */
+function asSentence(text: string): string {
+  return /[.!?…]$/.test(text) ? text : `${text}.`;
 }

@@ -28,6 +28,7 @@ export interface ProgressEventDetail {
 const PREVIEW_EVERY = 5;
 
 type Msg<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
+type RunRequest = Extract<ToWorker, { type: 'run' }>;
 type RunState = 'idle' | 'running' | 'paused' | 'done' | 'error';
 
 export interface RunDeps {
@@ -125,30 +126,50 @@ export class RunPanel {
 
   private begin(): void {
     if (this.state === 'running' || this.state === 'paused') return;
-    const { messages, images, weights, settings, send } = this.d;
-    messages.clear('error');
+    this.d.messages.clear('error');
+    let run: RunRequest;
     try {
-      const content = images.content;
-      if (!content) throw new Error('Choose a content image first.');
-      if (images.styles.length === 0) throw new Error('Add at least one style image.');
-      const blend = images.blendWeights;
-      if (blend.every((w) => w === 0)) throw new Error('Every style blend weight is 0: give at least one style a weight above 0.');
-      if (weights.state === 'none' || weights.state === 'error') throw new Error('Load weights first (the offline preset needs no download).');
-      const options = settings.read({ ...settings.presetOptions, styleBlendWeights: blend });
-      this.chart.reset(options.numIterations ?? 1);
-      document.body.dataset.iteration = '';
-      document.body.dataset.firstLoss = '';
-      document.body.dataset.lastLoss = '';
-      this.text.textContent = 'starting…';
-      this.setState('running');
-      const contentMasks = this.d.masks.contentMasks;
-      // The library's own checks (count, empty masks), in the page's words, before the worker starts.
-      checkMasks(images.styles.length, contentMasks);
-      send({ type: 'run', content, styles: images.styles, contentMasks, options, backend: settings.backend, previewEvery: PREVIEW_EVERY });
+      run = this.request();
     } catch (err) {
-      if (err instanceof OptionError) settings.focus(err.option);
-      messages.say('error', err instanceof NeuralStyleError ? err.render(labelOf) : (err as Error).message);
+      // Refused before anything changed: the state, images, masks and picture stay as they were.
+      this.refuse(err);
+      return;
     }
+    this.chart.reset(run.options.numIterations ?? 1);
+    document.body.dataset.iteration = '';
+    document.body.dataset.firstLoss = '';
+    document.body.dataset.lastLoss = '';
+    this.text.textContent = 'starting…';
+    this.setState('running');
+    try {
+      this.d.send(run);
+    } catch (err) {
+      // The worker never got the run (e.g. postMessage could not clone it): nothing to stop.
+      this.refuse(err);
+      this.text.textContent = 'The run did not start.';
+      this.setState('error');
+    }
+  }
+
+  /** The run to send, after every check the page can make; throws what is missing or wrong. */
+  private request(): RunRequest {
+    const { images, masks, weights, settings } = this.d;
+    const content = images.content;
+    if (!content) throw new Error('Choose a content image first.');
+    if (images.styles.length === 0) throw new Error('Add at least one style image.');
+    const blend = images.blendWeights;
+    if (blend.every((w) => w === 0)) throw new Error('Every style blend weight is 0: give at least one style a weight above 0.');
+    if (weights.state === 'none' || weights.state === 'error') throw new Error('Load weights first (the offline preset needs no download).');
+    const options = settings.read({ ...settings.presetOptions, styleBlendWeights: blend });
+    const contentMasks = masks.contentMasks;
+    // The library's own checks (count, empty masks), in the page's words, before the worker starts.
+    checkMasks(images.styles.length, contentMasks);
+    return { type: 'run', content, styles: images.styles, contentMasks, options, backend: settings.backend, previewEvery: PREVIEW_EVERY };
+  }
+
+  private refuse(err: unknown): void {
+    if (err instanceof OptionError) this.d.settings.focus(err.option);
+    this.d.messages.say('error', err instanceof NeuralStyleError ? err.render(labelOf) : (err as Error).message);
   }
 
   private setState(s: RunState): void {
