@@ -238,7 +238,13 @@ async function writeClip(plan: VideoPlan, frames: Frames, ctx: VideoContext): Pr
     note(`wrote ${frames.count} frames in ${outDir}`);
     return;
   }
-  await encodeClip(outDir, frames.frameRate, output, clip && frames.hasAudio ? clip : undefined, ctx.signal);
+  try {
+    await encodeClip(outDir, frames.frameRate, output, clip && frames.hasAudio ? clip : undefined, ctx.signal);
+  } catch (err) {
+    // The frames are the run's work: they stay, and the message says where and how to finish.
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(`${err.message}; the ${frames.count} stylised frames are kept in ${outDir}: fix that and rerun the same command with --resume to encode them`, { cause: err });
+  }
   if (v.framesOut === undefined) await rm(outDir, { recursive: true, force: true });
   note(`wrote ${output} (${frames.count} frames at ${frames.frameRate} fps)`);
 }
