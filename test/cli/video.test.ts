@@ -253,3 +253,61 @@ describe('neural-style video: the encoded clip is checked before "wrote" and bef
     expect(existsSync(`${out}.frames`)).toBe(false);
   }, 120_000);
 });
+
+describe("neural-style video: the image command's options that fit a clip", () => {
+  let g: Fixture;
+  let frames: string;
+  beforeAll(async () => {
+    g = await makeFixture('ns-video-opts-');
+    frames = await pngFrames(join(g.dir, 'in'), 2);
+  });
+  afterAll(() => g.cleanup());
+
+  const two = () => ['-s', `${g.painting},${g.painting2}`, ...tiny, '--seed', '3'];
+
+  it('--content-masks and --style-masks apply to every frame (regions, not a blend); a wrong count is refused', async () => {
+    const half = (top: boolean) => {
+      const b = Buffer.alloc(48 * 32 * 3, 0);
+      for (let y = 0; y < 32; y++) if (y < 16 === top) b.fill(255, y * 48 * 3, (y + 1) * 48 * 3);
+      return rawImage(b, 48, 32).png();
+    };
+    const top = join(g.dir, 'top.png'), bottom = join(g.dir, 'bottom.png');
+    await half(true).toFile(top);
+    await half(false).toFile(bottom);
+
+    const masked = await cli(['video', '--frames-in', frames, '--frames-out', join(g.dir, 'masked'), ...two(), '--content-masks', `${top},${bottom}`, '--style-masks', `${top},${bottom}`]);
+    expect([masked.code, masked.stderr]).toEqual([0, '']);
+    const blend = await cli(['video', '--frames-in', frames, '--frames-out', join(g.dir, 'blend'), ...two()]);
+    expect([blend.code, blend.stderr]).toEqual([0, '']);
+    for (const n of ['000001.png', '000002.png']) {
+      expect((await readFile(join(g.dir, 'masked', n))).equals(await readFile(join(g.dir, 'blend', n))), n).toBe(false);
+    }
+
+    const wrong = await cli(['video', '--frames-in', frames, '--frames-out', join(g.dir, 'wrong'), ...two(), '--content-masks', top]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/^error: --content-masks has 1 mask\(s\) but there are 2 style images/);
+    expect(existsSync(join(g.dir, 'wrong'))).toBe(false);
+  }, 120_000);
+
+  it('--plot writes the loss curve over the whole clip', async () => {
+    const plot = join(g.dir, 'loss.svg');
+    const r = await cli(['video', '--frames-in', frames, '--frames-out', join(g.dir, 'plotted'), '-s', g.painting, ...tiny, '--plot', plot]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(await readFile(plot, 'utf8')).toMatch(/^<svg[^]*temporal/);
+  }, 120_000);
+
+  it.each([
+    ['--init-image', 'x.png', /each frame after the first starts from the previous result warped/],
+    ['--output-depth', '16', /frames are 8-bit/],
+    ['--save-iter', '5', /each frame is written as it finishes/],
+    ['--checkpoint', 'x.ckpt', /--resume/],
+  ])('%s is refused in one line that says why, before any work', async (flag, value, why) => {
+    const out = join(g.dir, 'refused');
+    const r = await cli(['video', '--frames-in', frames, '--frames-out', out, '-s', g.painting, ...tiny, flag, value]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^error: ${flag} is not available for video: `));
+    expect(r.stderr).toMatch(why);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
+  });
+});
