@@ -311,3 +311,22 @@ describe("neural-style video: the image command's options that fit a clip", () =
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('neural-style video: bad requests are refused in the user\'s words, before any stylising', () => {
+  let g: Fixture;
+  beforeAll(async () => {
+    g = await makeFixture('ns-video-refuse-');
+  });
+  afterAll(() => g.cleanup());
+
+  it('--tile with the temporal loss: one line saying video cannot run in tiles and what to do instead', async () => {
+    const frames = await pngFrames(join(g.dir, 'in'), 2);
+    const out = join(g.dir, 'tiled');
+    const r = await cli(['video', '--frames-in', frames, '--frames-out', out, '-s', g.painting, ...tiny, '--tile', '16']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --tile: video cannot run in tiles .*--image-size.*--temporal-weight 0/);
+    expect(r.stderr).not.toMatch(/loss term|decomposes/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
+  });
+});

@@ -92,6 +92,12 @@ async function planVideo(raw: Record<string, unknown>, ctx: VideoContext): Promi
   if (!styles || styles.length === 0) throw new UsageError('no style image: give one or more with -s/--style PATH[,PATH…]');
   if (v.output === undefined && v.framesOut === undefined) throw new UsageError('no output: give -o/--output CLIP, --frames-out DIR, or both');
   if (v.multires !== undefined) throw new UsageError('--multires is not available for video (each frame starts from the last one, at one size)');
+  if (typeof v.tile === 'number' && (v.temporalWeight as number) > 0) {
+    // The temporal loss compares each whole frame with the previous result warped: no tile sees enough of it.
+    throw new UsageError(
+      '--tile: video cannot run in tiles (each frame is held to the whole previous frame); to fit memory use a smaller --image-size, or --temporal-weight 0 to stylise each frame on its own in tiles (it will flicker)',
+    );
+  }
   const backs = v.temporalFrames as number[];
   if (backs.some((b, i) => i > 0 && b <= backs[i - 1]!)) throw new UsageError(`--temporal-frames must increase, got '${backs.join(',')}'`);
   const options = resolveOptions(pickValues(v, stylizeOptionSpecs()) as Partial<StylizeOptions>, styles.length);
