@@ -329,4 +329,14 @@ describe('neural-style video: bad requests are refused in the user\'s words, bef
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(existsSync(out)).toBe(false);
   });
+
+  it('frames of mixed sizes in --frames-in: one line naming the first frame whose size differs, before any stylising', async () => {
+    const frames = await pngFrames(join(g.dir, 'mixed'), 3, 48, 32, [[48, 32], [48, 32], [50, 32]]);
+    const out = join(g.dir, 'mixed-out');
+    const r = await cli(['video', '--frames-in', frames, '--frames-out', out, '-s', g.painting, ...tiny]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --frames-in .*mixed: frame 3 \(f2\.png\) is 50×32 but frame 1 \(f0\.png\) is 48×32/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
+  });
 });

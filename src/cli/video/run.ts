@@ -2,8 +2,8 @@
  * The video command, top to bottom (`runVideo`, one named step each):
  *
  *   1. planVideo     flags → options; every input path checked, the style images decoded
- *   2. readFrames    a PNG directory as is, or the clip probed and decoded by ffmpeg into a
- *                    temporary directory
+ *   2. readFrames    a PNG directory as is (every frame the first one's size), or the clip
+ *                    probed and decoded by ffmpeg into a temporary directory
  *   3. claimOutput   the frames-out directory: a fresh run claims it (run.json: what it is a
  *                    run of); --resume checks that file and continues at the first frame
  *                    not written yet
@@ -31,6 +31,7 @@ import { stylizeVideo, type VideoResult } from '../../video/stylize-video.js';
 import { fmtDuration, fmtLoss, partsText, progressRecord, type OutStream } from '../progress.js';
 import { exitCodeFor } from '../run.js';
 import { parseVideoOptions } from './options.js';
+import { checkFrameSizes } from './frame-sizes.js';
 import { checkVideoPaths } from './paths.js';
 import type { CliOptions } from '../options.js';
 import { checkMaskFlags } from '../plan/flags.js';
@@ -176,6 +177,7 @@ async function readFrames(plan: VideoPlan, ctx: VideoContext): Promise<Frames> {
       }
     };
     const first = await read(0);
+    if (!clip) await checkFrameSizes(dir, names);
     return { dir, count: names.length, frameRate, hasAudio, first, read: (i) => (i === 0 ? Promise.resolve(first) : read(i)), cleanup };
   } catch (err) {
     await cleanup();
