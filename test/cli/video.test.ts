@@ -340,3 +340,20 @@ describe('neural-style video: bad requests are refused in the user\'s words, bef
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('neural-style video: what it tells the user', () => {
+  let g: Fixture;
+  beforeAll(async () => {
+    g = await makeFixture('ns-video-says-');
+  });
+  afterAll(() => g.cleanup());
+
+  it('the closing line gives the frame rate as a number ("6 fps"), not ffprobe\'s fraction ("6/1")', async () => {
+    const six = join(g.dir, 'six.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=48x32:rate=6', '-frames:v', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', six]);
+    const out = join(g.dir, 'six-out.mp4');
+    const r = await cli(['video', '-c', six, '-s', g.painting, '-o', out, ...tiny.filter((a) => a !== '-q'), '--print-iter', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`wrote ${out} (2 frames at 6 fps)`);
+  }, 120_000);
+});

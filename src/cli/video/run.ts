@@ -27,6 +27,7 @@ import { createStylizer } from '../../stylize/stylizer.js';
 import { methodOf } from '../../methods/index.js';
 import { decodeClip, encodeClip, frameName, probeClip } from '../../video/ffmpeg-node.js';
 import { nodeFlowProvider } from '../../video/flow/opencv-node.js';
+import { fpsText } from '../../video/frame-rate.js';
 import { stylizeVideo, type VideoResult } from '../../video/stylize-video.js';
 import { fmtDuration, fmtLoss, partsText, progressRecord, type OutStream } from '../progress.js';
 import { exitCodeFor } from '../run.js';
@@ -292,7 +293,7 @@ async function writeClip(plan: VideoPlan, frames: Frames, ctx: VideoContext): Pr
     throw new InputError(`${err.message}; the ${frames.count} stylised frames are kept in ${outDir}: fix that and rerun the same command with --resume to encode them`, { cause: err });
   }
   if (v.framesOut === undefined) await rm(outDir, { recursive: true, force: true });
-  note(`wrote ${output} (${frames.count} frames at ${frames.frameRate} fps)`);
+  note(`wrote ${output} (${frames.count} frames at ${fpsText(frames.frameRate)} fps)`);
 }
 
 /** --plot, once the frames are done (or interrupted): a plot that cannot be written is a warning, never the run's failure. */
