@@ -2,7 +2,9 @@
  * `neural-style video` end to end: a 12-frame 64 px MP4 with audio made by ffmpeg here,
  * stylised with a narrow random VGG at 32 px, comes back as an MP4 with the same frame
  * count and rate and the audio track; PNG sequences need no ffmpeg; an interrupted run
- * resumes at its first unfinished frame; bad input is one line.
+ * resumes at its first unfinished frame; bad input is one line; a clip ffmpeg failed to
+ * finish (a fake ffmpeg on PATH plays the full disk) is caught before the frames go; the
+ * image command's masks and plot apply, its options a clip has no use for are refused.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
