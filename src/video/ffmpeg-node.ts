@@ -4,7 +4,7 @@
  * extension asks for another container), with the source's audio copied across.
  */
 import { spawn } from 'node:child_process';
-import { rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { InputError, msg, opt } from '../errors.js';
 
@@ -65,21 +65,45 @@ export async function decodeClip(path: string, dir: string, signal?: AbortSignal
   if (r.code !== 0) throw new InputError(`${path}: could not decode its frames (${lastLine(r.stderr)})`);
 }
 
+/** How many of dir/000001.png, 000002.png, … there are, in an unbroken run: what ffmpeg reads. */
+async function countFrames(dir: string): Promise<number> {
+  const names = new Set(await readdir(dir));
+  let n = 0;
+  while (names.has(frameName(n))) n++;
+  return n;
+}
+
 /**
  * dir/%06d.png at `frameRate` → `output`, written to a temporary name and renamed, so a
  * failed encode never leaves half a file. MP4/MOV/MKV get H.264 (yuv420p, even sizes).
+ *
+ * ffmpeg's exit status is not enough: on a full disk it reports "Error writing trailer"
+ * and still exits 0, leaving a file with no index. So the temporary file is probed and
+ * must hold every frame of `dir` before it takes the output's name. No `-shortest`: the
+ * audio is the source clip's own, as long as its frames, and cutting to it could only
+ * drop frames the check would then refuse.
  */
 export async function encodeClip(dir: string, frameRate: string, output: string, audioFrom?: string, signal?: AbortSignal): Promise<void> {
+  const frames = await countFrames(dir);
   const ext = extname(output).toLowerCase();
   const tmp = join(dirname(output), `.${basename(output, ext)}.${process.pid}.tmp${ext}`);
   const args = ['-v', 'error', '-nostdin', '-y', '-framerate', frameRate, '-i', join(dir, FRAME_PATTERN)];
-  if (audioFrom) args.push('-i', audioFrom, '-map', '0:v:0', '-map', '1:a?', '-c:a', 'copy', '-shortest');
+  if (audioFrom) args.push('-i', audioFrom, '-map', '0:v:0', '-map', '1:a?', '-c:a', 'copy');
   if (['.mp4', '.m4v', '.mov', '.mkv'].includes(ext)) args.push('-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2');
   args.push(tmp);
-  const r = await runTool('ffmpeg', args, signal);
-  if (r.code !== 0) {
+  try {
+    const r = await runTool('ffmpeg', args, signal);
+    if (r.code !== 0) throw new InputError(`${output}: ffmpeg could not encode the frames (${lastLine(r.stderr)})`);
+    const got = await probeClip(tmp).then(
+      (info) => `${info.frames} of ${frames} frames`,
+      () => 'no readable video',
+    );
+    if (got !== `${frames} of ${frames} frames`) {
+      const said = r.stderr.trim() ? `ffmpeg said: ${lastLine(r.stderr)}` : 'ffmpeg reported no error';
+      throw new InputError(`${output}: the encoded clip is broken (${got}; ${said})`);
+    }
+    await rename(tmp, output);
+  } finally {
     await rm(tmp, { force: true });
-    throw new InputError(`${output}: ffmpeg could not encode the frames (${lastLine(r.stderr)})`);
   }
-  await rename(tmp, output);
 }

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { commanderOptions } from '../options.js';
-import { videoOptionSpecs } from '../video/options.js';
+import { notForVideoOptions, videoOptionSpecs } from '../video/options.js';
 import { runVideo } from '../video/run.js';
 import type { CommandContext } from './types.js';
 
@@ -18,6 +18,7 @@ export function registerVideo(program: Command, ctx: CommandContext): void {
   for (const spec of videoOptionSpecs()) {
     for (const option of commanderOptions(spec)) cmd.addOption(option);
   }
+  for (const option of notForVideoOptions()) cmd.addOption(option);
   cmd.action(async (_opts: unknown, c: Command) => {
     ctx.setExitCode(await runVideo(c.opts(), { stdout: ctx.io.stdout, stderr: ctx.io.stderr, signal: ctx.signal }));
   });

@@ -38,7 +38,7 @@ export function parseFlags(raw: Record<string, unknown>): ParsedFlags {
 }
 
 /** Mask counts and combinations, before any file is read (the masks' contents: inputs.ts). */
-function checkMaskFlags(cli: CliOptions, options: StylizeOptions): void {
+export function checkMaskFlags(cli: CliOptions, options: StylizeOptions): void {
   const styles = cli.style!.length;
   if (cli.styleMasks && !cli.contentMasks) throw new UsageError('--style-masks needs --content-masks (one mask per style saying where it applies)');
   for (const [flag, masks] of [['--content-masks', cli.contentMasks], ['--style-masks', cli.styleMasks]] as const) {

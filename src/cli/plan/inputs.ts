@@ -38,7 +38,7 @@ export async function readInputs(paths: RunPaths): Promise<DecodedInputs> {
  * or not an image is an unreadable input like any other (InputError, exit 1), named with
  * its flag; one that selects nothing is a mistake in the command (exit 2).
  */
-async function readMasks(paths: string[], flag: string): Promise<Mask[]> {
+export async function readMasks(paths: string[], flag: string): Promise<Mask[]> {
   const masks: Mask[] = [];
   for (const p of paths) {
     let img: RgbImage;

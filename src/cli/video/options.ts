@@ -1,12 +1,14 @@
 /**
  * The video command's options: the image command's (library options, model, backend,
- * progress), the temporal loss's and the pipeline's (src/video/options.ts, with the video
- * defaults), and its own paths. Checkpoint and --save-iter flags give way to per-frame
- * files and a boolean --resume.
+ * masks, progress, plot), the temporal loss's and the pipeline's (src/video/options.ts,
+ * with the video defaults), and its own paths. The image command's options that do not
+ * fit a clip are in NOT_FOR_VIDEO, each with the reason the command gives when one is used.
  */
+import { Option } from 'commander';
+import { UsageError } from '../../errors.js';
 import { parseOptionValues, stylizeOptionSpecs, type OptionSpec } from '../../options/index.js';
 import { VIDEO_DEFAULTS, VIDEO_OPTIONS } from '../../video/options.js';
-import { cliOptionSpec } from '../options.js';
+import { cliOptionSpec, flagOf, flagsText } from '../options.js';
 
 const own = (s: Omit<OptionSpec, 'scope'>): OptionSpec => ({ ...s, scope: 'cli' });
 
@@ -19,7 +21,31 @@ const VIDEO_COMMAND_OPTIONS: OptionSpec[] = [
   own({ key: 'resume', kind: { type: 'boolean' }, default: false, label: 'Resume', help: 'Continue an interrupted run at its first unfinished frame (same inputs and settings).', group: 'Reliability' }),
 ];
 
-const FROM_IMAGE_COMMAND = ['style', 'model', 'modelFile', 'cacheDir', 'backend', 'preset', 'printIter', 'json', 'quiet'];
+const FROM_IMAGE_COMMAND = ['style', 'contentMasks', 'styleMasks', 'model', 'modelFile', 'cacheDir', 'backend', 'preset', 'printIter', 'json', 'quiet', 'plot'];
+
+/**
+ * The image command's options that a clip has no use for, and why. They are not offered
+ * (not in --help or docs/options.md), yet the command knows them, so a user who tries one
+ * hears why rather than "unknown option".
+ */
+export const NOT_FOR_VIDEO: Readonly<Record<string, string>> = {
+  initImage: 'each frame after the first starts from the previous result warped by optical flow, and the first from --init',
+  outputDepth: 'the frames are 8-bit: each is what the next frame is warped from and what --resume reads back, and the clip encoders take 8 bits',
+  saveIter: 'each frame is written as it finishes (keep them with --frames-out)',
+  checkpoint: 'each frame is written as it finishes; continue an interrupted run with --resume',
+  checkpointEvery: 'each frame is written as it finishes; continue an interrupted run with --resume',
+};
+
+/** NOT_FOR_VIDEO's flags as hidden commander options, so that parsing reaches refuseNotForVideo. */
+export function notForVideoOptions(): Option[] {
+  return Object.keys(NOT_FOR_VIDEO).map((key) => new Option(flagsText(cliOptionSpec(key)!)).hideHelp());
+}
+
+export function refuseNotForVideo(raw: Record<string, unknown>): void {
+  for (const [key, why] of Object.entries(NOT_FOR_VIDEO)) {
+    if (raw[key] !== undefined) throw new UsageError(`${flagOf(key)} is not available for video: ${why}`);
+  }
+}
 
 export function videoOptionSpecs(): OptionSpec[] {
   const library = stylizeOptionSpecs().map((s) => (s.key in VIDEO_DEFAULTS ? { ...s, default: VIDEO_DEFAULTS[s.key] } : s));
@@ -34,5 +60,6 @@ export function videoOptionSpecs(): OptionSpec[] {
 
 /** Raw commander values → typed values with the records' rules; `given` = keys on the command line. */
 export function parseVideoOptions(raw: Record<string, unknown>): { values: Record<string, unknown>; given: Set<string> } {
+  refuseNotForVideo(raw);
   return parseOptionValues(videoOptionSpecs(), raw);
 }

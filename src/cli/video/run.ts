@@ -2,8 +2,8 @@
  * The video command, top to bottom (`runVideo`, one named step each):
  *
  *   1. planVideo     flags → options; every input path checked, the style images decoded
- *   2. readFrames    a PNG directory as is, or the clip probed and decoded by ffmpeg into a
- *                    temporary directory
+ *   2. readFrames    a PNG directory as is (every frame the first one's size), or the clip
+ *                    probed and decoded by ffmpeg into a temporary directory
  *   3. claimOutput   the frames-out directory: a fresh run claims it (run.json: what it is a
  *                    run of); --resume checks that file and continues at the first frame
  *                    not written yet
@@ -27,11 +27,18 @@ import { createStylizer } from '../../stylize/stylizer.js';
 import { methodOf } from '../../methods/index.js';
 import { decodeClip, encodeClip, frameName, probeClip } from '../../video/ffmpeg-node.js';
 import { nodeFlowProvider } from '../../video/flow/opencv-node.js';
+import { fpsText } from '../../video/frame-rate.js';
 import { stylizeVideo, type VideoResult } from '../../video/stylize-video.js';
 import { fmtDuration, fmtLoss, partsText, progressRecord, type OutStream } from '../progress.js';
 import { exitCodeFor } from '../run.js';
 import { parseVideoOptions } from './options.js';
+import { checkFrameSizes } from './frame-sizes.js';
 import { checkVideoPaths } from './paths.js';
+import type { CliOptions } from '../options.js';
+import { checkMaskFlags } from '../plan/flags.js';
+import { readMasks } from '../plan/inputs.js';
+import { plotFormat, writeLossPlot, type LossPoint } from '../plot.js';
+import type { Mask } from '../../masks/index.js';
 
 export interface VideoContext {
   stdout: OutStream;
@@ -47,6 +54,7 @@ export async function runVideo(raw: Record<string, unknown>, ctx: VideoContext):
   try {
     const claim = await claimOutput(plan, frames);
     const result = await stylizeFrames(plan, frames, claim, ctx);
+    await writePlot(plan, ctx);
     if (result.interrupted) {
       ctx.stderr.write(`interrupted with ${claim.start + result.finished}/${frames.count} frames written in ${plan.outDir}; continue with --resume\n`);
       return exitCodeFor(ctx.signal.reason);
@@ -63,6 +71,12 @@ interface VideoPlan {
   v: Record<string, unknown>;
   options: StylizeOptions;
   styles: RgbImage[];
+  /** Static: the same regions on every frame (resized to it, as for an image). */
+  contentMasks?: Mask[];
+  styleMasks?: Mask[];
+  plot?: string;
+  /** The loss at every iteration of this run, over the whole clip (for --plot). */
+  history: LossPoint[];
   clip?: string;
   output?: string;
   outDir: string;
@@ -80,19 +94,41 @@ async function planVideo(raw: Record<string, unknown>, ctx: VideoContext): Promi
   if (!styles || styles.length === 0) throw new UsageError('no style image: give one or more with -s/--style PATH[,PATH…]');
   if (v.output === undefined && v.framesOut === undefined) throw new UsageError('no output: give -o/--output CLIP, --frames-out DIR, or both');
   if (v.multires !== undefined) throw new UsageError('--multires is not available for video (each frame starts from the last one, at one size)');
+  if (typeof v.tile === 'number' && (v.temporalWeight as number) > 0) {
+    // The temporal loss compares each whole frame with the previous result warped: no tile sees enough of it.
+    throw new UsageError(
+      '--tile: video cannot run in tiles (each frame is held to the whole previous frame); to fit memory use a smaller --image-size, or --temporal-weight 0 to stylise each frame on its own in tiles (it will flicker)',
+    );
+  }
   const backs = v.temporalFrames as number[];
   if (backs.some((b, i) => i > 0 && b <= backs[i - 1]!)) throw new UsageError(`--temporal-frames must increase, got '${backs.join(',')}'`);
   const options = resolveOptions(pickValues(v, stylizeOptionSpecs()) as Partial<StylizeOptions>, styles.length);
+  // The image command's rules: one mask per style, --style-masks only with --content-masks.
+  checkMaskFlags(v as unknown as CliOptions, options);
   const note = (m: string) => {
     if (v.quiet !== true) ctx.stderr.write(`${m}\n`);
   };
   const clip = v.content !== undefined ? resolve(v.content as string) : undefined;
   const output = v.output !== undefined ? resolve(v.output as string) : undefined;
   const outDir = resolve((v.framesOut as string | undefined) ?? `${output}.frames`);
-  await checkVideoPaths({ clip, framesIn: v.framesIn !== undefined ? resolve(v.framesIn as string) : undefined, output, framesOut: outDir, styles: styles.map((s) => resolve(s)) });
+  const maskPaths = (key: string) => (v[key] as string[] | undefined)?.map((p) => resolve(p));
+  const plot = v.plot !== undefined ? resolve(v.plot as string) : undefined;
+  if (plot) plotFormat(plot);
+  await checkVideoPaths({
+    clip,
+    framesIn: v.framesIn !== undefined ? resolve(v.framesIn as string) : undefined,
+    output,
+    framesOut: outDir,
+    styles: styles.map((s) => resolve(s)),
+    contentMasks: maskPaths('contentMasks'),
+    styleMasks: maskPaths('styleMasks'),
+    plot,
+  });
   const styleImages: RgbImage[] = [];
   for (const p of styles) styleImages.push(await readImage(resolve(p)));
-  return { v, options, styles: styleImages, clip, output, outDir, note };
+  const contentMasks = v.contentMasks ? await readMasks(maskPaths('contentMasks')!, '--content-masks') : undefined;
+  const styleMasks = v.styleMasks ? await readMasks(maskPaths('styleMasks')!, '--style-masks') : undefined;
+  return { v, options, styles: styleImages, contentMasks, styleMasks, plot, history: [], clip, output, outDir, note };
 }
 
 interface Frames {
@@ -142,6 +178,7 @@ async function readFrames(plan: VideoPlan, ctx: VideoContext): Promise<Frames> {
       }
     };
     const first = await read(0);
+    if (!clip) await checkFrameSizes(dir, names);
     return { dir, count: names.length, frameRate, hasAudio, first, read: (i) => (i === 0 ? Promise.resolve(first) : read(i)), cleanup };
   } catch (err) {
     await cleanup();
@@ -164,6 +201,8 @@ async function claimOutput(plan: VideoPlan, frames: Frames): Promise<Claim> {
   const fingerprint = {
     source: clip ? { clip, frames: frames.count } : { framesIn: frames.dir, frames: frames.count, first: await imageHash(frames.first) },
     styles: await Promise.all(styles.map(imageHash)),
+    contentMasks: await Promise.all((plan.contentMasks ?? []).map(imageHash)),
+    styleMasks: await Promise.all((plan.styleMasks ?? []).map(imageHash)),
     model: v.model,
     modelFile: v.modelFile ?? null,
     options: { ...options, backend: undefined },
@@ -192,7 +231,14 @@ async function stylizeFrames(plan: VideoPlan, frames: Frames, claim: Claim, ctx:
   const choice = await chooseBackend(ort, options.backend);
   note(choice.reason);
   const model = await resolveModel({ model: v.model as string, modelFile: v.modelFile as string | undefined, cacheDir: v.cacheDir as string | undefined, seed: 0, onNotice: note });
-  const stylizer = await createStylizer({ ort, model, styles: plan.styles, options: { ...options, backend: choice.profile.name } });
+  const stylizer = await createStylizer({
+    ort,
+    model,
+    styles: plan.styles,
+    contentMasks: plan.contentMasks,
+    styleMasks: plan.styleMasks,
+    options: { ...options, backend: choice.profile.name },
+  });
   const printIter = v.printIter as number;
   let written = 0;
   try {
@@ -209,6 +255,7 @@ async function stylizeFrames(plan: VideoPlan, frames: Frames, claim: Claim, ctx:
       readOutput: (i) => readImage(join(outDir, frameName(i))),
       signal: ctx.signal,
       onProgress: (p) => {
+        if (plan.plot) plan.history.push({ iteration: p.totalIteration, loss: p.loss, parts: p.parts });
         if (v.json === true) ctx.stdout.write(JSON.stringify({ frame: p.frame + 1, ...progressRecord(p), totalIteration: p.totalIteration, totalIterations: p.totalIterations }) + '\n');
         else if (v.quiet !== true && printIter > 0 && p.iteration > 0 && p.iteration % printIter === 0) {
           ctx.stdout.write(
@@ -238,9 +285,26 @@ async function writeClip(plan: VideoPlan, frames: Frames, ctx: VideoContext): Pr
     note(`wrote ${frames.count} frames in ${outDir}`);
     return;
   }
-  await encodeClip(outDir, frames.frameRate, output, clip && frames.hasAudio ? clip : undefined, ctx.signal);
+  try {
+    await encodeClip(outDir, frames.frameRate, output, clip && frames.hasAudio ? clip : undefined, ctx.signal);
+  } catch (err) {
+    // The frames are the run's work: they stay, and the message says where and how to finish.
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(`${err.message}; the ${frames.count} stylised frames are kept in ${outDir}: fix that and rerun the same command with --resume to encode them`, { cause: err });
+  }
   if (v.framesOut === undefined) await rm(outDir, { recursive: true, force: true });
-  note(`wrote ${output} (${frames.count} frames at ${frames.frameRate} fps)`);
+  note(`wrote ${output} (${frames.count} frames at ${fpsText(frames.frameRate)} fps)`);
+}
+
+/** --plot, once the frames are done (or interrupted): a plot that cannot be written is a warning, never the run's failure. */
+async function writePlot(plan: VideoPlan, ctx: VideoContext): Promise<void> {
+  if (!plan.plot || plan.history.length === 0) return;
+  try {
+    await writeLossPlot(plan.plot, plan.history);
+    plan.note(`wrote the loss plot ${plan.plot}`);
+  } catch (err) {
+    ctx.stderr.write(`warning: could not save the loss plot ${plan.plot} (${err instanceof Error ? err.message : String(err)})\n`);
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
