@@ -87,7 +87,8 @@ describe('a worker given a job that cannot fit in its memory', () => {
     expect(runMemory(input, chooseTile({ ...input, availableBytes: totalmem() })).total).toBeGreaterThan(totalmem());
 
     // A process of its own, so its RSS is the worker's alone (and a runaway is killed, not this test).
-    w = spawnWorker(redis.url);
+    // No preload: the job must fail before any weights are loaded.
+    w = spawnWorker(redis.url, [], { preload: false });
     await w.waitFor(/ ready /, 120_000);
     const pid = w.child.pid!;
     const LIMIT = 2 * 2 ** 30;
@@ -226,7 +227,7 @@ describe('failures, classified', () => {
     expect(end.failedReason).not.toMatch(/\n/);
     expect(end.failedReason).not.toContain(cacheDir);
     expect(end.failedReason).not.toMatch(/(^|\s)--[a-z]/);
-    expect(end.failedReason).toMatch(/vgg19/);
+    expect(end.failedReason).toMatch(/^worker \S+ could not load the weights of model 'vgg19' \(ECONNREFUSED\)$/);
     // The worker's own log keeps the whole story, paths included, for its operator.
     expect(lines.join('\n')).toContain(cacheDir);
   }, 60_000);
