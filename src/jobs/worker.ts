@@ -5,25 +5,31 @@
  * One job, top to bottom (`processJob`, one named step each):
  *   1. finishedEarlier  a result already in the store (an earlier delivery finished it): report it, done
  *   2. readInputs       the inputs from the store
- *   3. warmStylizer     a warm Stylizer for these settings, or a new one
- *   4. lastCheckpoint   the job's last checkpoint, if a delivery before this one saved one
- *   5. runJob           run, sending progress (and a preview every previewEvery iterations) as
+ *   3. preflightJob     the stylize command's checks, memory included (job-preflight.ts)
+ *   4. warmStylizer     a warm Stylizer for these settings, or a new one
+ *   5. lastCheckpoint   the job's last checkpoint, if a delivery before this one saved one
+ *   6. runJob           run, sending progress (and a preview every previewEvery iterations) as
  *                       BullMQ progress events and a checkpoint to the store every checkpointEvery
- *   6. storeResult      the result into the store, written once however many deliveries finish
+ *   7. storeResult      the result into the store, written once however many deliveries finish
+ *
+ * A client's cancel and the worker's stop reach every step (job-stop.ts): a cancelled job
+ * fails and is never run again; a stopped one goes back to the queue. A failure is the
+ * job's (fails once) or the worker's (retried), by failure-class.ts's table.
  *
  * A worker that dies (SIGKILL, a lost machine) stops renewing its lock; BullMQ's stalled
  * check hands the job to another worker after about `lockMs`, which resumes at step 4.
  * A live worker keeps renewing it however long a session takes to build or run: each
  * Stylizer's onnxruntime sessions work on a thread of their own (src/runtime/ort-thread-node.ts),
  * so this thread's event loop — BullMQ's lock renewal, the cancel poll — is never blocked.
- * SIGTERM stops cleanly: each running job saves its checkpoint and goes back to the queue.
+ * SIGTERM stops cleanly: each running job saves its checkpoint (one past its style targets)
+ * and goes back to the queue.
  * Failures reach clients as message parts (failure.ts), each client naming options its way.
  */
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { hostname } from 'node:os';
 import { chooseBackend, type BackendChoice } from '../backends/index.js';
 import { decodeCheckpoint, encodeCheckpoint, fingerprintDifference } from '../checkpoint/index.js';
-import { InputError, NeuralStyleError, NumericalError, renderParts, optionKey, WeightsError } from '../errors.js';
+import { NeuralStyleError, renderParts, optionKey } from '../errors.js';
 import { decodeImage } from '../image/decode-node.js';
 import { encodeImage } from '../image/encode-node.js';
 import { fitMaxSide, resize } from '../image/resize.js';
@@ -35,9 +41,13 @@ import { threadedOrt } from '../runtime/ort-thread-node.js';
 import { optimizerRecord } from '../optim/index.js';
 import { createStylizer, type Stylizer } from '../stylize/stylizer.js';
 import { progressData, type Checkpoint, type StylizeResult } from '../stylize/types.js';
-import { cancelKey, ensureReachable } from './client.js';
+import { StopRequested, throwIfStopped, untilStopped } from '../util/abort.js';
+import { ensureReachable } from './client.js';
 import { bullConnection, parseRedisUrl, QUEUE_NAME, type RedisTarget } from './connection.js';
 import { encodeFailure } from './failure.js';
+import { classifyFailure, type JobPhase } from './failure-class.js';
+import { preflightJob } from './job-preflight.js';
+import { JobStop, type StopReason } from './job-stop.js';
 import { RedisJobStore } from './redis-store.js';
 import { JOB_SPEC_VERSION, type JobProgress, type JobSpec, type JobSummary, type StoredImage } from './spec.js';
 import { DEFAULT_STORE_LIMITS, type StoreLimits } from './store.js';
@@ -74,14 +84,8 @@ export interface WorkerSettings {
 /** How long a stopping worker waits for BullMQ to close before dropping its connections. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
-/** Why a run's signal was aborted. */
-type StopReason = 'shutdown' | 'cancel';
-
 /** Largest side of a progress preview, px: a few KB per event. */
 const PREVIEW_SIDE = 128;
-
-/** How often a running job checks whether a client cancelled it. */
-const CANCEL_POLL_MS = 500;
 
 /**
  * Loaded weights by cache directory and name, for every worker of this process: a model
@@ -99,8 +103,8 @@ interface WorkerContext {
   ort: OrtModule;
   backend: BackendChoice;
   pool: StylizerPool;
-  /** Running jobs' stop switches, by job id. */
-  running: Map<string, AbortController>;
+  /** Jobs' stop switches, by job id, from the moment each is taken. */
+  running: Map<string, JobStop>;
   loadModel(name: string): Promise<LoadedModel>;
 }
 
@@ -158,16 +162,17 @@ function makeBullWorker(ctx: WorkerContext): Worker<JobSpec, JobSummary> {
   return new Worker<JobSpec, JobSummary>(
     QUEUE_NAME,
     async (job, token) => {
+      const at: { phase: JobPhase } = { phase: 'inputs' };
       try {
-        return await processJob(ctx, job, token);
+        return await processJob(ctx, job, token, at);
       } catch (err) {
-        // Mistakes in the job itself fail it at once; anything else is retried (attempts).
-        if (err instanceof NeuralStyleError && (err.exitCode === 2 || err instanceof InputError || err instanceof WeightsError || err instanceof NumericalError)) {
-          ctx.log(`job ${job.id}: failed: ${renderParts(err.parts, optionKey)}`);
-          throw new UnrecoverableError(encodeFailure(err.parts));
-        }
-        if (!(err instanceof WaitingError) && !(err instanceof UnrecoverableError)) ctx.log(`job ${job.id}: error: ${err instanceof Error ? err.message : String(err)}`);
-        throw err;
+        if (err instanceof WaitingError || err instanceof UnrecoverableError) throw err;
+        // Mistakes in the job itself fail it at once; the worker's faults are retried (attempts).
+        const failure = classifyFailure(err, at.phase, { model: job.data?.model, worker: ctx.id });
+        const whole = err instanceof NeuralStyleError ? renderParts(err.parts, optionKey) : err instanceof Error ? (err.stack ?? err.message) : String(err);
+        ctx.log(`job ${job.id}: ${failure.permanent ? 'failed' : 'error (retried while attempts remain)'} (${at.phase}): ${whole}`);
+        const reason = encodeFailure(failure.parts);
+        throw failure.permanent ? new UnrecoverableError(reason) : new Error(reason);
       }
     },
     {
@@ -184,7 +189,7 @@ function makeBullWorker(ctx: WorkerContext): Worker<JobSpec, JobSummary> {
   );
 }
 
-async function processJob(ctx: WorkerContext, job: Job<JobSpec, JobSummary>, token?: string): Promise<JobSummary> {
+async function processJob(ctx: WorkerContext, job: Job<JobSpec, JobSummary>, token: string | undefined, at: { phase: JobPhase }): Promise<JobSummary> {
   const jobId = job.id!;
   const spec = job.data;
   if (spec?.version !== JOB_SPEC_VERSION) {
@@ -192,28 +197,55 @@ async function processJob(ctx: WorkerContext, job: Job<JobSpec, JobSummary>, tok
   }
   const earlier = await finishedEarlier(ctx, jobId);
   if (earlier) return earlier;
-  const inputs = await readInputs(ctx, spec);
-  const { stylizer, warm, key } = await warmStylizer(ctx, spec, inputs.styles);
+  const stop = await JobStop.start(ctx.store.redis, jobId, ctx.running, ctx.settings.signal.aborted);
+  let taken: Awaited<ReturnType<typeof warmStylizer>> | undefined;
   try {
+    throwIfStopped(stop.signal);
+    at.phase = 'inputs';
+    const inputs = await readInputs(ctx, spec, stop.signal);
+    at.phase = 'preflight';
+    const availableBytes = preflightJob(spec, inputs, ctx.backend);
+    taken = await warmStylizer(ctx, spec, inputs.styles, availableBytes, stop.signal, at);
+    const { stylizer, warm } = taken;
+    at.phase = 'run';
     const notes: string[] = [];
     const resume = await lastCheckpoint(ctx, jobId, spec, notes);
     ctx.log(`job ${jobId}: ${resume ? `resumed from iteration ${resume.iteration}` : 'started'} (attempt ${job.attemptsStarted ?? job.attemptsMade + 1}, ${warm ? 'warm stylizer' : 'new stylizer'})`);
-    const { result, stopped } = await runJob(ctx, job, stylizer, inputs, resume, notes);
-    if (stopped === 'cancel') {
-      await ctx.store.delete('checkpoint', jobId);
-      ctx.log(`job ${jobId}: cancelled at iteration ${result.iterations}`);
-      throw new UnrecoverableError(encodeFailure(['cancelled by a client']));
-    }
-    if (stopped === 'shutdown') {
-      // The checkpoint is saved (the Stylizer's last one); back to the queue.
-      await job.moveToWait(token);
-      ctx.log(`job ${jobId}: back to the queue at iteration ${result.iterations} (worker stopping)`);
-      throw new WaitingError();
-    }
+    const result = await runJob(ctx, job, stylizer, inputs, resume, notes, stop.signal);
+    if (result.interrupted) return await stopped(ctx, job, token, stop.reason, `at iteration ${result.iterations}`);
+    at.phase = 'result';
     return await storeResult(ctx, jobId, spec, result, resume?.iteration, notes);
+  } catch (err) {
+    if (err instanceof StopRequested) return await stopped(ctx, job, token, stop.reason, `while ${PHASE_WORDS[at.phase]}`);
+    throw err;
   } finally {
-    await ctx.pool.give(key, stylizer);
+    stop.dispose();
+    if (taken) await ctx.pool.give(taken.key, taken.stylizer);
   }
+}
+
+/** What each phase is doing, for the log line of a job stopped in it. */
+const PHASE_WORDS: Record<JobPhase, string> = {
+  inputs: 'reading its inputs',
+  preflight: 'checking it',
+  model: 'loading the weights',
+  compile: 'compiling',
+  run: 'running',
+  result: 'storing its result',
+};
+
+/** A job stopped before its end: a client's cancel fails it for good; the worker's stop sends it back to the queue. */
+async function stopped(ctx: WorkerContext, job: Job<JobSpec, JobSummary>, token: string | undefined, reason: StopReason | undefined, where: string): Promise<never> {
+  const jobId = job.id!;
+  if (reason === 'cancel') {
+    await ctx.store.delete('checkpoint', jobId);
+    ctx.log(`job ${jobId}: cancelled ${where}`);
+    throw new UnrecoverableError(encodeFailure(['cancelled by a client']));
+  }
+  // Its checkpoint, if it saved one, is in the store; back to the queue for another worker.
+  await job.moveToWait(token);
+  ctx.log(`job ${jobId}: back to the queue ${where} (worker stopping)`);
+  throw new WaitingError();
 }
 
 /** Step 1: an earlier delivery finished the job (its worker died before BullMQ heard of it). */
@@ -231,8 +263,9 @@ interface JobInputs {
 }
 
 /** Step 2: the job's images from the store, decoded. */
-async function readInputs(ctx: WorkerContext, spec: JobSpec): Promise<JobInputs> {
+async function readInputs(ctx: WorkerContext, spec: JobSpec, signal: AbortSignal): Promise<JobInputs> {
   const image = async (s: StoredImage) => {
+    throwIfStopped(signal);
     const bytes = await ctx.store.get('input', s.key);
     if (!bytes) throw new UnrecoverableError(encodeFailure([`the input image ${s.name} is no longer in the store (it expired); submit the job again`]));
     return decodeImage(Buffer.from(bytes), s.name);
@@ -244,17 +277,35 @@ async function readInputs(ctx: WorkerContext, spec: JobSpec): Promise<JobInputs>
   return { content, styles, initImage };
 }
 
-/** Step 3: an idle Stylizer compiled for the same model, options and styles, or a new one. */
-async function warmStylizer(ctx: WorkerContext, spec: JobSpec, styles: RgbImage[]): Promise<{ stylizer: Stylizer; warm: boolean; key: string }> {
+/**
+ * Step 4: an idle Stylizer compiled for the same model, options and styles, or a new one.
+ * A stop ends the wait for the weights or the compiling at once; a Stylizer that is
+ * finished after that goes to the pool all the same.
+ */
+async function warmStylizer(
+  ctx: WorkerContext,
+  spec: JobSpec,
+  styles: RgbImage[],
+  availableBytes: number | undefined,
+  signal: AbortSignal,
+  at: { phase: JobPhase },
+): Promise<{ stylizer: Stylizer; warm: boolean; key: string }> {
   const options = { ...spec.options, backend: ctx.backend.profile.name };
-  const model = await ctx.loadModel(spec.model);
+  at.phase = 'model';
+  const model = await untilStopped(ctx.loadModel(spec.model), signal);
+  at.phase = 'compile';
   const key = JSON.stringify([spec.model, options, spec.inputs.styles.map((s) => s.key)]);
   // Its sessions on a thread of their own (one per Stylizer, so concurrent jobs compute in parallel).
-  const { stylizer, warm } = await ctx.pool.take(key, () => createStylizer({ ort: threadedOrt(), model, styles, options }));
-  return { stylizer, warm, key };
+  const taking = ctx.pool.take(key, () => createStylizer({ ort: threadedOrt(), model, styles, options, availableBytes }));
+  try {
+    return { ...(await untilStopped(taking, signal)), key };
+  } catch (err) {
+    if (err instanceof StopRequested) void taking.then(({ stylizer }) => ctx.pool.give(key, stylizer), () => {});
+    throw err;
+  }
 }
 
-/** Step 4: the checkpoint an earlier delivery saved, when it is this job's. */
+/** Step 5: the checkpoint an earlier delivery saved, when it is this job's. */
 async function lastCheckpoint(ctx: WorkerContext, jobId: string, spec: JobSpec, notes: string[]): Promise<Checkpoint | undefined> {
   const saved = await ctx.store.get('checkpoint', jobId);
   if (!saved) return undefined;
@@ -265,7 +316,7 @@ async function lastCheckpoint(ctx: WorkerContext, jobId: string, spec: JobSpec, 
   return undefined;
 }
 
-/** Step 5: the run, with progress, previews, checkpoints and cancellation. */
+/** Step 6: the run, with progress, previews, checkpoints and cancellation. */
 async function runJob(
   ctx: WorkerContext,
   job: Job<JobSpec, JobSummary>,
@@ -273,63 +324,52 @@ async function runJob(
   inputs: JobInputs,
   resume: Checkpoint | undefined,
   notes: string[],
-): Promise<{ result: StylizeResult; stopped?: StopReason }> {
+  signal: AbortSignal,
+): Promise<StylizeResult> {
   const jobId = job.id!;
   const spec = job.data;
-  const controller = new AbortController();
-  ctx.running.set(jobId, controller);
-  let lastCancelCheck = Date.now();
   let stateDropped = false;
-  try {
-    const result = await stylizer.run({
-      content: inputs.content,
-      initImage: inputs.initImage,
-      signal: controller.signal,
-      resume,
-      checkpointEvery: spec.checkpointEvery,
-      onCheckpoint: async (c) => {
-        let bytes = encodeCheckpoint({ fingerprint: spec.fingerprint, checkpoint: c });
-        const full = bytes.length;
-        if (bytes.length > ctx.store.limits.maxBytes.checkpoint) {
-          // The optimiser's history (L-BFGS: 2 × corrections × the image) does not fit: keep
-          // the image and start the optimiser afresh from it if this job is resumed.
-          const fresh = optimizerRecord(stylizer.options.optimizer).freshState(stylizer.options);
-          bytes = encodeCheckpoint({ fingerprint: spec.fingerprint, checkpoint: { ...c, optimizer: fresh } });
-          if (!stateDropped) {
-            stateDropped = true;
-            notes.push(
-              `the ${stylizer.options.optimizer} state (${(full / 2 ** 20).toFixed(1)} MiB) is over the store's checkpoint limit: ` +
-                'checkpoints hold the image only, so a resumed run restarts the optimiser from the last image',
-            );
-          }
+  return stylizer.run({
+    content: inputs.content,
+    initImage: inputs.initImage,
+    signal,
+    resume,
+    checkpointEvery: spec.checkpointEvery,
+    onCheckpoint: async (c) => {
+      let bytes = encodeCheckpoint({ fingerprint: spec.fingerprint, checkpoint: c });
+      const full = bytes.length;
+      if (bytes.length > ctx.store.limits.maxBytes.checkpoint) {
+        // The optimiser's history (L-BFGS: 2 × corrections × the image) does not fit: keep
+        // the image and start the optimiser afresh from it if this job is resumed.
+        const fresh = optimizerRecord(stylizer.options.optimizer).freshState(stylizer.options);
+        bytes = encodeCheckpoint({ fingerprint: spec.fingerprint, checkpoint: { ...c, optimizer: fresh } });
+        if (!stateDropped) {
+          stateDropped = true;
+          notes.push(
+            `the ${stylizer.options.optimizer} state (${(full / 2 ** 20).toFixed(1)} MiB) is over the store's checkpoint limit: ` +
+              'checkpoints hold the image only, so a resumed run restarts the optimiser from the last image',
+          );
         }
-        if (bytes.length > ctx.store.limits.maxBytes.checkpoint) {
-          if (!notes.some((n) => n.startsWith('no checkpoint'))) notes.push("no checkpoint fits the store's limit: a resumed run starts over");
-          return;
-        }
-        await ctx.store.put('checkpoint', jobId, bytes);
-      },
-      onProgress: async (p) => {
-        const progress: JobProgress = {
-          ...progressData(p),
-          worker: ctx.id,
-          ...(resume ? { resumedFrom: resume.iteration } : {}),
-          ...(spec.previewEvery > 0 && p.iteration % spec.previewEvery === 0 ? { preview: await previewUrl(p.image()) } : {}),
-        };
-        await job.updateProgress(progress as unknown as object);
-        if (Date.now() - lastCancelCheck >= CANCEL_POLL_MS) {
-          lastCancelCheck = Date.now();
-          if (await ctx.store.redis.exists(cancelKey(jobId))) controller.abort('cancel' satisfies StopReason);
-        }
-      },
-    });
-    return { result, stopped: result.interrupted ? (controller.signal.reason as StopReason) : undefined };
-  } finally {
-    ctx.running.delete(jobId);
-  }
+      }
+      if (bytes.length > ctx.store.limits.maxBytes.checkpoint) {
+        if (!notes.some((n) => n.startsWith('no checkpoint'))) notes.push("no checkpoint fits the store's limit: a resumed run starts over");
+        return;
+      }
+      await ctx.store.put('checkpoint', jobId, bytes);
+    },
+    onProgress: async (p) => {
+      const progress: JobProgress = {
+        ...progressData(p),
+        worker: ctx.id,
+        ...(resume ? { resumedFrom: resume.iteration } : {}),
+        ...(spec.previewEvery > 0 && p.iteration % spec.previewEvery === 0 ? { preview: await previewUrl(p.image()) } : {}),
+      };
+      await job.updateProgress(progress as unknown as object);
+    },
+  });
 }
 
-/** Step 6: the result and its summary, written once; a later delivery keeps the first. */
+/** Step 7: the result and its summary, written once; a later delivery keeps the first. */
 async function storeResult(ctx: WorkerContext, jobId: string, spec: JobSpec, result: StylizeResult, resumedFrom: number | undefined, notes: string[]): Promise<JobSummary> {
   const bytes = await encodeImage(result.image, spec.format);
   const summary: JobSummary = {
@@ -379,7 +419,7 @@ function stopOnSignal(ctx: WorkerContext, worker: Worker): Promise<void> {
   return new Promise<void>((ok) => {
     const stop = () => {
       ctx.log(`worker ${ctx.id}: stopping; ${ctx.running.size} running job(s) go back to the queue`);
-      for (const c of ctx.running.values()) c.abort('shutdown' satisfies StopReason);
+      for (const s of ctx.running.values()) s.stop('shutdown');
       // BullMQ's close waits for Redis; one that went away must not keep the process alive.
       void Promise.race([worker.close(), new Promise((done) => setTimeout(done, CLOSE_TIMEOUT_MS).unref())])
         .catch(() => {})

@@ -33,6 +33,7 @@ import { IterateAverage } from './observers/iterate-average.js';
 import { KeepBest } from './observers/keep-best.js';
 import { Tolerance } from './observers/tolerance.js';
 import type { Checkpoint, Progress, RunInput, StylizeResult } from './types.js';
+import { StopRequested } from '../util/abort.js';
 
 /** A stage's options: the run's, with its size and count, and a tolerance when a video frame asks. */
 export type StageOptions = StylizeOptions & { tolerance?: number };
@@ -45,7 +46,8 @@ export interface StageContext {
   partNames: string[];
   /** The tile size for this content at these options; 0 for the whole image at once. */
   tileFor(content: RgbImage, o: StylizeOptions, checkpoint: boolean): number;
-  styleTargets(side: number, tile: number): Promise<Targets>;
+  /** Rejects with StopRequested (src/util/abort.ts) once `signal` aborts. */
+  styleTargets(side: number, tile: number, signal?: AbortSignal): Promise<Targets>;
   contentTargets(image: Float32Array, width: number, height: number, tile: number): Promise<Targets>;
   /** The evaluator for these targets at this size, whole or in tiles. */
   evaluator(
@@ -91,30 +93,40 @@ export async function runStage(ctx: StageContext, input: RunInput, o: StageOptio
   const { width, height } = content;
   const param = ctx.parameterisation(width, height);
 
-  // 2. targets
+  // 2. targets; a stop asked for while they are made (seconds for large styles) ends the
+  // stage before its first evaluation, as one asked for at the loop's start would.
   const tile = ctx.tileFor(input.content, o, input.onCheckpoint !== undefined);
-  const targets: Targets = overrides.targets ?? {
-    ...(await ctx.styleTargets(Math.max(1, Math.round(o.imageSize * o.styleScale)), tile)),
-    ...(await ctx.contentTargets(toNetworkInput(content, ctx.preprocessing), width, height, tile)),
-  };
+  let targets: Targets | undefined;
+  try {
+    targets = overrides.targets ?? {
+      ...(await ctx.styleTargets(Math.max(1, Math.round(o.imageSize * o.styleScale)), tile, input.signal)),
+      ...(await ctx.contentTargets(toNetworkInput(content, ctx.preprocessing), width, height, tile)),
+    };
+  } catch (err) {
+    if (!(err instanceof StopRequested)) throw err;
+  }
 
   // 3. start
   const x = input.resume || !overrides.start ? startingPoint(input, o, param, space, content) : Float32Array.from(overrides.start);
+  const toImage = (params: Float32Array): RgbImage => {
+    const img = fromNetworkInput(param.toImage(params, width, height), width, height, space);
+    return o.originalColors ? originalColors(img, content) : img;
+  };
+  let iteration = input.resume?.iteration ?? 0;
+  if (!targets) {
+    const parts = Object.fromEntries(ctx.partNames.map((p) => [p, NaN]));
+    return { image: toImage(x), iterations: iteration, loss: NaN, parts, interrupted: true, elapsedMs: input.resume?.elapsedMs ?? 0, params: x };
+  }
 
   // 4. the loop
   // Per-run inputs (a video's warped frame) are whole-image tensors the tiles do not cut.
   if (tile > 0 && input.feeds && Object.keys(input.feeds).length > 0) {
     throw new UsageError(msg`per-run inputs (video frames) cannot be combined with tiles: use ${opt('tile')} off`);
   }
-  let iteration = input.resume?.iteration ?? 0;
   const masks = input.contentMasks?.map((m) => resizeMask(m, width, height));
   const stageInput = overrides.feeds ? { ...input, feeds: { ...input.feeds, ...overrides.feeds } } : input;
   const evaluator = await ctx.evaluator(targets, size, param, tile, stageInput, () => iteration, masks);
   const optimizer: Optimizer = optimizerRecord(o.optimizer).create(o, input.resume?.optimizer ?? warm);
-  const toImage = (params: Float32Array): RgbImage => {
-    const img = fromNetworkInput(param.toImage(params, width, height), width, height, space);
-    return o.originalColors ? originalColors(img, content) : img;
-  };
 
   const guard = new FiniteGuard(x);
   const best = o.keepBest ? new KeepBest(input.resume?.best) : undefined;

@@ -37,6 +37,7 @@ import { TiledObjective } from '../tiles/tiled-objective.js';
 import { methodOf, type Method, type MethodContext, type MethodStageOverrides } from '../methods/index.js';
 import { chooseTile } from './preflight.js';
 import { runStage, type StageContext } from './stage.js';
+import { throwIfStopped, untilStopped } from '../util/abort.js';
 import type { RunInput, StylizeResult } from './types.js';
 
 export interface StylizerInput {
@@ -269,7 +270,7 @@ export class Stylizer {
       parameterisation: (width, height) => overrides.parameterisation ?? parameterisationFor(this.options, { width, height }),
       partNames: terms.map((t) => t.name),
       tileFor: (content, o, checkpoint) => (this.method.tileable && !overrides.terms ? this.tileFor(content, o, checkpoint) : 0),
-      styleTargets: (side, tile) => this.styleTargetsAt(side, styles, tile),
+      styleTargets: (side, tile, signal) => this.styleTargetsAt(side, styles, tile, signal),
       contentTargets: async (image, width, height, tile) =>
         tile > 0 ? (await this.tiled()).extract(image, width, height, 'content', tile) : (await this.extractorFor(terms)).extract(image, width, height, 'content'),
       evaluator: async (targets, { width, height }, param, tile, input, iteration, masks) => {
@@ -296,33 +297,43 @@ export class Stylizer {
     return this.tiledObjective;
   }
 
-  /** Style targets at `side`, the same values whole or in tiles (so one cache serves both). */
-  private styleTargetsAt(side: number, styles: RgbImage[], tile = 0): Promise<Targets> {
+  /**
+   * Style targets at `side`, the same values whole or in tiles (so one cache serves both).
+   * A stop (`signal`) ends the wait at once: large styles at a large styleScale take longer
+   * than the whole loop of a small image.
+   */
+  private styleTargetsAt(side: number, styles: RgbImage[], tile = 0, signal?: AbortSignal): Promise<Targets> {
     // Styles prepared for one content image (colour control) are that run's own.
-    if (styles.some((s, i) => s !== this.parts.styles[i])) return this.computeStyleTargets(side, styles, tile);
+    if (styles.some((s, i) => s !== this.parts.styles[i])) return this.computeStyleTargets(side, styles, tile, signal);
     let hit = this.styleTargets.get(side);
     if (!hit) {
-      hit = this.computeStyleTargets(side, styles, tile);
+      hit = this.computeStyleTargets(side, styles, tile, signal);
       // A failed extraction is not cached: the next run tries again.
       hit.catch(() => this.styleTargets.delete(side));
       this.styleTargets.set(side, hit);
     }
-    return hit;
+    return untilStopped(hit, signal);
   }
 
-  private async computeStyleTargets(side: number, styles: RgbImage[], tile = 0): Promise<Targets> {
+  /** Stopped (`signal`) between styles and between each style's steps; a session run already started finishes on its thread unwaited. */
+  private async computeStyleTargets(side: number, styles: RgbImage[], tile = 0, signal?: AbortSignal): Promise<Targets> {
     const { styleMasks } = this.parts;
     const extractor = await this.extractorFor(this.parts.terms);
     const perStyle: Targets[] = [];
     // Targets a term cannot make in tiles are made whole (the memory estimate assumes none).
     if (tile > 0 && !(await this.tiled()).canExtract('style')) tile = 0;
     for (const [i, style] of styles.entries()) {
+      throwIfStopped(signal);
       const s = fitMaxSide(style.width, style.height, side);
       const input = toNetworkInput(resize(style, s.width, s.height), this.preprocessing);
+      throwIfStopped(signal);
       perStyle.push(
-        tile > 0
-          ? await (await this.tiled()).extract(input, s.width, s.height, 'style', tile, undefined, styleMasks?.[i])
-          : await extractor.extract(input, s.width, s.height, 'style', styleMasks?.[i]),
+        await untilStopped(
+          tile > 0
+            ? (await this.tiled()).extract(input, s.width, s.height, 'style', tile, undefined, styleMasks?.[i])
+            : extractor.extract(input, s.width, s.height, 'style', styleMasks?.[i]),
+          signal,
+        ),
       );
     }
     return extractor.styleTargets(perStyle, this.options.styleBlendWeights ?? this.parts.styles.map(() => 1));

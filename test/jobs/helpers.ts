@@ -25,11 +25,11 @@ export interface WorkerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `neural-style worker` as a child process, with the model loaded before it takes jobs. */
-export function spawnWorker(redis: string, extra: string[] = []): WorkerProcess {
+/** `neural-style worker` as a child process, with the model loaded before it takes jobs (unless `preload` is false: ready sooner). */
+export function spawnWorker(redis: string, extra: string[] = [], { preload = true } = {}): WorkerProcess {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'test/cli/child-entry.ts'), 'worker', '--redis', redis, '--backend', 'cpu', '--preload', 'vgg19-random', ...extra],
+    ['--import', 'tsx', join(ROOT, 'test/cli/child-entry.ts'), 'worker', '--redis', redis, '--backend', 'cpu', ...(preload ? ['--preload', 'vgg19-random'] : []), ...extra],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const lines: WorkerProcess['lines'] = [];
