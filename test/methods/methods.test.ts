@@ -55,6 +55,38 @@ describe.each(['nnst', 'strotss'] as const)('%s', (method) => {
     expect(straight.losses[4]!).toBeLessThan(straight.losses[0]!);
   });
 
+  it('stopped at the end of a scale, ends before the next scale\'s own phase (searches, feature maps) and its objective', async () => {
+    const stop = new AbortController();
+    // Sessions created after the stop: the next scale's feature or search passes and its objective.
+    let createdAfterStop = 0;
+    const counting = {
+      ...ort,
+      InferenceSession: {
+        create: (...a: Parameters<typeof ort.InferenceSession.create>) => {
+          if (stop.signal.aborted) createdAfterStop++;
+          return ort.InferenceSession.create(...a);
+        },
+      },
+    } as unknown as OrtModule;
+    const reports: Progress[] = [];
+    const { result } = await run(
+      { method, numIterations: 4 },
+      {
+        ort: counting,
+        signal: stop.signal,
+        onProgress: (p) => {
+          reports.push(p);
+          // The first scale's last report: the next thing the run does is the second scale's phase.
+          if (p.size === 48 && p.iteration === 4) stop.abort();
+        },
+      },
+    );
+    expect(result.interrupted).toBe(true);
+    expect(reports.at(-1)).toMatchObject({ size: 48, iteration: 4 });
+    expect(result.iterations).toBe(4);
+    expect(createdAfterStop).toBe(0);
+  });
+
   it('with content and style masks, each half of the content takes its own style', async () => {
     const half = (left: boolean): Mask => ({ width: 96, height: 72, data: Float32Array.from({ length: 96 * 72 }, (_, p) => ((p % 96 < 48) === left ? 1 : 0)) });
     const everywhere: Mask = { width: 80, height: 80, data: new Float32Array(80 * 80).fill(1) };

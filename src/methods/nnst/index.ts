@@ -41,6 +41,7 @@ import { insideMask, regionIds } from '../regions.js';
 import { centredUnit, chunkRows, gatherColumns, nearestIndices, searchGraph, selectColumns, unitColumns, type Columns } from './neighbours.js';
 import { stackRows, swapAxes, turn, TURNS, type Planes } from './rotations.js';
 import { hypercolumnTerm, layerMatchTerm, matchStride, nnstInputs } from './terms.js';
+import { stoppedBetweenScales, unlessStopped } from '../stopped.js';
 
 export { hypercolumnTerm, layerMatchTerm } from './terms.js';
 
@@ -227,7 +228,11 @@ async function runNnst(ctx: MethodContext, input: RunInput, o: StylizeOptions): 
       // A resumed stage's start is the checkpoint's: the targets are made from it again.
       if (resumed) outputPyramid = [...outputPyramid.slice(0, scl), ...splitLevels(startOf(input), sizes.slice(scl))];
       const start = levelsFrom(outputPyramid, scl);
-      const target = await scaleTargets(ctx, o, space, { content: contentPyramid, output: outputPyramid, sizes, scl, first: i === 0, styles, masks: input.contentMasks });
+      const target = await unlessStopped(
+        () => scaleTargets(ctx, o, space, { content: contentPyramid, output: outputPyramid, sizes, scl, first: i === 0, styles, masks: input.contentMasks }),
+        input.signal,
+      );
+      if (!target) return { ...stoppedBetweenScales(result, content), iterations: offset, elapsedMs: Date.now() - seq.start };
       // The search's sessions hold their peaks in their arenas: let them go while the stage runs (rebuilt in well under a second).
       await Promise.all(['nnst-hypercolumns', 'nnst-search'].map((k) => ctx.releaseSession(k)));
       const param = pyramid(T - scl);
@@ -245,7 +250,8 @@ async function runNnst(ctx: MethodContext, input: RunInput, o: StylizeOptions): 
       const image = param.toImage(result.params!, width, height);
       outputPyramid = [...outputPyramid.slice(0, scl), ...splitLevels(param.fromImage(image, width, height), sizes.slice(scl))];
     } else {
-      const feeds = await styleMaps(ctx, o, space, styles, full, input.contentMasks);
+      const feeds = await unlessStopped(() => styleMaps(ctx, o, space, styles, full, input.contentMasks), input.signal);
+      if (!feeds) return { ...stoppedBetweenScales(result, content), iterations: offset, elapsedMs: Date.now() - seq.start };
       await ctx.releaseSession('nnst-layer-maps');
       result = await ctx.stage(stageInput(input, seq, i, base), stage, {
         size: full,

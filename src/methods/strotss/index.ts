@@ -39,6 +39,7 @@ import { insideMask, regionIds } from '../regions.js';
 import type { Method, MethodMemory, MethodMemoryQuery } from '../types.js';
 import { drawDistinct, gridStride, sampleMap, STYLE_SAMPLES } from './sampling.js';
 import { STROTSS_LAYERS, strotssInputs, strotssTerms } from './terms.js';
+import { stoppedBetweenScales, unlessStopped } from '../stopped.js';
 
 export { momentTerm, paletteTerm, remdTerm, selfSimilarityTerm, STROTSS_LAYERS, strotssInputs, strotssTerms } from './terms.js';
 
@@ -138,7 +139,8 @@ async function runStrotss(ctx: MethodContext, input: RunInput, o: StylizeOptions
         : firstStart(ctx, input, content, space, param);
     // The last scale's objective (its arena at that scale's peak) goes before this scale's maps are made.
     await ctx.releaseObjectives();
-    const feeds = await scaleFeeds(ctx, o, input, content, i, sides[i]!);
+    const feeds = await unlessStopped(() => scaleFeeds(ctx, o, input, content, i, sides[i]!), input.signal);
+    if (!feeds) return { ...stoppedBetweenScales(result, input.content), iterations: offset, elapsedMs: Date.now() - seq.start };
     // The feature passes' sessions hold their peaks in their arenas: let them go while the stage runs.
     await Promise.all(['strotss-layer-maps', 'strotss-moments'].map((k) => ctx.releaseSession(k)));
     const base = offset;
