@@ -64,10 +64,11 @@ class HttpError extends Error {
   }
 }
 
-/** The multipart fields a job takes, each with how many it may have: any other is refused. */
-const FORM_FIELDS: Record<string, { most: number; tooMany: (n: number) => string }> = {
+/** The multipart fields a job takes, with how many of each it may have: any other field is refused. */
+const FORM_FIELDS: Record<string, { most: number; tooMany: (n: number) => string } | { most?: undefined }> = {
   content: { most: 1, tooMany: () => 'give exactly one content image (field content)' },
-  style: { most: Infinity, tooMany: () => '' },
+  // How many: the server's maxStyles, checked with the other limits (validate.ts).
+  style: {},
   initImage: { most: 1, tooMany: (n) => `give at most one init image (field initImage), got ${n}` },
   options: { most: 1, tooMany: (n) => `give the options field once, got ${n}` },
 };
@@ -148,7 +149,7 @@ export function createJobsApi(settings: ApiSettings): ApiHandler {
       const rule = FORM_FIELDS[field];
       if (!rule) throw new HttpError(400, `unknown field '${field.slice(0, 40)}'; a job takes ${Object.keys(FORM_FIELDS).join(', ')}`);
       const n = form.getAll(field).length;
-      if (n > rule.most) throw new HttpError(400, rule.tooMany(n));
+      if (rule.most !== undefined && n > rule.most) throw new HttpError(400, rule.tooMany(n));
     }
     const file = async (field: string, v: FormDataEntryValue, i: number): Promise<NamedImage> => {
       if (typeof v === 'string') throw new HttpError(400, `${field} must be an uploaded file, not a text field`);
