@@ -9,6 +9,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export const SLOW_FILES = [
   'test/jobs/cluster.test.ts',
   'test/jobs/faults.test.ts',
+  'test/jobs/soak.test.ts',
   'test/runtime/backends.test.ts',
   'test/web/e2e.test.ts',
   'test/cli/features.test.ts',

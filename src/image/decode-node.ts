@@ -20,6 +20,8 @@ const ALLOWED_TEXT = 'PNG, JPEG, WebP, GIF, TIFF, AVIF or HEIF';
 export interface ReadImageOptions {
   /** Refuse images with more pixels than this (decompression bombs). Default 100 MP. */
   maxPixels?: number;
+  /** What maxPixels is, for the refusal ("this server's limit … for a style image"); default a decompression-bomb guard. */
+  maxPixelsMeans?: string;
 }
 
 export async function readImage(path: string, options: ReadImageOptions = {}): Promise<RgbImage> {
@@ -63,8 +65,9 @@ export async function decodeImage(bytes: Buffer, path: string, options: ReadImag
   }
   if (width * height > maxPixels) {
     throw new InputError(
-      `${path}: ${width}×${height} = ${fmt(width * height)} pixels is more than the limit of ${fmt(maxPixels)} pixels ` +
-        '(a guard against decompression bombs); shrink the image first',
+      `${path}: ${width}×${height} = ${fmt(width * height)} pixels is more than ` +
+        (options.maxPixelsMeans ?? `the limit of ${fmt(maxPixels)} pixels (a guard against decompression bombs)`) +
+        '; shrink the image first',
     );
   }
 

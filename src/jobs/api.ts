@@ -8,10 +8,12 @@
  *   DELETE /api/jobs/:id          cancel
  *
  * Every request needs `Authorization: Bearer TOKEN` when a token is set (the serve command
- * refuses to listen beyond loopback without one). Uploads are capped before they are read
- * in full (413), images by pixels and options by the server's limits (400, with the CLI's
- * own message), and each client's unfinished jobs by count (429). A client never names a
- * path: uploaded file names only label messages, job ids must be numbers.
+ * refuses to listen beyond loopback without one); without one, only same-origin requests
+ * on a loopback Host are answered, and with one, CORS only for the listed origins
+ * (origin.ts). Uploads are capped before they are read in full (413), images by pixels and
+ * options by the server's limits and the pre-flight's memory estimate (400, with the CLI's
+ * own message), and each client's unfinished jobs by count, atomically (429). A client
+ * never names a path: uploaded file names only label messages, job ids must be numbers.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,6 +21,7 @@ import { InputError, NeuralStyleError, optionKey } from '../errors.js';
 import { SECURITY_HEADERS } from '../web-server/serve-node.js';
 import { QueueFullError, type JobClient } from './client.js';
 import { MIME_OF } from './spec.js';
+import { checkOrigin, corsHeaders } from './origin.js';
 import type { NamedImage, SubmitLimits } from './validate.js';
 
 export interface ApiSettings {
@@ -29,13 +32,23 @@ export interface ApiSettings {
   maxUploadBytes?: number;
   limits?: SubmitLimits;
   maxQueuedPerClient?: number;
+  /** Origins whose pages may call the API cross-origin; with a token only. */
+  allowedOrigins?: readonly string[];
   /** Unexpected errors (bugs) are logged here, never sent to the client. */
   log?: (line: string) => void;
 }
 
 export const DEFAULT_API_LIMITS = {
   maxUploadBytes: 20 * 1024 * 1024,
-  limits: { maxPixels: 25_000_000, maxIterations: 5000, maxImageSize: 2048 } satisfies SubmitLimits,
+  limits: {
+    maxPixels: 25_000_000,
+    maxStylePixels: 10_000_000,
+    maxStyles: 8,
+    maxIterations: 5000,
+    maxImageSize: 2048,
+    maxStyleScale: 4,
+    maxJobBytes: 16 * 2 ** 30,
+  } satisfies SubmitLimits,
   maxQueuedPerClient: 20,
 };
 
@@ -45,15 +58,27 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
+/** The multipart fields a job takes, with how many of each it may have: any other field is refused. */
+const FORM_FIELDS: Record<string, { most: number; tooMany: (n: number) => string } | { most?: undefined }> = {
+  content: { most: 1, tooMany: () => 'give exactly one content image (field content)' },
+  // How many: the server's maxStyles, checked with the other limits (validate.ts).
+  style: {},
+  initImage: { most: 1, tooMany: (n) => `give at most one init image (field initImage), got ${n}` },
+  options: { most: 1, tooMany: (n) => `give the options field once, got ${n}` },
+};
+
 /** A handler for /api/… requests; resolves false for every other path. */
 export function createJobsApi(settings: ApiSettings): ApiHandler {
   const maxUpload = settings.maxUploadBytes ?? DEFAULT_API_LIMITS.maxUploadBytes;
-  const limits = settings.limits ?? DEFAULT_API_LIMITS.limits;
+  // A caller that sets one limit keeps the others.
+  const limits: SubmitLimits = { ...DEFAULT_API_LIMITS.limits, ...settings.limits };
+  const originPolicy = { token: settings.token !== undefined, allowed: new Set(settings.allowedOrigins ?? []) };
   const maxQueued = settings.maxQueuedPerClient ?? DEFAULT_API_LIMITS.maxQueuedPerClient;
   const tokenHash = settings.token !== undefined ? sha256(settings.token) : undefined;
   const client = settings.client;
@@ -62,7 +87,12 @@ export function createJobsApi(settings: ApiSettings): ApiHandler {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false;
     try {
-      if (tokenHash && !authorized(req, tokenHash)) throw new HttpError(401, 'a bearer token is needed: Authorization: Bearer TOKEN');
+      const origin = checkOrigin(req, originPolicy);
+      if (origin.refused !== undefined) throw new HttpError(403, origin.refused);
+      if (origin.cors) for (const [k, v] of Object.entries(corsHeaders(origin.cors))) res.setHeader(k, v);
+      // A preflight carries no token: the origin check above is its answer.
+      if (req.method === 'OPTIONS') return (res.writeHead(204, SECURITY_HEADERS).end(), true);
+      if (tokenHash) checkToken(req, tokenHash);
       const parts = url.pathname.split('/').filter(Boolean); // ['api', 'jobs', id?, sub?]
       if (parts[1] !== 'jobs' || parts.length > 4) throw new HttpError(404, 'no such API path');
       const id = parts[2];
@@ -94,8 +124,7 @@ export function createJobsApi(settings: ApiSettings): ApiHandler {
         res.destroy();
         return true;
       }
-      // A refused upload is not read on: close the connection after the answer.
-      if (err instanceof HttpError) sendJson(res, err.status, { error: err.message }, err.status === 413 ? { Connection: 'close' } : {});
+      if (err instanceof HttpError) sendJson(res, err.status, { error: err.message }, err.headers);
       else if (err instanceof QueueFullError) sendJson(res, 429, { error: err.message });
       else if (err instanceof NeuralStyleError && (err.exitCode === 2 || err instanceof InputError)) sendJson(res, 400, { error: err.render(optionKey) });
       else {
@@ -115,6 +144,12 @@ export function createJobsApi(settings: ApiSettings): ApiHandler {
       form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData();
     } catch (e) {
       throw new HttpError(400, `the upload is not valid multipart/form-data (${(e as Error).message})`);
+    }
+    for (const field of new Set(form.keys())) {
+      const rule = FORM_FIELDS[field];
+      if (!rule) throw new HttpError(400, `unknown field '${field.slice(0, 40)}'; a job takes ${Object.keys(FORM_FIELDS).join(', ')}`);
+      const n = form.getAll(field).length;
+      if (rule.most !== undefined && n > rule.most) throw new HttpError(400, rule.tooMany(n));
     }
     const file = async (field: string, v: FormDataEntryValue, i: number): Promise<NamedImage> => {
       if (typeof v === 'string') throw new HttpError(400, `${field} must be an uploaded file, not a text field`);
@@ -184,15 +219,18 @@ function sha256(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
-function authorized(req: IncomingMessage, tokenHash: Buffer): boolean {
+/** 401 without a bearer token, and (saying so) with a wrong one: a client then knows which to fix. */
+function checkToken(req: IncomingMessage, tokenHash: Buffer): void {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (m === null) throw new HttpError(401, 'a bearer token is needed: Authorization: Bearer TOKEN', { 'WWW-Authenticate': 'Bearer' });
   // Equal-length digests, compared in constant time: the token is not guessable byte by byte.
-  return m !== null && timingSafeEqual(sha256(m[1]!), tokenHash);
+  if (!timingSafeEqual(sha256(m[1]!), tokenHash)) throw new HttpError(401, 'the bearer token is wrong', { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
 }
 
 /** The body, refused with 413 past `max` bytes (by Content-Length at once, else while reading). */
 async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  const tooLarge = () => new HttpError(413, `the upload is over the server's limit of ${(max / 2 ** 20).toFixed(1)} MiB`);
+  // A refused upload is not read on: the connection closes after the answer.
+  const tooLarge = () => new HttpError(413, `the upload is over the server's limit of ${(max / 2 ** 20).toFixed(1)} MiB`, { Connection: 'close' });
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > max) throw tooLarge();
   const chunks: Buffer[] = [];

@@ -6,6 +6,7 @@
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { createHash } from 'node:crypto';
 import { InputError, NeuralStyleError, optionKey, type MessagePart } from '../errors.js';
+import { ClientQuota } from './client-quota.js';
 import { failureParts, renderFailure } from './failure.js';
 import { bullConnection, parseRedisUrl, QUEUE_NAME, type RedisTarget } from './connection.js';
 import { RedisJobStore } from './redis-store.js';
@@ -40,20 +41,20 @@ export interface SubmitContext {
 /** A client has too many jobs in the queue (HTTP 429). */
 export class QueueFullError extends NeuralStyleError {}
 
-/** Jobs not finished yet, whose client counts against the per-client limit. */
-const UNFINISHED = ['waiting', 'active', 'delayed', 'prioritized'] as const;
-
 /** The key a worker looks for to stop a running job (a running job cannot be removed). */
 export const cancelKey = (id: string) => `neural-style:cancel:${id}`;
 
 export class JobClient {
   private events?: QueueEvents;
+  private readonly quota: ClientQuota;
 
   private constructor(
     readonly target: RedisTarget,
     readonly queue: Queue,
     readonly store: RedisJobStore,
-  ) {}
+  ) {
+    this.quota = new ClientQuota(store.redis, queue.toKey(''), store.limits.ttlSeconds * 1000);
+  }
 
   /** Connect, and fail with one clear line when Redis cannot be reached within `timeoutMs`. */
   static async connect(url: string, options: { limits?: StoreLimits; timeoutMs?: number } = {}): Promise<JobClient> {
@@ -69,12 +70,23 @@ export class JobClient {
   /** Validate (nothing is queued when it fails), store the images, queue the job; its id. */
   async submit(sub: Submission, ctx: SubmitContext = {}): Promise<string> {
     const { spec } = await validateSubmission(sub, ctx.limits);
-    if (ctx.maxQueuedPerClient !== undefined && ctx.client !== undefined) {
-      const mine = (await this.queue.getJobs([...UNFINISHED])).filter((j) => (j.data as JobSpec | undefined)?.client === ctx.client).length;
-      if (mine >= ctx.maxQueuedPerClient) {
-        throw new QueueFullError(`this client already has ${mine} jobs waiting or running (the limit is ${ctx.maxQueuedPerClient}); wait for one to finish`);
-      }
+    if (ctx.maxQueuedPerClient === undefined || ctx.client === undefined) return this.enqueue(sub, spec, ctx);
+    // The count and the place taken in one step: concurrent submits cannot overshoot.
+    const place = await this.quota.reserve(ctx.client, ctx.maxQueuedPerClient);
+    if ('full' in place) {
+      throw new QueueFullError(`this client already has ${place.full} jobs waiting or running (the limit is ${ctx.maxQueuedPerClient}); wait for one to finish`);
     }
+    let id: string | undefined;
+    try {
+      id = await this.enqueue(sub, spec, ctx);
+    } finally {
+      await (id !== undefined ? place.confirm(id) : place.release());
+    }
+    return id;
+  }
+
+  /** Store the images and add the job; its id. */
+  private async enqueue(sub: Submission, spec: Awaited<ReturnType<typeof validateSubmission>>['spec'], ctx: SubmitContext): Promise<string> {
     const put = (i: NamedImage) => this.putInput(i);
     const inputs: JobSpec['inputs'] = {
       content: await put(sub.content),

@@ -1,20 +1,24 @@
 /**
  * A submission checked before anything is queued, with the stylize command's own rules and
  * messages: the options through the same parser, preset and `resolveOptions`; the images
- * through the same decoder; the layers and sizes through the same pre-flight. A bad image
- * or option is refused in milliseconds at the submitter (exit 2 / HTTP 400), not found by
- * a worker an hour later. (The memory check is the worker's: only it knows its memory.)
+ * through the same decoder; the layers, sizes and memory through the same pre-flight; and
+ * the server's own caps (server-caps.ts). A bad image or option is refused in milliseconds
+ * at the submitter (exit 2 / HTTP 400), not found by a worker an hour later. The memory is
+ * checked against the server's limit for a job (or the submitting machine's memory): the
+ * worker checks again against its own.
  */
 import { fingerprint } from '../checkpoint/index.js';
-import { msg, opt, OptionError, UsageError } from '../errors.js';
+import { msg, opt, OutOfMemoryError, UsageError } from '../errors.js';
 import { decodeImage } from '../image/decode-node.js';
 import type { ImageFormat } from '../image/encode-node.js';
 import type { RgbImage } from '../image/types.js';
 import { layerTableFor } from '../models/layers.js';
+import { methodOf } from '../methods/index.js';
 import { getModelEntry } from '../models/registry.js';
 import { applyPreset, parseOptionValues, pickValues, resolveOptions, stylizeOptionSpecs, type StylizeOptions } from '../options/index.js';
 import { preflight } from '../stylize/preflight.js';
 import { jobOptionSpecs, REFUSED_OPTIONS } from './job-options.js';
+import { checkOptionCaps, type SubmitLimits } from './server-caps.js';
 import { JOB_SPEC_VERSION, type JobSpec } from './spec.js';
 
 export interface NamedImage {
@@ -34,12 +38,7 @@ export interface Submission {
   options: Record<string, unknown>;
 }
 
-/** What a server allows one job (undefined: no limit beyond the options table's). */
-export interface SubmitLimits {
-  maxPixels?: number;
-  maxIterations?: number;
-  maxImageSize?: number;
-}
+export type { SubmitLimits };
 
 export interface ValidatedSubmission {
   spec: Omit<JobSpec, 'inputs'>;
@@ -50,6 +49,11 @@ export async function validateSubmission(sub: Submission, limits: SubmitLimits =
   const specs = jobOptionSpecs();
   for (const key of Object.keys(sub.options)) {
     if (sub.options[key] !== undefined && sub.options[key] !== null && !specs.some((s) => s.key === key)) throw refused(key, specs.map((s) => s.key));
+  }
+
+  checkOptionCaps(sub.options, limits, 'options');
+  if (limits.maxStyles !== undefined && sub.styles.length > limits.maxStyles) {
+    throw new UsageError(`give at most ${limits.maxStyles} style images on this server, got ${sub.styles.length}`);
   }
 
   // The library's parsing, preset and combination rules, as every front end's.
@@ -66,27 +70,34 @@ export async function validateSubmission(sub: Submission, limits: SubmitLimits =
   const options = resolveOptions(pickValues(values, stylizeOptionSpecs()) as Partial<StylizeOptions>, sub.styles.length);
   const job = { previewEvery: values.previewEvery as number, format: values.format as ImageFormat };
 
-  if (limits.maxIterations !== undefined && options.numIterations > limits.maxIterations) {
-    throw new OptionError('numIterations', options.numIterations, `at most ${limits.maxIterations} on this server`);
-  }
-  if (limits.maxImageSize !== undefined && options.imageSize > limits.maxImageSize) {
-    throw new OptionError('imageSize', options.imageSize, `at most ${limits.maxImageSize} on this server`);
-  }
+  // Again once the preset and method have filled in their values.
+  checkOptionCaps(options as unknown as Record<string, unknown>, limits, 'options');
+  // A worker runs every job with checkpoints: what cannot be checkpointed cannot be queued.
+  methodOf(options).checkCheckpoints?.(options);
 
   const entry = getModelEntry(values.model as string);
-  const decode = (i: NamedImage) => decodeImage(i.bytes, i.name, { maxPixels: limits.maxPixels });
-  const content = await decode(sub.content);
+  const content = await decode(sub.content, limits.maxPixels, 'an image');
   const styles: RgbImage[] = [];
-  for (const s of sub.styles) styles.push(await decode(s));
-  const initImage = sub.initImage ? await decode(sub.initImage) : undefined;
-  preflight({
-    table: layerTableFor(entry.architecture),
-    options,
-    content,
-    styles,
-    extraImages: initImage ? [initImage] : [],
-    checkpoint: true,
-  });
+  const stylePixels = Math.min(limits.maxPixels ?? Infinity, limits.maxStylePixels ?? Infinity);
+  for (const s of sub.styles) styles.push(await decode(s, Number.isFinite(stylePixels) ? stylePixels : undefined, 'a style image'));
+  const initImage = sub.initImage ? await decode(sub.initImage, limits.maxPixels, 'an image') : undefined;
+  try {
+    preflight({
+      table: layerTableFor(entry.architecture),
+      options,
+      content,
+      styles,
+      extraImages: initImage ? [initImage] : [],
+      checkpoint: true,
+      availableBytes: limits.maxJobBytes,
+      availableMeans: limits.maxJobBytesMeans ?? "this server's limit for a job",
+    });
+  } catch (e) {
+    // More than a job may have here is a request to change, not a fault: exit 2 / HTTP 400.
+    if (e instanceof OutOfMemoryError) throw new UsageError(e.parts, { cause: e, suggestion: e.suggestion });
+    throw e;
+  }
+  checkOptionCaps(options as unknown as Record<string, unknown>, limits, 'run');
   return {
     spec: {
       version: JOB_SPEC_VERSION,
@@ -99,6 +110,12 @@ export async function validateSubmission(sub: Submission, limits: SubmitLimits =
     },
     images: { content, styles, initImage },
   };
+}
+
+/** An upload decoded with the server's pixel limit, which its refusal names as the server's. */
+function decode(i: NamedImage, maxPixels: number | undefined, what: string): Promise<RgbImage> {
+  const means = maxPixels !== undefined ? `this server's limit of ${maxPixels.toLocaleString('en-US')} pixels for ${what}` : undefined;
+  return decodeImage(i.bytes, i.name, { maxPixels, ...(means ? { maxPixelsMeans: means } : {}) });
 }
 
 function refused(key: string, accepted: string[]): UsageError {

@@ -21,14 +21,17 @@ export const gatys: Method = {
   options: [],
   defaults: { options: {} },
   terms: () => lossTerms(),
+  checkCheckpoints(o) {
+    // crowsonkb's schedule carries Adam's moments between sizes, which a checkpoint does not hold.
+    if (stagesOf(o).sizes.length > 1 && (o.multiresFrom !== undefined || o.multiresWarmStart)) {
+      throw new UsageError(msg`checkpoints cannot be combined with ${opt('multiresFrom')} or ${opt('multiresWarmStart')} (coarse-to-fine with warm starts)`);
+    }
+  },
   tileable: true,
   async run(ctx, input, o) {
     const { sizes, counts } = stagesOf(o);
     if (sizes.length === 1) return ctx.stage(input, o);
-    // crowsonkb's schedule carries Adam's moments between sizes, which a checkpoint does not hold.
-    if ((input.resume || input.onCheckpoint) && (o.multiresFrom !== undefined || o.multiresWarmStart)) {
-      throw new UsageError(msg`checkpoints cannot be combined with ${opt('multiresFrom')} or ${opt('multiresWarmStart')} (coarse-to-fine with warm starts)`);
-    }
+    if (input.resume || input.onCheckpoint) gatys.checkCheckpoints!(o);
     const seq = stageSequence(input, sizes, counts);
     let offset = seq.counts.slice(0, seq.first).reduce((a, b) => a + b, 0);
     let result: StageResult | undefined;

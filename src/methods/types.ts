@@ -63,6 +63,11 @@ export interface Method {
   terms(o: StylizeOptions): readonly LossTerm[];
   /** Checks across options and the run (masks, combinations it cannot do), before any work. */
   check?(o: StylizeOptions, run: RunShape): void;
+  /**
+   * Throws when a run of these options cannot be checkpointed or resumed: checked by the run
+   * itself, and at submit, since a queued job always is (src/jobs/validate.ts).
+   */
+  checkCheckpoints?(o: StylizeOptions): void;
   /** Whether its evaluations can run in tiles (a global nearest-neighbour search cannot). */
   tileable: boolean;
   /** Its stages each build their own objective (their terms and pyramid depths differ): none is built up front. */

@@ -42,6 +42,8 @@ export interface PreflightInput {
   checkpoint?: boolean;
   /** Bytes available; undefined skips the memory check. */
   availableBytes?: number;
+  /** What availableBytes is, after "but 16.0 GB is" in the memory refusal; default 'available' (a job server: its limit). */
+  availableMeans?: string;
   /** Content masks (one per style) make the styles regions; undefined or empty for none. */
   contentMasks?: readonly Mask[];
 }
@@ -352,7 +354,7 @@ export function checkMemory(input: PreflightInput): void {
   const how = tile > 0 ? ` in tiles of ${tile} px` : '';
   throw new OutOfMemoryError(
     [
-      `a ${c.width}×${c.height} run${how} needs about ${gb(need.total)} of memory but ${gb(available)} is available; `,
+      `a ${c.width}×${c.height} run${how} needs about ${gb(need.total)} of memory but ${gb(available)} is ${input.availableMeans ?? 'available'}; `,
       ...(ways.length ? ['try ', ...ways.flatMap((w, i) => (i ? [', or ', ...w] : w))] : ['free some memory']),
       history > need.total / 4 ? `; ${hints!.bulk!.what} alone takes ${gb(history)}` : '',
     ],

@@ -47,6 +47,16 @@ describe('neural-style submit and jobs', () => {
     expect(await total()).toBe(0);
   });
 
+  it('refuses at submit what a worker would refuse: a run that cannot fit this machine, --multires-from (exit 2), queueing nothing', async () => {
+    const submit = (extra: string[]) => cli(['submit', '--redis', redis.url, '-c', f.photo, '-s', f.painting, '--model', 'vgg19-random', ...extra]);
+    const huge = await submit(['--image-size', '2048', '--style-scale', '16', '--num-iterations', '1']);
+    expect(huge.code, huge.stderr).toBe(2);
+    expect(huge.stderr).toMatch(/^error: a 2048×1536 run in tiles of \d+ px needs about [\d.]+ GB of memory but [\d.]+ GB is this machine's memory \(NEURAL_STYLE_NO_MEMORY_CHECK=1 skips the check\); try --image-size \d+/);
+    const coarse = await submit(['--image-size', '64', '--multires-from', '32', '--num-iterations', '2']);
+    expect([coarse.code, coarse.stderr]).toEqual([2, 'error: checkpoints cannot be combined with --multires-from or --multires-warm-start (coarse-to-fine with warm starts)\n']);
+    expect(await total()).toBe(0);
+  });
+
   it('--wait -o writes the image the same run makes locally; jobs status, result and list see it', async () => {
     worker = runWorker({ redis: redis.url, backend: 'cpu', signal: stop.signal });
     const args = ['-c', f.photo, '-s', f.painting, '--model', 'vgg19-random', '--image-size', '32', '--num-iterations', '3', '--optimizer', 'adam'];

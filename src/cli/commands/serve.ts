@@ -20,7 +20,15 @@ interface ServeFlags {
   maxIterations: string;
   maxImageSize: string;
   maxQueued: string;
+  maxStyleScale: string;
+  maxStylePixels: string;
+  maxStyles: string;
+  maxJobMemoryGb: string;
+  apiOrigin?: string[];
 }
+
+/** Repeatable and comma-separated: `--api-origin A --api-origin B,C`. */
+const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter((v) => v.trim() !== '')];
 
 export function registerServe(program: Command, ctx: CommandContext): void {
   ctx.setup(program.command('serve'))
@@ -36,6 +44,11 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .option('--max-iterations <n>', 'Most iterations a job may ask for.', '5000')
     .option('--max-image-size <n>', 'Largest image size a job may ask for, px.', '2048')
     .option('--max-queued <n>', 'Most unfinished jobs one client (address) may have.', '20')
+    .option('--max-style-scale <x>', 'Largest style scale a job may ask for.', '4')
+    .option('--max-style-pixels <n>', 'Largest style image the API takes, pixels.', '10000000')
+    .option('--max-styles <n>', 'Most style images one job may have.', '8')
+    .option('--max-job-memory-gb <n>', "Most memory one job may need by the pre-flight's estimate, GiB (workers check their own too).", '16')
+    .option('--api-origin <url>', 'An origin (https://app.example) whose pages may call the API cross-origin; needs a token. Repeatable, or comma-separated.', collect)
     .action(async (opts: ServeFlags) => {
       const port = Number(opts.port);
       if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got '${opts.port}'`);
@@ -76,18 +89,29 @@ async function startApi(opts: ServeFlags, ctx: CommandContext) {
   if (token === undefined && !isLoopback(opts.host)) {
     throw new UsageError(`--api on ${opts.host} needs a token: give --api-token or set ${API_TOKEN_ENV} (without one the API only listens on loopback)`);
   }
+  const origins = opts.apiOrigin ?? [];
+  for (const o of origins) {
+    if (!/^https?:\/\/[^/]+$/.test(o) || URL.parse(o)?.origin !== o) throw new UsageError(`--api-origin must be an origin like https://app.example (scheme, host and port, no path), got '${o}'`);
+  }
+  if (origins.length > 0 && token === undefined) {
+    throw new UsageError(`--api-origin lets other sites' pages call the API, which needs a token: give --api-token or set ${API_TOKEN_ENV}`);
+  }
   const limits = {
     maxUploadBytes: Math.round(positive('--max-upload-mb', opts.maxUploadMb) * 2 ** 20),
     limits: {
       maxPixels: Math.round(positive('--max-pixels', opts.maxPixels)),
       maxIterations: Math.round(positive('--max-iterations', opts.maxIterations)),
       maxImageSize: Math.round(positive('--max-image-size', opts.maxImageSize)),
+      maxStyleScale: positive('--max-style-scale', opts.maxStyleScale),
+      maxStylePixels: Math.round(positive('--max-style-pixels', opts.maxStylePixels)),
+      maxStyles: Math.round(positive('--max-styles', opts.maxStyles)),
+      maxJobBytes: Math.round(positive('--max-job-memory-gb', opts.maxJobMemoryGb) * 2 ** 30),
     },
     maxQueuedPerClient: Math.round(positive('--max-queued', opts.maxQueued)),
   };
   const [{ JobClient }, { createJobsApi }] = await Promise.all([import('../../jobs/client.js'), import('../../jobs/api.js')]);
   const client = await JobClient.connect(redisUrl(opts.redis));
   await client.queueEvents();
-  const handler = createJobsApi({ client, token, ...limits, log: (l) => void ctx.io.stderr.write(`${l}\n`) });
+  const handler = createJobsApi({ client, token, allowedOrigins: origins, ...limits, log: (l) => void ctx.io.stderr.write(`${l}\n`) });
   return { client, handler };
 }

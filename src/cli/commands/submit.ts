@@ -2,10 +2,12 @@
  * `neural-style submit -c photo.jpg -s painting.jpg [options] [--wait] [-o out.png]`: queue a
  * stylize job for the workers. The options are the stylize command's (those a job takes:
  * src/jobs/job-options.ts) with the same checks and messages, made here before anything is
- * queued. Prints the job id; with --wait or -o, follows it and writes the result.
+ * queued — the memory pre-flight too, against this machine's memory (the likeliest worker
+ * is this machine; a worker checks again against its own). Prints the job id; with --wait or -o, follows it and writes the result.
  */
 import { Option, type Command } from 'commander';
 import { stat } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { NeuralStyleError, renderParts, UsageError } from '../../errors.js';
 import { readImageBytes } from '../../image/decode-node.js';
@@ -13,6 +15,7 @@ import { formatForPath } from '../../image/encode-node.js';
 import { jobOptionSpecs } from '../../jobs/job-options.js';
 import { parseOptionText } from '../../options/index.js';
 import { cliOptionSpec, commanderOptions, flagOf } from '../options.js';
+import { NO_MEMORY_CHECK_ENV } from '../plan/index.js';
 import { redisOption, redisUrl } from './redis-option.js';
 import { followJob, writeResult } from './job-output.js';
 import type { CommandContext } from './types.js';
@@ -53,7 +56,8 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
     const { JobClient } = await import('../../jobs/client.js');
     const client = await JobClient.connect(redisUrl(opts.redis as string | undefined));
     try {
-      const id = await client.submit(sub);
+      const memory = process.env[NO_MEMORY_CHECK_ENV] ? {} : { maxJobBytes: totalmem(), maxJobBytesMeans: `this machine's memory (${NO_MEMORY_CHECK_ENV}=1 skips the check)` };
+      const id = await client.submit(sub, { limits: memory });
       ctx.io.stdout.write(`${id}\n`);
       if (!opts.wait && !output) return;
       const end = await followJob(client, id, ctx, Boolean(opts.quiet));
