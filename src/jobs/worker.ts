@@ -294,7 +294,10 @@ async function warmStylizer(
   at.phase = 'model';
   const model = await untilStopped(ctx.loadModel(spec.model), signal);
   at.phase = 'compile';
-  const key = JSON.stringify([spec.model, options, spec.inputs.styles.map((s) => s.key)]);
+  // The iteration count is a run setting, not the compiled objective's: jobs that differ only
+  // there share a Stylizer (a coarse-to-fine list takes no run settings, so it keeps the count).
+  const { numIterations: _, ...compiled } = options;
+  const key = JSON.stringify([spec.model, perRunIterations(spec) ? compiled : options, spec.inputs.styles.map((s) => s.key)]);
   // Its sessions on a thread of their own (one per Stylizer, so concurrent jobs compute in parallel).
   const taking = ctx.pool.take(key, () => createStylizer({ ort: threadedOrt(), model, styles, options, availableBytes }));
   try {
@@ -303,6 +306,11 @@ async function warmStylizer(
     if (err instanceof StopRequested) void taking.then(({ stylizer }) => ctx.pool.give(key, stylizer), () => {});
     throw err;
   }
+}
+
+/** Whether the job's iteration count can be handed to a warm Stylizer per run (Stylizer.run refuses run settings with a coarse-to-fine list). */
+function perRunIterations(spec: JobSpec): boolean {
+  return !(spec.options.multires && spec.options.multires.length > 0);
 }
 
 /** Step 5: the checkpoint an earlier delivery saved, when it is this job's. */
@@ -331,6 +339,7 @@ async function runJob(
   let stateDropped = false;
   return stylizer.run({
     content: inputs.content,
+    ...(perRunIterations(spec) ? { settings: { numIterations: spec.options.numIterations } } : {}),
     initImage: inputs.initImage,
     signal,
     resume,

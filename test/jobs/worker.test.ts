@@ -119,6 +119,15 @@ describe('the worker', () => {
     expect(end.result!.notes.join(' ')).toMatch(/lbfgs state \([\d.]+ MiB\) is over the store's checkpoint limit: checkpoints hold the image only/);
   }, 90_000);
 
+  it('serves jobs that differ only in their iteration count with one warm Stylizer, each run to its own count', async () => {
+    if (!current) await startWorker();
+    const ids = [await submit({ numIterations: 3, optimizer: 'adam', styleWeight: 7 }, 4), await submit({ numIterations: 5, optimizer: 'adam', styleWeight: 7 }, 4)];
+    const ends = await Promise.all(ids.map((id) => client.follow(id)));
+    expect(ends.map((e) => e.state)).toEqual(['completed', 'completed']);
+    expect(ends.map((e) => e.progress!.iteration)).toEqual([3, 5]);
+    expect(lines.filter((l) => l.includes(`job ${ids[1]}: started`) && l.includes('warm stylizer'))).toHaveLength(1);
+  }, 60_000);
+
   it('stops a running job a client cancels', async () => {
     if (!current) await startWorker();
     const id = await submit({ numIterations: 5000, optimizer: 'adam' }, 3);
