@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, type Fixture, makeFixture, writeRandomWeights } from './helpers.js';
+import { cli, type Fixture, lastWins, makeFixture, writeRandomWeights } from './helpers.js';
 
 let f: Fixture;
 let weights: string;
@@ -19,11 +19,11 @@ beforeAll(async () => {
 });
 afterAll(() => f.cleanup());
 
-const job = (out: string, extra: string[]) => [
+const job = (out: string, extra: string[]) => lastWins([
   '-c', f.photo, '-s', f.painting, '-o', join(f.dir, out), '--model', 'vgg19', '--model-file', weights, '--backend', 'cpu',
   '--image-size', '256', '--multires', '128', '--multires-iterations', '3', '--num-iterations', '3', '--json', '--save-iter', '0',
   '--output-depth', '16', ...extra,
-];
+]);
 
 async function pixels(name: string): Promise<Uint16Array> {
   const { data, info } = await sharp(join(f.dir, name)).raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
