@@ -10,8 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { NeuralStyleError, renderParts, UsageError } from '../../errors.js';
 import { readImageBytes } from '../../image/decode-node.js';
 import { jobOptionSpecs } from '../../jobs/job-options.js';
-import { parseOptionText } from '../../options/index.js';
-import { cliOptionSpec, commanderOptions, flagOf } from '../options.js';
+import { cliOptionSpec, commanderOptions, flagOf, pathList } from '../options.js';
 import { outputFormat, refuseInputAsOutput } from '../plan/paths.js';
 import { redisOption, redisUrl } from './redis-option.js';
 import { followJob, writeResult } from './job-output.js';
@@ -31,7 +30,7 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
   cmd.action(async (opts: Record<string, unknown>) => {
     if (opts.content === undefined) throw new UsageError('no content image: give one with -c/--content PATH');
     if (opts.style === undefined) throw new UsageError('no style image: give one or more with -s/--style PATH[,PATH…]');
-    const stylePaths = (opts.style as string[]).flatMap((v) => parseOptionText(cliOptionSpec('style')!, v) as string[]);
+    const stylePaths = pathList(cliOptionSpec('style')!, opts.style as string[]);
     const output = opts.output !== undefined ? resolve(opts.output as string) : undefined;
     const options: Record<string, unknown> = {};
     for (const spec of jobOptionSpecs()) if (opts[spec.key] !== undefined) options[spec.key] = opts[spec.key];
