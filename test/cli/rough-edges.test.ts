@@ -82,6 +82,7 @@ describe('--tile', () => {
     expect(lines.length).toBeGreaterThan(0);
     // A tiled run reports its tile count on every line; an untiled one has no `tiles`.
     expect(lines.map((l) => l.tiles)).toEqual(lines.map(() => undefined));
+    expect(r.stderr).toMatch(/--tile 1000 covers the whole 32×24 image: it runs untiled/);
   });
 
   it('off the pooling grid says what it is rounded to', async () => {
