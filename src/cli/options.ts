@@ -213,7 +213,7 @@ const COMMAND_OPTIONS: OptionSpec[] = [
     kind: { type: 'text', what: 'a file path' },
     default: undefined,
     label: 'Resume from',
-    help: 'Continue the run saved in this checkpoint (same inputs and settings; --num-iterations may grow).',
+    help: 'Continue the run saved in this checkpoint (same inputs and settings; --num-iterations may grow). Checkpoints go on into this file unless --checkpoint names another.',
     group: 'Reliability',
     valueName: '<file>',
   },

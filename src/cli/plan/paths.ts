@@ -47,7 +47,9 @@ export function resolvePaths(cli: CliOptions): RunPaths {
     initImage: abs(cli.initImage),
     output: resolve(cli.output),
     modelFile: abs(cli.modelFile),
-    checkpoint: abs(cli.checkpoint),
+    // A resumed run goes on saving into its checkpoint unless told another file: stopping
+    // silently would leave the next interruption nothing newer to resume from.
+    checkpoint: abs(cli.checkpoint ?? cli.resume),
     resume: abs(cli.resume),
     plot: abs(cli.plot),
   };
