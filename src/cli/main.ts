@@ -20,6 +20,7 @@ import type { CliIo, CommandContext } from './commands/types.js';
 
 export type { CliIo } from './commands/types.js';
 import { flagOf } from './options.js';
+import { refuseRepeatedOptions } from './repeated-options.js';
 import type { OutStream } from './progress.js';
 import { exitCodeFor } from './run.js';
 
@@ -140,6 +141,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExitCode: (code: number
     .enablePositionalOptions();
   const ctx: CommandContext = { io, signal, setExitCode, argvIsEmpty, setup };
   for (const command of COMMANDS) command.register(program, ctx);
+  refuseRepeatedOptions(program);
   // Before any command's action (and its report of stray words): an option given no value
   // takes the next flag as its value in commander; say that, not what it leads to.
   program.hook('preAction', (_program, action) => rejectFlagsAsValues(action));

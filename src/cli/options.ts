@@ -11,11 +11,13 @@
  * any weight is loaded, and each failure is an OptionError the CLI renders with the flag.
  */
 import { Option } from 'commander';
+import { statSync } from 'node:fs';
 import {
   allowedText,
   applyPreset as applyPresetValues,
   byGroup,
   optionText,
+  parseOptionText,
   parseOptionValues,
   pickValues,
   runOptionSpecs,
@@ -70,7 +72,7 @@ const COMMAND_OPTIONS: OptionSpec[] = [
     kind: { type: 'texts', what: 'image paths' },
     default: undefined,
     label: 'Style images',
-    help: 'Style image(s) (the painting). Repeat the flag or separate paths with commas for several styles.',
+    help: 'Style image(s) (the painting). Repeat the flag or separate paths with commas for several styles; a path that is an existing file is taken whole, commas and all.',
     group: 'Input and output',
     valueName: '<paths>',
     repeatable: true,
@@ -211,7 +213,7 @@ const COMMAND_OPTIONS: OptionSpec[] = [
     kind: { type: 'text', what: 'a file path' },
     default: undefined,
     label: 'Resume from',
-    help: 'Continue the run saved in this checkpoint (same inputs and settings; --num-iterations may grow).',
+    help: 'Continue the run saved in this checkpoint (same inputs and settings; --num-iterations may grow). Checkpoints go on into this file unless --checkpoint names another.',
     group: 'Reliability',
     valueName: '<file>',
   },
@@ -262,8 +264,24 @@ export function commanderOptions(spec: OptionSpec): Option[] {
  * (src/options/parse.ts). `given` is the set of keys that came from the command line.
  */
 export function parseOptions(raw: Record<string, unknown>): { options: CliOptions; given: Set<string> } {
-  const { values, given } = parseOptionValues(cliOptionSpecs(), raw);
+  const specs = cliOptionSpecs();
+  const lists = specs.filter((s) => s.repeatable && s.kind.type === 'texts' && Array.isArray(raw[s.key]));
+  const { values, given } = parseOptionValues(specs, { ...raw, ...Object.fromEntries(lists.map((s) => [s.key, undefined])) });
+  for (const spec of lists) {
+    values[spec.key] = pathList(spec, raw[spec.key] as string[]);
+    given.add(spec.key);
+  }
   return { options: values as unknown as CliOptions, given };
+}
+
+/**
+ * The paths of `-s a.jpg,b.jpg -s c.jpg` (and of the mask lists): commas separate paths,
+ * except in a value that is itself an existing file, taken whole — a painting saved as
+ * "Monet, Water Lilies.jpg" could not be given otherwise.
+ */
+export function pathList(spec: OptionSpec, values: readonly string[]): string[] {
+  const isFile = (p: string) => statSync(p, { throwIfNoEntry: false })?.isFile() === true;
+  return values.flatMap((v) => (v.includes(',') && isFile(v) ? [v] : (parseOptionText(spec, v) as string[])));
 }
 
 /** Apply `--preset` (src/options/presets.ts): its values replace the defaults, never a flag the user gave. */

@@ -5,7 +5,8 @@
  *   2. load the weights (the backend was chosen while planning)
  *   3. stylize, showing progress, saving --save-iter images and checkpoints
  *   4. write the output — also when interrupted (SIGINT/SIGTERM) or when the numbers blew
- *      up, so that an hour of work is never lost to the last second of it.
+ *      up, so that an hour of work is never lost to the last second of it; to the temp
+ *      directory when --output cannot be written (output.ts).
  */
 import { NumericalError } from '../errors.js';
 import { writeImage } from '../image/encode-node.js';
@@ -15,6 +16,7 @@ import type { OrtModule } from '../runtime/ort.js';
 import { stylize, type StylizeResult } from '../stylize/stylize.js';
 export { iterationPath } from './plan/paths.js';
 import { saveCheckpoint } from './checkpoint.js';
+import { writeRunImage } from './output.js';
 import { planRun, type RunPlan } from './plan/index.js';
 import { iterationPath } from './plan/paths.js';
 import { type LossPoint, writeLossPlot } from './plot.js';
@@ -116,7 +118,7 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
   };
 
   if (failure instanceof NumericalError && failure.partial && lastIteration >= 0) {
-    await writeImage(paths.output, failure.partial as RgbImage, depth);
+    await writeRunImage(paths.output, failure.partial as RgbImage, depth, paths.checkpoint);
     await writePlot();
     throw new NumericalError([...failure.parts, `. The last good image (iteration ${lastIteration}) is in ${paths.output}`], {
       cause: failure,
@@ -135,7 +137,7 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
       // Nothing was computed, so no checkpoint was written either: there is nothing to resume.
       ctx.stderr.write('interrupted before the first iteration; nothing written\n');
     } else {
-      await writeImage(paths.output, r.image, depth);
+      await writeRunImage(paths.output, r.image, depth, paths.checkpoint);
       const resumeHint = paths.checkpoint ? `; continue with --resume ${paths.checkpoint}` : '';
       ctx.stderr.write(`interrupted at iteration ${lastIteration}/${cli.numIterations}: wrote ${paths.output}${resumeHint}\n`);
       await writePlot();
@@ -143,7 +145,7 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
     return code;
   }
 
-  await writeImage(paths.output, r.image, depth);
+  await writeRunImage(paths.output, r.image, depth, paths.checkpoint);
   note(
     `wrote ${paths.output} (${r.image.width}×${r.image.height}) after ${r.iterations} iterations, ` +
       `loss ${fmtLoss(r.loss)}, ${fmtDuration(r.elapsedMs)}`,

@@ -313,7 +313,11 @@ export const SMALLEST_AUTO_TILE = 128;
 export function chooseTile(input: PreflightInput): number {
   const o = input.options;
   if (o.tile === 'off' || !methodOf(o).tileable) return 0;
-  if (typeof o.tile === 'number') return o.tile;
+  if (typeof o.tile === 'number') {
+    // A tile the size of the image is one tile: the untiled run, done the slow way.
+    const c = fitMaxSide(input.content.width, input.content.height, o.imageSize);
+    return o.tile >= Math.max(c.width, c.height) ? 0 : o.tile;
+  }
   const available = input.availableBytes;
   if (available === undefined || runMemory(input).total <= available) return 0;
   const { grid } = tileGeometry(input.table, usedLayers(termsOf(termsFor(input)), o));
@@ -373,10 +377,24 @@ function checkMaskRegions(input: PreflightInput): MessagePart[][] {
   return checkMasksReachLayers(input.contentMasks, { table: input.table, layers: o.styleLayers, mode: (o.maskMode as MaskMode | undefined) ?? 'simple', ...size });
 }
 
+/**
+ * What a --tile size does that the user would not guess: one that covers the image runs
+ * untiled, and one off the pooling grid is cut to it (src/tiles/layout.ts), not used as given.
+ */
+function tileNotes(input: PreflightInput): MessagePart[][] {
+  const o = input.options;
+  if (typeof o.tile !== 'number' || !methodOf(o).tileable) return [];
+  const c = fitMaxSide(input.content.width, input.content.height, o.imageSize);
+  if (chooseTile(input) === 0) return [msg`${opt('tile')} ${o.tile} covers the whole ${c.width}×${c.height} image: it runs untiled`];
+  const { grid } = tileGeometry(input.table, usedLayers(termsOf(termsFor(input)), o));
+  if (o.tile % grid === 0) return [];
+  return [msg`${opt('tile')} ${o.tile} is not a multiple of ${grid} px, the grid tile edges must lie on (the network's poolings): tiles are cut to multiples of ${grid} px near it`];
+}
+
 /** Every check, in order: layers, sizes, memory, masked regions. Returns notes that do not stop the run. */
 export function preflight(input: PreflightInput): MessagePart[][] {
   checkLayers(input.table, input.options, input.terms);
   checkSizes(input);
   checkMemory(input);
-  return checkMaskRegions(input);
+  return [...tileNotes(input), ...checkMaskRegions(input)];
 }

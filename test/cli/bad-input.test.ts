@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { animated, pngHeaderOnly } from '../image/make-images.js';
-import { cli, type Fixture, listDir, makeFixture, writeRandomWeights } from './helpers.js';
+import { cli, type Fixture, lastWins, listDir, makeFixture, writeRandomWeights } from './helpers.js';
 
 let f: Fixture;
 let out: string; // where outputs would go; holds keep.png, which must survive every failure
@@ -149,7 +149,7 @@ const weights: Case[] = [
 ];
 
 async function expectRefused(c: Case) {
-  const r = await cli(c.args());
+  const r = await cli(lastWins(c.args()));
   expect(r.stderr).toMatch(c.message);
   expect(r.code).toBe(c.code);
   const lines = r.stderr.trimEnd().split('\n');
@@ -181,7 +181,7 @@ describe('bad weight files exit 1 with what is wrong', () => {
   it('an existing output survives a failed run', async () => {
     await copyFile(f.painting, O());
     const before = await readFile(O());
-    const r = await cli([...base(), '--model', 'vgg19', '--model-file', p['html.pth']!]);
+    const r = await cli(lastWins([...base(), '--model', 'vgg19', '--model-file', p['html.pth']!]));
     expect(r.code).toBe(1);
     expect(await readFile(O())).toEqual(before);
     const { rm } = await import('node:fs/promises');
@@ -201,7 +201,7 @@ describe('an unwritable output directory', () => {
       await mkdir(dir);
       await chmod(dir, 0o555);
     }
-    const r = await cli([...base(), '-o', join(dir, 'r.png')]);
+    const r = await cli(lastWins([...base(), '-o', join(dir, 'r.png')]));
     expect(r.stderr).toMatch(/no permission to write in/);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, type Fixture, makeFixture } from './helpers.js';
+import { cli, type Fixture, lastWins, makeFixture } from './helpers.js';
 
 let f: Fixture;
 let cache: string;
@@ -59,7 +59,7 @@ describe('control flags that cannot work are refused before loading weights, exi
   ];
   for (const c of cases) {
     it(c.name, async () => {
-      const r = await cli(c.args());
+      const r = await cli(lastWins(c.args()));
       expect(r.stderr).toMatch(c.message);
       expect(r.code).toBe(c.code ?? 2);
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -72,7 +72,7 @@ describe('control flags that cannot work are refused before loading weights, exi
 
 describe('control flags run end to end', () => {
   const run = async (extra: string[], out: string) => {
-    const r = await cli([...base().map((a) => (a === O() ? out : a)), '--backend', 'cpu', '-q', ...extra]);
+    const r = await cli(lastWins([...base().map((a) => (a === O() ? out : a)), '--backend', 'cpu', '-q', ...extra]));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const meta = await sharp(out).metadata();

@@ -95,9 +95,35 @@ export async function cli(args: string[], signal?: AbortSignal): Promise<CliRun>
   return result(code, stdout, stderr);
 }
 
-/** The usual small, fast run: random VGG19, a tiny image (iteration counts stay under --save-iter's 100). */
+/** The usual small, fast run: random VGG19, a tiny image (iteration counts stay under --save-iter's 100). `extra` may replace any of its flags. */
 export function small(f: Fixture, extra: string[], size = 32): string[] {
-  return ['-c', f.photo, '-s', f.painting, '--model', 'vgg19-random', '--image-size', String(size), '--backend', 'cpu', ...extra];
+  return lastWins(['-c', f.photo, '-s', f.painting, '--model', 'vgg19-random', '--image-size', String(size), '--backend', 'cpu', ...extra]);
+}
+
+const LONG: Record<string, string> = { '-c': '--content', '-s': '--style', '-o': '--output', '-q': '--quiet' };
+const REPEATABLE = new Set(['--style', '--content-masks', '--style-masks']);
+
+/**
+ * A command line built from a test's usual flags and its own: the CLI refuses a
+ * single-valued flag given twice (issue 26), so a later one replaces the earlier one here,
+ * where a test means "these settings, but with this one changed". Repeatable flags add up.
+ */
+export function lastWins(args: readonly string[]): string[] {
+  const groups: string[][] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    const takesNext = a.startsWith('-') && !a.includes('=') && next !== undefined && (!next.startsWith('-') || /^-[\d.]/.test(next));
+    groups.push(takesNext ? [a, args[++i]!] : [a]);
+  }
+  const flag = (g: string[]) => {
+    const name = g[0]!.split('=')[0]!;
+    return g[0]!.startsWith('-') && !/^-[\d.]/.test(name) ? (LONG[name] ?? name) : undefined;
+  };
+  return groups.filter((g, i) => {
+    const f = flag(g);
+    return f === undefined || REPEATABLE.has(f) || !groups.slice(i + 1).some((h) => flag(h) === f);
+  }).flat();
 }
 
 /**

@@ -253,10 +253,12 @@ describe('serve', () => {
     console.log(`serve: exited ${ms} ms after SIGTERM with idle, busy and half-open connections`);
   });
 
-  it('says so when the app is not built (exit 1), and refuses a bad port (exit 2)', async () => {
-    const missing = await cli(['serve', '--port', '0', '--root', join(f.dir, 'nowhere')]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/the browser app is not built/);
+  it('says so when --root holds no built app, and refuses a bad port (exit 2)', async () => {
+    // A missing --root folder is named as missing (test/cli/rough-edges.test.ts); one without the app says what to give.
+    const empty = join(f.dir, 'empty-app');
+    await mkdir(empty);
+    const unbuilt = await cli(['serve', '--port', '0', '--root', empty]);
+    expect([unbuilt.code, unbuilt.stderr]).toEqual([2, `error: --root ${empty}: no index.html there; give the folder of a built app (npm run build:web makes web-dist/)\n`]);
     const port = await cli(['serve', '--port', 'http']);
     expect(port.code).toBe(2);
     expect(port.stderr).toMatch(/--port must be a whole number from 0 to 65535, got 'http'/);

@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { NeuralStyleError, renderParts, UsageError } from '../../errors.js';
-import { formatForPath } from '../../image/encode-node.js';
 import type { JobClient } from '../../jobs/client.js';
 import { flagOf } from '../options.js';
 import { fmtLoss } from '../progress.js';
-import { writeResult } from './job-output.js';
+import { outputFormat } from '../plan/paths.js';
+import { refuseExisting, refuseJobInput, writeResult } from './job-output.js';
 import { redisOption, redisUrl } from './redis-option.js';
 import type { CommandContext } from './types.js';
 
@@ -66,15 +66,18 @@ export function registerJobs(program: Command, ctx: CommandContext): void {
     .addOption(redisOption())
     .description("Write a finished job's image.")
     .argument('<id>')
-    .requiredOption('-o, --output <path>', 'Where to write it.')
-    .action(async (id: string, opts: { output: string }, cmd: Command) => {
+    .requiredOption('-o, --output <path>', 'Where to write it (a new file, unless --force).')
+    .option('--force', "Replace an existing file at --output (never one of the job's own inputs).")
+    .action(async (id: string, opts: { output: string; force?: boolean }, cmd: Command) => {
       const output = resolve(opts.output);
-      formatForPath(output);
+      await outputFormat('--output', opts.output, output);
+      const exists = await refuseExisting(output, Boolean(opts.force));
       await withClient(redisOf(cmd), async (c) => {
         const s = await c.status(id);
         if (!s) throw noJob(id);
         if (s.state === 'failed') throw new NeuralStyleError(`job ${id} failed: ${s.failure ? renderParts(s.failure, flagOf) : 'unknown reason'}`);
         if (s.state !== 'completed') throw new NeuralStyleError(`job ${id} is ${s.state}; no result yet (follow it with \`neural-style jobs status ${id}\`)`);
+        if (exists) await refuseJobInput(c, id, output);
         await writeResult(c, id, output, ctx);
       });
     });

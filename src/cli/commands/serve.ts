@@ -1,6 +1,8 @@
 /** `neural-style serve`: the browser app on this machine; with --api, the job service's HTTP API too. */
 import type { Command } from 'commander';
+import { stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import { NeuralStyleError, UsageError } from '../../errors.js';
 import { redisOption, redisUrl } from './redis-option.js';
 import type { CommandContext } from './types.js';
@@ -52,6 +54,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .action(async (opts: ServeFlags) => {
       const port = Number(opts.port);
       if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got '${opts.port}'`);
+      if (opts.root !== undefined) await checkRootFolder(opts.root);
       let serveApp: typeof import('../../web-server/serve-node.js').serveApp;
       try {
         ({ serveApp } = await import('../../web-server/serve-node.js'));
@@ -69,6 +72,19 @@ export function registerServe(program: Command, ctx: CommandContext): void {
         await api?.client.close();
       }
     });
+}
+
+/**
+ * `--root` names a folder the user chose: when it is not there, say that, not the default
+ * app's "not built, run npm run build:web", which sends them to fix the wrong thing.
+ */
+async function checkRootFolder(root: string): Promise<void> {
+  const found = await stat(root).catch(() => undefined);
+  if (!found) throw new UsageError(`--root ${root}: no such folder`);
+  if (!found.isDirectory()) throw new UsageError(`--root ${root}: not a folder; give the folder of a built app (the one holding index.html)`);
+  if (!(await stat(join(root, 'index.html')).catch(() => undefined))?.isFile()) {
+    throw new UsageError(`--root ${root}: no index.html there; give the folder of a built app (npm run build:web makes web-dist/)`);
+  }
 }
 
 function isLoopback(host: string): boolean {

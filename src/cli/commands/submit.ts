@@ -11,11 +11,11 @@ import { totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { NeuralStyleError, renderParts, UsageError } from '../../errors.js';
 import { readImageBytes } from '../../image/decode-node.js';
-import { formatForPath } from '../../image/encode-node.js';
 import { jobOptionSpecs } from '../../jobs/job-options.js';
 import { parseOptionText } from '../../options/index.js';
-import { cliOptionSpec, commanderOptions, flagOf } from '../options.js';
+import { cliOptionSpec, commanderOptions, flagOf, pathList } from '../options.js';
 import { NO_MEMORY_CHECK_ENV } from '../plan/index.js';
+import { outputFormat, refuseInputAsOutput } from '../plan/paths.js';
 import { redisOption, redisUrl } from './redis-option.js';
 import { followJob, writeResult } from './job-output.js';
 import type { CommandContext } from './types.js';
@@ -34,17 +34,20 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
   cmd.action(async (opts: Record<string, unknown>) => {
     if (opts.content === undefined) throw new UsageError('no content image: give one with -c/--content PATH');
     if (opts.style === undefined) throw new UsageError('no style image: give one or more with -s/--style PATH[,PATH…]');
-    const stylePaths = (opts.style as string[]).flatMap((v) => parseOptionText(cliOptionSpec('style')!, v) as string[]);
+    const stylePaths = pathList(cliOptionSpec('style')!, opts.style as string[]);
     const output = opts.output !== undefined ? resolve(opts.output as string) : undefined;
     const options: Record<string, unknown> = {};
     for (const spec of jobOptionSpecs()) if (opts[spec.key] !== undefined) options[spec.key] = opts[spec.key];
     if (output) {
       // The result's format follows -o, as stylizing here does.
-      const format = formatForPath(output);
+      const format = await outputFormat('--output', opts.output as string, output);
       if (options.format !== undefined && options.format !== format) throw new UsageError(`--format ${String(options.format)} and --output ${output} disagree; give one`);
       options.format = format;
       const dir = await stat(dirname(output)).catch(() => undefined);
       if (!dir?.isDirectory()) throw new UsageError(`--output ${output}: the directory ${dirname(output)} does not exist`);
+      // The image command's rule and message: the result never replaces one of the job's inputs.
+      const inputs = [['--content', opts.content], ...stylePaths.map((p) => ['--style', p]), ['--init-image', opts.initImage]] as const;
+      await refuseInputAsOutput('--output', output, inputs.filter(([, p]) => p !== undefined).map(([flag, p]) => [flag, resolve(p as string)] as const));
     }
     const named = async (p: string) => ({ name: p, bytes: await readImageBytes(resolve(p)) });
     const sub = {

@@ -25,7 +25,7 @@ export function parseFlags(raw: Record<string, unknown>): ParsedFlags {
   if (cli.multiresFrom !== undefined && (cli.checkpoint !== undefined || cli.resume !== undefined)) {
     throw new UsageError('--multires-from (coarse-to-fine) cannot be combined with --checkpoint or --resume');
   }
-  if (given.has('checkpointEvery') && cli.checkpoint === undefined) {
+  if (given.has('checkpointEvery') && cli.checkpoint === undefined && cli.resume === undefined) {
     throw new UsageError('--checkpoint-every needs --checkpoint FILE (where to save the checkpoints)');
   }
   if (cli.initImage !== undefined) {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { DEEP_FORMATS, formatForPath } from '../../image/encode-node.js';
+import { DEEP_FORMATS, formatForPath, type ImageFormat } from '../../image/encode-node.js';
 import type { CliOptions } from '../options.js';
 import { plotFormat } from '../plot.js';
 
@@ -47,7 +47,9 @@ export function resolvePaths(cli: CliOptions): RunPaths {
     initImage: abs(cli.initImage),
     output: resolve(cli.output),
     modelFile: abs(cli.modelFile),
-    checkpoint: abs(cli.checkpoint),
+    // A resumed run goes on saving into its checkpoint unless told another file: stopping
+    // silently would leave the next interruption nothing newer to resume from.
+    checkpoint: abs(cli.checkpoint ?? cli.resume),
     resume: abs(cli.resume),
     plot: abs(cli.plot),
   };
@@ -59,8 +61,34 @@ function totalIterations(cli: CliOptions): number {
   return stages.reduce((a, _, i) => a + (cli.multiresIterations?.[i] ?? cli.numIterations), 0) + cli.numIterations;
 }
 
+/**
+ * The format an output path asks for, with `-o results/` (or an existing folder) called a
+ * directory rather than a name without an extension. `given` is the path as typed:
+ * resolving it drops the trailing slash that says "directory".
+ */
+export async function outputFormat(flag: string, given: string, path = resolve(given)): Promise<ImageFormat> {
+  const isDir = (await stat(path).catch(() => undefined))?.isDirectory();
+  if (isDir || /[\\/]$/.test(given)) {
+    throw new UsageError(`${flag} ${given}: ${isDir ? 'is' : 'names'} a directory; give a file name, e.g. ${join(path, 'out.png')}`);
+  }
+  return formatForPath(path);
+}
+
+/**
+ * UsageError when `out` is one of `inputs`, by path or as the same file through a link:
+ * the check the image command makes, for commands that write one file (submit -o).
+ */
+export async function refuseInputAsOutput(flag: string, out: string, inputs: ReadonlyArray<readonly [string, string]>): Promise<void> {
+  const outId = await identity(out);
+  for (const [inFlag, input] of inputs) {
+    if (out === input || (outId !== undefined && outId === (await identity(input)))) {
+      throw new UsageError(`${flag} ${out} is also the ${inFlag} file; it would be overwritten: choose another ${flag} path`);
+    }
+  }
+}
+
 export async function checkPaths(cli: CliOptions, paths: RunPaths): Promise<void> {
-  const format = formatForPath(paths.output);
+  const format = await outputFormat('--output', cli.output, paths.output);
   if (cli.outputDepth === '16' && !DEEP_FORMATS.includes(format)) {
     throw new UsageError(`--output-depth 16 needs a .png or .tif output; ${paths.output} is ${format.toUpperCase()}, which has 8 bits a channel`);
   }
