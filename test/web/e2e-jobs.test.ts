@@ -83,12 +83,21 @@ describe.skipIf(noChromium !== null)(`the page as the job service's front end (C
   let serve: Awaited<ReturnType<typeof spawnServe>>;
   let worker: WorkerProcess | undefined;
   let browser: Browser;
+  let reference: string;
+  let cliRun: ReturnType<typeof cli>;
 
   beforeAll(async () => {
     ensureWebBuilt();
     dir = mkdtempSync(join(tmpdir(), 'ns-e2e-jobs-'));
     images = await makeImages(dir);
     redis = await startRedis();
+    reference = join(dir, 'cli.png');
+    // The same settings: the form's starting values are the options table's defaults but
+    // for one, init (the page starts from the content image, the CLI from noise), so it is
+    // given here. Without it the two differ (found by this test; every other value the
+    // page sends is the CLI's default).
+    // Started now, beside the server and the browser: awaited where the download is compared.
+    cliRun = cli(['-c', images.content, '-s', images.style, '--model', 'vgg19-random', '--backend', 'cpu', '--image-size', String(SIZE), '--num-iterations', String(ITERATIONS), '--init', 'image', '-o', reference]);
     [serve, browser] = await Promise.all([spawnServe(redis.url), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
   }, 60_000);
 
@@ -140,6 +149,8 @@ describe.skipIf(noChromium !== null)(`the page as the job service's front end (C
     expect(await page.isDisabled('#pause')).toBe(true);
     const first = await page.getAttribute('body', 'data-server-job');
 
+    const t0 = Date.now();
+    const lap = (what: string) => console.log(`e2e-jobs: ${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     worker = spawnWorker(redis.url);
     const progressLines: string[] = [];
     await page.exposeFunction('seenLine', (l: string) => progressLines.push(l));
@@ -154,23 +165,21 @@ describe.skipIf(noChromium !== null)(`the page as the job service's front end (C
     expect(Number(await page.getAttribute('body', 'data-last-loss'))).toBeLessThan(Number(await page.getAttribute('body', 'data-first-loss')));
     expect(await page.textContent('#progress-text')).toMatch(/^Finished 6 iterations/);
     await expect.poll(() => page.getAttribute(`#job-${first}`, 'data-state')).toBe('completed');
+    lap('first job done');
+    // The page after following a server job: its image, loss chart, progress line and the list.
+    mkdirSync(join(REPO, 'test-artifacts'), { recursive: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(REPO, 'test-artifacts/web-server-job.png') });
 
     // The download is the server's bytes, equal to the stylize command's for the same settings.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
     const saved = join(dir, 'server.png');
     await download.saveAs(saved);
-    const reference = join(dir, 'cli.png');
-    // The same settings: the form's starting values are the options table's defaults but
-    // for one, init (the page starts from the content image, the CLI from noise), so it is
-    // given here. Without it the two differ (found by this test; every other value the
-    // page sends is the CLI's default).
-    const run = await cli(['-c', images.content, '-s', images.style, '--model', 'vgg19-random', '--backend', 'cpu', '--image-size', String(SIZE), '--num-iterations', String(ITERATIONS), '--init', 'image', '-o', reference]);
+    const run = await cliRun;
     expect(run.code, run.stderr).toBe(0);
     expect(readFileSync(saved).equals(readFileSync(reference)), 'the server’s result differs from the CLI’s').toBe(true);
 
-    mkdirSync(join(REPO, 'test-artifacts'), { recursive: true });
-    await page.screenshot({ path: join(REPO, 'test-artifacts/web-server-job.png'), fullPage: true });
-
+    lap('compared with the CLI');
     // A long job: followed, the page reloaded, followed again from the list, cancelled.
     await page.fill('#num-iterations', '3000');
     await page.click('#start');
@@ -183,11 +192,13 @@ describe.skipIf(noChromium !== null)(`the page as the job service's front end (C
     await page.click(`#job-${second} button.follow`);
     await page.waitForFunction(() => Number(document.body.dataset.iteration) >= 1, undefined, { timeout: 30_000 });
     expect(await page.getAttribute('body', 'data-state')).toBe('running');
+    lap('followed again after a reload');
     await page.click('#stop');
     await expect.poll(() => page.getAttribute(`#job-${second}`, 'data-state'), { timeout: 15_000 }).toBe('cancelled');
     await page.waitForSelector('body[data-state="done"]');
     expect(await page.textContent('#progress-text')).toMatch(/^Stopped after \d+ iterations/);
 
+    lap('cancelled');
     await page.reload();
     await page.waitForSelector('body[data-server="ready"]', { timeout: 30_000 });
     await expect.poll(() => page.$$eval('#job-list li', (li) => li.map((l) => `${l.id} ${(l as HTMLElement).dataset.state}`))).toEqual([`job-${second} cancelled`, `job-${first} completed`]);
