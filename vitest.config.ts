@@ -12,6 +12,7 @@ export const SLOW_FILES = [
   'test/jobs/soak.test.ts',
   'test/runtime/backends.test.ts',
   'test/web/e2e.test.ts',
+  'test/web/e2e-jobs.test.ts',
   'test/cli/features.test.ts',
 ];
 

@@ -4,6 +4,7 @@
  *   POST   /api/jobs              multipart: content, style (1+), initImage?, options (JSON) → 202 { id }
  *   GET    /api/jobs/:id          state, progress (iteration, loss parts, ETA), result summary
  *   GET    /api/jobs/:id/events   server-sent events: state, progress…, then result or failed
+ *   GET    /api/info              what this API is (a page probes it to offer "run on the server")
  *   GET    /api/jobs/:id/result   the image
  *   DELETE /api/jobs/:id          cancel
  *
@@ -94,6 +95,11 @@ export function createJobsApi(settings: ApiSettings): ApiHandler {
       if (req.method === 'OPTIONS') return (res.writeHead(204, SECURITY_HEADERS).end(), true);
       if (tokenHash) checkToken(req, tokenHash);
       const parts = url.pathname.split('/').filter(Boolean); // ['api', 'jobs', id?, sub?]
+      if (parts[1] === 'info' && parts.length === 2) {
+        if (req.method !== 'GET') throw new HttpError(405, 'use GET /api/info');
+        sendJson(res, 200, API_INFO);
+        return true;
+      }
       if (parts[1] !== 'jobs' || parts.length > 4) throw new HttpError(404, 'no such API path');
       const id = parts[2];
       if (id === undefined) {
@@ -126,7 +132,8 @@ export function createJobsApi(settings: ApiSettings): ApiHandler {
       }
       if (err instanceof HttpError) sendJson(res, err.status, { error: err.message }, err.headers);
       else if (err instanceof QueueFullError) sendJson(res, 429, { error: err.message });
-      else if (err instanceof NeuralStyleError && (err.exitCode === 2 || err instanceof InputError)) sendJson(res, 400, { error: err.render(optionKey) });
+      // `parts` names options as data, so a client can word them its own way (the page: its labels).
+      else if (err instanceof NeuralStyleError && (err.exitCode === 2 || err instanceof InputError)) sendJson(res, 400, { error: err.render(optionKey), parts: err.parts });
       else {
         settings.log?.(`api: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         sendJson(res, 500, { error: 'internal error' });
@@ -196,16 +203,21 @@ export function createJobsApi(settings: ApiSettings): ApiHandler {
     const first = await client.status(id);
     if (!first) throw new HttpError(404, `no job ${id}`);
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = (event: string, data: unknown, id?: number) => res.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    // Progress events carry their iteration as id. A client that reconnects with
+    // Last-Event-ID gets the state (with the latest progress) and then only newer progress:
+    // BullMQ keeps no history of progress events, so the state stands for those missed.
+    const after = lastEventId(req);
+    res.write('retry: 2000\n\n');
     send('state', first);
     const stop = new AbortController();
     req.on('close', () => stop.abort());
     // Comments keep proxies from closing a quiet stream.
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     try {
-      const end = await client.follow(id, (p) => send('progress', p), stop.signal);
+      const end = await client.follow(id, (p) => (after !== undefined && p.iteration <= after ? undefined : send('progress', p, p.iteration)), stop.signal);
       if (end.state === 'completed') send('result', { ...end.result, url: `/api/jobs/${id}/result` });
-      else send('failed', { error: end.failedReason ?? 'unknown reason' });
+      else send('failed', { error: end.failedReason ?? 'unknown reason', ...(end.failure ? { parts: end.failure } : {}) });
     } catch (e) {
       if ((e as Error).name !== 'AbortError') send('failed', { error: (e as Error).message });
     } finally {
@@ -213,6 +225,15 @@ export function createJobsApi(settings: ApiSettings): ApiHandler {
       res.end();
     }
   }
+}
+
+/** GET /api/info: enough for a page to know the API is there (it answers only with the token when one is set). */
+const API_INFO = { api: 'neural-style jobs', version: 1, jobs: '/api/jobs' } as const;
+
+/** The Last-Event-ID a reconnecting client sends (our ids are iterations); undefined when absent or not ours. */
+function lastEventId(req: IncomingMessage): number | undefined {
+  const v = req.headers['last-event-id'];
+  return typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : undefined;
 }
 
 function sha256(s: string): Buffer {

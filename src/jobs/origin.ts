@@ -54,7 +54,7 @@ export function corsHeaders(origin: string): Record<string, string> {
   return {
     'Access-Control-Allow-Origin': origin,
     'Access-Control-Allow-Methods': 'GET, POST, DELETE',
-    'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+    'Access-Control-Allow-Headers': 'Authorization, Content-Type, Last-Event-ID',
     'Access-Control-Expose-Headers': 'Location',
     'Access-Control-Max-Age': '600',
     Vary: 'Origin',

@@ -33,6 +33,7 @@ describe('run panel after an error', () => {
       masks: { get contentMasks() { return contentMasks; } },
       weights: { state: 'ready' },
       settings: { read: () => ({ numIterations: 4 }), presetOptions: {}, backend: 'wasm', focus: () => {}, canApply: () => false },
+      onServer: () => false,
     };
     panel = new RunPanel(deps as unknown as RunDeps);
   });

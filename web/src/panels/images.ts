@@ -13,6 +13,8 @@ const DECODE_MAX_SIDE = 4096;
 
 export interface Picked {
   name: string;
+  /** The file as chosen: a job on the server gets these bytes, decoded there as the CLI decodes them. */
+  file: File;
   image: RgbImage;
   thumbnail: string;
 }
@@ -57,6 +59,14 @@ export class ImagesPanel {
     return this.picked?.image;
   }
 
+  get contentUpload(): File | undefined {
+    return this.picked?.file;
+  }
+
+  get styleUploads(): File[] {
+    return this.picks.map((s) => s.file);
+  }
+
   get styles(): RgbImage[] {
     return this.picks.map((s) => s.image);
   }
@@ -87,7 +97,7 @@ export class ImagesPanel {
   private async decode(file: File): Promise<Picked | undefined> {
     try {
       const image = await decodeImageBlob(file, { maxSide: DECODE_MAX_SIDE, name: file.name });
-      return { name: file.name, image, thumbnail: URL.createObjectURL(file) };
+      return { name: file.name, file, image, thumbnail: URL.createObjectURL(file) };
     } catch (err) {
       this.messages.say('error', (err as Error).message);
       return undefined;

@@ -7,6 +7,7 @@ import { $ } from '../dom.js';
 import { LossChart } from '../loss-chart.js';
 import { doneLine, progressLine } from '../progress-text.js';
 import type { Frame, FromWorker, ToWorker } from '../protocol.js';
+import { saveBlob } from '../save.js';
 import { labelOf } from '../settings.js';
 import type { ImagesPanel } from './images.js';
 import type { MasksPanel } from './masks.js';
@@ -38,6 +39,8 @@ export interface RunDeps {
   masks: MasksPanel;
   weights: WeightsPanel;
   settings: SettingsPanel;
+  /** The next run goes to the job service, not this tab's worker (panels/server.ts). */
+  onServer: () => boolean;
 }
 
 export class RunPanel {
@@ -51,6 +54,10 @@ export class RunPanel {
   private readonly chart = new LossChart($<HTMLCanvasElement>('loss-chart'));
   private state: RunState = 'idle';
   private hasImage = false;
+  /** The run in progress (or the last) is a job on the server: it cannot pause. */
+  private remote = false;
+  /** A server job's result as the server encoded it: Download saves these bytes, not the canvas re-encoded. */
+  private serverResult: { blob: Blob; name: string } | undefined;
 
   constructor(private readonly d: RunDeps) {
     this.form.addEventListener('submit', (e) => {
@@ -116,6 +123,24 @@ export class RunPanel {
     this.setState('error');
   }
 
+  // --- a job on the server (server/server-run.ts) -----------------------------------------
+
+  /** A server job picked from the list is followed: the run's display starts afresh. */
+  began(numIterations: number): void {
+    this.remote = true;
+    this.reset(numIterations);
+    this.setState('running');
+  }
+
+  resultReady(blob: Blob, name: string): void {
+    this.serverResult = { blob, name };
+  }
+
+  cancelled(text: string): void {
+    this.text.textContent = text;
+    this.setState('done');
+  }
+
   /** The worker itself could not start: nothing will run. */
   failed(reason: string): void {
     this.d.messages.say('error', `The compute worker failed to start: ${reason} (details in the browser console).`);
@@ -135,11 +160,8 @@ export class RunPanel {
       this.refuse(err);
       return;
     }
-    this.chart.reset(run.options.numIterations ?? 1);
-    document.body.dataset.iteration = '';
-    document.body.dataset.firstLoss = '';
-    document.body.dataset.lastLoss = '';
-    this.text.textContent = 'starting…';
+    this.remote = this.d.onServer();
+    this.reset(run.options.numIterations ?? 1);
     this.setState('running');
     try {
       this.d.send(run);
@@ -151,6 +173,15 @@ export class RunPanel {
     }
   }
 
+  private reset(numIterations: number): void {
+    this.serverResult = undefined;
+    this.chart.reset(numIterations);
+    document.body.dataset.iteration = '';
+    document.body.dataset.firstLoss = '';
+    document.body.dataset.lastLoss = '';
+    this.text.textContent = 'starting…';
+  }
+
   /** The run to send, after every check the page can make; throws what is missing or wrong. */
   private request(): RunRequest {
     const { images, masks, weights, settings } = this.d;
@@ -159,7 +190,8 @@ export class RunPanel {
     if (images.styles.length === 0) throw new Error('Add at least one style image.');
     const blend = images.blendWeights;
     if (blend.every((w) => w === 0)) throw new Error('Every style blend weight is 0: give at least one style a weight above 0.');
-    if (weights.state === 'none' || weights.state === 'error') throw new Error('Load weights first (the offline preset needs no download).');
+    // A job on the server runs the model named in the run-on panel, not the page's weights.
+    if (!this.d.onServer() && (weights.state === 'none' || weights.state === 'error')) throw new Error('Load weights first (the offline preset needs no download).');
     const options = settings.read({ ...settings.presetOptions, styleBlendWeights: blend });
     const contentMasks = masks.contentMasks;
     // The library's own checks (count, empty masks), in the page's words, before the worker starts.
@@ -177,7 +209,7 @@ export class RunPanel {
     document.body.dataset.state = s;
     const active = s === 'running' || s === 'paused';
     this.start.disabled = active;
-    this.pause.disabled = !active;
+    this.pause.disabled = !active || this.remote;
     this.stop.disabled = !active;
     this.pause.textContent = s === 'paused' ? 'Resume' : 'Pause';
     this.download.disabled = !this.hasImage || active;
@@ -193,16 +225,13 @@ export class RunPanel {
   }
 
   private save(): void {
+    if (this.serverResult) return saveBlob(this.serverResult.blob, this.serverResult.name);
     this.result.toBlob((blob) => {
       if (!blob) {
         this.d.messages.say('error', 'Could not encode the image as PNG.');
         return;
       }
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(blob);
-      a.download = `neural-style-${this.result.width}x${this.result.height}.png`;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      saveBlob(blob, `neural-style-${this.result.width}x${this.result.height}.png`);
     }, 'image/png');
   }
 }
