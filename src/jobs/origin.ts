@@ -44,7 +44,7 @@ export function checkOrigin(req: IncomingMessage, policy: OriginPolicy): OriginV
   if (policy.token && policy.allowed.has(origin)) return { cors: origin };
   return {
     refused: policy.token
-      ? `requests from the origin ${origin} are refused: it is not one of this server’s API origins (serve --api-origin)`
+      ? `requests from the origin ${origin} are refused: it is not one of this server’s API origins`
       : `requests from the origin ${origin} are refused: without a token this API answers only pages it serves itself`,
   };
 }

@@ -115,7 +115,9 @@ const inputs: Case[] = [
   { name: 'a missing --init-image', args: () => [...base(), '--init-image', join(f.dir, 'nope.png')], code: 1, message: /nope\.png: no such file/ },
   { name: 'a missing --model-file', args: () => [...base(), '--model', 'vgg19', '--model-file', join(f.dir, 'nope.pth')], code: 1, message: /--model-file .*nope\.pth: no such file/ },
   { name: 'a missing --resume file', args: () => [...base(), '--resume', join(f.dir, 'nope.ckpt')], code: 1, message: /--resume .*nope\.ckpt: no such file/ },
-  { name: 'a --resume file that is not a checkpoint', args: () => [...base(), '--resume', f.painting], code: 1, message: /not a neural-style checkpoint/ },
+  { name: 'a --resume file that is not a checkpoint', args: () => [...base(), '--resume', p['notes.png']!], code: 1, message: /not a neural-style checkpoint/ },
+  // Without --checkpoint a resumed run saves into its --resume file: never one of the run's images.
+  { name: 'a --resume file that is the style image', args: () => [...base(), '--resume', f.painting], code: 2, message: /--resume \(the file a resumed run goes on saving its checkpoints into\) .* is also the --style file; it would be overwritten/ },
 ];
 
 const resources: Case[] = [

@@ -16,7 +16,7 @@ import { resolveModel } from '../../src/models/resolve-node.js';
 import type { OrtModule } from '../../src/runtime/ort.js';
 import { PRESETS } from '../../src/options/index.js';
 import { stylize } from '../../src/stylize/stylize.js';
-import { cli, type Fixture, listDir, makeFixture, small, writeRandomWeights } from './helpers.js';
+import { cli, type Fixture, lastWins, listDir, makeFixture, small, writeRandomWeights } from './helpers.js';
 
 let f: Fixture;
 beforeAll(async () => {
@@ -172,7 +172,7 @@ describe('--preset seed', () => {
     expect(result.loss).toBe(Math.min(...lines.map((l) => l.loss))); // the best iterate is what was kept
 
     // Flags given explicitly win over the preset.
-    const r2 = await ok([...common, '-o', out('preset2.png'), '--preset', 'seed', '--model-file', weights, '--tv-weight', '1', '--json', '--num-iterations', '0']);
+    const r2 = await ok(lastWins([...common, '-o', out('preset2.png'), '--preset', 'seed', '--model-file', weights, '--tv-weight', '1', '--json', '--num-iterations', '0']));
     expect(r2.json()[0]!.tv).toBeGreaterThan(0);
   });
 });

@@ -112,8 +112,7 @@ describe('usage errors found before any weight is loaded', () => {
   it('all loss weights 0 is a usage error (exit 2), not a graph error after loading', async () => {
     const empty = join(f.dir, 'empty-cache');
     const r = await cli([
-      ...small(f, ['-o', join(f.dir, 'zero.png'), '--content-weight', '0', '--style-weight', '0', '--tv-weight', '0']),
-      '--model', 'vgg19', '--cache-dir', empty,
+      ...small(f, ['-o', join(f.dir, 'zero.png'), '--content-weight', '0', '--style-weight', '0', '--tv-weight', '0', '--model', 'vgg19', '--cache-dir', empty]),
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(

@@ -204,7 +204,7 @@ describe('the job API under hostile input', () => {
       expect([listed.status, listed.headers['access-control-allow-origin']]).toEqual([404, 'https://app.example']);
       const other = await send(base, 'GET', '/api/jobs/999', { Origin: 'https://evil.example', Authorization: `Bearer ${TOKEN}` });
       expect([other.status, other.headers['access-control-allow-origin']]).toEqual([403, undefined]);
-      expect(other.error).toBe('requests from the origin https://evil.example are refused: it is not one of this server’s API origins (serve --api-origin)');
+      expect(other.error).toBe('requests from the origin https://evil.example are refused: it is not one of this server’s API origins');
       const otherPreflight = await send(base, 'OPTIONS', '/api/jobs', { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' });
       expect([otherPreflight.status, otherPreflight.headers['access-control-allow-origin']]).toEqual([403, undefined]);
     });

@@ -37,6 +37,8 @@ export function savedIterations(saveIter: number, total: number): number[] {
   return out;
 }
 
+const CHECKPOINT_INTO_RESUME = '--resume (the file a resumed run goes on saving its checkpoints into)';
+
 export function resolvePaths(cli: CliOptions): RunPaths {
   const abs = (p: string | undefined) => (p !== undefined ? resolve(p) : undefined);
   return {
@@ -105,7 +107,8 @@ export async function checkPaths(cli: CliOptions, paths: RunPaths): Promise<void
   const outputs: Array<[string, string]> = [
     ['--output', paths.output],
     ...savedIterations(cli.saveIter, totalIterations(cli)).map((i): [string, string] => [`--save-iter (iteration ${i})`, iterationPath(paths.output, i)]),
-    ...(paths.checkpoint ? [['--checkpoint', paths.checkpoint] as [string, string]] : []),
+    // Without --checkpoint a resumed run saves into its --resume file: named as the user gave it.
+    ...(paths.checkpoint ? [[cli.checkpoint !== undefined ? '--checkpoint' : CHECKPOINT_INTO_RESUME, paths.checkpoint] as [string, string]] : []),
     ...(paths.plot ? [['--plot', paths.plot] as [string, string]] : []),
   ];
   // Inputs' identities once: a run can save thousands of iteration images.
@@ -114,7 +117,7 @@ export async function checkPaths(cli: CliOptions, paths: RunPaths): Promise<void
   outputs.forEach(([flag, out], o) => {
     inputs.forEach(([inFlag, input], i) => {
       // A checkpoint may be resumed from and written to the same file: that is how a run continues.
-      if (flag === '--checkpoint' && inFlag === '--resume') return;
+      if ((flag === '--checkpoint' || flag === CHECKPOINT_INTO_RESUME) && inFlag === '--resume') return;
       if (out === input || (outputIds[o] !== undefined && outputIds[o] === inputIds[i])) {
         const choose = flag.startsWith('--save-iter') ? 'choose another --output name or --save-iter 0' : `choose another ${flag} path`;
         throw new UsageError(`${flag} ${out} is also the ${inFlag} file; it would be overwritten: ${choose}`);

@@ -4,7 +4,7 @@
  * (and its message parts, so the page can name options by its labels).
  */
 import type { MessagePart } from '../../../src/index.js';
-import type { JobStatus } from '../../../src/jobs/client.js';
+import type { JobStatus } from '../../../src/browser.js';
 
 export type { JobStatus };
 

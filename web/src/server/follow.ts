@@ -6,7 +6,7 @@
  * waiting after `waitingAfterMs` is reported once, so the page can say that no worker has
  * taken it rather than look stuck.
  */
-import type { JobProgress, JobSummary } from '../../../src/jobs/spec.js';
+import type { JobProgress, JobSummary } from '../../../src/browser.js';
 import type { MessagePart } from '../../../src/index.js';
 import { ApiError, type JobsApi, type JobStatus } from './api-client.js';
 import { readSse } from './sse.js';

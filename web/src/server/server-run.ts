@@ -6,8 +6,8 @@
  * the work happens. Stop cancels the job.
  */
 import { renderParts, type MessagePart } from '../../../src/index.js';
-import { jobOptionSpecs } from '../../../src/jobs/job-options.js';
-import type { JobProgress } from '../../../src/jobs/spec.js';
+import { jobOptionSpecs } from '../../../src/browser.js';
+import type { JobProgress } from '../../../src/browser.js';
 import type { Frame, FromWorker, ToWorker } from '../protocol.js';
 import { labelOf } from '../settings.js';
 import { ApiError, type JobsApi } from './api-client.js';
