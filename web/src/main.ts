@@ -20,13 +20,14 @@ import { SettingsPanel } from './panels/settings.js';
 import { WeightsPanel } from './panels/weights.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { JobsApi } from './server/api-client.js';
+import { apiBase } from './server/api-base.js';
 import { ServerRunner } from './server/server-run.js';
 import { tokenStore } from './server/token.js';
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (message: ToWorker) => worker.postMessage(message);
-// The API of the server that served this page (serve --api: same origin, no CORS).
-const api = new JobsApi(new URL('api/', document.baseURI).href, () => tokenStore.get());
+// The API of the server that served this page, or the one `?api=URL` names (api-base.ts).
+const api = new JobsApi(apiBase(document.baseURI), () => tokenStore.get());
 
 const messages = new Messages($('messages'));
 const settings = new SettingsPanel();
