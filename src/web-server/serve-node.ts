@@ -64,6 +64,17 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
 };
 
+/**
+ * Without the job API the app's server still answers the page's probe, that it runs no
+ * jobs: a 404 would do, but the browser logs every 404 as a console error on each visit.
+ */
+async function noJobs(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  if (req.method !== 'GET' || new URL(req.url ?? '/', 'http://x').pathname !== '/api/info') return false;
+  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(JSON.stringify({ api: 'neural-style app', jobs: null }));
+  return true;
+}
+
 export async function serveApp(options: ServeOptions = {}): Promise<RunningServer> {
   const port = options.port ?? 8080;
   const host = options.host ?? '127.0.0.1';
@@ -75,7 +86,7 @@ export async function serveApp(options: ServeOptions = {}): Promise<RunningServe
   const root = await checkRoot(resolve(options.root ?? DEFAULT_WEB_ROOT));
 
   const server = createServer((req, res) => {
-    const api = options.api ?? (async () => false);
+    const api = options.api ?? noJobs;
     api(req, res).then((handled) => (handled ? undefined : handle(root, req, res))).catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, 'internal error');
       else res.destroy(err as Error);

@@ -58,6 +58,12 @@ describe('serveApp', () => {
     expect(r.body).toContain('<title>app</title>');
   });
 
+  it("answers the page's job-API probe without the API: it runs no jobs (a 404 is a console error in the page)", async () => {
+    const res = await fetch(`${server.url}api/info`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ api: 'neural-style app', jobs: null });
+  });
+
   it('gives .wasm application/wasm and .mjs/.js JavaScript types', async () => {
     const wasm = await get(server.url, '/ort/runtime.wasm');
     expect(wasm.status).toBe(200);

@@ -62,7 +62,7 @@ export class ServerPanel {
   /** Ask the API whether it is there and takes our token; `said`: a token was just entered, so a refusal is an error message. */
   async probe(said = false): Promise<ServerState> {
     try {
-      await this.api.info();
+      if (!(await this.api.info()).jobs) return this.absent();
       this.set('ready', tokenStore.get() ? 'The server runs jobs; your token is accepted.' : 'The server runs jobs.');
       if (said) this.messages.clear('error');
     } catch (e) {
@@ -71,9 +71,14 @@ export class ServerPanel {
         this.set('token-needed', wrong ? 'The server refused the token: enter the right one.' : 'The server runs jobs for those with its token: enter it.');
         if (wrong) this.messages.say('error', apiMessage(e));
       } else {
-        this.set('absent', 'This page’s server runs no jobs (start it with neural-style serve --api).');
+        return this.absent();
       }
     }
+    return this.state;
+  }
+
+  private absent(): ServerState {
+    this.set('absent', 'This page’s server runs no jobs (start it with neural-style serve --api).');
     return this.state;
   }
 

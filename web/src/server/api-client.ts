@@ -8,6 +8,12 @@ import type { JobStatus } from '../../../src/browser.js';
 
 export type { JobStatus };
 
+/** GET /api/info: `jobs` is the jobs path, or null from an app server without the job API. */
+export interface ApiInfo {
+  api: string;
+  jobs: string | null;
+}
+
 export class ApiError extends Error {
   constructor(
     /** The HTTP status; 0 when the server could not be reached. */
@@ -30,8 +36,8 @@ export class JobsApi {
   ) {}
 
   /** Resolves when the API answers with this token; throws its ApiError otherwise. */
-  async info(): Promise<void> {
-    await this.call('info');
+  async info(): Promise<ApiInfo> {
+    return (await (await this.call('info')).json()) as ApiInfo;
   }
 
   async submit(form: FormData): Promise<string> {
