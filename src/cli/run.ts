@@ -18,6 +18,8 @@ import { saveCheckpoint } from './checkpoint.js';
 import { planRun, type RunPlan } from './plan/index.js';
 import { iterationPath } from './plan/paths.js';
 import { type LossPoint, writeLossPlot } from './plot.js';
+import { printPhases } from './timing.js';
+import { timePhase } from '../util/phases.js';
 import { fmtDuration, fmtLoss, type OutStream, progressMode, ProgressReporter } from './progress.js';
 
 export interface RunContext {
@@ -33,7 +35,7 @@ export function exitCodeFor(reason: unknown): number {
 }
 
 export async function runStylize(raw: Record<string, unknown>, ctx: RunContext): Promise<number> {
-  const plan = await planRun(raw);
+  const plan = await timePhase('plan', () => planRun(raw));
   const { cli, paths } = plan;
   const mode = progressMode(cli, ctx.stdout);
   const depth = { depth: cli.outputDepth === '16' ? 16 : 8 } as const;
@@ -47,7 +49,7 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
 
   let model: LoadedModel;
   try {
-    model = await loadModel(plan, note, ctx.signal);
+    model = await timePhase('weights', () => loadModel(plan, note, ctx.signal));
   } catch (err) {
     if (!ctx.signal.aborted) throw err;
     // Downloads resume from their .partial file, so stopping here loses nothing.
@@ -143,12 +145,13 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
     return code;
   }
 
-  await writeImage(paths.output, r.image, depth);
+  await timePhase('output', () => writeImage(paths.output, r.image, depth));
   note(
     `wrote ${paths.output} (${r.image.width}×${r.image.height}) after ${r.iterations} iterations, ` +
       `loss ${fmtLoss(r.loss)}, ${fmtDuration(r.elapsedMs)}`,
   );
   await writePlot();
+  printPhases(ctx.stderr);
   return 0;
 }
 

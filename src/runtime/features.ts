@@ -13,6 +13,7 @@ import { buildDerivationGraph, buildFeatureGraph, type FeatureOutput } from '../
 import { names } from '../objective/names.js';
 import type { NetworkSource } from '../network/vgg.js';
 import { resolveSetup, type GraphSetup } from './setup.js';
+import { timePhase, timePhaseSync } from '../util/phases.js';
 import type { OrtModule } from './ort.js';
 
 /**
@@ -34,13 +35,16 @@ export class FeatureExtractor {
 
   static async create(ort: OrtModule, net: NetworkSource, options: TermOptions, setup: GraphSetup = {}): Promise<FeatureExtractor> {
     const { backend, forms, terms, run } = resolveSetup(options, setup);
-    const { graph, outputs } = buildFeatureGraph(net, options, terms, run, forms);
+    const { bytes, outputs } = timePhaseSync('graph', () => {
+      const { graph, outputs } = buildFeatureGraph(net, options, terms, run, forms);
+      return { bytes: encodeModel(graph, 'features'), outputs };
+    });
     const session = backend.sessionOptions();
-    const features = await ort.InferenceSession.create(encodeModel(graph, 'features'), session);
+    const features = await timePhase('session', () => ort.InferenceSession.create(bytes, session));
     const derive = buildDerivationGraph(outputs);
     let derivation: InferenceSession | null = null;
     try {
-      derivation = derive ? await ort.InferenceSession.create(encodeModel(derive, 'targets'), session) : null;
+      derivation = derive ? await timePhase('session', () => ort.InferenceSession.create(encodeModel(derive, 'targets'), session)) : null;
     } catch (err) {
       await features.release();
       throw err;

@@ -20,6 +20,7 @@ import { Rng } from '../util/random.js';
 import type { Targets } from './features.js';
 import type { OrtModule } from './ort.js';
 import { resolveSetup, type GraphSetup } from './setup.js';
+import { timePhase, timePhaseSync } from '../util/phases.js';
 
 export { resolveSetup, type GraphSetup } from './setup.js';
 
@@ -62,8 +63,11 @@ export class CompiledObjective {
   static async create(ort: OrtModule, net: NetworkSource, options: TermOptions, setup: GraphSetup = {}): Promise<CompiledObjective> {
     const { backend, forms, terms, run, parameterisation } = resolveSetup(options, setup);
     const all = termsOf(terms, options);
-    const { graph, channels, params, grads } = buildObjectiveGraph(net, options, forms, all, run, parameterisation);
-    const compiled = await ort.InferenceSession.create(encodeModel(graph, 'objective'), backend.sessionOptions());
+    const { bytes, channels, params, grads } = timePhaseSync('graph', () => {
+      const { graph, ...built } = buildObjectiveGraph(net, options, forms, all, run, parameterisation);
+      return { bytes: encodeModel(graph, 'objective'), ...built };
+    });
+    const compiled = await timePhase('session', () => ort.InferenceSession.create(bytes, backend.sessionOptions()));
     return new CompiledObjective(ort, compiled, options, [...all], net, channels, run, parameterisation, { inputs: params, grads });
   }
 

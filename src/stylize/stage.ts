@@ -33,6 +33,7 @@ import { IterateAverage } from './observers/iterate-average.js';
 import { KeepBest } from './observers/keep-best.js';
 import { Tolerance } from './observers/tolerance.js';
 import type { Checkpoint, Progress, RunInput, StylizeResult } from './types.js';
+import { timePhase } from '../util/phases.js';
 
 /** A stage's options: the run's, with its size and count, and a tolerance when a video frame asks. */
 export type StageOptions = StylizeOptions & { tolerance?: number };
@@ -94,8 +95,8 @@ export async function runStage(ctx: StageContext, input: RunInput, o: StageOptio
   // 2. targets
   const tile = ctx.tileFor(input.content, o, input.onCheckpoint !== undefined);
   const targets: Targets = overrides.targets ?? {
-    ...(await ctx.styleTargets(Math.max(1, Math.round(o.imageSize * o.styleScale)), tile)),
-    ...(await ctx.contentTargets(toNetworkInput(content, ctx.preprocessing), width, height, tile)),
+    ...(await timePhase('style targets', () => ctx.styleTargets(Math.max(1, Math.round(o.imageSize * o.styleScale)), tile))),
+    ...(await timePhase('content targets', () => ctx.contentTargets(toNetworkInput(content, ctx.preprocessing), width, height, tile))),
   };
 
   // 3. start
@@ -166,7 +167,9 @@ export async function runStage(ctx: StageContext, input: RunInput, o: StageOptio
       last: o.numIterations,
       evaluate: (now, at) => {
         iteration = at;
-        return evaluator.evaluate(now, ctx.iterationFeeds?.(at, width, height));
+        const e = () => evaluator.evaluate(now, ctx.iterationFeeds?.(at, width, height));
+        // The first evaluation of a stage is where a session's arena grows: timed apart.
+        return at === firstIteration ? timePhase('first evaluation', e) : e();
       },
       report,
       step: (now, e) => {
