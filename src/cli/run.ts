@@ -19,6 +19,8 @@ import { planRun, type RunPlan } from './plan/index.js';
 import { iterationPath } from './plan/paths.js';
 import { type LossPoint, writeLossPlot } from './plot.js';
 import { printPhases } from './timing.js';
+import { resolveCacheDir } from '../models/cache-node.js';
+import { withOptimizedModelCache } from '../runtime/optimized-model-cache-node.js';
 import { timePhase } from '../util/phases.js';
 import { fmtDuration, fmtLoss, type OutStream, progressMode, ProgressReporter } from './progress.js';
 
@@ -45,7 +47,7 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
 
   for (const n of plan.notes) note(n);
   note(plan.backend.reason);
-  const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
+  const ort = await cachingOrt(cli.cacheDir, note);
 
   let model: LoadedModel;
   try {
@@ -153,6 +155,16 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
   await writePlot();
   printPhases(ctx.stderr);
   return 0;
+}
+
+/**
+ * onnxruntime-node with its optimised models kept in the cache folder beside the weights
+ * (src/runtime/optimized-model-cache-node.ts): a second run with the same graph skips the
+ * graph optimisation, most of a short run's start-up.
+ */
+async function cachingOrt(cacheDir: string | undefined, note: (msg: string) => void): Promise<OrtModule> {
+  const ort = await import('onnxruntime-node');
+  return withOptimizedModelCache(ort as unknown as OrtModule, { dir: resolveCacheDir(cacheDir), runtimeVersion: ort.env.versions.node ?? ort.env.versions.common, onNotice: note });
 }
 
 /**
