@@ -143,6 +143,14 @@ function withoutDeadNodes(nodes: GraphNode[], outputs: Set<string>): GraphNode[]
  * appended, so the bytes are the library's message followed by the fields it left out.
  */
 export function encodeModel(g: GraphBuilder, graphName = 'neural_style'): Uint8Array {
+  return joinParts(encodeModelParts(g, graphName));
+}
+
+/**
+ * The same bytes as consecutive parts, not yet joined: a caller that only hashes them (the
+ * optimised-model cache, on a hit) never copies 100 MB of weights into one buffer.
+ */
+export function encodeModelParts(g: GraphBuilder, graphName = 'neural_style'): Uint8Array[] {
   const graph = create(GraphProtoSchema, {
     name: graphName,
     node: exportedNodes(g).map((n) =>
@@ -169,10 +177,15 @@ export function encodeModel(g: GraphBuilder, graphName = 'neural_style'): Uint8A
   });
   const graphParts: Uint8Array[] = [toBinary(GraphProtoSchema, graph)];
   for (const parts of initializers) graphParts.push(fieldHeader(GraphProtoSchema.field.initializer!.number, totalLength(parts)), ...parts);
-  const modelParts = [toBinary(ModelProtoSchema, model), fieldHeader(ModelProtoSchema.field.graph!.number, totalLength(graphParts)), ...graphParts];
-  const out = new Uint8Array(totalLength(modelParts));
+  return [toBinary(ModelProtoSchema, model), fieldHeader(ModelProtoSchema.field.graph!.number, totalLength(graphParts)), ...graphParts];
+}
+
+/** Parts of bytes as one buffer. */
+export function joinParts(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(totalLength(parts));
   let at = 0;
-  for (const part of modelParts) {
+  for (const part of parts) {
     out.set(part, at);
     at += part.byteLength;
   }

@@ -5,7 +5,7 @@
  * term computes once from them (W2's Σ_s^½).
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
-import { encodeModel } from '../graph/encode.js';
+import { encodeModel, encodeModelParts } from '../graph/encode.js';
 import { blendedStyles, type TermOptions } from '../losses/index.js';
 import type { Mask } from '../masks/index.js';
 import type { Tensor } from '../models/types.js';
@@ -14,7 +14,7 @@ import { names } from '../objective/names.js';
 import type { NetworkSource } from '../network/vgg.js';
 import { resolveSetup, type GraphSetup } from './setup.js';
 import { timePhase, timePhaseSync } from '../util/phases.js';
-import type { OrtModule } from './ort.js';
+import { createSession, type OrtModule } from './ort.js';
 
 /**
  * term name → layer → target statistic. Today: `content` (feature maps [1, C, h, w]) and
@@ -35,12 +35,12 @@ export class FeatureExtractor {
 
   static async create(ort: OrtModule, net: NetworkSource, options: TermOptions, setup: GraphSetup = {}): Promise<FeatureExtractor> {
     const { backend, forms, terms, run } = resolveSetup(options, setup);
-    const { bytes, outputs } = timePhaseSync('graph', () => {
+    const { model, outputs } = timePhaseSync('graph', () => {
       const { graph, outputs } = buildFeatureGraph(net, options, terms, run, forms);
-      return { bytes: encodeModel(graph, 'features'), outputs };
+      return { model: encodeModelParts(graph, 'features'), outputs };
     });
     const session = backend.sessionOptions();
-    const features = await timePhase('session', () => ort.InferenceSession.create(bytes, session));
+    const features = await timePhase('session', () => createSession(ort, model, session));
     const derive = buildDerivationGraph(outputs);
     let derivation: InferenceSession | null = null;
     try {

@@ -32,6 +32,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'n
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-common';
+import { joinParts } from '../graph/encode.js';
 import type { OrtModule } from './ort.js';
 
 /** Entries kept: enough for a few settings of a few models; each is about the weights' size. */
@@ -62,10 +63,11 @@ export function withOptimizedModelCache(ort: OrtModule, options: OptimizedModelC
   const notice = options.onNotice ?? (() => {});
   const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (model: Uint8Array | string, options?: SessionOptions) => Promise<InferenceSession>;
 
-  async function cachedCreate(model: unknown, sessionOptions: SessionOptions = {}): Promise<InferenceSession> {
-    // Only graphs given as bytes with nothing asked of the optimised model already.
-    if (!(model instanceof Uint8Array) || sessionOptions.optimizedModelFilePath) return create(model as Uint8Array, sessionOptions);
-    const key = cacheKey(model, sessionOptions, options.runtimeVersion);
+  /** A session for the model whose bytes are `parts`, loaded from the cache when it holds it. */
+  async function createFromParts(parts: readonly Uint8Array[], sessionOptions: SessionOptions = {}): Promise<InferenceSession> {
+    // Nothing asked of the optimised model already: the caller's business.
+    if (sessionOptions.optimizedModelFilePath) return create(joinParts(parts), sessionOptions);
+    const key = cacheKey(parts, sessionOptions, options.runtimeVersion);
     const entry = join(root, key);
     const problem = await checkEntry(entry, key);
     if (problem === undefined) {
@@ -83,7 +85,12 @@ export function withOptimizedModelCache(ort: OrtModule, options: OptimizedModelC
     }
     // Best effort: a folder that cannot be cleared is reported when the new entry cannot take its place.
     if (problem !== 'absent') await rm(entry, { recursive: true, force: true }).catch(() => {});
-    return createAndKeep(model, sessionOptions, key, entry);
+    return createAndKeep(joinParts(parts), sessionOptions, key, entry);
+  }
+
+  /** onnxruntime's own signature: graphs as bytes go through the cache, paths straight on. */
+  function cachedCreate(model: unknown, sessionOptions?: SessionOptions): Promise<InferenceSession> {
+    return model instanceof Uint8Array ? createFromParts([model], sessionOptions) : create(model as string, sessionOptions);
   }
 
   /** A fresh session, whose optimised model onnxruntime writes to a private folder that is then renamed to the entry. */
@@ -128,14 +135,18 @@ export function withOptimizedModelCache(ort: OrtModule, options: OptimizedModelC
     return session;
   }
 
-  return { ...ort, InferenceSession: { ...ort.InferenceSession, create: cachedCreate } as unknown as OrtModule['InferenceSession'] };
+  return {
+    ...ort,
+    InferenceSession: { ...ort.InferenceSession, create: cachedCreate } as unknown as OrtModule['InferenceSession'],
+    createSessionFromParts: createFromParts,
+  };
 }
 
-/** What the session is made from: the graph's bytes, the options, onnxruntime's version and the CPU. */
-export function cacheKey(model: Uint8Array, sessionOptions: SessionOptions, runtimeVersion: string): string {
+/** What the session is made from: the graph's bytes (in parts, one after another), the options, onnxruntime's version and the CPU. */
+export function cacheKey(model: readonly Uint8Array[], sessionOptions: SessionOptions, runtimeVersion: string): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ runtimeVersion, cpu: cpus()[0]?.model ?? 'unknown', arch: process.arch, options: canonical(sessionOptions) }));
-  h.update(model);
+  for (const part of model) h.update(part);
   return h.digest('hex').slice(0, 32);
 }
 

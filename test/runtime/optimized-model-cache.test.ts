@@ -114,12 +114,14 @@ describe('optimised models kept between runs', () => {
     expect(made.every((m) => m.from === 'bytes')).toBe(true);
   });
 
-  it('the key covers the graph bytes, the session options in any key order, and the onnxruntime version', () => {
-    const bytes = Uint8Array.of(1, 2, 3);
+  it('the key covers the graph bytes (in parts or whole), the session options in any key order, and the onnxruntime version', () => {
+    const bytes = [Uint8Array.of(1, 2, 3)];
     const options = { graphOptimizationLevel: 'all', extra: { session: { a: '1', b: '2' } } } as const;
     const key = cacheKey(bytes, options, '1.30.0');
-    expect(cacheKey(Uint8Array.of(1, 2, 3), { extra: { session: { b: '2', a: '1' } }, graphOptimizationLevel: 'all' }, '1.30.0')).toBe(key);
-    expect(cacheKey(Uint8Array.of(1, 2, 4), options, '1.30.0')).not.toBe(key);
+    expect(cacheKey([Uint8Array.of(1, 2, 3)], { extra: { session: { b: '2', a: '1' } }, graphOptimizationLevel: 'all' }, '1.30.0')).toBe(key);
+    // The bytes, however they are cut into parts.
+    expect(cacheKey([Uint8Array.of(1), Uint8Array.of(2, 3)], options, '1.30.0')).toBe(key);
+    expect(cacheKey([Uint8Array.of(1, 2, 4)], options, '1.30.0')).not.toBe(key);
     expect(cacheKey(bytes, { ...options, enableMemPattern: false }, '1.30.0')).not.toBe(key);
     expect(cacheKey(bytes, options, '1.31.0')).not.toBe(key);
   });
