@@ -16,7 +16,7 @@
  *
  *   <cache>/optimized/<key>/model.onnx      the optimised graph (tens of KB)
  *                          /model.data      its initializers (about the size of the weights)
- *                          /manifest.json   the key, and the size and SHA-256 of both files
+ *                          /manifest.json   the key, both files' sizes, the graph's SHA-256
  *
  * The key is a SHA-256 of the graph's bytes (weights included), the session options, the
  * onnxruntime version and the CPU model: the layout rewrite is specific to the CPU's vector
@@ -53,7 +53,8 @@ export interface OptimizedModelCacheOptions {
 
 interface Manifest {
   key: string;
-  files: Record<string, { size: number; sha256: string }>;
+  /** Each file's size; the graph's SHA-256 too (the weights' would cost 0.1–0.3 s a run to check). */
+  files: Record<string, { size: number; sha256?: string }>;
 }
 
 type SessionOptions = InferenceSession.SessionOptions;
@@ -121,7 +122,8 @@ export function withOptimizedModelCache(ort: OrtModule, options: OptimizedModelC
     }
     try {
       const files: Manifest['files'] = {};
-      for (const name of [MODEL, DATA]) files[name] = await describe(join(tmp, name));
+      files[MODEL] = await describe(join(tmp, MODEL));
+      files[DATA] = { size: (await stat(join(tmp, DATA))).size };
       await writeFile(join(tmp, MANIFEST), JSON.stringify({ key, files } satisfies Manifest));
       await rename(tmp, entry);
       await evictOldEntries(root, KEPT_ENTRIES);
