@@ -3,9 +3,15 @@
  * same) plus WASM, which the onnxruntime-web tests run in Node: tests import the modules
  * under src/ directly, not through a platform entry.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { registerBackend } from '../src/backends/index.js';
 import { registerNodeBackends } from '../src/backends/register-node.js';
 import { wasmBackend } from '../src/backends/wasm.js';
 
 registerNodeBackends();
 registerBackend(wasmBackend);
+
+// The CLI keeps onnxruntime's optimised models in the cache folder (about 100 MB each for
+// VGG-19): tests keep theirs out of the user's ~/.cache, in one folder all test files share.
+process.env.NEURAL_STYLE_CACHE ??= join(tmpdir(), 'neural-style-test-cache');

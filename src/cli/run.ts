@@ -20,6 +20,10 @@ import { writeRunImage } from './output.js';
 import { planRun, type RunPlan } from './plan/index.js';
 import { iterationPath } from './plan/paths.js';
 import { type LossPoint, writeLossPlot } from './plot.js';
+import { printPhases } from './timing.js';
+import { resolveCacheDir } from '../models/cache-node.js';
+import { withOptimizedModelCache } from '../runtime/optimized-model-cache-node.js';
+import { timePhase } from '../util/phases.js';
 import { fmtDuration, fmtLoss, type OutStream, progressMode, ProgressReporter } from './progress.js';
 
 export interface RunContext {
@@ -35,7 +39,7 @@ export function exitCodeFor(reason: unknown): number {
 }
 
 export async function runStylize(raw: Record<string, unknown>, ctx: RunContext): Promise<number> {
-  const plan = await planRun(raw);
+  const plan = await timePhase('plan', () => planRun(raw));
   const { cli, paths } = plan;
   const mode = progressMode(cli, ctx.stdout);
   const depth = { depth: cli.outputDepth === '16' ? 16 : 8 } as const;
@@ -45,11 +49,11 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
 
   for (const n of plan.notes) note(n);
   note(plan.backend.reason);
-  const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
+  const ort = await cachingOrt(cli.cacheDir, note);
 
   let model: LoadedModel;
   try {
-    model = await loadModel(plan, note, ctx.signal);
+    model = await timePhase('weights', () => loadModel(plan, note, ctx.signal));
   } catch (err) {
     if (!ctx.signal.aborted) throw err;
     // Downloads resume from their .partial file, so stopping here loses nothing.
@@ -145,13 +149,24 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
     return code;
   }
 
-  await writeRunImage(paths.output, r.image, depth, paths.checkpoint);
+  await timePhase('output', () => writeRunImage(paths.output, r.image, depth, paths.checkpoint));
   note(
     `wrote ${paths.output} (${r.image.width}×${r.image.height}) after ${r.iterations} iterations, ` +
       `loss ${fmtLoss(r.loss)}, ${fmtDuration(r.elapsedMs)}`,
   );
   await writePlot();
+  printPhases(ctx.stderr);
   return 0;
+}
+
+/**
+ * onnxruntime-node with its optimised models kept in the cache folder beside the weights
+ * (src/runtime/optimized-model-cache-node.ts): a second run with the same graph skips the
+ * graph optimisation, most of a short run's start-up.
+ */
+async function cachingOrt(cacheDir: string | undefined, note: (msg: string) => void): Promise<OrtModule> {
+  const ort = await import('onnxruntime-node');
+  return withOptimizedModelCache(ort as unknown as OrtModule, { dir: resolveCacheDir(cacheDir), runtimeVersion: ort.env.versions.node ?? ort.env.versions.common, onNotice: note });
 }
 
 /**

@@ -48,15 +48,16 @@ function encodeAttr(name: string, value: AttrValue): AttributeProto {
   return create(AttributeProtoSchema, { name, type: AttrType.FLOATS, floats: value.floats });
 }
 
+/**
+ * An initializer's TensorProto without its data: encodeModel appends the raw_data field
+ * (little-endian; typed arrays are in platform order, which is little-endian on every
+ * platform onnxruntime supports).
+ */
 function encodeInitializer(init: Initializer): TensorProto {
-  // raw_data is little-endian; typed arrays are in platform order, which is little-endian
-  // on every platform onnxruntime supports.
-  const raw = new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength);
   return create(TensorProtoSchema, {
     name: init.name,
     dims: init.dims.map((d) => BigInt(d)),
     dataType: init.elemType === 'float32' ? DataType.FLOAT : DataType.INT64,
-    rawData: raw,
   });
 }
 
@@ -131,8 +132,25 @@ function withoutDeadNodes(nodes: GraphNode[], outputs: Set<string>): GraphNode[]
   return nodes.filter((_, i) => live[i]);
 }
 
-/** Encode the graph as ONNX bytes, ready for `InferenceSession.create`. */
+/**
+ * Encode the graph as ONNX bytes, ready for `InferenceSession.create`.
+ *
+ * The schema library encodes everything but the initializers' bytes; those are copied into
+ * the result once, by hand. Why: VGG's weights make a graph of 50–100 MB, and the library's
+ * writer grows its buffer and copies each chunk several times (1.5 s of a 4 s start-up for
+ * the features and objective graphs, measured with NEURAL_STYLE_TIMING; bench/RESULTS.md).
+ * Protobuf lets a message's fields come in any order and a repeated field's entries be
+ * appended, so the bytes are the library's message followed by the fields it left out.
+ */
 export function encodeModel(g: GraphBuilder, graphName = 'neural_style'): Uint8Array {
+  return joinParts(encodeModelParts(g, graphName));
+}
+
+/**
+ * The same bytes as consecutive parts, not yet joined: a caller that only hashes them (the
+ * optimised-model cache, on a hit) never copies 100 MB of weights into one buffer.
+ */
+export function encodeModelParts(g: GraphBuilder, graphName = 'neural_style'): Uint8Array[] {
   const graph = create(GraphProtoSchema, {
     name: graphName,
     node: exportedNodes(g).map((n) =>
@@ -144,7 +162,6 @@ export function encodeModel(g: GraphBuilder, graphName = 'neural_style'): Uint8A
         attribute: Object.entries(n.attrs).map(([k, v]) => encodeAttr(k, v)),
       }),
     ),
-    initializer: [...g.initializers.values()].map(encodeInitializer),
     input: g.inputs.map(encodeValueInfo),
     output: g.outputs.map(encodeValueInfo),
   });
@@ -152,7 +169,47 @@ export function encodeModel(g: GraphBuilder, graphName = 'neural_style'): Uint8A
     irVersion: IR_VERSION,
     producerName: 'neural-style',
     opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: OPSET_VERSION })],
-    graph,
   });
-  return toBinary(ModelProtoSchema, model);
+  // Each initializer: its TensorProto without the data, then the data as its raw_data field.
+  const initializers = [...g.initializers.values()].map((init) => {
+    const raw = new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength);
+    return [toBinary(TensorProtoSchema, encodeInitializer(init)), fieldHeader(TensorProtoSchema.field.rawData!.number, raw.byteLength), raw];
+  });
+  const graphParts: Uint8Array[] = [toBinary(GraphProtoSchema, graph)];
+  for (const parts of initializers) graphParts.push(fieldHeader(GraphProtoSchema.field.initializer!.number, totalLength(parts)), ...parts);
+  return [toBinary(ModelProtoSchema, model), fieldHeader(ModelProtoSchema.field.graph!.number, totalLength(graphParts)), ...graphParts];
+}
+
+/** Parts of bytes as one buffer. */
+export function joinParts(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(totalLength(parts));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}
+
+const totalLength = (parts: readonly Uint8Array[]) => parts.reduce((n, p) => n + p.byteLength, 0);
+
+/** A length-delimited field's tag (wire type 2) and length, as protobuf writes them: varints. */
+function fieldHeader(field: number, length: number): Uint8Array {
+  const bytes: number[] = [];
+  for (let v = field * 8 + 2; ; v = Math.floor(v / 128)) {
+    if (v < 128) {
+      bytes.push(v);
+      break;
+    }
+    bytes.push((v % 128) | 128);
+  }
+  for (let v = length; ; v = Math.floor(v / 128)) {
+    if (v < 128) {
+      bytes.push(v);
+      break;
+    }
+    bytes.push((v % 128) | 128);
+  }
+  return Uint8Array.from(bytes);
 }

@@ -5,7 +5,7 @@
  * term computes once from them (W2's Σ_s^½).
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
-import { encodeModel } from '../graph/encode.js';
+import { encodeModel, encodeModelParts } from '../graph/encode.js';
 import { blendedStyles, type TermOptions } from '../losses/index.js';
 import type { Mask } from '../masks/index.js';
 import type { Tensor } from '../models/types.js';
@@ -13,7 +13,8 @@ import { buildDerivationGraph, buildFeatureGraph, type FeatureOutput } from '../
 import { names } from '../objective/names.js';
 import type { NetworkSource } from '../network/vgg.js';
 import { resolveSetup, type GraphSetup } from './setup.js';
-import type { OrtModule } from './ort.js';
+import { timePhase, timePhaseSync } from '../util/phases.js';
+import { createSession, type OrtModule } from './ort.js';
 
 /**
  * term name → layer → target statistic. Today: `content` (feature maps [1, C, h, w]) and
@@ -34,13 +35,16 @@ export class FeatureExtractor {
 
   static async create(ort: OrtModule, net: NetworkSource, options: TermOptions, setup: GraphSetup = {}): Promise<FeatureExtractor> {
     const { backend, forms, terms, run } = resolveSetup(options, setup);
-    const { graph, outputs } = buildFeatureGraph(net, options, terms, run, forms);
+    const { model, outputs } = timePhaseSync('graph', () => {
+      const { graph, outputs } = buildFeatureGraph(net, options, terms, run, forms);
+      return { model: encodeModelParts(graph, 'features'), outputs };
+    });
     const session = backend.sessionOptions();
-    const features = await ort.InferenceSession.create(encodeModel(graph, 'features'), session);
+    const features = await timePhase('session', () => createSession(ort, model, session));
     const derive = buildDerivationGraph(outputs);
     let derivation: InferenceSession | null = null;
     try {
-      derivation = derive ? await ort.InferenceSession.create(encodeModel(derive, 'targets'), session) : null;
+      derivation = derive ? await timePhase('session', () => ort.InferenceSession.create(encodeModel(derive, 'targets'), session)) : null;
     } catch (err) {
       await features.release();
       throw err;

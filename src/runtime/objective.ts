@@ -7,7 +7,7 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { NumericalError, UsageError } from '../errors.js';
-import { encodeModel } from '../graph/encode.js';
+import { encodeModelParts } from '../graph/encode.js';
 import { inputsOf, targetOf, type FeedValue, type LossTerm, type RunShape, type TermInput, type TermOptions } from '../losses/index.js';
 import type { Mask } from '../masks/index.js';
 import { buildObjectiveGraph } from '../objective/objective-graph.js';
@@ -18,8 +18,9 @@ import type { NetworkSource } from '../network/vgg.js';
 import { parameterCount, type Parameterisation } from '../parameterisations/index.js';
 import { Rng } from '../util/random.js';
 import type { Targets } from './features.js';
-import type { OrtModule } from './ort.js';
+import { createSession, type OrtModule } from './ort.js';
 import { resolveSetup, type GraphSetup } from './setup.js';
+import { timePhase, timePhaseSync } from '../util/phases.js';
 
 export { resolveSetup, type GraphSetup } from './setup.js';
 
@@ -62,8 +63,11 @@ export class CompiledObjective {
   static async create(ort: OrtModule, net: NetworkSource, options: TermOptions, setup: GraphSetup = {}): Promise<CompiledObjective> {
     const { backend, forms, terms, run, parameterisation } = resolveSetup(options, setup);
     const all = termsOf(terms, options);
-    const { graph, channels, params, grads } = buildObjectiveGraph(net, options, forms, all, run, parameterisation);
-    const compiled = await ort.InferenceSession.create(encodeModel(graph, 'objective'), backend.sessionOptions());
+    const { model, channels, params, grads } = timePhaseSync('graph', () => {
+      const { graph, ...built } = buildObjectiveGraph(net, options, forms, all, run, parameterisation);
+      return { model: encodeModelParts(graph, 'objective'), ...built };
+    });
+    const compiled = await timePhase('session', () => createSession(ort, model, backend.sessionOptions()));
     return new CompiledObjective(ort, compiled, options, [...all], net, channels, run, parameterisation, { inputs: params, grads });
   }
 

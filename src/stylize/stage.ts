@@ -34,6 +34,7 @@ import { KeepBest } from './observers/keep-best.js';
 import { Tolerance } from './observers/tolerance.js';
 import type { Checkpoint, Progress, RunInput, StylizeResult } from './types.js';
 import { StopRequested } from '../util/abort.js';
+import { timePhase } from '../util/phases.js';
 
 /** A stage's options: the run's, with its size and count, and a tolerance when a video frame asks. */
 export type StageOptions = StylizeOptions & { tolerance?: number };
@@ -99,8 +100,8 @@ export async function runStage(ctx: StageContext, input: RunInput, o: StageOptio
   let targets: Targets | undefined;
   try {
     targets = overrides.targets ?? {
-      ...(await ctx.styleTargets(Math.max(1, Math.round(o.imageSize * o.styleScale)), tile, input.signal)),
-      ...(await ctx.contentTargets(toNetworkInput(content, ctx.preprocessing), width, height, tile)),
+      ...(await timePhase('style targets', () => ctx.styleTargets(Math.max(1, Math.round(o.imageSize * o.styleScale)), tile, input.signal))),
+      ...(await timePhase('content targets', () => ctx.contentTargets(toNetworkInput(content, ctx.preprocessing), width, height, tile))),
     };
   } catch (err) {
     if (!(err instanceof StopRequested)) throw err;
@@ -178,7 +179,9 @@ export async function runStage(ctx: StageContext, input: RunInput, o: StageOptio
       last: o.numIterations,
       evaluate: (now, at) => {
         iteration = at;
-        return evaluator.evaluate(now, ctx.iterationFeeds?.(at, width, height));
+        const e = () => evaluator.evaluate(now, ctx.iterationFeeds?.(at, width, height));
+        // The first evaluation of a stage is where a session's arena grows: timed apart.
+        return at === firstIteration ? timePhase('first evaluation', e) : e();
       },
       report,
       step: (now, e) => {

@@ -117,3 +117,37 @@ describe('safetensors', () => {
     expect(decodeError(bytes.subarray(0, bytes.length - 4))).toMatch(/data section has/);
   });
 });
+
+describe('safetensors float32 data without a copy', () => {
+  const tensors = new Map<string, Tensor>([
+    ['a', { dims: [3], data: Float32Array.of(1, 2, 3) }],
+    ['b', { dims: [2, 2], data: Float32Array.of(-1, 0.5, 7, 9) }],
+  ]);
+
+  it('from a file (reads the source hands over): the values, each tensor in a buffer of its own', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { fileSource } = await import('../../src/models/formats/byte-source-node.js');
+    const dir = await mkdtemp(join(tmpdir(), 'ns-st-'));
+    try {
+      await writeFile(join(dir, 'w.safetensors'), encodeSafetensors(tensors));
+      const source = await fileSource(join(dir, 'w.safetensors'));
+      const archive = await openSafetensors(source);
+      const [a, b] = [await archive.read('a'), await archive.read('b')];
+      await source.close();
+      expect([...a.data]).toEqual([1, 2, 3]);
+      expect([...b.data]).toEqual([-1, 0.5, 7, 9]);
+      expect(a.data.buffer).not.toBe(b.data.buffer);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('from bytes in memory (views of the caller\'s buffer): copies, so changing those bytes later changes no tensor', async () => {
+    const bytes = encodeSafetensors(tensors);
+    const a = await (await openSafetensors(bytesSource(bytes))).read('a');
+    bytes.fill(0);
+    expect([...a.data]).toEqual([1, 2, 3]);
+  });
+});

@@ -5,7 +5,6 @@
 import type { Command } from 'commander';
 import { commanderOptions } from '../options.js';
 import { notForVideoOptions, videoOptionSpecs } from '../video/options.js';
-import { runVideo } from '../video/run.js';
 import type { CommandContext } from './types.js';
 
 export function registerVideo(program: Command, ctx: CommandContext): void {
@@ -20,6 +19,8 @@ export function registerVideo(program: Command, ctx: CommandContext): void {
   }
   for (const option of notForVideoOptions()) cmd.addOption(option);
   cmd.action(async (_opts: unknown, c: Command) => {
+    // Loaded when the command runs: ffmpeg, flow and frame code are no part of other commands' start-up.
+    const { runVideo } = await import('../video/run.js');
     ctx.setExitCode(await runVideo(c.opts(), { stdout: ctx.io.stdout, stderr: ctx.io.stderr, signal: ctx.signal }));
   });
 }

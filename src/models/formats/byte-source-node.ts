@@ -30,6 +30,7 @@ export async function fileSource(path: string): Promise<FileByteSource> {
   return {
     size,
     description: path,
+    freshReads: true,
     async read(offset: number, length: number): Promise<Uint8Array> {
       checkRange(offset, length, size, path);
       if (closed) throw new InputError(`${path}: read after close`);

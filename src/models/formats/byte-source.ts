@@ -17,6 +17,11 @@ export interface ByteSource {
    * source keeps: do not write to it, and copy before reinterpreting it as wider numbers.
    */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * True when every read returns a new buffer of exactly the bytes asked for, which the
+   * caller then owns: float32 data is used in place instead of copied (80 MB of VGG weights).
+   */
+  readonly freshReads?: boolean;
   /** Human-readable name for messages: a path, URL or "in-memory bytes". */
   readonly description: string;
 }

@@ -33,14 +33,16 @@ export function halfToFloat(h: number): number {
 /**
  * Decodes `count` elements of `dtype` from `bytes` (which must hold exactly that many) into
  * a fresh float32 array. Wider floats round to nearest; integers convert by value.
+ * `owned`: the caller owns `bytes` and its whole buffer, so float32 data may be used in place.
  */
-export function toFloat32(bytes: Uint8Array, dtype: DType, what: string, littleEndian = true): Float32Array {
+export function toFloat32(bytes: Uint8Array, dtype: DType, what: string, littleEndian = true, owned = false): Float32Array {
   const size = DTYPE_SIZE[dtype];
   if (bytes.length % size !== 0) {
     throw new WeightsError(`${what}: ${bytes.length} bytes is not a whole number of ${dtype} elements`);
   }
   const n = bytes.length / size;
   if (dtype === 'F32' && littleEndian === HOST_LITTLE_ENDIAN) {
+    if (owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return new Float32Array(bytes.buffer, 0, n);
     // slice() copies into a fresh, aligned buffer: the fast path for real weight files.
     return new Float32Array(bytes.slice().buffer);
   }

@@ -116,7 +116,7 @@ export async function openSafetensors(source: ByteSource): Promise<TensorArchive
       const e = header.entries.get(key);
       if (!e) throw new WeightsError(`${description}: no tensor '${key}' in the file`);
       const bytes = await readRange(source, e.begin, e.end - e.begin, `tensor '${key}'`);
-      return { dims: e.shape.slice(), data: toFloat32(bytes, e.dtype, `${description}: tensor '${key}'`) };
+      return { dims: e.shape.slice(), data: toFloat32(bytes, e.dtype, `${description}: tensor '${key}'`, true, source.freshReads) };
     },
   };
 }
