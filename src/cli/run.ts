@@ -159,13 +159,19 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
   return 0;
 }
 
+/** Opt-in: `NEURAL_STYLE_KEEP_OPTIMIZED=1`. */
+export const KEEP_OPTIMIZED_ENV = 'NEURAL_STYLE_KEEP_OPTIMIZED';
+
 /**
- * onnxruntime-node with its optimised models kept in the cache folder beside the weights
- * (src/runtime/optimized-model-cache-node.ts): a second run with the same graph skips the
- * graph optimisation, most of a short run's start-up.
+ * onnxruntime-node, with its optimised models kept in the cache folder beside the weights
+ * when asked (src/runtime/optimized-model-cache-node.ts): a second run with the same graph
+ * skips the graph optimisation, about 1 s of a short run's start-up. Off by default: a
+ * session loaded from a kept model evaluated 4–13% slower at 512 px (bench/RESULTS.md,
+ * "Start-up"), which a default 1000-iteration run pays many times over.
  */
 async function cachingOrt(cacheDir: string | undefined, note: (msg: string) => void): Promise<OrtModule> {
   const ort = await import('onnxruntime-node');
+  if (process.env[KEEP_OPTIMIZED_ENV] !== '1') return ort as unknown as OrtModule;
   return withOptimizedModelCache(ort as unknown as OrtModule, { dir: resolveCacheDir(cacheDir), runtimeVersion: ort.env.versions.node ?? ort.env.versions.common, onNotice: note });
 }
 

@@ -6,18 +6,35 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { KEEP_OPTIMIZED_ENV } from '../../src/cli/run.js';
 import { cli, type Fixture, makeFixture, writeRandomWeights } from './helpers.js';
 
 let f: Fixture;
 let weights: string;
 beforeAll(async () => {
+  process.env[KEEP_OPTIMIZED_ENV] = '1';
   f = await makeFixture('ns-optimized-cli-');
   weights = join(f.dir, 'weights.safetensors');
   await writeRandomWeights(weights, 'vgg19');
 });
-afterAll(() => f.cleanup());
+afterAll(async () => {
+  delete process.env[KEEP_OPTIMIZED_ENV];
+  await f.cleanup();
+});
 
-it('a second run loads the kept models and writes a byte-equal image; NEURAL_STYLE_TIMING prints the split', async () => {
+it('keeps no optimised model unless asked', async () => {
+  delete process.env[KEEP_OPTIMIZED_ENV];
+  try {
+    const cache = join(f.dir, 'cache-off');
+    const r = await cli(['-c', f.photo, '-s', f.painting, '-o', join(f.dir, 'off.png'), '--model', 'vgg19', '--model-file', weights, '--image-size', '32', '--num-iterations', '1', '--backend', 'cpu', '--cache-dir', cache, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    await expect(readdir(join(cache, 'optimized'))).rejects.toThrow(/ENOENT/);
+  } finally {
+    process.env[KEEP_OPTIMIZED_ENV] = '1';
+  }
+});
+
+it('with NEURAL_STYLE_KEEP_OPTIMIZED=1 a second run loads the kept models and writes a byte-equal image; NEURAL_STYLE_TIMING prints the split', async () => {
   const cache = join(f.dir, 'cache');
   const args = (out: string) => ['-c', f.photo, '-s', f.painting, '-o', join(f.dir, out), '--model', 'vgg19', '--model-file', weights, '--image-size', '32', '--num-iterations', '3', '--backend', 'cpu', '--cache-dir', cache, '--quiet'];
   const first = await cli(args('first.png'));
