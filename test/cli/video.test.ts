@@ -303,6 +303,8 @@ describe("neural-style video: the image command's options that fit a clip", () =
     ['--output-depth', '16', /frames are 8-bit/],
     ['--save-iter', '5', /each frame is written as it finishes/],
     ['--checkpoint', 'x.ckpt', /--resume/],
+    ['--multires', '16,32', /coarse-to-fine has nothing to refine from/],
+    ['--multires-from', '16', /coarse-to-fine has nothing to refine from/],
   ])('%s is refused in one line that says why, before any work', async (flag, value, why) => {
     const out = join(g.dir, 'refused');
     const r = await cli(['video', '--frames-in', frames, '--frames-out', out, '-s', g.painting, ...tiny, flag, value]);

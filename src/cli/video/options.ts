@@ -34,6 +34,9 @@ export const NOT_FOR_VIDEO: Readonly<Record<string, string>> = {
   saveIter: 'each frame is written as it finishes (keep them with --frames-out)',
   checkpoint: 'each frame is written as it finishes; continue an interrupted run with --resume',
   checkpointEvery: 'each frame is written as it finishes; continue an interrupted run with --resume',
+  ...Object.fromEntries(
+    ['multires', 'multiresIterations', 'multiresFrom', 'multiresFirstIterations', 'multiresWarmStart'].map((k) => [k, 'each frame starts from the last one, at one size (coarse-to-fine has nothing to refine from)']),
+  ),
 };
 
 /** NOT_FOR_VIDEO's flags as hidden commander options, so that parsing reaches refuseNotForVideo. */
@@ -53,7 +56,7 @@ export function videoOptionSpecs(): OptionSpec[] {
   return [
     ...VIDEO_COMMAND_OPTIONS,
     ...FROM_IMAGE_COMMAND.map((k) => cliOptionSpec(k)!),
-    ...library.filter((s) => !taken.has(s.key)),
+    ...library.filter((s) => !taken.has(s.key) && !(s.key in NOT_FOR_VIDEO)),
     ...VIDEO_OPTIONS,
   ];
 }

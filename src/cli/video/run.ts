@@ -93,7 +93,6 @@ async function planVideo(raw: Record<string, unknown>, ctx: VideoContext): Promi
   const styles = v.style as string[] | undefined;
   if (!styles || styles.length === 0) throw new UsageError('no style image: give one or more with -s/--style PATH[,PATH…]');
   if (v.output === undefined && v.framesOut === undefined) throw new UsageError('no output: give -o/--output CLIP, --frames-out DIR, or both');
-  if (v.multires !== undefined) throw new UsageError('--multires is not available for video (each frame starts from the last one, at one size)');
   if (typeof v.tile === 'number' && (v.temporalWeight as number) > 0) {
     // The temporal loss compares each whole frame with the previous result warped: no tile sees enough of it.
     throw new UsageError(
