@@ -20,7 +20,7 @@ export function preflightJob(spec: JobSpec, images: { content: RgbImage; styles:
     options: { ...spec.options, backend: backend.profile.name },
     content: images.content,
     styles: images.styles,
-    extraImages: images.initImage ? [images.initImage] : [],
+    initImage: images.initImage,
     // A job always checkpoints (to the store).
     checkpoint: true,
     availableBytes,

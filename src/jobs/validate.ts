@@ -87,7 +87,7 @@ export async function validateSubmission(sub: Submission, limits: SubmitLimits =
       options,
       content,
       styles,
-      extraImages: initImage ? [initImage] : [],
+      initImage,
       checkpoint: true,
       availableBytes: limits.maxJobBytes,
       availableMeans: limits.maxJobBytesMeans ?? "this server's limit for a job",

@@ -61,6 +61,8 @@ export interface Method {
   videoDefaults?: Partial<StylizeOptions>;
   /** Its loss terms, in the order their parts are reported. */
   terms(o: StylizeOptions): readonly LossTerm[];
+  /** Why it takes no init image (it starts from something of its own), when it takes none: the refusal says so. */
+  refusesInitImage?: string;
   /** Checks across options and the run (masks, combinations it cannot do), before any work. */
   check?(o: StylizeOptions, run: RunShape): void;
   /**

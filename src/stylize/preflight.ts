@@ -35,8 +35,8 @@ export interface PreflightInput {
   options: StylizeOptions;
   content: ImageSize;
   styles: ImageSize[];
-  /** Other decoded images held during the run (an init image). */
-  extraImages?: ImageSize[];
+  /** The init image, when the run has one (held during the run; a method may take none). */
+  initImage?: ImageSize;
   terms?: readonly LossTerm[];
   /** A checkpoint is written during the run (one packed copy of the state at a time). */
   checkpoint?: boolean;
@@ -46,6 +46,12 @@ export interface PreflightInput {
   availableMeans?: string;
   /** Content masks (one per style) make the styles regions; undefined or empty for none. */
   contentMasks?: readonly Mask[];
+}
+
+/** A method that starts from something of its own refuses an init image instead of ignoring it. */
+export function checkInitImage(o: StylizeOptions): void {
+  const method = methodOf(o);
+  if (method.refusesInitImage) throw new UsageError(msg`${opt('method')} ${method.name} ${method.refusesInitImage}: leave out ${opt('initImage')}`);
 }
 
 /** The terms a run's objective has: the caller's, else its method's (gatys: the registered ones). */
@@ -214,7 +220,7 @@ export function runMemory(input: PreflightInput, tile = 0): RunMemory {
   // RgbImage is float32 HWC: 12 bytes a pixel; each style also has its resized copy and its
   // preprocessed (network-input) copy while its targets are computed.
   const px = (s: ImageSize) => s.width * s.height;
-  const decoded = [input.content, ...input.styles, ...(input.extraImages ?? [])].reduce((a, s) => a + 12 * px(s), 0);
+  const decoded = [input.content, ...input.styles, ...(input.initImage ? [input.initImage] : [])].reduce((a, s) => a + 12 * px(s), 0);
   const images = decoded + 2 * 12 * px(c) + styleSizes.reduce((a, s) => a + 12 * px(s), 0) + 24 * px(largestStyle);
 
   // Tiled, the whole image's gradient is summed in its own vector, and the content targets
@@ -393,6 +399,7 @@ function tileNotes(input: PreflightInput): MessagePart[][] {
 
 /** Every check, in order: layers, sizes, memory, masked regions. Returns notes that do not stop the run. */
 export function preflight(input: PreflightInput): MessagePart[][] {
+  if (input.initImage) checkInitImage(input.options);
   checkLayers(input.table, input.options, input.terms);
   checkSizes(input);
   checkMemory(input);

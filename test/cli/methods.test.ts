@@ -51,3 +51,10 @@ describe('methods that cannot be tiled', () => {
     expect(r.stderr).toMatch(new RegExp(`--method ${method} cannot run in tiles .*leave --tile at auto or off`));
   });
 });
+
+describe('a method that starts from its own image', () => {
+  it('--method nnst --init-image is a usage error, before any work (it used to be ignored)', async () => {
+    const r = await cli(args('nnst', 64, 'init.png', ['--init-image', f.painting]));
+    expect([r.code, r.stderr]).toEqual([2, "error: --method nnst starts from the content's coarse pyramid levels: leave out --init-image\n"]);
+  });
+});

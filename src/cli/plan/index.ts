@@ -68,7 +68,7 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
     options,
     content: inputs.content,
     styles: inputs.styles,
-    extraImages: inputs.initImage ? [inputs.initImage] : [],
+    initImage: inputs.initImage,
     checkpoint: paths.checkpoint !== undefined,
     availableBytes,
     contentMasks: inputs.contentMasks,

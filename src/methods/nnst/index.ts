@@ -99,6 +99,7 @@ export const nnst: Method = {
   terms: () => [hypercolumnTerm, layerMatchTerm],
   tileable: false,
   stageObjectives: true,
+  refusesInitImage: "starts from the content's coarse pyramid levels",
   check: (o) => {
     if ((o.multires && o.multires.length > 0) || o.multiresFrom !== undefined) {
       throw new UsageError(msg`${opt('method')} nnst has its own scales: leave out ${opt('multires')} and ${opt('multiresFrom')}`);
