@@ -61,7 +61,12 @@ export interface Method {
   videoDefaults?: Partial<StylizeOptions>;
   /** Its loss terms, in the order their parts are reported. */
   terms(o: StylizeOptions): readonly LossTerm[];
-  /** Why it takes no init image (it starts from something of its own), when it takes none: the refusal says so. */
+  /**
+   * Why it takes no init image (it starts from something of its own), when it takes none: the
+   * pre-flight refuses a user's init image with this. A video's warped previous frame, which
+   * the pipeline passes to every method, is still ignored by such a method (its temporal
+   * term holds the frames together).
+   */
   refusesInitImage?: string;
   /** Checks across options and the run (masks, combinations it cannot do), before any work. */
   check?(o: StylizeOptions, run: RunShape): void;

@@ -35,7 +35,7 @@ import type { InferenceSession } from 'onnxruntime-common';
 import { encodeModel } from '../graph/encode.js';
 import { TiledObjective } from '../tiles/tiled-objective.js';
 import { methodOf, type Method, type MethodContext, type MethodStageOverrides } from '../methods/index.js';
-import { checkInitImage, chooseTile } from './preflight.js';
+import { chooseTile } from './preflight.js';
 import { runStage, type StageContext } from './stage.js';
 import { throwIfStopped, untilStopped } from '../util/abort.js';
 import type { RunInput, StylizeResult } from './types.js';
@@ -201,7 +201,6 @@ export class Stylizer {
    */
   async run(input: RunInput): Promise<StylizeResult> {
     const o = this.options;
-    if (input.initImage) checkInitImage(o);
     if (o.multires && o.multires.length > 0 && (input.feeds || input.settings)) {
       throw new UsageError(msg`per-run inputs and settings cannot be combined with ${opt('multires')} (coarse-to-fine) runs`);
     }

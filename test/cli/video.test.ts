@@ -334,6 +334,16 @@ describe('neural-style video: bad requests are refused in the user\'s words, bef
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a frame size that cannot fit in memory: the image command\'s memory refusal, before any weights load (it was killed by the system)', async () => {
+    const frames = await pngFrames(join(g.dir, 'in-huge'), 2);
+    const out = join(g.dir, 'huge-out');
+    const r = await cli(['video', '--frames-in', frames, '--frames-out', out, '-s', g.painting, '--model', 'vgg19-random', '--image-size', '6000', '--num-iterations', '1', '--frame-iterations', '1', '-q']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: a 6000×\d+ run needs about [\d.]+ GB of memory but [\d.]+ GB is available; try --image-size \d+/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('frames of mixed sizes in --frames-in: one line naming the first frame whose size differs, before any stylising', async () => {
     const frames = await pngFrames(join(g.dir, 'mixed'), 3, 48, 32, [[48, 32], [48, 32], [50, 32]]);
     const out = join(g.dir, 'mixed-out');

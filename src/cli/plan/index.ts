@@ -101,7 +101,7 @@ export async function planRun(raw: Record<string, unknown>): Promise<RunPlan> {
 }
 
 /** The memory check's error, with the command's way around it. */
-function withMemoryHint<T>(check: () => T): T {
+export function withMemoryHint<T>(check: () => T): T {
   try {
     return check();
   } catch (e) {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chooseBackend } from '../../backends/index.js';
 import { imageHash } from '../../checkpoint/index.js';
-import { InputError, UsageError } from '../../errors.js';
+import { InputError, renderParts, UsageError } from '../../errors.js';
 import { readImage } from '../../image/decode-node.js';
 import { writeImage } from '../../image/encode-node.js';
 import type { RgbImage } from '../../image/types.js';
@@ -34,9 +34,13 @@ import { exitCodeFor } from '../run.js';
 import { parseVideoOptions } from './options.js';
 import { checkFrameSizes } from './frame-sizes.js';
 import { checkVideoPaths } from './paths.js';
-import type { CliOptions } from '../options.js';
+import { flagOf, type CliOptions } from '../options.js';
 import { checkMaskFlags } from '../plan/flags.js';
 import { readMasks } from '../plan/inputs.js';
+import { NO_MEMORY_CHECK_ENV, withMemoryHint } from '../plan/index.js';
+import { preflight } from '../../stylize/preflight.js';
+import { layerTableFor } from '../../models/layers.js';
+import { getModelEntry } from '../../models/registry.js';
 import { plotFormat, writeLossPlot, type LossPoint } from '../plot.js';
 import type { Mask } from '../../masks/index.js';
 
@@ -229,6 +233,21 @@ async function stylizeFrames(plan: VideoPlan, frames: Frames, claim: Claim, ctx:
   const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
   const choice = await chooseBackend(ort, options.backend);
   note(choice.reason);
+  // The image command's pre-flight on the first frame (they all have its size), before any
+  // weights load: a frame too large for memory was killed by the system, not refused.
+  const availableBytes = process.env[NO_MEMORY_CHECK_ENV] ? undefined : choice.profile.memoryBudget?.(choice.probe);
+  const notes = withMemoryHint(() =>
+    preflight({
+      table: layerTableFor(getModelEntry(v.model as string).architecture),
+      // With the temporal loss a frame is never tiled (the --tile check above): estimate it whole.
+      options: (v.temporalWeight as number) > 0 ? { ...options, tile: 'off' } : options,
+      content: frames.first,
+      styles: plan.styles,
+      availableBytes,
+      contentMasks: plan.contentMasks,
+    }),
+  );
+  for (const n of notes) note(renderParts(n, flagOf));
   const model = await resolveModel({ model: v.model as string, modelFile: v.modelFile as string | undefined, cacheDir: v.cacheDir as string | undefined, seed: 0, onNotice: note });
   const stylizer = await createStylizer({
     ort,
