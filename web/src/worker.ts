@@ -15,6 +15,7 @@ import { wasmLabel, wasmThreads } from './backends.js';
 import { describeError, firstLine, isOutOfMemory } from './describe-error.js';
 import { dispatch, type Handlers } from './handlers.js';
 import type { Frame, FromWorker, ToWorker } from './protocol.js';
+import { warmUp } from './warm-up.js';
 import { deleteCached, listCached, loadWeights, type Loaded } from './weights.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -29,6 +30,8 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
 // Weights
 
 let current: { loaded: Promise<Loaded>; abort: AbortController } | undefined;
+/** The throw-away run that compiles the WASM kernels after a load (warm-up.ts); a run waits for it. */
+let warming: Promise<void> = Promise.resolve();
 
 async function handleLoad(source: Extract<ToWorker, { type: 'load-weights' }>['source']): Promise<void> {
   current?.abort.abort();
@@ -42,8 +45,12 @@ async function handleLoad(source: Extract<ToWorker, { type: 'load-weights' }>['s
   current = mine;
   loaded.catch(() => undefined); // handled below; a run awaiting it reports its own error
   try {
-    const { info } = await loaded;
-    if (current === mine) post({ type: 'weights-ready', info });
+    const { info, model } = await loaded;
+    if (current === mine) {
+      post({ type: 'weights-ready', info });
+      const before = warming;
+      warming = before.then(() => (abort.signal.aborted ? undefined : warmUp(ortModule, model, abort.signal)));
+    }
   } catch (err) {
     if (current !== mine) return; // superseded by a newer load, which reports for itself
     const { kind, message } = abort.signal.aborted ? { kind: 'cancelled' as const, message: 'loading cancelled' } : describeError(err);
@@ -96,6 +103,8 @@ async function handleRun(msg: Extract<ToWorker, { type: 'run' }>): Promise<void>
   try {
     post({ type: 'status', text: 'waiting for the weights…' });
     const model = await latestModel();
+    post({ type: 'status', text: 'compiling the WASM runtime…' });
+    await warming;
 
     const gpu = msg.backend === 'wasm' ? undefined : await backendProfile('webgpu').probe(ortModule);
     backend = gpu?.available ? 'webgpu' : 'wasm';
