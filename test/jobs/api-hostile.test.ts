@@ -11,7 +11,7 @@ import { createJobsApi, type ApiSettings } from '../../src/jobs/api.js';
 import { JobClient } from '../../src/jobs/client.js';
 import { cli, rawImage } from '../cli/helpers.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { contentPng } from './helpers.js';
+import { contentPng, jobsInQueue } from './helpers.js';
 
 const TOKEN = 'hostile-token-0123456789abcdef';
 
@@ -76,10 +76,7 @@ describe('the job API under hostile input', () => {
     return fd;
   };
   const small = { model: 'vgg19-random', imageSize: 32, numIterations: 2 };
-  const queued = async () => {
-    const c = await client.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed');
-    return Object.values(c).reduce((a, b) => a + b, 0);
-  };
+  const queued = () => jobsInQueue(client);
 
   beforeAll(async () => {
     redis = await startRedis();

@@ -13,7 +13,7 @@ import { runWorker } from '../../src/jobs/worker.js';
 import { serveApp, type RunningServer } from '../../src/web-server/serve-node.js';
 import { cli, makeFixture, small, type Fixture } from '../cli/helpers.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { narrowModel } from './helpers.js';
+import { jobsInQueue, narrowModel } from './helpers.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -56,10 +56,7 @@ describe('the job API', () => {
     return fd;
   };
   const post = async (body: FormData, headers: Record<string, string> = auth) => fetch(`${base}/api/jobs`, { method: 'POST', body, headers });
-  const queued = async () => {
-    const c = await client.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed');
-    return Object.values(c).reduce((a, b) => a + b, 0);
-  };
+  const queued = () => jobsInQueue(client);
 
   it('refuses requests without the bearer token (401), and serves the app beside the API', async () => {
     expect((await post(await form({}), {})).status).toBe(401);

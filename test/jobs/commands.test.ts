@@ -10,6 +10,7 @@ import { JobClient } from '../../src/jobs/client.js';
 import { runWorker } from '../../src/jobs/worker.js';
 import { cli, makeFixture, small, type Fixture } from '../cli/helpers.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { jobsInQueue } from './helpers.js';
 
 describe('neural-style submit and jobs', () => {
   let redis: TestRedis;
@@ -30,7 +31,7 @@ describe('neural-style submit and jobs', () => {
     await f?.cleanup();
   });
 
-  const total = async () => Object.values(await client.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized')).reduce((a, b) => a + b, 0);
+  const total = () => jobsInQueue(client);
 
   it('refuses what the stylize command refuses, with its message and exit code, and queues nothing', async () => {
     for (const extra of [['--image-size', '8'], ['--style-weight', 'lots'], ['--content-layers', 'relu9_9'], ['--init', 'sideways']]) {

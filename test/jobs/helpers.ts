@@ -8,6 +8,7 @@ import { encodeImage } from '../../src/image/encode-node.js';
 import { decodeImage } from '../../src/image/decode-node.js';
 import { randomVggModel } from '../../src/models/random-model.js';
 import { resolveModel } from '../../src/models/resolve-node.js';
+import type { JobClient } from '../../src/jobs/client.js';
 import type { LoadedModel } from '../../src/models/types.js';
 import { resolveOptions, type StylizeOptions } from '../../src/options/index.js';
 import type { OrtModule } from '../../src/runtime/ort.js';
@@ -113,3 +114,9 @@ export const narrowModel = (() => {
   let m: LoadedModel | undefined;
   return () => (m ??= randomVggModel('vgg19', 0, [4, 8, 8, 8, 8]));
 })();
+
+/** Every job the queue holds, in any state: what a refusal must leave unchanged ("queues nothing"). */
+export async function jobsInQueue(client: JobClient): Promise<number> {
+  const c = await client.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed');
+  return Object.values(c).reduce((a, b) => a + b, 0);
+}

@@ -11,6 +11,7 @@ import { JobClient } from '../../src/jobs/client.js';
 import { runWorker } from '../../src/jobs/worker.js';
 import { cli, makeFixture, type Fixture } from '../cli/helpers.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { jobsInQueue } from './helpers.js';
 
 describe('the output files of submit and jobs result', () => {
   let redis: TestRedis;
@@ -32,7 +33,7 @@ describe('the output files of submit and jobs result', () => {
   });
 
   const job = () => ['-c', f.photo, '-s', f.painting, '--model', 'vgg19-random', '--image-size', '32', '--num-iterations', '1'];
-  const total = async () => Object.values(await client.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized')).reduce((a, b) => a + b, 0);
+  const total = () => jobsInQueue(client);
 
   it('submit -o refuses the input photo as the image command does, and queues nothing', async () => {
     const before = await readFile(f.photo);
