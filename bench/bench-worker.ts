@@ -1,6 +1,6 @@
 /**
  * One side of `npm run bench`: a process that sets up the objective for one backend and
- * image size, then answers commands from bench.ts on stdin with one JSON line each:
+ * image shape (--size wide, --height high; square without it), then answers commands from bench.ts on stdin with one JSON line each:
  *   eval        one timed evaluation      → { ms, cpuMs, loss }
  *   stylize N   N Adam steps from the content image → { totalMs, perStepMs, firstLoss, lastLoss,
  *               evalMs: [per step], optimizerMs: [per step] }
@@ -40,11 +40,12 @@ function withSession(profile: BackendProfile, session: SessionOptions): BackendP
  */
 const args = readArgs(
   {
-    usage: 'bench-worker.ts --backend B --size N [options] | --probe B   (spawned by bench.ts and variants.ts)',
+    usage: 'bench-worker.ts --backend B --size N [--height N] [options] | --probe B   (spawned by bench.ts and variants.ts)',
     flags: {
       probe: oneOf(BACKENDS, undefined, 'only check that a small session runs on this backend'),
       backend: oneOf(BACKENDS, undefined, 'the backend to serve (required without --probe)'),
-      size: int(undefined, 'image side (required without --probe)'),
+      size: int(undefined, 'image width (required without --probe)'),
+      height: int(undefined, 'image height (default: --size, a square)'),
       threads: int(2, 'intra-op threads (0: onnxruntime default)'),
       warmup: int(1, 'untimed evaluations before "ready"'),
       variant: str('defaults', 'a name from bench/variant-table.ts'),
@@ -85,7 +86,7 @@ async function probe(backend: BackendName): Promise<void> {
   console.log(`${backend}: ok`);
 }
 
-async function serve(backend: BackendName, size: number): Promise<void> {
+async function serve(backend: BackendName, size: number, height: number): Promise<void> {
   const { threads, warmup, variant: variantName } = args;
   const variant = VARIANTS[variantName]!;
   const t0 = performance.now();
@@ -94,20 +95,20 @@ async function serve(backend: BackendName, size: number): Promise<void> {
   // Threads only when asked: 0 keeps onnxruntime's default (one per physical core).
   const intra = threads > 0 && backend !== 'wasm' ? { intraOpNumThreads: threads } : {};
   const profile = withSession(PROFILES[backend], { ...intra, ...variant.session });
-  // The image size picks each conv's form (src/graph/winograd/table.ts).
-  const spec = { ...BENCH_SPEC, imageSize: size };
-  const { targets, content } = await makeTargets(ort, net, spec, size, PROFILES[backend]);
+  // The image size (the longer side, as --image-size) picks each conv's form (src/graph/winograd/table.ts).
+  const spec = { ...BENCH_SPEC, imageSize: Math.max(size, height) };
+  const { targets, content } = await makeTargets(ort, net, spec, size, PROFILES[backend], height);
   const rssBeforeObjective = process.memoryUsage().rss;
   const c0 = performance.now();
   const objective = await CompiledObjective.create(ort, net, spec, { backend: profile, forms: formsOf(variant) });
   const createMs = performance.now() - c0;
-  const evaluator = objective.bind(targets, size, size);
+  const evaluator = objective.bind(targets, size, height);
   const w0 = performance.now();
   for (let i = 0; i < warmup; i++) await evaluator.evaluate(content);
   const warmupMs = (performance.now() - w0) / Math.max(1, warmup);
   // The conv forms the objective took: the variant's, else auto's for this size.
   const forms = { ...graphForms(PROFILES[backend], spec), ...formsOf(variant) };
-  const estimate = estimateMemory(memoryQueryFor(net, [...spec.contentLayers, ...spec.styleLayers], size, size, forms.convForm, forms.winogradOutput));
+  const estimate = estimateMemory(memoryQueryFor(net, [...spec.contentLayers, ...spec.styleLayers], size, height, forms.convForm, forms.winogradOutput));
   reply({ ready: true, variant: variantName, setupMs: performance.now() - t0, createMs, warmupMs, rssBeforeObjective, estimate });
 
   for await (const line of createInterface({ input: process.stdin })) {
@@ -155,4 +156,4 @@ async function serve(backend: BackendName, size: number): Promise<void> {
 }
 
 if (args.probe) await probe(args.probe);
-else await serve(args.backend!, args.size!);
+else await serve(args.backend!, args.size!, args.height ?? args.size!);

@@ -6,9 +6,12 @@
  * 2.13 from `bash bench/setup-torch-venv.sh` (node_modules/.cache/torch-venv, or
  * $TORCH_VENV) — each ratio taken against the faster of them. A benchmark, not a test.
  *
- *   npm run bench -- [--sizes 256,512] [--reps 5] [--warmup 1] [--threads 2]
+ *   npm run bench -- [--sizes 256,512,512x384] [--reps 5] [--warmup 1] [--threads 2]
  *                    [--backends auto|cpu,webgpu] [--no-torch] [--stylize-steps 20]
- *                    [--stylize-size 256] [--json]
+ *                    [--stylize-size 256,512x384] [--json]
+ *
+ * A size is a square side or WIDTHxHEIGHT (512x384 landscape, 384x512 portrait): a user's
+ * photo is rarely square, and the conv forms and PyTorch's kernels both depend on the shape.
  *
  * Each (backend, size) runs in its own worker process (so peak RSS is that run's alone),
  * and so does each PyTorch. The parent alternates single evaluations between our worker and
@@ -22,8 +25,8 @@ import { existsSync, realpathSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { ArgsError, custom, flag, int, ints, num, oneOf, readArgs } from './args.js';
-import { BENCH_SPEC, median } from './common.js';
+import { ArgsError, custom, flag, int, num, oneOf, readArgs } from './args.js';
+import { BENCH_SPEC, median, parseShape, shapeName, type Shape } from './common.js';
 import { BACKENDS, startOurWorker, Worker } from './worker-client.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -78,14 +81,14 @@ function findReferences(): { found: Reference[]; missing: string[] } {
 }
 
 export interface BenchOptions {
-  sizes: number[];
+  sizes: Shape[];
   reps: number;
   warmup: number;
   threads: number;
   backends: string[] | 'auto';
   torch: boolean;
   stylizeSteps: number;
-  stylizeSize: number;
+  stylizeSizes: Shape[];
   stylizeOptimizer: 'adam' | 'lbfgs';
   /** Seconds of timed evaluations per backend and size; a slow backend gets fewer reps. */
   budgetS: number;
@@ -100,18 +103,27 @@ function backendList(raw: string, flag: string): string[] | 'auto' {
   return list;
 }
 
+/** Comma-separated shapes: `256,512x384` (a square side, or width x height). */
+function shapeList(raw: string, flag: string): Shape[] {
+  return raw.split(',').map((part) => {
+    const shape = parseShape(part);
+    if (!shape) throw new ArgsError(`${flag} wants sizes like 512 or 512x384 (width x height), not '${part}'`);
+    return shape;
+  });
+}
+
 /** Every flag with its default: `npm run bench -- --help` prints this table. */
 const COMMAND = {
   usage: 'npm run bench -- [options]',
   flags: {
-    sizes: ints([256, 512], 'square image sizes'),
+    sizes: custom([{ width: 256, height: 256 }, { width: 512, height: 512 }], 'image sizes: a square side or WIDTHxHEIGHT', 'S,S', shapeList, '256,512'),
     reps: int(5, 'timed evaluations per backend and size (median reported)'),
     warmup: int(1, 'untimed evaluations first'),
     threads: int(2, 'onnxruntime intraOpNumThreads = torch.set_num_threads'),
     backends: custom('auto', `auto = every backend whose probe session runs, or a list of ${BACKENDS.join(',')}`, 'auto|LIST', backendList),
     'no-torch': flag('skip the PyTorch columns (Debian 1.13; 2.13 from bash bench/setup-torch-venv.sh)'),
     'stylize-steps': int(20, 'optimiser steps of the stylize-like run (0: skip)'),
-    'stylize-size': int(256, 'image side of the stylize-like run'),
+    'stylize-size': custom([{ width: 256, height: 256 }], 'image sizes of the stylize-like runs (one run each): a side or WIDTHxHEIGHT', 'S,S', shapeList, '256'),
     'stylize-optimizer': oneOf(['adam', 'lbfgs'], 'adam', 'lbfgs: history 100, as neural-style runs it (PyTorch: torch.optim.LBFGS)'),
     'budget-s': num(300, 'seconds of timed evaluations per backend and size (fewer reps when slow)'),
     json: flag('one JSON report on stdout (the table goes to stderr)'),
@@ -127,20 +139,20 @@ function readOptions(): BenchOptions {
     backends: v.backends,
     torch: !v['no-torch'],
     stylizeSteps: v['stylize-steps'],
-    stylizeSize: v['stylize-size'],
+    stylizeSizes: v['stylize-size'],
     stylizeOptimizer: v['stylize-optimizer'],
     budgetS: v['budget-s'],
     json: v.json,
   }));
 }
 
-function ourWorker(backend: string, size: number, o: BenchOptions): Worker {
-  return startOurWorker(backend, size, o.threads, o.warmup);
+function ourWorker(backend: string, shape: Shape, o: BenchOptions): Worker {
+  return startOurWorker(backend, shape.width, o.threads, o.warmup, 'defaults', shape.height);
 }
 
-function torchWorker(ref: Reference, size: number, o: BenchOptions): Worker {
-  const args = [join(HERE, 'torch_objective.py'), '--serve', '--size', String(size), '--threads', String(o.threads), '--warmup', String(o.warmup)];
-  return Worker.start(`${ref.name}/${size}`, ref.python, args);
+function torchWorker(ref: Reference, shape: Shape, o: BenchOptions): Worker {
+  const args = [join(HERE, 'torch_objective.py'), '--serve', '--size', String(shape.width), '--height', String(shape.height), '--threads', String(o.threads), '--warmup', String(o.warmup)];
+  return Worker.start(`${ref.name}/${shapeName(shape)}`, ref.python, args);
 }
 
 /** Index of the reference with the smallest value (the faster PyTorch). */
@@ -156,7 +168,7 @@ function fastest(values: number[]): number {
 async function checkReferences(refs: Reference[], size: number, o: BenchOptions) {
   const answers: Record<string, unknown>[] = [];
   for (const ref of refs) {
-    const w = torchWorker(ref, size, { ...o, warmup: 0 });
+    const w = torchWorker(ref, { width: size, height: size }, { ...o, warmup: 0 });
     await w.read();
     answers.push(await w.ask('check'));
     await w.quit();
@@ -214,9 +226,9 @@ function summarise(times: number[], cpu: number[], stats: Record<string, unknown
   };
 }
 
-async function measure(backend: string, size: number, o: BenchOptions, refs: Reference[]) {
-  const ours = ourWorker(backend, size, o);
-  const torches = refs.map((ref) => torchWorker(ref, size, o));
+async function measure(backend: string, shape: Shape, o: BenchOptions, refs: Reference[]) {
+  const ours = ourWorker(backend, shape, o);
+  const torches = refs.map((ref) => torchWorker(ref, shape, o));
   // Set-up (weights, targets, session, warm-up) one after the other, not overlapping.
   const oursReady = await ours.read();
   const torchReady: Record<string, unknown>[] = [];
@@ -239,7 +251,9 @@ async function measure(backend: string, size: number, o: BenchOptions, refs: Ref
   for (const [i, w] of torches.entries()) references.push(summarise(p[i]!, pc[i]!, { name: refs[i]!.name, ...torchReady[i], ...(await w.ask('stats')) }));
   const result = {
     backend,
-    size,
+    size: shapeName(shape),
+    width: shape.width,
+    height: shape.height,
     reps,
     ours: summarise(t, tc, { ...oursReady, ...(await ours.ask('stats')) }),
     references,
@@ -263,7 +277,7 @@ async function measure(backend: string, size: number, o: BenchOptions, refs: Ref
   return result;
 }
 
-async function stylize(o: BenchOptions, refs: Reference[]) {
+async function stylize(o: BenchOptions, refs: Reference[], shape: Shape) {
   const command = o.stylizeOptimizer === 'lbfgs' ? 'stylize-lbfgs' : 'stylize';
   const run = async (w: Worker) => {
     await w.read();
@@ -272,12 +286,14 @@ async function stylize(o: BenchOptions, refs: Reference[]) {
     return answer;
   };
   // Whole runs one after the other (ours, then each PyTorch): a run is one long command.
-  const a = await run(ourWorker('cpu', o.stylizeSize, o));
+  const a = await run(ourWorker('cpu', shape, o));
   const references: Record<string, unknown>[] = [];
-  for (const ref of refs) references.push({ name: ref.name, ...(await run(torchWorker(ref, o.stylizeSize, o))) });
+  for (const ref of refs) references.push({ name: ref.name, ...(await run(torchWorker(ref, shape, o))) });
   const f = references.length ? fastest(references.map((r) => r['totalMs'] as number)) : -1;
   return {
-    size: o.stylizeSize,
+    size: shapeName(shape),
+    width: shape.width,
+    height: shape.height,
     steps: o.stylizeSteps,
     ours: a,
     references,
@@ -316,7 +332,7 @@ async function main(): Promise<void> {
   for (const r of found) if (r.warning) log(`WARNING: ${r.name}: ${r.warning}`);
   let agreement;
   if (found.length === 2) {
-    agreement = await checkReferences(found, Math.min(...o.sizes, 128), o);
+    agreement = await checkReferences(found, Math.min(...o.sizes.map((s) => Math.min(s.width, s.height)), 128), o);
     log(
       `${found[0]!.name} vs ${found[1]!.name} on the same weights (${agreement.size} px${agreement.sameWeights ? ', identical weights' : ', WEIGHTS DIFFER'}): ` +
         `loss parts and gradient agree to ${agreement.evaluation.toExponential(1)} relative; 5 L-BFGS losses to ${agreement.lbfgs.toExponential(1)}`,
@@ -324,12 +340,12 @@ async function main(): Promise<void> {
   }
 
   const results = [];
-  for (const size of o.sizes) {
+  for (const shape of o.sizes) {
     for (const backend of backends) {
-      const r = await measure(backend, size, o, backend === 'cpu' ? found : []);
+      const r = await measure(backend, shape, o, backend === 'cpu' ? found : []);
       results.push(r);
       const est = r.ours['estimate'] as { total: number };
-      log(`\n${backend} ${size}×${size}${r.reps < o.reps ? ` (${r.reps} reps: the warm-up took ${ms(r.ours['warmupMs'] as number)})` : ''}`);
+      log(`\n${backend} ${r.size}${r.reps < o.reps ? ` (${r.reps} reps: the warm-up took ${ms(r.ours['warmupMs'] as number)})` : ''}`);
       log(
         `  ours       median ${ms(r.ours.median)} (min ${ms(r.ours.min)}, cpu ${ms(r.ours.cpuMedian)})  [${r.ours.times.map((t) => t.toFixed(0)).join(' ')}]  ` +
           `peak RSS ${mib(r.ours.peakRss)}, estimateMemory ${mib(est.total)} (${(est.total / r.ours.peakRss).toFixed(2)}× measured)`,
@@ -342,16 +358,17 @@ async function main(): Promise<void> {
       }
     }
   }
-  let stylizeResult;
-  if (o.stylizeSteps > 0 && backends.includes('cpu')) {
-    stylizeResult = await stylize(o, found);
-    log(`\nstylize-like run: ${stylizeResult.steps} ${o.stylizeOptimizer === "lbfgs" ? "L-BFGS" : "Adam"} steps at ${stylizeResult.size}×${stylizeResult.size} (cpu)`);
+  const stylizeResults = [];
+  for (const shape of o.stylizeSteps > 0 && backends.includes('cpu') ? o.stylizeSizes : []) {
+    const stylizeResult = await stylize(o, found, shape);
+    stylizeResults.push(stylizeResult);
+    log(`\nstylize-like run: ${stylizeResult.steps} ${o.stylizeOptimizer === 'lbfgs' ? 'L-BFGS' : 'Adam'} steps at ${stylizeResult.size} (cpu)`);
     for (const t of [{ name: 'ours', ...stylizeResult.ours }, ...stylizeResult.references]) {
       log(`  ${(t['name'] as string).padEnd(10)} ${ms(t['totalMs'] as number)} (${ms(t['perStepMs'] as number)}/step: ${stepSplit(t)}), loss ${(t['firstLoss'] as number).toPrecision(4)} → ${(t['lastLoss'] as number).toPrecision(4)}`);
     }
     if (stylizeResult.ratio !== undefined) log(`  ours/${stylizeResult.faster} (the faster): ${stylizeResult.ratio.toFixed(2)}×`);
   }
-  const report = { machine: { ...machine, loadavgAfter: loadavg() }, options: o, references: found, agreement, backends, skipped, results, stylize: stylizeResult };
+  const report = { machine: { ...machine, loadavgAfter: loadavg() }, options: o, references: found, agreement, backends, skipped, results, stylize: stylizeResults };
   log(`\nload average after: ${report.machine.loadavgAfter.map((l) => l.toFixed(2)).join(' ')}`);
   if (o.json) console.log(JSON.stringify(report));
 }

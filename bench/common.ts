@@ -19,10 +19,27 @@ export function vgg19RandomWeights(seed = 0): NetworkSource {
   return { table: vgg19Table, weights: randomVggWeights(vgg19Table, seed) };
 }
 
-/** A random image in network units (roughly the spread of mean-subtracted 0..255 pixels). */
-export function randomImage(size: number, seed: number): Float32Array {
-  return new Rng(seed).fillNormal(new Float32Array(3 * size * size), 60);
+/** A random image in network units (roughly the spread of mean-subtracted 0..255 pixels); square unless a height is given. */
+export function randomImage(size: number, seed: number, height = size): Float32Array {
+  return new Rng(seed).fillNormal(new Float32Array(3 * size * height), 60);
 }
+
+/** An image shape: width × height, as a user's photo has one (landscape, portrait, square). */
+export interface Shape {
+  width: number;
+  height: number;
+}
+
+/** "512" (square) or "512x384" (width × height; × works too). */
+export function parseShape(raw: string): Shape | undefined {
+  const m = /^(\d+)(?:[x×](\d+))?$/.exec(raw.trim());
+  if (!m) return undefined;
+  const width = Number(m[1]);
+  const height = m[2] === undefined ? width : Number(m[2]);
+  return width > 0 && height > 0 ? { width, height } : undefined;
+}
+
+export const shapeName = (s: Shape) => `${s.width}×${s.height}`;
 
 /** Content and style targets of two random images, from a forward-only session. */
 export async function makeTargets(
@@ -31,11 +48,12 @@ export async function makeTargets(
   spec: StylizeOptions,
   size: number,
   backend: BackendProfile,
+  height = size,
 ): Promise<{ targets: Targets; content: Float32Array }> {
   const extractor = await FeatureExtractor.create(ort, net, spec, { backend });
-  const content = randomImage(size, 1);
-  const c = await extractor.extract(content, size, size, 'content');
-  const s = await extractor.extract(randomImage(size, 2), size, size, 'style');
+  const content = randomImage(size, 1, height);
+  const c = await extractor.extract(content, size, height, 'content');
+  const s = await extractor.extract(randomImage(size, 2, height), size, height, 'style');
   await extractor.release();
   return { targets: { ...s, ...c }, content };
 }

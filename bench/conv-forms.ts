@@ -6,6 +6,7 @@
  * form and the ratio to direct: the measurements behind src/graph/winograd/table.ts.
  *
  *   npx tsx bench/conv-forms.ts --size 512 --reps 7 [--threads 2] [--profile] [--only conv4_2,conv5_1]
+ *   npx tsx bench/conv-forms.ts --size 512x384      (width x height: a landscape photo's maps)
  *
  * --profile runs onnxruntime's profiler on each lowered session and prints each op
  * type's share of the form's time over the timed runs.
@@ -16,8 +17,8 @@ import { encodeModel } from '../src/graph/encode.js';
 import { lowerConvolutions, type ConvForm } from '../src/graph/winograd/index.js';
 import { cpuBackend } from '../src/backends/index.js';
 import { Rng } from '../src/util/random.js';
-import { ArgsError, flag, int, readArgs, str } from './args.js';
-import { median } from './common.js';
+import { ArgsError, custom, flag, int, readArgs, str } from './args.js';
+import { median, parseShape, type Shape } from './common.js';
 import { lastRuns, profiling } from './ort-profile.js';
 
 /** VGG-19's distinct 3×3 conv shapes up to conv5_1: [C, K, feature side ÷ image side]. */
@@ -37,7 +38,11 @@ const args = readArgs(
   {
     usage: 'npx tsx bench/conv-forms.ts [options]',
     flags: {
-      size: int(512, 'image side the layer shapes are taken at'),
+      size: custom<Shape, Shape>({ width: 512, height: 512 }, 'image size the layer shapes are taken at: a side or WIDTHxHEIGHT', 'S', (raw, flag) => {
+        const shape = parseShape(raw);
+        if (!shape) throw new ArgsError(`${flag} wants a size like 512 or 512x384, not '${raw}'`);
+        return shape;
+      }, '512'),
       reps: int(7, 'timed runs per form (interleaved)'),
       threads: int(2, 'intra-op threads'),
       profile: flag("onnxruntime's profiler on each lowered session: each op type's share of the form's time"),
@@ -68,12 +73,14 @@ async function session(C: number, K: number, form: ConvForm, profile: ReturnType
 const rows: string[] = [];
 for (const [name, c0, k0, scale] of LAYERS) {
   if (args.only && !args.only.split(',').includes(name)) continue;
-  const side = Math.round(args.size / scale);
+  // Each pooling halves a map, rounding down (VGG's 2×2 max pool, stride 2).
+  const w = Math.floor(args.size.width / scale);
+  const h = Math.floor(args.size.height / scale);
   for (const [role, C, K] of [['forward', c0, k0], ['inputGrad', k0, c0]] as const) {
     if (role === 'inputGrad' && C === K && name !== 'conv1_2' && LAYERS.some(([, c, k, s]) => c === C && k === K && s === scale && c !== c0)) continue;
     const profiles = FORMS.map((f) => (args.profile && f !== 'direct' ? profiling(`${name}-${role}-${f}`) : undefined));
     const sessions = await Promise.all(FORMS.map((f, i) => session(C, K, f, profiles[i])));
-    const x = { x: new ort.Tensor('float32', new Rng(7).fillNormal(new Float32Array(C * side * side)).map(Math.abs), [1, C, side, side]) };
+    const x = { x: new ort.Tensor('float32', new Rng(7).fillNormal(new Float32Array(C * h * w)).map(Math.abs), [1, C, h, w]) };
     for (const s of sessions) await s.run(x); // warm-up
     const times = FORMS.map(() => [] as number[]);
     for (let r = 0; r < args.reps; r++) {
@@ -86,7 +93,7 @@ for (const [name, c0, k0, scale] of LAYERS) {
     }
     const med = times.map(median);
     const best = FORMS[med.indexOf(Math.min(...med))]!;
-    const line = `${name.padEnd(8)} ${role.padEnd(9)} C${String(C).padEnd(4)} K${String(K).padEnd(4)} ${String(side).padStart(4)}²  ` +
+    const line = `${name.padEnd(8)} ${role.padEnd(9)} C${String(C).padEnd(4)} K${String(K).padEnd(4)} ${`${w}×${h}`.padStart(9)}  ` +
       FORMS.map((f, i) => `${f} ${med[i]!.toFixed(1).padStart(7)} ms ×${(med[i]! / med[0]!).toFixed(2)}`).join('  ') + `  best ${best}`;
     console.log(line);
     rows.push(line);

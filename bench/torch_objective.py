@@ -82,8 +82,8 @@ def gram(f):
     return m @ m.t() / (c * hh * ww)
 
 
-def image(gen, size):
-    return torch.randn(1, 3, size, size, generator=gen) * 60
+def image(gen, size, height=None):
+    return torch.randn(1, 3, height or size, size, generator=gen) * 60
 
 
 def objective_parts(x, weights, targets_c, targets_s):
@@ -190,7 +190,8 @@ def reply(obj):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--size', type=int, default=256)
+    p.add_argument('--size', type=int, default=256, help='image width')
+    p.add_argument('--height', type=int, default=None, help='image height (default: --size, a square)')
     p.add_argument('--reps', type=int, default=5)
     p.add_argument('--warmup', type=int, default=1)
     p.add_argument('--threads', type=int, default=2)
@@ -206,7 +207,7 @@ def main():
     gen = torch.Generator().manual_seed(0)
     weights = make_weights(gen)
     with torch.no_grad():
-        content, style = image(gen, args.size), image(gen, args.size)
+        content, style = image(gen, args.size, args.height), image(gen, args.size, args.height)
         targets_c = {l: v for l, v in features(content, weights, CONTENT).items() if l in CONTENT}
         fs = features(style, weights, STYLE)
         targets_s = {l: gram(fs[l]) for l in STYLE}
@@ -247,6 +248,7 @@ def main():
     times = [r['ms'] for r in runs]
     result = {
         'size': args.size,
+        'height': args.height or args.size,
         'threads': torch.get_num_threads(),
         'torch': torch.__version__,
         'times_ms': times,

@@ -52,11 +52,11 @@ export class Worker {
  * These flags are bench-worker.ts's command line: a name changed on one side only is an
  * unknown-option error from the worker, not a silent default.
  */
-export function startOurWorker(backend: string, size: number, threads: number, warmup: number, variant = 'defaults'): Worker {
+export function startOurWorker(backend: string, size: number, threads: number, warmup: number, variant = 'defaults', height = size): Worker {
   const args = [
     ...process.execArgv,
     join(HERE, 'bench-worker.ts'),
-    ...['--backend', backend, '--size', String(size), '--threads', String(threads), '--warmup', String(warmup), '--variant', variant],
+    ...['--backend', backend, '--size', String(size), '--height', String(height), '--threads', String(threads), '--warmup', String(warmup), '--variant', variant],
   ];
-  return Worker.start(`ours/${backend}/${size}/${variant}`, process.execPath, args);
+  return Worker.start(`ours/${backend}/${size}x${height}/${variant}`, process.execPath, args);
 }
