@@ -97,17 +97,19 @@ async function serve(backend: BackendName, size: number, height: number): Promis
   const profile = withSession(PROFILES[backend], { ...intra, ...variant.session });
   // The image size (the longer side, as --image-size) picks each conv's form (src/graph/winograd/table.ts).
   const spec = { ...BENCH_SPEC, imageSize: Math.max(size, height) };
+  const shape = { width: size, height };
   const { targets, content } = await makeTargets(ort, net, spec, size, PROFILES[backend], height);
   const rssBeforeObjective = process.memoryUsage().rss;
   const c0 = performance.now();
-  const objective = await CompiledObjective.create(ort, net, spec, { backend: profile, forms: formsOf(variant) });
+  // Tuned for this shape, as a run of a photo of this shape is (GraphSetup.shape).
+  const objective = await CompiledObjective.create(ort, net, spec, { backend: profile, forms: formsOf(variant), shape });
   const createMs = performance.now() - c0;
   const evaluator = objective.bind(targets, size, height);
   const w0 = performance.now();
   for (let i = 0; i < warmup; i++) await evaluator.evaluate(content);
   const warmupMs = (performance.now() - w0) / Math.max(1, warmup);
   // The conv forms the objective took: the variant's, else auto's for this size.
-  const forms = { ...graphForms(PROFILES[backend], spec), ...formsOf(variant) };
+  const forms = { ...graphForms(PROFILES[backend], spec, shape), ...formsOf(variant) };
   const estimate = estimateMemory(memoryQueryFor(net, [...spec.contentLayers, ...spec.styleLayers], size, height, forms.convForm, forms.winogradOutput));
   reply({ ready: true, variant: variantName, setupMs: performance.now() - t0, createMs, warmupMs, rssBeforeObjective, estimate });
 

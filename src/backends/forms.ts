@@ -5,6 +5,7 @@
  */
 import type { GraphForms } from '../graph/passes/index.js';
 import type { ConvFormPicker } from '../graph/winograd/lower.js';
+import type { ImageShape } from '../graph/winograd/lower.js';
 import { pickFromTable, type ConvAlgorithm } from '../graph/winograd/table.js';
 import type { BackendProfile } from './types.js';
 
@@ -21,11 +22,13 @@ export function convFormPicker(profile: BackendProfile, algorithm: ConvAlgorithm
 
 /**
  * The forms for a run: `options.convAlgorithm` (default auto) and, for the per-layer
- * choice, `side` — the longer side the graph will see (default `options.imageSize`).
+ * choice, `shape` — the image shape the graph will see (default a square of
+ * `options.imageSize`, when the run's photo is not known yet).
  */
-export function graphForms(profile: BackendProfile, options: { convAlgorithm?: unknown; imageSize?: unknown }, side?: number): Partial<GraphForms> {
+export function graphForms(profile: BackendProfile, options: { convAlgorithm?: unknown; imageSize?: unknown }, shape?: ImageShape): Partial<GraphForms> {
   const algorithm = (options.convAlgorithm as ConvAlgorithm | undefined) ?? 'auto';
   const convForm = convFormPicker(profile, algorithm);
-  const convSide = side ?? (typeof options.imageSize === 'number' ? options.imageSize : undefined);
-  return { ...profile.gradients, ...(convForm ? { convForm, convSide, winogradOutput: profile.winogradOutput } : {}) };
+  const side = typeof options.imageSize === 'number' ? options.imageSize : undefined;
+  const convShape = shape ?? (side !== undefined ? { width: side, height: side } : undefined);
+  return { ...profile.gradients, ...(convForm ? { convForm, convShape, winogradOutput: profile.winogradOutput } : {}) };
 }

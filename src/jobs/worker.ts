@@ -205,7 +205,7 @@ async function processJob(ctx: WorkerContext, job: Job<JobSpec, JobSummary>, tok
     const inputs = await readInputs(ctx, spec, stop.signal);
     at.phase = 'preflight';
     const availableBytes = preflightJob(spec, inputs, ctx.backend);
-    taken = await warmStylizer(ctx, spec, inputs.styles, availableBytes, stop.signal, at);
+    taken = await warmStylizer(ctx, spec, inputs.styles, inputs.content, availableBytes, stop.signal, at);
     const { stylizer, warm } = taken;
     at.phase = 'run';
     const notes: string[] = [];
@@ -286,6 +286,7 @@ async function warmStylizer(
   ctx: WorkerContext,
   spec: JobSpec,
   styles: RgbImage[],
+  content: RgbImage,
   availableBytes: number | undefined,
   signal: AbortSignal,
   at: { phase: JobPhase },
@@ -297,9 +298,12 @@ async function warmStylizer(
   // The iteration count is a run setting, not the compiled objective's: jobs that differ only
   // there share a Stylizer (a coarse-to-fine list takes no run settings, so it keeps the count).
   const { numIterations: _, ...compiled } = options;
-  const key = JSON.stringify([spec.model, perRunIterations(spec) ? compiled : options, spec.inputs.styles.map((s) => s.key)]);
+  // The content's shape picks the conv forms (src/graph/winograd/table.ts), which round
+  // differently: a Stylizer made for another shape would give other bytes than the CLI.
+  const contentShape = fitMaxSide(content.width, content.height, options.imageSize);
+  const key = JSON.stringify([spec.model, perRunIterations(spec) ? compiled : options, spec.inputs.styles.map((s) => s.key), contentShape]);
   // Its sessions on a thread of their own (one per Stylizer, so concurrent jobs compute in parallel).
-  const taking = ctx.pool.take(key, () => createStylizer({ ort: threadedOrt(), model, styles, options, availableBytes }));
+  const taking = ctx.pool.take(key, () => createStylizer({ ort: threadedOrt(), model, styles, options, availableBytes, contentShape }));
   try {
     return { ...(await untilStopped(taking, signal)), key };
   } catch (err) {

@@ -82,7 +82,7 @@ export function estimateMemory(q: MemoryQuery): MemoryEstimate {
       if (q.convForm) {
         // The conv and its input gradient (the same shape, channels swapped), one at a time.
         for (const [inChannels, outChannels, role] of [[c, layer.channels, 'forward'], [layer.channels, c, 'inputGrad']] as const) {
-          const form = q.convForm({ inChannels, outChannels, side: Math.max(h, w), role });
+          const form = q.convForm({ inChannels, outChannels, side: Math.max(h, w), width: w, height: h, role });
           winograd = Math.max(winograd, transientBytes(form, inChannels, outChannels, h, w, q.winogradOutput));
         }
       }

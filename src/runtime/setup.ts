@@ -1,6 +1,7 @@
 /** What a compiled graph is built for besides the network and the options, with its defaults. */
 import { backendProfile, graphForms, type BackendProfile } from '../backends/index.js';
 import type { GraphForms } from '../graph/passes/index.js';
+import type { ImageShape } from '../graph/winograd/lower.js';
 import { UNMASKED_RUN, type LossTerm, type RunShape, type TermOptions } from '../losses/index.js';
 import { pixels, type Parameterisation } from '../parameterisations/index.js';
 
@@ -16,14 +17,20 @@ export interface GraphSetup {
   run?: RunShape;
   /** What the optimiser moves; default the pixels. */
   parameterisation?: Parameterisation;
+  /**
+   * The image shape the graph is tuned for: each conv's form is chosen for its feature map
+   * there (landscape, portrait or square). Any other shape still runs, the same results to
+   * float rounding. Default: a square of `options.imageSize`.
+   */
+  shape?: ImageShape;
 }
 
 /** The setup with its defaults: the backend's profile and the graph forms it asks for, `forms` over them. */
-export function resolveSetup(options: TermOptions, setup: GraphSetup): Required<Omit<GraphSetup, 'terms'>> & { terms?: readonly LossTerm[] } {
+export function resolveSetup(options: TermOptions, setup: GraphSetup): Required<Omit<GraphSetup, 'terms' | 'shape'>> & { terms?: readonly LossTerm[] } {
   const backend = setup.backend ?? backendProfile(options.backend);
   return {
     backend,
-    forms: { ...graphForms(backend, options), ...setup.forms },
+    forms: { ...graphForms(backend, options, setup.shape), ...setup.forms },
     terms: setup.terms,
     run: setup.run ?? UNMASKED_RUN,
     parameterisation: setup.parameterisation ?? pixels,

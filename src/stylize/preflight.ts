@@ -198,7 +198,8 @@ export function runMemory(input: PreflightInput, tile = 0): RunMemory {
   // What one network pass sees: the whole image, or the largest crop of a tile.
   const seen = (s: ImageSize) => (geometry ? largestCrop(s.width, s.height, tile, geometry) : s);
   const crop = seen(c);
-  const evaluation = estimateMemory(queryFor(table, deepest, crop.width, crop.height, graphForms(backendProfile(o.backend), o))).total;
+  // The forms the run's graphs take: for its image's shape, or a tile's square (src/tiles).
+  const evaluation = estimateMemory(queryFor(table, deepest, crop.width, crop.height, graphForms(backendProfile(o.backend), o, geometry ? undefined : c))).total;
 
   // Style images are seen at imageSize × styleScale: with a large scale, far more pixels
   // than the result. Only the layers of terms with style targets run on them.

@@ -17,7 +17,8 @@ export interface StylizeInput extends StylizerInput, Omit<RunInput, 'content'> {
 
 export async function stylize(input: StylizeInput): Promise<StylizeResult> {
   const { ort, model, styles, options, terms, availableBytes, contentMasks, styleMasks, ...run } = input;
-  const stylizer = await createStylizer({ ort, model, styles, options, terms, availableBytes, contentMasks, styleMasks });
+  const contentShape = { width: input.content.width, height: input.content.height };
+  const stylizer = await createStylizer({ ort, model, styles, options, terms, availableBytes, contentMasks, styleMasks, contentShape });
   try {
     return await stylizer.run(run);
   } finally {

@@ -56,6 +56,13 @@ export interface StylizerInput {
   contentMasks?: Mask[];
   /** Which part of each style image provides its statistics; needs contentMasks. */
   styleMasks?: Mask[];
+  /**
+   * The content image's width and height (any scale: only its aspect counts), when known
+   * before the first run: the graphs' conv forms are then chosen for the maps a run at
+   * `imageSize` has (a landscape photo's are not squares). Other shapes still run, with the
+   * same results to float rounding; without it the forms are a square's.
+   */
+  contentShape?: { width: number; height: number };
 }
 
 export async function createStylizer(input: StylizerInput): Promise<Stylizer> {
@@ -130,6 +137,12 @@ export class Stylizer {
     this.method = parts.method;
   }
 
+  /** The image shape the graphs are tuned for (GraphSetup.shape): the content's at imageSize, if known. */
+  private get shape() {
+    const c = this.parts.contentShape;
+    return c ? fitMaxSide(c.width, c.height, this.options.imageSize) : undefined;
+  }
+
   private get net() {
     const { model } = this.parts;
     return { table: model.table, weights: model.weights, preprocessing: model.preprocessing };
@@ -153,7 +166,7 @@ export class Stylizer {
     if (!hit && this.method.stageObjectives) await this.releaseObjectives();
     if (!hit) {
       const { ort, backend, run } = this.parts;
-      hit = CompiledObjective.create(ort, this.net, this.options, { backend: backend.profile, terms, run, parameterisation: param });
+      hit = CompiledObjective.create(ort, this.net, this.options, { backend: backend.profile, terms, run, parameterisation: param, shape: this.shape });
       hit.catch(() => this.objectives.delete(key));
       this.objectives.set(key, hit);
     }
@@ -171,7 +184,7 @@ export class Stylizer {
     let hit = this.extractors.get(key);
     if (!hit) {
       const { ort, backend, run } = this.parts;
-      hit = FeatureExtractor.create(ort, this.net, this.options, { backend: backend.profile, terms, run });
+      hit = FeatureExtractor.create(ort, this.net, this.options, { backend: backend.profile, terms, run, shape: this.shape });
       hit.catch(() => this.extractors.delete(key));
       this.extractors.set(key, hit);
     }

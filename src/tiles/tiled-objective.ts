@@ -135,7 +135,7 @@ export class TiledObjective {
     const all = [...termsOf(terms, options)];
     checkTileable(all, options, run);
     // Conv forms are picked for a tile's size when it is given, else for the whole image's.
-    const gradOptions = { ...graphForms(backend, options, typeof options.tile === 'number' ? options.tile : undefined), ...setup.forms };
+    const gradOptions = { ...graphForms(backend, options, typeof options.tile === 'number' ? { width: options.tile, height: options.tile } : undefined), ...setup.forms };
     const netTerms = networkTerms(all, options, run);
     const statTerms = netTerms.filter((t) => t.tiling.kind === 'statistic');
     const rows = rowTerms(all, options, run);

@@ -105,13 +105,17 @@ describe('Winograd convolution forms', () => {
     const loss = g.op('ReduceSum', [values.get('relu3_1')!], { keepdims: 0 });
     addGradient(g, loss, x, { convGrad: 'Conv' });
     const seen: ConvShape[] = [];
-    const counts = lowerConvolutions(g, (s) => (seen.push(s), s.inChannels >= 3 && s.outChannels >= 3 ? 'F4' : 'direct'), 64);
+    const counts = lowerConvolutions(g, (s) => (seen.push(s), s.inChannels >= 3 && s.outChannels >= 3 ? 'F4' : 'direct'), { width: 64, height: 48 });
     const forward = seen.filter((s) => s.role === 'forward').map((s) => [s.inChannels, s.outChannels, s.side]);
     const back = seen.filter((s) => s.role === 'inputGrad').map((s) => [s.inChannels, s.outChannels, s.side]);
     const convs = net.table.layers.filter((l) => l.kind === 'conv');
     expect(forward.length).toBe(convs.slice(0, convs.findIndex((l) => l.name === 'conv3_1') + 1).length);
     expect(forward[0]![2]).toBe(64);
     expect(forward.at(-1)![2]).toBe(16); // after two poolings
+    // A landscape image's maps: the width and the height each, not a square of the longer side.
+    const first = seen.find((s) => s.role === 'forward')!;
+    expect([first.width, first.height]).toEqual([64, 48]);
+    expect(seen.filter((s) => s.role === 'forward').map((s) => [s.width, s.height]).at(-1)).toEqual([16, 12]);
     // Each input gradient maps the forward conv's K back to C, at the same side.
     expect(back.map(([c, k, s]) => [k, c, s]).sort()).toEqual([...forward].sort());
     expect(counts.F4 + counts.direct).toBe(seen.length);

@@ -6,7 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { CPU_CONV_FORMS, pickFromTable, type ConvShape } from '../../src/graph/winograd/index.js';
+import { CPU_CONV_FORMS, pickFromTable, row, rowWH, type ConvShape } from '../../src/graph/winograd/index.js';
 import { vgg19Table } from '../../src/models/layers.js';
 import { randomVggWeights } from '../../src/models/random-model.js';
 import { buildObjectiveGraph } from '../../src/objective/objective-graph.js';
@@ -35,8 +35,26 @@ describe('conv forms picked by auto, on VGG-19 shapes', () => {
     expect(graphForms(cpuBackend, { ...o, convAlgorithm: 'direct' }).convForm).toBeUndefined();
     expect(graphForms(cpuBackend, { ...o, convAlgorithm: 'winograd' }).convForm!(shape(64, 64, 512))).toBe('F4');
     // A measured row decides over the rule, at the nearest measured side.
-    const rows = [{ inChannels: 64, outChannels: 64, side: 256, form: 'F2' as const }, ...CPU_CONV_FORMS];
+    const rows = [row(64, 64, 256, 'F2'), ...CPU_CONV_FORMS];
     expect(pickFromTable(rows)(shape(64, 64, 300))).toBe('F2');
+  });
+
+  it('picks by the map\'s width and height: a measured landscape or portrait row over the square of its longer side', () => {
+    const map = (width: number, height: number): ConvShape => ({ inChannels: 128, outChannels: 128, side: Math.max(width, height), width, height, role: 'forward' });
+    const rows = [row(128, 128, 256, 'F6'), row(128, 128, 128, 'F4'), rowWH(128, 128, 256, 192, 'F2'), rowWH(128, 128, 192, 256, 'direct')];
+    const pick = pickFromTable(rows);
+    expect(pick(map(256, 256))).toBe('F6');
+    expect(pick(map(256, 192))).toBe('F2');
+    expect(pick(map(192, 256))).toBe('direct');
+    expect(pick(map(250, 190))).toBe('F2'); // the nearest in both directions
+    expect(pick(map(128, 128))).toBe('F4');
+    // Only the longer side known: a square, as before.
+    expect(pick({ inChannels: 128, outChannels: 128, side: 256, role: 'forward' })).toBe('F6');
+    // A long thin map between two square rows is equally far from both in width plus height
+    // (log(w/h) either way): the one nearer in area decides (512×100 ≈ 226², 512×160 ≈ 286²).
+    const squares = pickFromTable([row(128, 128, 512, 'F6'), row(128, 128, 128, 'F4')]);
+    expect(squares(map(512, 100))).toBe('F4');
+    expect(squares(map(512, 160))).toBe('F6');
   });
 
   it('the objective with auto forms, and with Winograd everywhere, equals the direct one (parts 1e-4, gradient cosine and norm)', async () => {

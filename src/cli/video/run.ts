@@ -256,6 +256,7 @@ async function stylizeFrames(plan: VideoPlan, frames: Frames, claim: Claim, ctx:
     contentMasks: plan.contentMasks,
     styleMasks: plan.styleMasks,
     options: { ...options, backend: choice.profile.name },
+    contentShape: { width: frames.first.width, height: frames.first.height },
   });
   const printIter = v.printIter as number;
   let written = 0;

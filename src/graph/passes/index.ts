@@ -47,6 +47,6 @@ export function applyPasses(g: GraphBuilder, options: Partial<GraphForms> = {}):
   const skip = new Set(options.skipPasses ?? []);
   const report: PassReport = { reluMaskBeforeUnpool: 0, convForms: { direct: 0, F2: 0, F4: 0, F6: 0 } };
   if (!skip.has('reluMaskBeforeUnpool')) report.reluMaskBeforeUnpool = reluMaskBeforeUnpool(g);
-  if (options.convForm) report.convForms = lowerConvolutions(g, options.convForm, options.convSide, options.winogradOutput);
+  if (options.convForm) report.convForms = lowerConvolutions(g, options.convForm, options.convShape, options.winogradOutput);
   return report;
 }

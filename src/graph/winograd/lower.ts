@@ -19,7 +19,20 @@ export interface ConvShape {
   outChannels: number;
   /** The feature map's longer side at the run's nominal image size; undefined when unknown. */
   side: number | undefined;
+  /**
+   * The feature map's width and height at the run's nominal image shape, when known: a
+   * landscape or portrait photo's maps are not squares, and the forms' costs differ there
+   * (a Winograd form pays for whole tiles in each direction).
+   */
+  width?: number;
+  height?: number;
   role: 'forward' | 'inputGrad';
+}
+
+/** An image's width and height in pixels. */
+export interface ImageShape {
+  width: number;
+  height: number;
 }
 
 export type ConvFormPicker = (shape: ConvShape) => ConvForm;
@@ -31,8 +44,8 @@ export interface ConvLowering {
    * built: direct, or a Winograd form. None: all direct.
    */
   convForm?: ConvFormPicker;
-  /** The nominal longer side of the images the graph will see, for `convForm`'s per-layer choice. */
-  convSide?: number;
+  /** The nominal shape of the images the graph will see, for `convForm`'s per-layer choice (other shapes still run). */
+  convShape?: ImageShape;
   /** The Winograd forms' output transform (output.ts); default 'separable'. */
   winogradOutput?: WinogradOutputName;
 }
@@ -54,13 +67,21 @@ export function winogradCandidate(g: GraphBuilder, node: GraphNode): { K: number
   return { K: w.dims[0]!, C: w.dims[1]! };
 }
 
+/** A feature map's width, height and longer side at `scale` (a conv's feature scale) of an image shape. */
+export function featureMapShape(image: ImageShape | undefined, scale: number | undefined): Pick<ConvShape, 'side' | 'width' | 'height'> {
+  if (!image || scale === undefined) return { side: undefined };
+  const width = Math.max(1, Math.round(image.width / scale));
+  const height = Math.max(1, Math.round(image.height / scale));
+  return { side: Math.max(width, height), width, height };
+}
+
 /**
- * Replace convolutions by the forms `pick` chooses. `side` is the nominal longer side of
- * the images the graph will see (feature-map sides follow from each conv's feature scale).
+ * Replace convolutions by the forms `pick` chooses. `image` is the nominal shape of the
+ * images the graph will see (feature-map shapes follow from each conv's feature scale).
  * `output` is the output transform's op sequence (output.ts). Returns how many of each
  * form were emitted.
  */
-export function lowerConvolutions(g: GraphBuilder, pick: ConvFormPicker, side?: number, output: WinogradOutputName = DEFAULT_WINOGRAD_OUTPUT): Record<ConvForm, number> {
+export function lowerConvolutions(g: GraphBuilder, pick: ConvFormPicker, image?: ImageShape, output: WinogradOutputName = DEFAULT_WINOGRAD_OUTPUT): Record<ConvForm, number> {
   const counts: Record<ConvForm, number> = { direct: 0, F2: 0, F4: 0, F6: 0 };
   const transformed = new Set<string>();
   const facts = convFacts(g);
@@ -68,12 +89,7 @@ export function lowerConvolutions(g: GraphBuilder, pick: ConvFormPicker, side?: 
     const shape = winogradCandidate(g, node);
     if (!shape) return undefined;
     const hint = facts.get(node)!;
-    const form = pick({
-      inChannels: shape.C,
-      outChannels: shape.K,
-      side: side !== undefined && hint.featureScale !== undefined ? Math.max(1, Math.round(side / hint.featureScale)) : undefined,
-      role: hint.role,
-    });
+    const form = pick({ inChannels: shape.C, outChannels: shape.K, ...featureMapShape(image, hint.featureScale), role: hint.role });
     counts[form]++;
     if (form === 'direct') return undefined;
     const bias = node.inputs[2] ? node.inputs[2] : undefined;

@@ -1,9 +1,10 @@
 /**
  * Which form each convolution takes, per backend: measured, not guessed. Each row is one
- * VGG-19 conv shape (forward C→K, or its input gradient K→C) at a feature-map side, with
- * the form that was fastest there (bench/conv-forms.ts; figures in bench/RESULTS.md).
- * A conv not in the table takes the row of the same channel counts at the nearest side,
- * or, for channel counts never measured, a conservative rule (byRule).
+ * VGG-19 conv shape (forward C→K, or its input gradient K→C) on a feature map of a width
+ * and height, with the form that was fastest there (bench/conv-forms.ts; figures in
+ * bench/RESULTS.md). A conv not in the table takes the row of the same channel counts
+ * nearest its map (nearest in width and in height, on a log scale), or, for channel counts
+ * never measured, a conservative rule (byRule).
  *
  * WebGPU stays direct: its Conv is a GPU kernel of its own, nothing here was measured on
  * a GPU.
@@ -16,11 +17,16 @@ export type ConvAlgorithm = 'auto' | 'direct' | 'winograd';
 export interface ConvFormRow {
   inChannels: number;
   outChannels: number;
-  side: number;
+  /** The feature map it was measured on. */
+  width: number;
+  height: number;
   form: ConvForm;
 }
 
-const row = (inChannels: number, outChannels: number, side: number, form: ConvForm): ConvFormRow => ({ inChannels, outChannels, side, form });
+/** A row measured on a square map. */
+export const row = (inChannels: number, outChannels: number, side: number, form: ConvForm): ConvFormRow => ({ inChannels, outChannels, width: side, height: side, form });
+/** A row measured on a width × height map (a landscape or portrait image's). */
+export const rowWH = (inChannels: number, outChannels: number, width: number, height: number, form: ConvForm): ConvFormRow => ({ inChannels, outChannels, width, height, form });
 
 /**
  * onnxruntime 1.30's CPU provider, 2 threads (MLAS; the WASM build runs the same kernels),
@@ -66,12 +72,26 @@ function byRule(s: ConvShape): ConvForm {
   return Math.min(s.inChannels, s.outChannels) >= 128 && (s.side ?? 0) <= 128 ? 'F4' : 'direct';
 }
 
+/**
+ * How far a measured map is from a conv's: the log-ratio of the widths plus that of the
+ * heights (a square query against square rows ranks them as the nearest side did), then,
+ * between rows equally far (a long thin map between two square rows), the one nearer in area.
+ */
+function distance(r: ConvFormRow, width: number, height: number): [number, number] {
+  const log = (a: number, b: number) => Math.abs(Math.log(a / b));
+  return [log(r.width, width) + log(r.height, height), log(r.width * r.height, width * height)];
+}
+
 export function pickFromTable(rows: readonly ConvFormRow[]): ConvFormPicker {
   return (s) => {
     const same = rows.filter((r) => r.inChannels === s.inChannels && r.outChannels === s.outChannels);
     if (same.length === 0 || s.side === undefined) return byRule(s);
-    const distance = (r: ConvFormRow) => Math.abs(Math.log(r.side / s.side!));
-    return same.reduce((best, r) => (distance(r) < distance(best) ? r : best)).form;
+    // Only the longer side known (a caller of the old picker): taken as a square. A map
+    // pooled to nothing (a memory query's edge case) counts as one pixel.
+    const width = Math.max(1, s.width ?? s.side);
+    const height = Math.max(1, s.height ?? s.side);
+    const closer = (a: [number, number], b: [number, number]) => a[0] < b[0] - 1e-9 || (Math.abs(a[0] - b[0]) <= 1e-9 && a[1] < b[1]);
+    return same.reduce((best, r) => (closer(distance(r, width, height), distance(best, width, height)) ? r : best)).form;
   };
 }
 
