@@ -40,7 +40,7 @@ export function goalMark(value: number | undefined, max: number | undefined, uni
   if (max === undefined) return '—';
   const bound = `≤ ${max}${unit}`;
   const mark = value === undefined || !Number.isFinite(value) ? 'not measured' : value <= max ? '**met**' : 'not met';
-  return `${bound}: ${mark}${quick ? ' (quick size, not the goal’s)' : ''}`;
+  return `${bound}: ${mark}${quick ? ' (quick run: not the goal’s size or reps)' : ''}`;
 }
 
 /** "2026-12-06 05:31 UTC, load 1.20 → 1.45": when the sub-bench started and the load around it. */
@@ -69,6 +69,7 @@ interface StartupReport {
 interface WebReport {
   rows: { size: number; backend: string; tabMs: number; cliMs: number; note?: string; startToFirstMs?: number[] }[];
   skipped: Record<string, string>;
+  options: { baselines: Record<string, string> };
 }
 interface NeuralStylePtReport {
   size: number;
@@ -156,13 +157,15 @@ function startupCells(r: StartupReport, goals: Record<string, number>, quick: bo
 }
 
 function tabCells(r: WebReport, goals: Record<string, number>, quick: boolean): Cells[] {
-  const rows = r.rows.filter((x) => x.backend.toLowerCase().includes('wasm') && !x.backend.includes('('));
+  // This build's WASM tabs ('WASM (2 threads)'), not a --baseline app's ('… (main)').
+  const baselineTags = Object.keys(r.options?.baselines ?? {}).map((name) => ` (${name})`);
+  const rows = r.rows.filter((x) => x.backend.toLowerCase().includes('wasm') && !baselineTags.some((tag) => x.backend.endsWith(tag)));
   if (rows.length === 0) throw new MissingResult(`no WASM tab row${Object.keys(r.skipped).length ? ` (skipped: ${Object.entries(r.skipped).map(([k, v]) => `${k}: ${v}`).join('; ')})` : ''}`);
   return rows.map((x) => {
     const ratio = x.tabMs / x.cliMs;
     const first = x.startToFirstMs?.filter(Number.isFinite) ?? [];
     return {
-      compared: `Browser tab (${x.backend}) / the CLI, time per Adam iteration at ${x.size} px${x.note ? ` (tab failed: ${x.note})` : ''}`,
+      compared: `Browser tab on ${x.backend} / the CLI, time per Adam iteration at ${x.size} px${x.note ? ` (tab failed: ${x.note})` : ''}`,
       ours: `${Number.isFinite(x.tabMs) ? ms(x.tabMs) : '—'}/it${first.length ? `; Start → iteration 1: ${first.map(seconds).join(', ')}` : ''}`,
       reference: `${ms(x.cliMs)}/it (CLI)`,
       ratio: times(ratio),
@@ -194,6 +197,16 @@ export function rowsOf(run: StepRun, quick: boolean): Row[] {
     if (err instanceof MissingResult || err instanceof TypeError) return failedRow(`unexpected report: ${(err as Error).message}`);
     throw err;
   }
+}
+
+/**
+ * The line that says why a bench failed, from the end of its stderr: the last `…Error: …` line
+ * (Node prints the stack and its version after it), else the last line that is not a stack frame.
+ */
+export function errorLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at ') && !/^Node\.js v/.test(l));
+  const error = [...lines].reverse().find((l) => /^[\w.]*Error\b.*:/.test(l));
+  return (error ?? lines.at(-1) ?? '').slice(0, 300);
 }
 
 /** A markdown cell: pipes escaped, newlines flattened. */

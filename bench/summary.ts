@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArgsError, custom, flag, readArgs, str } from './args.js';
 import { commandLine, makePlan, STEP_IDS, type NeuralStylePt, type Step, type StepId } from './summary-plan.js';
-import { header, markdownTable, rowsOf, type StepRun } from './summary-rows.js';
+import { errorLine, header, markdownTable, rowsOf, type StepRun } from './summary-rows.js';
 import { writeBlock } from './summary-write.js';
 
 const REPO = join(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -95,8 +95,8 @@ function runStep(step: Step): Promise<StepRun> {
     child.on('error', (err) => finish(err.message));
     child.on('close', (code, signal) => {
       if (code === 0) return finish();
-      const last = lastLines.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
-      finish(`exited with ${code ?? signal}${last ? `: ${last.slice(0, 300)}` : ''}`);
+      const why = errorLine(lastLines);
+      finish(`exited with ${code ?? signal}${why ? `: ${why}` : ''}`);
     });
   });
 }
