@@ -189,8 +189,14 @@ async function openBrowser(backend: string, url: string, o: Options): Promise<Ta
   return { backend, browser, url, tag: '', label: backend, adapter };
 }
 
-/** One run in a fresh tab (the app as a visitor opens it, weights generated anew): its progress ticks. */
-async function runTab(tab: Tab, images: { content: string; style: string }, size: number, o: Options): Promise<Tick[]> {
+/** A tab run: its progress ticks, and the wall time from the click on Start to the report of iteration 1 (what a visitor waits for the first step). */
+interface TabRun {
+  ticks: Tick[];
+  startToFirstMs: number;
+}
+
+/** One run in a fresh tab (the app as a visitor opens it, weights generated anew). */
+async function runTab(tab: Tab, images: { content: string; style: string }, size: number, o: Options): Promise<TabRun> {
   const page = await tab.browser.newPage({ viewport: { width: 1280, height: 900 } });
   try {
     return await runIn(page, tab, images, size, o);
@@ -199,12 +205,13 @@ async function runTab(tab: Tab, images: { content: string; style: string }, size
   }
 }
 
-async function runIn(page: Page, tab: Tab, images: { content: string; style: string }, size: number, o: Options): Promise<Tick[]> {
+async function runIn(page: Page, tab: Tab, images: { content: string; style: string }, size: number, o: Options): Promise<TabRun> {
   page.on('pageerror', (e) => console.error(`[${tab.backend}] pageerror: ${e.message}`));
   await page.addInitScript(() => {
-    const w = window as unknown as { __ticks: { iteration: number; elapsedMs: number }[] };
+    // elapsedMs counts from the stage's start (after the session is built), so the page's own clock is kept too: Start to the first step.
+    const w = window as unknown as { __ticks: { iteration: number; elapsedMs: number; at: number }[] };
     w.__ticks = [];
-    document.addEventListener('neural-style:progress', (e) => w.__ticks.push((e as CustomEvent<{ iteration: number; elapsedMs: number }>).detail));
+    document.addEventListener('neural-style:progress', (e) => w.__ticks.push({ ...(e as CustomEvent<{ iteration: number; elapsedMs: number }>).detail, at: performance.now() }));
   });
   await page.goto(tab.url);
   if (!(await page.evaluate(() => self.crossOriginIsolated))) throw new Error('the page is not cross-origin isolated: WASM would run on one thread');
@@ -217,13 +224,16 @@ async function runIn(page: Page, tab: Tab, images: { content: string; style: str
   await page.selectOption('#optimizer', 'adam');
   await page.fill('#num-iterations', String(o.iterations));
   await page.selectOption('#backend-choice', tab.backend);
+  const startAt = await page.evaluate(() => performance.now());
   await page.click('#start');
   await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: o.timeoutS * 1000 });
   if ((await page.getAttribute('body', 'data-state')) === 'error') throw new Error(`the tab's run failed: ${await page.textContent('#messages')}`);
   const used = await page.getAttribute('body', 'data-backend');
   if (used !== tab.backend) throw new Error(`asked for ${tab.backend}, the tab ran on ${used}: ${await page.textContent('#messages')}`);
   tab.label = `${(await page.textContent('#backend'))?.trim() || tab.backend}${tab.tag}`;
-  return page.evaluate(() => (window as unknown as { __ticks: Tick[] }).__ticks);
+  const ticks = await page.evaluate(() => (window as unknown as { __ticks: (Tick & { at: number })[] }).__ticks);
+  const first = ticks.find((t) => t.iteration >= 1);
+  return { ticks, startToFirstMs: first ? first.at - startAt : NaN };
 }
 
 /** Whether this Chromium offers WebNN: navigator.ml, and a context per device type (or the error). */
@@ -287,28 +297,31 @@ async function main(): Promise<void> {
     for (const t of tabs) if (t.adapter) log(`WebGPU adapter: ${t.adapter}${/swiftshader/i.test(t.adapter) ? ' (SwiftShader: WebGPU emulated on the CPU)' : ''}`);
     for (const [b, why] of Object.entries(skipped)) log(`${b}: skipped (${why})`);
 
-    const rows: (Row & { tabTimes: number[]; cliTimes: number[] })[] = [];
+    const rows: (Row & { tabTimes: number[]; cliTimes: number[]; startToFirstMs: number[] })[] = [];
     const cliLabel = 'onnxruntime-node CPU';
     for (const size of o.sizes) {
       const images = await makeImages(dir, size);
       const cli: number[] = [];
       const tab = new Map<Tab, number[]>(tabs.map((t) => [t, []]));
+      const startToFirst = new Map<Tab, number[]>(tabs.map((t) => [t, []]));
       const failed = new Map<Tab, string>();
       for (let r = 0; r < o.rounds; r++) {
         cli.push(...iterationTimes(await runCli(images, size, o, join(dir, 'out.png')), o.warmup));
         for (const t of tabs) {
           if (failed.has(t)) continue;
           try {
-            tab.get(t)!.push(...iterationTimes(await runTab(t, images, size, o), o.warmup));
+            const run = await runTab(t, images, size, o);
+            tab.get(t)!.push(...iterationTimes(run.ticks, o.warmup));
+            startToFirst.get(t)!.push(run.startToFirstMs);
           } catch (err) {
             failed.set(t, (err as Error).message.split('\n')[0]!.slice(0, 200));
           }
         }
-        log(`  ${size} px, round ${r + 1}: CLI ${median(cli).toFixed(0)} ms/it${tabs.map((t) => `, ${t.label} ${failed.has(t) ? 'failed' : `${median(tab.get(t)!).toFixed(0)} ms/it`}`).join('')}`);
+        log(`  ${size} px, round ${r + 1}: CLI ${median(cli).toFixed(0)} ms/it${tabs.map((t) => `, ${t.label} ${failed.has(t) ? 'failed' : `${median(tab.get(t)!).toFixed(0)} ms/it (Start → iteration 1: ${(startToFirst.get(t)!.at(-1)! / 1000).toFixed(1)} s)`}`).join('')}`);
       }
       for (const t of tabs) {
         const times = tab.get(t)!;
-        rows.push({ size, backend: t.label, tabMs: times.length ? median(times) : NaN, cliMs: median(cli), note: failed.get(t), tabTimes: times, cliTimes: cli });
+        rows.push({ size, backend: t.label, tabMs: times.length ? median(times) : NaN, cliMs: median(cli), note: failed.get(t), tabTimes: times, cliTimes: cli, startToFirstMs: startToFirst.get(t)! });
       }
     }
     log(`\n${formatTable(rows, cliLabel)}`);
