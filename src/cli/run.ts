@@ -159,19 +159,20 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
   return 0;
 }
 
-/** Opt-in: `NEURAL_STYLE_KEEP_OPTIMIZED=1`. */
+/** `NEURAL_STYLE_KEEP_OPTIMIZED=0` turns the kept models off. */
 export const KEEP_OPTIMIZED_ENV = 'NEURAL_STYLE_KEEP_OPTIMIZED';
 
 /**
  * onnxruntime-node, with its optimised models kept in the cache folder beside the weights
- * when asked (src/runtime/optimized-model-cache-node.ts): a second run with the same graph
- * skips the graph optimisation, about 1 s of a short run's start-up. Off by default: a
- * session loaded from a kept model evaluated 4–13% slower at 512 px (bench/RESULTS.md,
- * "Start-up"), which a default 1000-iteration run pays many times over.
+ * (src/runtime/optimized-model-cache-node.ts): a second run with the same graph skips the
+ * graph optimisation and, with the weights read lazily (loadModel), never reads the
+ * weights either: about 1.5 s of a short run's start-up. On unless
+ * NEURAL_STYLE_KEEP_OPTIMIZED=0: the 4–13% slower evaluations once measured across processes
+ * did not show in alternating runs of both sessions in one process (bench/RESULTS.md).
  */
 async function cachingOrt(cacheDir: string | undefined, note: (msg: string) => void): Promise<OrtModule> {
   const ort = await import('onnxruntime-node');
-  if (process.env[KEEP_OPTIMIZED_ENV] !== '1') return ort as unknown as OrtModule;
+  if (process.env[KEEP_OPTIMIZED_ENV] === '0') return ort as unknown as OrtModule;
   return withOptimizedModelCache(ort as unknown as OrtModule, { dir: resolveCacheDir(cacheDir), runtimeVersion: ort.env.versions.node ?? ort.env.versions.common, onNotice: note });
 }
 
@@ -193,6 +194,8 @@ async function loadModel(plan: RunPlan, note: (msg: string) => void, signal: Abo
     // vgg19-random is one fixed network; --seed varies the run on it, not the network.
     seed: 0,
     onNotice: note,
+    // Shapes now, values only if a graph's bytes are made: not when the kept models serve (cachingOrt).
+    lazy: process.env[KEEP_OPTIMIZED_ENV] !== '0',
     onProgress: downloadProgress(note),
     download: { signal },
   });

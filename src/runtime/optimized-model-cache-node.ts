@@ -33,6 +33,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-common';
 import { joinParts } from '../graph/encode.js';
+import { bytesModel, type ModelSource } from './model-source.js';
 import type { OrtModule } from './ort.js';
 
 /** Entries kept: enough for a few settings of a few models; each is about the weights' size. */
@@ -64,11 +65,11 @@ export function withOptimizedModelCache(ort: OrtModule, options: OptimizedModelC
   const notice = options.onNotice ?? (() => {});
   const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (model: Uint8Array | string, options?: SessionOptions) => Promise<InferenceSession>;
 
-  /** A session for the model whose bytes are `parts`, loaded from the cache when it holds it. */
-  async function createFromParts(parts: readonly Uint8Array[], sessionOptions: SessionOptions = {}): Promise<InferenceSession> {
+  /** A session for `model`, loaded from the cache when it holds it: then the model's bytes are never made. */
+  async function createFromModel(model: ModelSource, sessionOptions: SessionOptions = {}): Promise<InferenceSession> {
     // Nothing asked of the optimised model already: the caller's business.
-    if (sessionOptions.optimizedModelFilePath) return create(joinParts(parts), sessionOptions);
-    const key = cacheKey(parts, sessionOptions, options.runtimeVersion);
+    if (sessionOptions.optimizedModelFilePath) return create(joinParts(await model.bytes()), sessionOptions);
+    const key = cacheKey(model.identity(), sessionOptions, options.runtimeVersion);
     const entry = join(root, key);
     const problem = await checkEntry(entry, key);
     if (problem === undefined) {
@@ -86,12 +87,12 @@ export function withOptimizedModelCache(ort: OrtModule, options: OptimizedModelC
     }
     // Best effort: a folder that cannot be cleared is reported when the new entry cannot take its place.
     if (problem !== 'absent') await rm(entry, { recursive: true, force: true }).catch(() => {});
-    return createAndKeep(joinParts(parts), sessionOptions, key, entry);
+    return createAndKeep(joinParts(await model.bytes()), sessionOptions, key, entry);
   }
 
   /** onnxruntime's own signature: graphs as bytes go through the cache, paths straight on. */
   function cachedCreate(model: unknown, sessionOptions?: SessionOptions): Promise<InferenceSession> {
-    return model instanceof Uint8Array ? createFromParts([model], sessionOptions) : create(model as string, sessionOptions);
+    return model instanceof Uint8Array ? createFromModel(bytesModel([model]), sessionOptions) : create(model as string, sessionOptions);
   }
 
   /** A fresh session, whose optimised model onnxruntime writes to a private folder that is then renamed to the entry. */
@@ -140,11 +141,11 @@ export function withOptimizedModelCache(ort: OrtModule, options: OptimizedModelC
   return {
     ...ort,
     InferenceSession: { ...ort.InferenceSession, create: cachedCreate } as unknown as OrtModule['InferenceSession'],
-    createSessionFromParts: createFromParts,
+    createSessionFromModel: createFromModel,
   };
 }
 
-/** What the session is made from: the graph's bytes (in parts, one after another), the options, onnxruntime's version and the CPU. */
+/** What the session is made from: the model's identity (ModelSource: in parts, one after another), the options, onnxruntime's version and the CPU. */
 export function cacheKey(model: readonly Uint8Array[], sessionOptions: SessionOptions, runtimeVersion: string): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ runtimeVersion, cpu: cpus()[0]?.model ?? 'unknown', arch: process.arch, options: canonical(sessionOptions) }));
