@@ -1,6 +1,6 @@
 /**
- * Issue 27: the CLI keeps onnxruntime's optimised models in the cache folder, so a second
- * run skips the graph optimisation and reads no weights — and writes the same image, byte
+ * Issue 27: the CLI keeps onnxruntime's optimised models in the cache folder for short runs
+ * (these are; src/cli/keep-optimized.ts), so a second run skips the graph optimisation and reads no weights — and writes the same image, byte
  * for byte, as the first run, which optimised the graphs itself as every run did before
  * the cache. A weight file changed in place is another model, never served the old one's.
  */
@@ -46,7 +46,7 @@ it('keeps no optimised model with NEURAL_STYLE_KEEP_OPTIMIZED=0', async () => {
   await expect(readdir(join(cache, 'optimized'))).rejects.toThrow(/ENOENT/);
 });
 
-it('by default a second run loads the kept models and writes the image a run without them writes, byte for byte; NEURAL_STYLE_TIMING prints the split', async () => {
+it('by default a second short run loads the kept models and writes the image a run without them writes, byte for byte; NEURAL_STYLE_TIMING prints the split', async () => {
   const cache = join(f.dir, 'cache');
   const first = await cli(args(cache, 'first.png'));
   expect(first.code, first.stderr).toBe(0);
