@@ -15,3 +15,7 @@ registerBackend(wasmBackend);
 // The CLI keeps onnxruntime's optimised models in the cache folder (about 100 MB each for
 // VGG-19): tests keep theirs out of the user's ~/.cache, in one folder all test files share.
 process.env.NEURAL_STYLE_CACHE ??= join(tmpdir(), 'neural-style-test-cache');
+// Short runs keep them by default (src/cli/keep-optimized.ts), which every CLI test is: the
+// test files would write models into that shared folder and evict each other's in parallel.
+// The tests of the kept models (test/cli/optimized-models.test.ts, test/runtime/) ask for them.
+process.env.NEURAL_STYLE_KEEP_OPTIMIZED ??= '0';

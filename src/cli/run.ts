@@ -21,6 +21,8 @@ import { planRun, type RunPlan } from './plan/index.js';
 import { iterationPath } from './plan/paths.js';
 import { type LossPoint, writeLossPlot } from './plot.js';
 import { printPhases } from './timing.js';
+import { keepOptimized } from './keep-optimized.js';
+export { KEEP_OPTIMIZED_ENV } from './keep-optimized.js';
 import { resolveCacheDir } from '../models/cache-node.js';
 import { withOptimizedModelCache } from '../runtime/optimized-model-cache-node.js';
 import { timePhase } from '../util/phases.js';
@@ -49,11 +51,12 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
 
   for (const n of plan.notes) note(n);
   note(plan.backend.reason);
-  const ort = await cachingOrt(cli.cacheDir, note);
+  const keep = keepOptimized(plan.options);
+  const ort = await cachingOrt(cli.cacheDir, keep, note);
 
   let model: LoadedModel;
   try {
-    model = await timePhase('weights', () => loadModel(plan, note, ctx.signal));
+    model = await timePhase('weights', () => loadModel(plan, keep, note, ctx.signal));
   } catch (err) {
     if (!ctx.signal.aborted) throw err;
     // Downloads resume from their .partial file, so stopping here loses nothing.
@@ -159,19 +162,16 @@ export async function runStylize(raw: Record<string, unknown>, ctx: RunContext):
   return 0;
 }
 
-/** Opt-in: `NEURAL_STYLE_KEEP_OPTIMIZED=1`. */
-export const KEEP_OPTIMIZED_ENV = 'NEURAL_STYLE_KEEP_OPTIMIZED';
-
 /**
  * onnxruntime-node, with its optimised models kept in the cache folder beside the weights
- * when asked (src/runtime/optimized-model-cache-node.ts): a second run with the same graph
- * skips the graph optimisation, about 1 s of a short run's start-up. Off by default: a
- * session loaded from a kept model evaluated 4–13% slower at 512 px (bench/RESULTS.md,
- * "Start-up"), which a default 1000-iteration run pays many times over.
+ * when `keep` (src/runtime/optimized-model-cache-node.ts): a second run with the same graph
+ * skips the graph optimisation and, with the weights read lazily (loadModel), never reads
+ * the weights either: 1.5–3 s of a short run's start-up. Short runs only by default
+ * (keep-optimized.ts says why).
  */
-async function cachingOrt(cacheDir: string | undefined, note: (msg: string) => void): Promise<OrtModule> {
+async function cachingOrt(cacheDir: string | undefined, keep: boolean, note: (msg: string) => void): Promise<OrtModule> {
   const ort = await import('onnxruntime-node');
-  if (process.env[KEEP_OPTIMIZED_ENV] !== '1') return ort as unknown as OrtModule;
+  if (!keep) return ort as unknown as OrtModule;
   return withOptimizedModelCache(ort as unknown as OrtModule, { dir: resolveCacheDir(cacheDir), runtimeVersion: ort.env.versions.node ?? ort.env.versions.common, onNotice: note });
 }
 
@@ -182,7 +182,7 @@ async function cachingOrt(cacheDir: string | undefined, note: (msg: string) => v
  */
 let generated: { name: string; model: LoadedModel } | undefined;
 
-async function loadModel(plan: RunPlan, note: (msg: string) => void, signal: AbortSignal): Promise<LoadedModel> {
+async function loadModel(plan: RunPlan, lazy: boolean, note: (msg: string) => void, signal: AbortSignal): Promise<LoadedModel> {
   const isGenerated = !plan.entry.url && !plan.paths.modelFile;
   if (isGenerated && generated?.name === plan.entry.name) return generated.model;
   const { resolveModel } = await import('../models/resolve-node.js');
@@ -193,6 +193,8 @@ async function loadModel(plan: RunPlan, note: (msg: string) => void, signal: Abo
     // vgg19-random is one fixed network; --seed varies the run on it, not the network.
     seed: 0,
     onNotice: note,
+    // Shapes now, values only if a graph's bytes are made: not when the kept models serve (cachingOrt).
+    lazy,
     onProgress: downloadProgress(note),
     download: { signal },
   });

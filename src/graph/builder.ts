@@ -72,7 +72,28 @@ export interface Initializer {
   name: string;
   elemType: 'float32' | 'int64';
   dims: number[];
-  data: Float32Array | BigInt64Array;
+  /** The values; for lazy data (LazyData), made on first read. */
+  readonly data: Float32Array | BigInt64Array;
+  /** For lazy data: what the values are (LazyData.recipe). */
+  readonly recipe?: string;
+}
+
+/**
+ * Float data made only when read, named by what it is made of: a network weight
+ * (`<file identity>#<tensor>`, src/models) or a transform of another recipe
+ * (`flip(...)`). The optimised-model cache (Node) keys a graph by its recipes instead of
+ * its bytes, so a run whose model onnxruntime already optimised never reads the weights,
+ * nor builds their flipped or Winograd copies, nor encodes them (src/runtime/model-source.ts).
+ * Two initializers with one recipe hold the same values.
+ */
+export interface LazyData {
+  recipe: string;
+  make: () => Float32Array;
+}
+
+/** The recipe of a transform of `source`: its name and its code, so an edited transform is another recipe. */
+export function derivedRecipe(transform: (...args: never[]) => unknown, source: string): string {
+  return `${transform.name}[${transform.toString()}](${source})`;
 }
 
 /**
@@ -160,8 +181,13 @@ export class GraphBuilder {
     this.outputs.push({ name, elemType, shape });
   }
 
-  addInitializer(name: string, data: Float32Array | BigInt64Array, dims: number[]): string {
+  addInitializer(name: string, data: Float32Array | BigInt64Array | LazyData, dims: number[]): string {
     const count = dims.reduce((a, b) => a * b, 1);
+    if (!ArrayBuffer.isView(data)) {
+      this.declare(name);
+      this.initializers.set(name, lazyInitializer(name, dims, count, data));
+      return name;
+    }
     if (count !== data.length) {
       throw new GraphError(`initializer ${name}: dims [${dims}] hold ${count} values, data has ${data.length}`);
     }
@@ -288,9 +314,9 @@ export class GraphBuilder {
       return input ? input.elemType === 'int64' : undefined;
     },
     constantValues: (v: string) => {
-      // Shape-like constants are short; weights are never read as values.
+      // Shape-like constants are short; weights are never read as values (lazy ones are not even made).
       const init = this.initializers.get(v);
-      return init && init.data.length <= 64 ? Array.from(init.data as ArrayLike<number | bigint>, Number) : undefined;
+      return init && init.recipe === undefined && init.data.length <= 64 ? Array.from(init.data as ArrayLike<number | bigint>, Number) : undefined;
     },
     dimsOf: (v: string) => this.dimsOf(v),
     intsOf: (v: string) => this.intsOf(v),
@@ -337,4 +363,21 @@ export class GraphBuilder {
     if (this.known.has(name)) throw new GraphError(`value ${name} is defined twice`);
     this.known.add(name);
   }
+}
+
+/** An initializer whose data is made on first read, and checked against its dims then. */
+function lazyInitializer(name: string, dims: number[], count: number, lazy: LazyData): Initializer {
+  let data: Float32Array | undefined;
+  return {
+    name,
+    elemType: 'float32',
+    dims,
+    recipe: lazy.recipe,
+    get data() {
+      if (data) return data;
+      const made = lazy.make();
+      if (made.length !== count) throw new GraphError(`initializer ${name}: dims [${dims}] hold ${count} values, its data has ${made.length}`);
+      return (data = made);
+    },
+  };
 }

@@ -147,10 +147,16 @@ export function encodeModel(g: GraphBuilder, graphName = 'neural_style'): Uint8A
 }
 
 /**
- * The same bytes as consecutive parts, not yet joined: a caller that only hashes them (the
- * optimised-model cache, on a hit) never copies 100 MB of weights into one buffer.
+ * The same bytes as consecutive parts, not yet joined.
+ *
+ * `identity`: bytes that say which model this is without its weights' bytes: each
+ * initializer with a recipe (LazyData in builder.ts: a weight of a file, a transform of
+ * one) holds its recipe's text where its data would be, so the lazy data is neither made
+ * nor read. Two graphs with the same identity have the same bytes, as long as a recipe
+ * names its values (a weight file's recipe holds the file's identity). Not an ONNX model:
+ * only the optimised-model cache's key is made from it (src/runtime/model-source.ts).
  */
-export function encodeModelParts(g: GraphBuilder, graphName = 'neural_style'): Uint8Array[] {
+export function encodeModelParts(g: GraphBuilder, graphName = 'neural_style', identity = false): Uint8Array[] {
   const graph = create(GraphProtoSchema, {
     name: graphName,
     node: exportedNodes(g).map((n) =>
@@ -172,7 +178,7 @@ export function encodeModelParts(g: GraphBuilder, graphName = 'neural_style'): U
   });
   // Each initializer: its TensorProto without the data, then the data as its raw_data field.
   const initializers = [...g.initializers.values()].map((init) => {
-    const raw = new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength);
+    const raw = identity && init.recipe !== undefined ? new TextEncoder().encode(init.recipe) : new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength);
     return [toBinary(TensorProtoSchema, encodeInitializer(init)), fieldHeader(TensorProtoSchema.field.rawData!.number, raw.byteLength), raw];
   });
   const graphParts: Uint8Array[] = [toBinary(GraphProtoSchema, graph)];

@@ -15,6 +15,7 @@ import { msg, opt, UsageError, WeightsError } from '../errors.js';
 import { cachePaths, checkCacheDir, fileSize, resolveCacheDir, writeFileAtomic } from './cache-node.js';
 import { type DownloadOptions, downloadFile, hashFile, type ProgressCallback, type Timeouts } from './download-node.js';
 import { fileSource } from './formats/byte-source-node.js';
+import { lazyConvWeights, readWithRecipes } from './lazy-weights-node.js';
 import { detectFormat, readConvWeights } from './formats/detect.js';
 import { encodeSafetensors } from './formats/safetensors.js';
 import { convLayers, layerTableFor } from './layers.js';
@@ -67,6 +68,14 @@ export interface ResolveOptions extends CacheOptions {
   modelFile?: string;
   /** Seed for `vgg19-random`. Default 0. */
   seed?: number;
+  /**
+   * Read a file's weights lazily (src/models/lazy-weights-node.ts): the shapes now, the
+   * values when a graph's bytes are first made (ConvWeights.load), which a run whose
+   * models onnxruntime kept optimised never does. Each tensor gets a recipe naming the file.
+   * For callers that go through the optimised-model cache (the CLI); default false: the
+   * values are read now and have no recipe.
+   */
+  lazy?: boolean;
 }
 
 export async function resolveModel(options: ResolveOptions = {}): Promise<LoadedModel> {
@@ -75,7 +84,8 @@ export async function resolveModel(options: ResolveOptions = {}): Promise<Loaded
   let preprocessing = preprocessingFor(entry.preprocessing);
   let weights: ConvWeights;
   if (options.modelFile !== undefined) {
-    weights = await readWeightsFile(options.modelFile, table);
+    const path = options.modelFile;
+    weights = options.lazy ? await readLazily(path, table, () => readWeightsFile(path, table)) : await readWeightsFile(path, table);
     // The only .npz VGG in circulation is Frossard's conversion (the seed project's
     // vgg16_weights.npz), trained on RGB 0–255 minus the mean: its preprocessing follows
     // the file, not the --model name.
@@ -100,6 +110,11 @@ async function fileFormat(path: string): Promise<string> {
   }
 }
 
+/** `path`'s weights with recipes: lazily where its header allows, else read now. */
+async function readLazily(path: string, table: LayerTable, read: () => Promise<ConvWeights>): Promise<ConvWeights> {
+  return (await lazyConvWeights(path, table, read)) ?? (await readWithRecipes(path, read));
+}
+
 async function readWeightsFile(path: string, table: LayerTable): Promise<ConvWeights> {
   const source = await fileSource(path);
   try {
@@ -109,21 +124,36 @@ async function readWeightsFile(path: string, table: LayerTable): Promise<ConvWei
   }
 }
 
-async function loadFromCache(entry: ModelEntry, table: LayerTable, options: CacheOptions): Promise<ConvWeights> {
+async function loadFromCache(entry: ModelEntry, table: LayerTable, options: ResolveOptions): Promise<ConvWeights> {
   const env = options.env ?? process.env;
   const cacheDir = await checkCacheDir(resolveCacheDir(options.cacheDir, env));
   const paths = cachePaths(cacheDir, entry);
   const notice = options.onNotice ?? (() => {});
+  const unreadable = async (err: unknown) => {
+    notice(`The compact copy ${paths.compact} is unreadable (${firstLine(err)}); rebuilding it from the original.`);
+    await rm(paths.compact, { force: true });
+  };
 
   if ((await fileSize(paths.compact)) !== undefined) {
     try {
-      return await readWeightsFile(paths.compact, table);
+      if (!options.lazy) return await readWeightsFile(paths.compact, table);
+      // Lazily: a compact copy found unreadable only when its values are needed is rebuilt
+      // then; its identity changes with it, so no kept model is keyed by the broken one.
+      return await readLazily(paths.compact, table, () =>
+        readWeightsFile(paths.compact, table).catch(async (err) => {
+          await unreadable(err);
+          return fromOriginal(entry, table, paths, options, notice);
+        }),
+      );
     } catch (err) {
-      notice(`The compact copy ${paths.compact} is unreadable (${firstLine(err)}); rebuilding it from the original.`);
-      await rm(paths.compact, { force: true });
+      await unreadable(err);
     }
   }
+  return fromOriginal(entry, table, paths, options, notice);
+}
 
+/** The downloaded file's weights (downloaded now if missing), and a compact copy written of them. */
+async function fromOriginal(entry: ModelEntry, table: LayerTable, paths: ReturnType<typeof cachePaths>, options: CacheOptions, notice: (message: string) => void): Promise<ConvWeights> {
   if ((await fileSize(paths.file)) === undefined) {
     await download(entry, paths.file, options);
   } else {

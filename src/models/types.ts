@@ -7,7 +7,14 @@
 /** A dense float32 tensor in row-major order. */
 export interface Tensor {
   dims: number[];
-  data: Float32Array;
+  readonly data: Float32Array;
+  /**
+   * What the values are without reading them: the weight file's identity and the tensor's
+   * name (src/models/lazy-weights-node.ts). Graphs carry it instead of the bytes where they
+   * can (LazyData in src/graph/builder.ts); a tensor with a recipe may not hold its data
+   * until its network's `load()` ran.
+   */
+  readonly recipe?: string;
 }
 
 /** One convolution's parameters: weight in PyTorch/ONNX layout OIHW, bias of length O. */
@@ -16,8 +23,17 @@ export interface ConvParams {
   bias: Tensor;
 }
 
-/** Conv layer name as Caffe names it (`conv1_1`) → its parameters. */
-export type ConvWeights = Map<string, ConvParams>;
+/**
+ * Conv layer name as Caffe names it (`conv1_1`) → its parameters. `load`, where present,
+ * makes the data of lazily read weights readable (src/models/lazy-weights-node.ts): call it
+ * (loadWeights) before anything reads their values — making a graph's bytes does.
+ */
+export type ConvWeights = Map<string, ConvParams> & { load?(): Promise<void> };
+
+/** Makes every weight's data readable (ConvWeights.load); a no-op for weights read whole. */
+export async function loadWeights(weights: ConvWeights): Promise<void> {
+  await weights.load?.();
+}
 
 export type LayerKind = 'conv' | 'relu' | 'pool';
 

@@ -4,8 +4,8 @@
  * both passes and change nothing.
  */
 import { UsageError, WeightsError } from '../errors.js';
-import type { GraphBuilder } from '../graph/builder.js';
-import type { ConvWeights, LayerTable, Preprocessing } from '../models/types.js';
+import type { GraphBuilder, LazyData } from '../graph/builder.js';
+import type { ConvWeights, LayerTable, Preprocessing, Tensor } from '../models/types.js';
 
 export type Pooling = 'max' | 'avg';
 
@@ -15,6 +15,7 @@ export type FirstPadding = 'zeros' | 'replicate';
 export interface NetworkSource {
   table: LayerTable;
   weights: ConvWeights;
+
   /** How pixels become network input; needed only to optimise in RGB or read pixels in a term. */
   preprocessing?: Preprocessing;
 }
@@ -56,8 +57,8 @@ export function addNetwork(g: GraphBuilder, x: string, net: NetworkSource, layer
       if (!params) throw new WeightsError(`the weights have no tensor for ${layer.name}`);
       const [out, inp, kh, kw] = params.weight.dims as [number, number, number, number];
       if (inp !== width) throw new WeightsError(`${layer.name} expects ${inp} input channels, the previous layer gives ${width}`);
-      const w = g.has(`${layer.name}_W`) ? `${layer.name}_W` : g.addInitializer(`${layer.name}_W`, params.weight.data, params.weight.dims);
-      const b = g.has(`${layer.name}_B`) ? `${layer.name}_B` : g.addInitializer(`${layer.name}_B`, params.bias.data, params.bias.dims);
+      const w = g.has(`${layer.name}_W`) ? `${layer.name}_W` : g.addInitializer(`${layer.name}_W`, initializerData(params.weight), params.weight.dims);
+      const b = g.has(`${layer.name}_B`) ? `${layer.name}_B` : g.addInitializer(`${layer.name}_B`, initializerData(params.bias), params.bias.dims);
       const [ph, pw] = [(kh - 1) / 2, (kw - 1) / 2];
       // Replicate padding is an explicit edge Pad before the first conv, which then pads nothing.
       const replicate = firstPadding === 'replicate' && current === x;
@@ -80,4 +81,9 @@ export function addNetwork(g: GraphBuilder, x: string, net: NetworkSource, layer
     channels.set(layer.name, width);
   }
   return { values, channels };
+}
+
+/** A weight as an initializer's data: by its recipe when it has one, so the graph never reads it unless its bytes are made. */
+function initializerData(t: Tensor): Float32Array | LazyData {
+  return t.recipe === undefined ? t.data : { recipe: t.recipe, make: () => t.data };
 }

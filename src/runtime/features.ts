@@ -5,7 +5,7 @@
  * term computes once from them (W2's Σ_s^½).
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
-import { encodeModel, encodeModelParts } from '../graph/encode.js';
+import { encodeModel } from '../graph/encode.js';
 import { blendedStyles, type TermOptions } from '../losses/index.js';
 import type { Mask } from '../masks/index.js';
 import type { Tensor } from '../models/types.js';
@@ -14,6 +14,7 @@ import { names } from '../objective/names.js';
 import type { NetworkSource } from '../network/vgg.js';
 import { resolveSetup, type GraphSetup } from './setup.js';
 import { timePhase, timePhaseSync } from '../util/phases.js';
+import { graphModel } from './model-source.js';
 import { createSession, type OrtModule } from './ort.js';
 
 /**
@@ -37,7 +38,7 @@ export class FeatureExtractor {
     const { backend, forms, terms, run } = resolveSetup(options, setup);
     const { model, outputs } = timePhaseSync('graph', () => {
       const { graph, outputs } = buildFeatureGraph(net, options, terms, run, forms);
-      return { model: encodeModelParts(graph, 'features'), outputs };
+      return { model: graphModel(graph, 'features', net), outputs };
     });
     const session = backend.sessionOptions();
     const features = await timePhase('session', () => createSession(ort, model, session));

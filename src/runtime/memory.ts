@@ -114,7 +114,9 @@ export function memoryQueryFor(
   const index = (name: string) => net.table.layers.findIndex((l) => l.name === name);
   const deepest = used.reduce((best, name) => (index(name) > index(best) ? name : best), net.table.layers[0]!.name);
   let weightBytes = 0;
-  for (const p of net.weights.values()) weightBytes += (p.weight.data.length + p.bias.data.length) * FLOAT;
+  // From the dims: lazily read weights (src/models/lazy-weights-node.ts) hold no data yet.
+  const count = (t: { dims: number[] }) => t.dims.reduce((a, b) => a * b, 1);
+  for (const p of net.weights.values()) weightBytes += (count(p.weight) + count(p.bias)) * FLOAT;
   const layers = net.table.layers.map((l) => ({
     name: l.name,
     kind: l.kind,

@@ -7,7 +7,6 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { NumericalError, UsageError } from '../errors.js';
-import { encodeModelParts } from '../graph/encode.js';
 import { inputsOf, targetOf, type FeedValue, type LossTerm, type RunShape, type TermInput, type TermOptions } from '../losses/index.js';
 import type { Mask } from '../masks/index.js';
 import { buildObjectiveGraph } from '../objective/objective-graph.js';
@@ -18,6 +17,7 @@ import type { NetworkSource } from '../network/vgg.js';
 import { parameterCount, type Parameterisation } from '../parameterisations/index.js';
 import { Rng } from '../util/random.js';
 import type { Targets } from './features.js';
+import { graphModel } from './model-source.js';
 import { createSession, type OrtModule } from './ort.js';
 import { resolveSetup, type GraphSetup } from './setup.js';
 import { timePhase, timePhaseSync } from '../util/phases.js';
@@ -65,7 +65,7 @@ export class CompiledObjective {
     const all = termsOf(terms, options);
     const { model, channels, params, grads } = timePhaseSync('graph', () => {
       const { graph, ...built } = buildObjectiveGraph(net, options, forms, all, run, parameterisation);
-      return { model: encodeModelParts(graph, 'objective'), ...built };
+      return { model: graphModel(graph, 'objective', net), ...built };
     });
     const compiled = await timePhase('session', () => createSession(ort, model, backend.sessionOptions()));
     return new CompiledObjective(ort, compiled, options, [...all], net, channels, run, parameterisation, { inputs: params, grads });

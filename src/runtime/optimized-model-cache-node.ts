@@ -1,31 +1,42 @@
 /**
- * onnxruntime's optimised models, kept on disk between runs: an OrtModule whose
- * `InferenceSession.create(bytes, options)` loads the model onnxruntime optimised for the
- * same graph and options last time, instead of optimising it again.
+ * onnxruntime's optimised models, kept on disk between runs: an OrtModule whose sessions
+ * for a ModelSource (src/runtime/model-source.ts) load the model onnxruntime optimised for
+ * the same graph and options last time, instead of optimising it again — and, since the
+ * key is made without the weights' values, without reading the weights either.
  *
- * Why: creating the features and objective sessions of VGG-19 took 1.1–1.6 s of a 3.3 s
+ * Why: creating the features and objective sessions of VGG-19 took 1.1–1.8 s of a 3.2 s
  * start-up at 64 px on this machine (NEURAL_STYLE_TIMING; bench/RESULTS.md), nearly all of it
  * onnxruntime's graph optimisation (constant folding the flipped and Winograd-transformed
- * weights, the NCHWc layout rewrite). onnxruntime writes the optimised graph itself
- * (`optimizedModelFilePath`); loaded again with optimisation 'disabled', it runs the same
- * kernels on the same weights, so the results do not change (test/runtime/optimized-model-cache.test.ts).
+ * weights, the NCHWc layout rewrite), and reading the weights, making their derived copies
+ * and encoding 140 MB of protobuf cost another 0.6 s. onnxruntime writes the optimised graph
+ * itself (`optimizedModelFilePath`); loaded again with optimisation 'disabled', it runs the
+ * same kernels on the same weights, so the results do not change
+ * (test/runtime/optimized-model-cache.test.ts). Evaluations in a fresh process that loaded a
+ * kept model measured a median 7% slower at 512 px, though not when both sessions alternate
+ * in one process (bench/RESULTS.md, "kept-default"); so the CLI keeps models for short runs
+ * only (src/cli/keep-optimized.ts).
  *
  * The weights go to a data file beside the graph (onnxruntime's external initializers):
  * loaded from a path, onnxruntime maps that file instead of parsing 100 MB of protobuf,
- * which measured 0.3 s against 1.2 s for the same model in one file.
+ * which measured 0.1–0.15 s against 0.5–0.8 s for the same model in one buffer.
  *
  *   <cache>/optimized/<key>/model.onnx      the optimised graph (tens of KB)
  *                          /model.data      its initializers (about the size of the weights)
  *                          /manifest.json   the key, both files' sizes, the graph's SHA-256
  *
- * The key is a SHA-256 of the graph's bytes (weights included), the session options, the
- * onnxruntime version and the CPU model: the layout rewrite is specific to the CPU's vector
- * width, so a cache folder shared between machines must not mix them. A changed setting
- * that changes the graph is a new key, never a stale hit. An entry is trusted only when its
- * manifest matches the key, the graph file its SHA-256 and the data file its size;
- * otherwise, or when onnxruntime cannot load it, it is removed and rebuilt. An entry appears by one
- * rename of a finished folder, so a run killed while writing leaves no half entry under the
- * key. Only the most recently used entries are kept (each costs about the weights' size).
+ * The key is a SHA-256 of the model's identity (the graph's structure: nodes, attributes,
+ * inputs, outputs, initializer names, dims and types, small constants by value, and weights
+ * by recipe — which file, by its real path, size, inode and modification and change times,
+ * which tensor, and which transform by its code; src/graph/encode.ts), the session options,
+ * the onnxruntime version and the CPU model: the layout rewrite is specific to the CPU's
+ * vector width, so a cache folder shared between machines must not mix them. A changed
+ * setting that changes the graph, an edited weight file (its change time moves, and no user
+ * can set that back) or an edited transform is a new key, never a stale hit. Weights without
+ * a recipe (generated ones, the browser's) are keyed by their bytes. An entry is trusted only
+ * when its manifest matches the key, the graph file its SHA-256 and the data file its size;
+ * otherwise, or when onnxruntime cannot load it, it is removed and rebuilt. An entry appears
+ * by one rename of a finished folder, so a run killed while writing leaves no half entry
+ * under the key. Only the most recently used entries are kept (each costs about the weights' size).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
@@ -33,6 +44,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-common';
 import { joinParts } from '../graph/encode.js';
+import { bytesModel, type ModelSource } from './model-source.js';
 import type { OrtModule } from './ort.js';
 
 /** Entries kept: enough for a few settings of a few models; each is about the weights' size. */
@@ -64,11 +76,11 @@ export function withOptimizedModelCache(ort: OrtModule, options: OptimizedModelC
   const notice = options.onNotice ?? (() => {});
   const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (model: Uint8Array | string, options?: SessionOptions) => Promise<InferenceSession>;
 
-  /** A session for the model whose bytes are `parts`, loaded from the cache when it holds it. */
-  async function createFromParts(parts: readonly Uint8Array[], sessionOptions: SessionOptions = {}): Promise<InferenceSession> {
+  /** A session for `model`, loaded from the cache when it holds it: then the model's bytes are never made. */
+  async function createFromModel(model: ModelSource, sessionOptions: SessionOptions = {}): Promise<InferenceSession> {
     // Nothing asked of the optimised model already: the caller's business.
-    if (sessionOptions.optimizedModelFilePath) return create(joinParts(parts), sessionOptions);
-    const key = cacheKey(parts, sessionOptions, options.runtimeVersion);
+    if (sessionOptions.optimizedModelFilePath) return create(joinParts(await model.bytes()), sessionOptions);
+    const key = cacheKey(model.identity(), sessionOptions, options.runtimeVersion);
     const entry = join(root, key);
     const problem = await checkEntry(entry, key);
     if (problem === undefined) {
@@ -86,12 +98,12 @@ export function withOptimizedModelCache(ort: OrtModule, options: OptimizedModelC
     }
     // Best effort: a folder that cannot be cleared is reported when the new entry cannot take its place.
     if (problem !== 'absent') await rm(entry, { recursive: true, force: true }).catch(() => {});
-    return createAndKeep(joinParts(parts), sessionOptions, key, entry);
+    return createAndKeep(joinParts(await model.bytes()), sessionOptions, key, entry);
   }
 
   /** onnxruntime's own signature: graphs as bytes go through the cache, paths straight on. */
   function cachedCreate(model: unknown, sessionOptions?: SessionOptions): Promise<InferenceSession> {
-    return model instanceof Uint8Array ? createFromParts([model], sessionOptions) : create(model as string, sessionOptions);
+    return model instanceof Uint8Array ? createFromModel(bytesModel([model]), sessionOptions) : create(model as string, sessionOptions);
   }
 
   /** A fresh session, whose optimised model onnxruntime writes to a private folder that is then renamed to the entry. */
@@ -140,11 +152,11 @@ export function withOptimizedModelCache(ort: OrtModule, options: OptimizedModelC
   return {
     ...ort,
     InferenceSession: { ...ort.InferenceSession, create: cachedCreate } as unknown as OrtModule['InferenceSession'],
-    createSessionFromParts: createFromParts,
+    createSessionFromModel: createFromModel,
   };
 }
 
-/** What the session is made from: the graph's bytes (in parts, one after another), the options, onnxruntime's version and the CPU. */
+/** What the session is made from: the model's identity (ModelSource: in parts, one after another), the options, onnxruntime's version and the CPU. */
 export function cacheKey(model: readonly Uint8Array[], sessionOptions: SessionOptions, runtimeVersion: string): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ runtimeVersion, cpu: cpus()[0]?.model ?? 'unknown', arch: process.arch, options: canonical(sessionOptions) }));

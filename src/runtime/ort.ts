@@ -6,19 +6,20 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { joinParts } from '../graph/encode.js';
+import type { ModelSource } from './model-source.js';
 
 export interface OrtModule {
   Tensor: typeof Tensor;
   InferenceSession: typeof InferenceSession;
   /**
-   * A session from a model given as consecutive parts of its bytes (encodeModelParts), for a
-   * wrapper that need not join them: the optimised-model cache (Node) hashes the parts and,
-   * when it has the model, never needs the bytes. Absent: the parts are joined for `create`.
+   * A session for a model given as a ModelSource, for a wrapper that need not make its
+   * bytes: the optimised-model cache (Node) keys the model by its identity and, when it
+   * has the model, never makes them. Absent: the bytes are made and joined for `create`.
    */
-  createSessionFromParts?(parts: readonly Uint8Array[], options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  createSessionFromModel?(model: ModelSource, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
 }
 
-/** A session for the model whose bytes are `parts`, one after another. */
-export function createSession(ort: OrtModule, parts: readonly Uint8Array[], options?: InferenceSession.SessionOptions): Promise<InferenceSession> {
-  return ort.createSessionFromParts ? ort.createSessionFromParts(parts, options) : ort.InferenceSession.create(joinParts(parts), options);
+/** A session for `model`. */
+export async function createSession(ort: OrtModule, model: ModelSource, options?: InferenceSession.SessionOptions): Promise<InferenceSession> {
+  return ort.createSessionFromModel ? ort.createSessionFromModel(model, options) : ort.InferenceSession.create(joinParts(await model.bytes()), options);
 }

@@ -33,6 +33,7 @@ import { CompiledObjective, type GraphSetup } from '../runtime/objective.js';
 import type { OrtModule } from '../runtime/ort.js';
 import type { InferenceSession } from 'onnxruntime-common';
 import { encodeModel } from '../graph/encode.js';
+import { loadWeights } from '../models/types.js';
 import { TiledObjective } from '../tiles/tiled-objective.js';
 import { methodOf, type Method, type MethodContext, type MethodStageOverrides } from '../methods/index.js';
 import { chooseTile } from './preflight.js';
@@ -265,7 +266,8 @@ export class Stylizer {
       session: (key, build) => {
         let hit = this.methodSessions.get(key);
         if (!hit) {
-          hit = ort.InferenceSession.create(encodeModel(build(), key), backend.profile.sessionOptions());
+          // Weights read lazily (src/models/lazy-weights-node.ts) are read before their bytes are encoded.
+          hit = loadWeights(model.weights).then(() => ort.InferenceSession.create(encodeModel(build(), key), backend.profile.sessionOptions()));
           hit.catch(() => this.methodSessions.delete(key));
           this.methodSessions.set(key, hit);
         }

@@ -23,6 +23,7 @@ import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { msg, NumericalError, opt, UsageError } from '../errors.js';
 import type { GraphForms } from '../graph/passes/index.js';
 import { encodeModel } from '../graph/encode.js';
+import { loadWeights } from '../models/types.js';
 import { inputsOf, targetOf, tilingOf, UNMASKED_RUN, type FeedContext, type LossTerm, type RunShape, type TermOptions } from '../losses/index.js';
 import type { Mask } from '../masks/index.js';
 import { optionText, stylizeOptionSpecs } from '../options/index.js';
@@ -142,6 +143,8 @@ export class TiledObjective {
     const { strides } = geometryFor(net, options, all, run);
     const made: InferenceSession[] = [];
     const make = async (graph: Parameters<typeof encodeModel>[0], name: string) => {
+      // Weights read lazily (src/models/lazy-weights-node.ts) are read before their bytes are encoded.
+      await loadWeights(net.weights);
       const s = await ort.InferenceSession.create(encodeModel(graph, name), session);
       made.push(s);
       return s;
@@ -423,6 +426,7 @@ export class TiledObjective {
     if (!hit) {
       hit = (async () => {
         const { graph, outputs, crops } = buildStatisticsGraph(this.net, this.options, terms, this.geometry.strides, purpose, this.forms);
+        await loadWeights(this.net.weights);
         return { session: await this.ort.InferenceSession.create(encodeModel(graph, 'tile-statistics'), this.session), outputs, crops };
       })();
       hit.catch(() => this.statSessions.delete(key));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { flagOf } from '../../src/cli/options.js';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -109,6 +109,25 @@ describe('resolveModel from the registry', () => {
     // The rebuilt copy is good on its own.
     await rm(join(dir, ORIGINAL));
     expectMatches((await resolveModel({ model: 'vgg19', cacheDir: dir, registry })).weights, expected.vgg19);
+  });
+
+  it('lazily (the CLI): shapes now, values on load(); a compact copy whose values are damaged is rebuilt then', async () => {
+    await resolveModel({ model: 'vgg19', cacheDir: dir, registry });
+    const compact = join(dir, COMPACT);
+    // The header intact, the last values NaN: only reading the values finds it.
+    const bytes = await readFile(compact);
+    bytes.fill(0xff, bytes.length - 64);
+    await writeFile(compact, bytes);
+    const notices: string[] = [];
+    const model = await resolveModel({ model: 'vgg19', cacheDir: dir, registry, lazy: true, onNotice: (m) => notices.push(m) });
+    const first = model.weights.get('conv1_1')!.weight;
+    expect(first.recipe).toMatch(new RegExp(`^file:.*${COMPACT}\\|.*#conv1_1\\.weight$`));
+    expect(() => first.data).toThrow(/not loaded/);
+    expect(notices).toEqual([]);
+    await model.weights.load!();
+    expectMatches(model.weights, expected.vgg19);
+    expect(notices.join('\n')).toMatch(/compact copy .* is unreadable .* rebuilding/);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('downloads again when the compact copy is corrupt and the original is gone', async () => {

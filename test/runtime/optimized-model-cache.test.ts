@@ -14,10 +14,13 @@ import { vgg19Table } from '../../src/models/layers.js';
 import { randomVggWeights } from '../../src/models/random-model.js';
 import { DEFAULT_STYLIZE_OPTIONS, type StylizeOptions } from '../../src/options/index.js';
 import { FeatureExtractor } from '../../src/runtime/features.js';
-import { CompiledObjective, type Evaluation } from '../../src/runtime/objective.js';
+import { CompiledObjective, type Evaluation, type GraphSetup } from '../../src/runtime/objective.js';
 import { cacheKey, withOptimizedModelCache } from '../../src/runtime/optimized-model-cache-node.js';
 import type { OrtModule } from '../../src/runtime/ort.js';
 import { Rng } from '../../src/util/random.js';
+import { resolveModel } from '../../src/models/resolve-node.js';
+import type { LoadedModel } from '../../src/models/types.js';
+import { writeRandomWeights } from '../cli/helpers.js';
 
 const ORT = ort as unknown as OrtModule;
 const net = { table: vgg19Table, weights: randomVggWeights(vgg19Table, 3, [8, 16, 16, 32, 32]) };
@@ -36,13 +39,13 @@ function recording(inner: OrtModule, made: Made[]): OrtModule {
 }
 
 /** Targets from fixed images and one evaluation at a fixed x, with the sessions `o` asks for. */
-async function evaluate(module: OrtModule, o: StylizeOptions, network = net): Promise<Evaluation> {
+async function evaluate(module: OrtModule, o: StylizeOptions, network = net, forms?: GraphSetup['forms']): Promise<Evaluation> {
   const rng = new Rng(11);
   const image = () => rng.fillNormal(new Float32Array(3 * W * H), 50);
-  const extractor = await FeatureExtractor.create(module, network, o, { backend: cpuBackend });
+  const extractor = await FeatureExtractor.create(module, network, o, { backend: cpuBackend, forms });
   const targets = { ...(await extractor.extract(image(), W, H, 'style')), ...(await extractor.extract(image(), W, H, 'content')) };
   await extractor.release();
-  const objective = await CompiledObjective.create(module, network, o, { backend: cpuBackend });
+  const objective = await CompiledObjective.create(module, network, o, { backend: cpuBackend, forms });
   try {
     return await objective.bind(targets, W, H).evaluate(image());
   } finally {
@@ -174,5 +177,62 @@ describe('optimised models kept between runs', () => {
     const plain = await evaluate(ORT, base);
     expectSame(await evaluate(cached(), base), plain);
     expect(notices[0]).toMatch(/cannot keep optimised models/);
+  });
+});
+
+describe('weights read lazily from a file: keyed by the file and the graph, never read on a hit', () => {
+  /** The file's weights as the CLI reads them (lazily), counting the reads of their values. */
+  async function lazyNet(file: string): Promise<{ net: LoadedModel; loads: () => number }> {
+    const net = await resolveModel({ model: 'vgg19', modelFile: file, lazy: true });
+    let loads = 0;
+    const load = net.weights.load!;
+    net.weights.load = () => {
+      loads++;
+      return load();
+    };
+    return { net, loads: () => loads };
+  }
+
+  it('a second run loads the kept models without reading the weights, and a setting that changes the graph gets models of its own', async () => {
+    const file = join(dir, 'w.safetensors');
+    await writeRandomWeights(file, 'vgg19', [8, 16, 16, 32, 32], 5);
+    const eager = await resolveModel({ model: 'vgg19', modelFile: file });
+    const plain = await evaluate(ORT, base, eager);
+    const avg = { ...base, pooling: 'avg' as const };
+    const plainAvg = await evaluate(ORT, avg, eager);
+
+    const first = await lazyNet(file);
+    expectSame(await evaluate(cached(), base, first.net), plain);
+    expect(first.loads()).toBeGreaterThan(0);
+    expect(await entries()).toHaveLength(2);
+
+    made = [];
+    const second = await lazyNet(file);
+    expectSame(await evaluate(cached(), base, second.net), plain);
+    expect(made).toEqual([{ from: 'path', level: 'disabled' }, { from: 'path', level: 'disabled' }]);
+    expect(second.loads()).toBe(0);
+
+    // Same weights, same file: only the graph differs.
+    made = [];
+    const third = await lazyNet(file);
+    expectSame(await evaluate(cached(), avg, third.net), plainAvg);
+    expect(made.every((m) => m.from === 'bytes')).toBe(true);
+    expect(third.loads()).toBeGreaterThan(0);
+    expect(await entries()).toHaveLength(4);
+    expect(notices).toEqual([]);
+  });
+
+  it('Winograd forms: the flipped and transformed copies made from the lazily read weights are those made from weights read whole', async () => {
+    const file = join(dir, 'w.safetensors');
+    await writeRandomWeights(file, 'vgg19', [8, 16, 16, 32, 32], 6);
+    const f4 = { convForm: () => 'F4' as const };
+    const plain = await evaluate(ORT, base, await resolveModel({ model: 'vgg19', modelFile: file }), f4);
+    const first = await lazyNet(file);
+    expectSame(await evaluate(cached(), base, first.net, f4), plain);
+    made = [];
+    const second = await lazyNet(file);
+    expectSame(await evaluate(cached(), base, second.net, f4), plain);
+    expect(made.every((m) => m.from === 'path')).toBe(true);
+    expect(second.loads()).toBe(0);
   });
 });

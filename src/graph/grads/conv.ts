@@ -6,6 +6,7 @@
  */
 import { GraphError } from '../../errors.js';
 import type { GraphBuilder } from '../builder.js';
+import { flipOihw, flippedRecipe } from '../flip.js';
 import type { GradientRule } from './rule.js';
 
 // dX = Wᵀ ⋆ dY   (the transposed convolution of dY with the forward weights)
@@ -40,18 +41,12 @@ export const convGrad: GradientRule = {
   },
 };
 
-/** W[o, i, y, x] → W'[i, o, kh−1−y, kw−1−x], made once at build time. */
+/** W' of initializer `w`, made once per graph; lazily, by recipe, when `w` is lazy (src/graph/builder.ts LazyData). */
 function flippedWeights(g: GraphBuilder, w: string): string {
   const name = `${w}_flipped`;
   if (g.has(name)) return name;
   const init = g.initializers.get(w)!;
   const [o, i, kh, kw] = init.dims as [number, number, number, number];
-  const src = init.data as Float32Array;
-  const dst = new Float32Array(src.length);
-  for (let a = 0; a < o; a++)
-    for (let b = 0; b < i; b++)
-      for (let y = 0; y < kh; y++)
-        for (let x = 0; x < kw; x++)
-          dst[((b * o + a) * kh + (kh - 1 - y)) * kw + (kw - 1 - x)] = src[((a * i + b) * kh + y) * kw + x]!;
-  return g.addInitializer(name, dst, [i, o, kh, kw]);
+  const make = () => flipOihw(init.data as Float32Array, init.dims as [number, number, number, number]);
+  return g.addInitializer(name, init.recipe === undefined ? make() : { recipe: flippedRecipe(init.recipe), make }, [i, o, kh, kw]);
 }

@@ -9,6 +9,7 @@
  *    them (one copy of the weights in the model). Checked value by value, not assumed.
  */
 import type { GraphBuilder, GraphNode } from '../builder.js';
+import { flippedRecipe } from '../flip.js';
 
 export interface ConvFacts {
   featureScale: number | undefined;
@@ -49,6 +50,9 @@ function isFlippedTranspose(g: GraphBuilder, v: string, w: string): boolean {
   if (!a || !b || a.elemType !== 'float32' || b.elemType !== 'float32' || a.dims.length !== 4 || b.dims.length !== 4) return false;
   const [o, i, kh, kw] = a.dims as [number, number, number, number];
   if (b.dims.join() !== [i, o, kh, kw].join()) return false;
+  // Lazy weights (src/graph/builder.ts LazyData) are compared by recipe: reading them would
+  // load the weights that a cached model spares.
+  if (a.recipe !== undefined || b.recipe !== undefined) return a.recipe !== undefined && b.recipe === flippedRecipe(a.recipe);
   const src = a.data as Float32Array;
   const dst = b.data as Float32Array;
   for (let p = 0; p < o; p++)

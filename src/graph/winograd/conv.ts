@@ -20,7 +20,7 @@
  * instead (onnxruntime folds that into the MatMul as transA) made MLAS's GEMM 1.2–2×
  * slower at 512 channels: ~120 ms per 512 px evaluation (bench/RESULTS.md).
  */
-import type { GraphBuilder } from '../builder.js';
+import { derivedRecipe, type GraphBuilder } from '../builder.js';
 import { cached } from './cached.js';
 import { DEFAULT_WINOGRAD_OUTPUT, WINOGRAD_OUTPUT_FORMS, type WinogradOutputName } from './output.js';
 import { inputTransform, kernelTransform, type WinogradTransform } from './transforms.js';
@@ -74,7 +74,9 @@ function kernels(g: GraphBuilder, t: WinogradTransform, weights: string, inputGr
   const w = g.initializers.get(weights)!;
   const [K, C] = w.dims as [number, number];
   const P = (t.m + 2) ** 2;
-  const byTapW = cached(g, `${weights}_by_tap`, () => byTap(w.data as Float32Array, K, C), [9, K * C]);
+  const makeByTap = () => byTap(w.data as Float32Array, K, C);
+  // Lazy weights stay unread (src/graph/builder.ts LazyData): the copy is made with the model's bytes.
+  const byTapW = cached(g, `${weights}_by_tap`, w.recipe === undefined ? makeByTap : { recipe: derivedRecipe(byTap, w.recipe), make: makeByTap }, [9, K * C]);
   // The swap is constant, so onnxruntime folds it once when the session is made: the
   // second copy lives in the session only, not in the model bytes or JavaScript too.
   const W9 = inputGradient ? swappedByTap(g, weights, byTapW, K, C) : byTapW;
@@ -112,5 +114,6 @@ function liveZero(g: GraphBuilder, hw: string): string {
 function channelBias(g: GraphBuilder, bias: string, K: number): string {
   const name = `${bias}_chw`;
   if (g.has(name)) return name;
-  return g.addInitializer(name, g.initializers.get(bias)!.data as Float32Array, [K, 1, 1]);
+  const b = g.initializers.get(bias)!;
+  return g.addInitializer(name, b.recipe === undefined ? (b.data as Float32Array) : { recipe: b.recipe, make: () => b.data as Float32Array }, [K, 1, 1]);
 }

@@ -134,11 +134,28 @@ function checkFinite(t: Tensor, what: string): void {
  * Throws WeightsError naming the file, the tensor and the conv layer.
  */
 export async function readConvWeights(source: ByteSource, table: LayerTable): Promise<ConvWeights> {
+  return (await walkConvWeights(source, table, true)) as ConvWeights;
+}
+
+/** Where a conv's tensors are in a file, and their shapes (OIHW), as the file's header records them. */
+export type ConvTensorShapes = Map<string, { weight: { key: string; dims: number[] }; bias: { key: string; dims: number[] } }>;
+
+/**
+ * The shapes readConvWeights would return, from the file's header alone, with the same
+ * checks of names and shapes; undefined when the format does not record shapes outside
+ * the data (npz) or stores kernels in another layout (HWIO). For reading lazily
+ * (src/models/lazy-weights-node.ts): the graph needs the shapes, the data only sometimes.
+ */
+export async function convWeightShapes(source: ByteSource, table: LayerTable): Promise<ConvTensorShapes | undefined> {
+  return (await walkConvWeights(source, table, false)) as ConvTensorShapes | undefined;
+}
+
+async function walkConvWeights(source: ByteSource, table: LayerTable, read: boolean): Promise<ConvWeights | ConvTensorShapes | undefined> {
   const archive = await openWeights(source);
   const description = source.description;
   const keys = archive.keys();
   const convs = convLayers(table);
-  if (convs.length === 0) return new Map();
+  if (convs.length === 0) return read ? new Map() : undefined;
   const scheme = chooseScheme(keys, convs[0]!);
   if (!scheme) {
     const first = convs[0]!;
@@ -150,6 +167,7 @@ export async function readConvWeights(source: ByteSource, table: LayerTable): Pr
   }
   const present = new Set(keys);
   const out: ConvWeights = new Map();
+  const shapes: ConvTensorShapes = new Map();
   let inChannels = 3;
   let previous = 'the RGB input';
   for (const layer of convs) {
@@ -194,6 +212,13 @@ export async function readConvWeights(source: ByteSource, table: LayerTable): Pr
       const o = checkWeightShape(knownW);
       if (knownB) checkBiasShape(knownB, o);
     }
+    if (!read) {
+      if (!knownW || !knownB || scheme.hwio) return undefined;
+      shapes.set(layer.name, { weight: { key: wKey, dims: knownW }, bias: { key: bKey, dims: knownB } });
+      inChannels = knownW[0]!;
+      previous = `${layer.name}'s output channels`;
+      continue;
+    }
     const rawWeight = await archive.read(wKey);
     const outChannels = checkWeightShape(rawWeight.dims);
     const rawBias = await archive.read(bKey);
@@ -206,5 +231,5 @@ export async function readConvWeights(source: ByteSource, table: LayerTable): Pr
     inChannels = outChannels;
     previous = `${layer.name}'s output channels`;
   }
-  return out;
+  return read ? out : shapes;
 }
