@@ -201,7 +201,9 @@ async function handleRun(msg: Extract<ToWorker, { type: 'run' }>): Promise<void>
 /** What the worker does with each message from the page. */
 const HANDLERS: Handlers<ToWorker> = {
   init: (msg) => {
-    ort.env.wasm.wasmPaths = msg.wasmPaths;
+    // The build puts the runtime under ort/<its version>/ (web/vite.config.ts), so that the
+    // server can mark it immutable and Chromium keep V8's compiled code between visits.
+    ort.env.wasm.wasmPaths = new URL(`${ort.env.versions.web}/`, msg.wasmPaths).href;
     ort.env.wasm.numThreads = wasmThreads();
     ort.env.logLevel = 'error';
     void backendProfile('webgpu')
