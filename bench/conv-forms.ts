@@ -7,15 +7,20 @@
  *
  *   npx tsx bench/conv-forms.ts --size 512 --reps 7 [--threads 2] [--profile] [--only conv4_2,conv5_1]
  *   npx tsx bench/conv-forms.ts --size 512x384      (width x height: a landscape photo's maps)
+ *   npx tsx bench/conv-forms.ts --backend wasm --size 128   # onnxruntime-web's WASM in Node
+ *
+ * --backend wasm times onnxruntime-web's WASM build in Node (V8, as in Chromium) with the
+ * wasm backend's session options and Winograd output transform: its Conv is im2col + a
+ * 128-bit SIMD GEMM without MLAS's NCHWc kernels, so its best forms may differ from the CPU's.
  *
  * --profile runs onnxruntime's profiler on each lowered session and prints each op
  * type's share of the form's time over the timed runs.
  */
-import * as ort from 'onnxruntime-node';
+import * as ortNode from 'onnxruntime-node';
 import { GraphBuilder } from '../src/graph/builder.js';
 import { encodeModel } from '../src/graph/encode.js';
 import { lowerConvolutions, type ConvForm } from '../src/graph/winograd/index.js';
-import { cpuBackend } from '../src/backends/index.js';
+import { cpuBackend, wasmBackend } from '../src/backends/index.js';
 import { Rng } from '../src/util/random.js';
 import { ArgsError, custom, flag, int, readArgs, str } from './args.js';
 import { median, parseShape, type Shape } from './common.js';
@@ -44,7 +49,9 @@ const args = readArgs(
         return shape;
       }, '512'),
       reps: int(7, 'timed runs per form (interleaved)'),
+      warmup: int(1, "untimed runs per form first (wasm: V8 tiers the kernels up during the first runs, so give it 3+)"),
       threads: int(2, 'intra-op threads'),
+      backend: str('cpu', 'cpu (onnxruntime-node) or wasm (onnxruntime-web in Node)', 'NAME'),
       profile: flag("onnxruntime's profiler on each lowered session: each op type's share of the form's time"),
       only: str('', `only these layers, comma-separated (${LAYERS.map(([n]) => n).join(',')})`, 'LIST'),
     },
@@ -52,9 +59,20 @@ const args = readArgs(
   // A misspelt layer would leave the table silently empty.
   (v) => {
     for (const n of v.only ? v.only.split(',') : []) if (!LAYERS.some(([name]) => name === n)) throw new ArgsError(`--only: unknown layer '${n}'`);
+    if (v.backend !== 'cpu' && v.backend !== 'wasm') throw new ArgsError(`--backend: cpu or wasm, not '${v.backend}'`);
     return v;
   },
 );
+
+const profileOf = args.backend === 'wasm' ? wasmBackend : cpuBackend;
+/** onnxruntime-web's thread count is global (env.wasm.numThreads), not a session option. */
+const ort: typeof ortNode = args.backend === 'wasm' ? await webOrt(args.threads) : ortNode;
+async function webOrt(threads: number): Promise<typeof ortNode> {
+  const web = await import('onnxruntime-web');
+  web.env.wasm.numThreads = threads;
+  web.env.logLevel = 'error';
+  return web as unknown as typeof ortNode;
+}
 
 async function session(C: number, K: number, form: ConvForm, profile: ReturnType<typeof profiling> | undefined) {
   const g = new GraphBuilder();
@@ -65,8 +83,8 @@ async function session(C: number, K: number, form: ConvForm, profile: ReturnType
   // ReLU after, as in the network: onnxruntime fuses it into a direct Conv.
   const y = g.op('Relu', [g.op('Conv', [x, w, b], { kernel_shape: [3, 3], strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1] })]);
   g.addOutput(g.op('Identity', [y], {}, 'y'), [1, K, 'H', 'W']);
-  if (form !== 'direct') lowerConvolutions(g, () => form);
-  const options = cpuBackend.sessionOptions({ intraOpNumThreads: args.threads, ...profile?.options });
+  if (form !== 'direct') lowerConvolutions(g, () => form, undefined, profileOf.winogradOutput);
+  const options = profileOf.sessionOptions({ intraOpNumThreads: args.threads, ...profile?.options });
   return ort.InferenceSession.create(encodeModel(g), options);
 }
 
@@ -81,7 +99,7 @@ for (const [name, c0, k0, scale] of LAYERS) {
     const profiles = FORMS.map((f) => (args.profile && f !== 'direct' ? profiling(`${name}-${role}-${f}`) : undefined));
     const sessions = await Promise.all(FORMS.map((f, i) => session(C, K, f, profiles[i])));
     const x = { x: new ort.Tensor('float32', new Rng(7).fillNormal(new Float32Array(C * h * w)).map(Math.abs), [1, C, h, w]) };
-    for (const s of sessions) await s.run(x); // warm-up
+    for (let r = 0; r < args.warmup; r++) for (const s of sessions) await s.run(x);
     const times = FORMS.map(() => [] as number[]);
     for (let r = 0; r < args.reps; r++) {
       for (let k = 0; k < FORMS.length; k++) {

@@ -79,6 +79,8 @@ export const VARIANTS: Record<string, Variant> = {
   // auto's table with F6 rows taken back to F4 (what auto picked before F6)
   'conv-no-f6': forms((s) => { const f = pickFromTable(CPU_CONV_FORMS)(s); return f === 'F6' ? 'F4' : f; }),
   'conv-by-channels': forms(byChannels),
+  // the CPU provider's measured table (with --backend wasm: what WASM ran before WASM_CONV_FORMS)
+  'conv-cpu-table': forms(pickFromTable(CPU_CONV_FORMS)),
   // the Winograd output transform as one Aᵀ⊗Aᵀ GEMM + DepthToSpace: the CPU provider's form
   // before the separable one (already WASM's default, so the same as `defaults` there)
   'winograd-depth-to-space': { grad: { winogradOutput: 'depthToSpace' } },

@@ -12,7 +12,12 @@
  * falls on all alike. A benchmark, not a test.
  *
  *   npm run bench:web -- [--sizes 128,256] [--iterations 12] [--warmup 2] [--rounds 2]
- *                        [--backends wasm,webgpu] [--software-webgpu] [--baseline NAME=DIR] [--json]
+ *                        [--backends wasm,webgpu] [--software-webgpu] [--baseline NAME=DIR] [--think S] [--json]
+ *
+ * --think S waits S seconds between the weights being ready and Start, as a visitor picking
+ * images does: the app's warm-up (web/src/warm-up.ts) and V8's tier-up of the WASM runtime
+ * then run before the timed iterations instead of during them (each tab is a fresh
+ * browser context, with no code cache from an earlier run).
  *
  * --baseline times another build of the app (say main's) tab for tab beside this one:
  *   git stash && npx vite build --config web/vite.config.ts --outDir /tmp/web-main && git stash pop
@@ -54,6 +59,8 @@ interface Options {
   timeoutS: number;
   /** Time WebGPU on a software adapter (SwiftShader) too: minutes an iteration. */
   softwareWebgpu: boolean;
+  /** Seconds between the weights being ready and Start: a visitor choosing images, while the app's warm-up compiles the runtime. */
+  thinkS: number;
   /** Other built apps (e.g. web-dist from main), by name, timed beside this one tab for tab. */
   baselines: Record<string, string>;
   json: boolean;
@@ -76,6 +83,7 @@ const COMMAND = {
     rounds: int(2, 'CLI/tab runs per size, alternating'),
     backends: custom(['wasm', 'webgpu'], 'tab backends to try (webgpu only where Chromium gives an adapter)', 'LIST', tabBackends, 'wasm,webgpu'),
     'timeout-s': num(600, 'give up on one tab run after this long'),
+    think: num(0, 'seconds from the weights being ready to Start (0: at once, the worst case: V8 still compiling the runtime during the run)'),
     'software-webgpu': flag('time WebGPU on SwiftShader too (CPU emulation; skipped by default)'),
     baseline: repeated('also time another built app (vite build --outDir DIR, then copy web-dist/ort), tab for tab; repeat for several', '[NAME=]DIR'),
     json: flag('one JSON report on stdout (the table goes to stderr)'),
@@ -102,6 +110,7 @@ function readOptions(): Options {
       rounds: v.rounds,
       backends: v.backends,
       timeoutS: v['timeout-s'],
+      thinkS: v.think,
       softwareWebgpu: v['software-webgpu'],
       baselines: baselines(v.baseline),
       json: v.json,
@@ -216,6 +225,7 @@ async function runIn(page: Page, tab: Tab, images: { content: string; style: str
   await page.goto(tab.url);
   if (!(await page.evaluate(() => self.crossOriginIsolated))) throw new Error('the page is not cross-origin isolated: WASM would run on one thread');
   await page.waitForSelector('body[data-weights="ready"]', { timeout: 120_000 });
+  if (o.thinkS > 0) await page.waitForTimeout(o.thinkS * 1000);
   await page.setInputFiles('#content-file', images.content);
   await page.setInputFiles('#style-files', images.style);
   await page.waitForSelector('#style-list li');

@@ -4,12 +4,14 @@
  * WASM is missing, or when anything under web/ or src/ (or package.json) is newer.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const WEB_DIST = join(REPO, 'web-dist');
+/** The build copies onnxruntime-web's runtime to web-dist/ort/<this>/ (web/vite.config.ts). */
+const ORT_VERSION = (JSON.parse(readFileSync(join(REPO, 'node_modules/onnxruntime-web/package.json'), 'utf8')) as { version: string }).version;
 
 /** Newest modification time of any file under `dir`. */
 function newest(dir: string): number {
@@ -25,7 +27,7 @@ function newest(dir: string): number {
 /** Build web-dist/ unless it is current; `onBuild` hears when a build starts. */
 export function ensureWebBuilt(onBuild: () => void = () => {}): void {
   const index = join(WEB_DIST, 'index.html');
-  const wasm = join(WEB_DIST, 'ort', 'ort-wasm-simd-threaded.jsep.wasm');
+  const wasm = join(WEB_DIST, 'ort', ORT_VERSION, 'ort-wasm-simd-threaded.jsep.wasm');
   const sources = Math.max(newest(join(REPO, 'web')), newest(join(REPO, 'src')), statSync(join(REPO, 'package.json')).mtimeMs);
   if (existsSync(index) && existsSync(wasm) && statSync(index).mtimeMs >= sources) return;
   onBuild();

@@ -3,12 +3,16 @@
  *
  * onnxruntime-web is used in its "extern wasm" build (dist/ort.min.mjs): the runtime's
  * Emscripten glue (.mjs) and binary (.wasm) stay separate files that this config copies to
- * web-dist/ort/, and the worker points `ort.env.wasm.wasmPaths` there. Unlike the default
+ * web-dist/ort/<onnxruntime-web's version>/, and the worker points `ort.env.wasm.wasmPaths`
+ * there (its `env.versions.web`). The version in the path lets the server send them as
+ * immutable (src/web-server/serve-node.ts): Chromium then keeps V8's compiled WASM in its
+ * code cache between visits, where a revalidated file measured a new compile each visit
+ * (bench/RESULTS.md, "The tab on a second visit"). Unlike the default
  * bundle, this keeps WASM threads working after bundling (the pthread workers load the
  * glue file by its own URL) and keeps the 28 MB binary out of Vite's asset pipeline.
  */
 import { copyFile, mkdir } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +22,9 @@ const require = createRequire(import.meta.url);
 const ORT_DIST = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm'));
 /** What dist/ort.min.mjs loads at run time (the JSEP build: WASM and WebGPU in one binary). */
 const ORT_FILES = ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
+/** web-dist/ort/<version>: the worker finds it by onnxruntime-web's `env.versions.web`. */
+const ORT_VERSION = (JSON.parse(readFileSync(join(ORT_DIST, '..', 'package.json'), 'utf8')) as { version: string }).version;
+const ORT_DIR = `ort/${ORT_VERSION}`;
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, '..', 'web-dist');
 
@@ -34,7 +41,7 @@ function ortRuntimeFiles(): Plugin {
     // Dev server: serve them from node_modules under the same path.
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        const m = /^\/ort\/([\w.-]+)(?:\?|$)/.exec(req.url ?? '');
+        const m = /^\/ort\/[\w.-]+\/([\w.-]+)(?:\?|$)/.exec(req.url ?? '');
         if (!m || !ORT_FILES.includes(m[1]!)) return next();
         res.setHeader('Content-Type', m[1]!.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
         for (const [k, v] of Object.entries(ISOLATION)) res.setHeader(k, v);
@@ -42,8 +49,8 @@ function ortRuntimeFiles(): Plugin {
       });
     },
     async writeBundle() {
-      await mkdir(join(outDir, 'ort'), { recursive: true });
-      await Promise.all(ORT_FILES.map((f) => copyFile(join(ORT_DIST, f), join(outDir, 'ort', f))));
+      await mkdir(join(outDir, ORT_DIR), { recursive: true });
+      await Promise.all(ORT_FILES.map((f) => copyFile(join(ORT_DIST, f), join(outDir, ORT_DIR, f))));
     },
   };
 }

@@ -56,6 +56,9 @@ export const MIME_TYPES: Readonly<Record<string, string>> = {
   '.onnx': 'application/octet-stream',
 };
 
+/** Paths under the root whose files never change: assets/, ort/<version>/ (a version starts with a digit). */
+export const IMMUTABLE = /^[\\/](?:assets|ort[\\/]\d[\w.-]*)[\\/]/;
+
 /** Sent with every response: cross-origin isolation (for WASM threads) and no MIME sniffing. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -197,8 +200,11 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse): 
     return;
   }
   const type = MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-  // Vite puts content-hashed files in assets/: those never change under their name.
-  const immutable = /[\\/]assets[\\/]/.test(real.slice(root.length));
+  // Never changing under their name: Vite's content-hashed files in assets/, and
+  // onnxruntime's runtime under ort/<version>/. Chromium keeps V8's compiled WASM (its code
+  // cache) only with a cached response it need not revalidate: with no-cache the 28 MB
+  // runtime measured a fresh compile on every visit (bench/RESULTS.md).
+  const immutable = IMMUTABLE.test(real.slice(root.length));
   const headers: Record<string, string> = {
     ...SECURITY_HEADERS,
     'Content-Type': type,

@@ -57,6 +57,20 @@ describe('conv forms picked by auto, on VGG-19 shapes', () => {
     expect(squares(map(512, 160))).toBe('F6');
   });
 
+  it('WASM picks from its own measured table, not the CPU provider\'s (its direct Conv has no NCHWc kernels)', () => {
+    const shape = (c: number, k: number, side: number): ConvShape => ({ inChannels: c, outChannels: k, side, role: 'forward' });
+    const o = { ...DEFAULT_STYLIZE_OPTIONS, imageSize: 128 };
+    const wasm = graphForms(wasmBackend, o).convForm!;
+    const cpu = graphForms(cpuBackend, o).convForm!;
+    // Where the two measured differently: the 64-channel layers and conv4_x at 16².
+    expect(cpu(shape(64, 64, 128))).toBe('direct');
+    expect(wasm(shape(64, 64, 128))).toBe('F4');
+    expect(cpu(shape(512, 512, 16))).toBe('direct');
+    expect(wasm(shape(512, 512, 16))).toBe('F4');
+    // And where WASM too keeps direct: 512 channels on an 8² map (F4 tiles mostly padding).
+    expect(wasm(shape(512, 512, 8))).toBe('direct');
+  });
+
   it('the objective with auto forms, and with Winograd everywhere, equals the direct one (parts 1e-4, gradient cosine and norm)', async () => {
     const [W, H] = [96, 72];
     const net = { table: vgg19Table, weights: randomVggWeights(vgg19Table, 5) };

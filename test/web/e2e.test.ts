@@ -139,8 +139,18 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
 
     const t0 = Date.now();
     await page.click('#start');
-    await page.waitForFunction(() => Number(document.body.dataset.iteration) >= 2, undefined, { timeout: 60_000 });
-    await page.click('#pause');
+    // Pause from the page itself in the poll that sees iteration 2: with compiled kernels the
+    // 64 px run can finish between a separate wait and click (Pause is disabled when done).
+    await page.waitForFunction(
+      () => {
+        const pause = document.querySelector<HTMLButtonElement>('#pause')!;
+        if (Number(document.body.dataset.iteration) < 2 || document.body.dataset.state !== 'running' || pause.disabled) return false;
+        pause.click();
+        return true;
+      },
+      undefined,
+      { timeout: 60_000, polling: 10 },
+    );
     await page.waitForSelector('body[data-state="paused"]', { timeout: 30_000 });
     expect(await page.textContent('#backend')).toMatch(/^WASM/);
     expect(await page.getAttribute('body', 'data-backend')).toBe('wasm');
@@ -226,8 +236,19 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
     await page.selectOption('#backend-choice', 'wasm');
     await page.selectOption('#optimizer', 'adam');
     await page.click('#start');
-    await page.waitForFunction(() => Number(document.body.dataset.iteration) >= 1, undefined, { timeout: 60_000 });
-    const early = await canvasPixels(page);
+    // The early canvas read in the poll that sees iteration 1: with compiled kernels the 64 px
+    // run can finish between a separate wait and read, and 'early' would be the final image.
+    await page.waitForFunction(
+      () => {
+        if (Number(document.body.dataset.iteration) < 1) return false;
+        const c = document.getElementById('result') as HTMLCanvasElement;
+        (window as unknown as { __early: number[] }).__early = [...c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data];
+        return true;
+      },
+      undefined,
+      { timeout: 60_000, polling: 10 },
+    );
+    const early = await page.evaluate(() => (window as unknown as { __early: number[] }).__early);
     await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 120_000 });
     const messages = await page.textContent('#messages');
     expect(await page.getAttribute('body', 'data-state'), messages ?? '').toBe('done');

@@ -36,6 +36,8 @@ describe('serveApp', () => {
     writeFileSync(join(root, 'assets', 'main-abc123.js'), 'export {};');
     writeFileSync(join(root, 'ort', 'runtime.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
     writeFileSync(join(root, 'ort', 'glue.mjs'), 'export default 1;');
+    mkdirSync(join(root, 'ort', '1.30.0'));
+    writeFileSync(join(root, 'ort', '1.30.0', 'runtime.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
     writeFileSync(join(root, 'sub', 'index.html'), 'sub');
     writeFileSync(join(dir, 'secret.txt'), 'secret');
     symlinkSync(join(dir, 'secret.txt'), join(root, 'link.txt'));
@@ -73,6 +75,15 @@ describe('serveApp', () => {
     const js = await get(server.url, '/assets/main-abc123.js?v=1');
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(js.headers['cache-control']).toContain('immutable');
+  });
+
+  it("marks onnxruntime's runtime under ort/<version>/ immutable (V8's code cache needs a response it does not revalidate), other files no-cache", async () => {
+    const versioned = await get(server.url, '/ort/1.30.0/runtime.wasm');
+    expect(versioned.status).toBe(200);
+    expect(versioned.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    // Not under a version: it may change under its name, so it is revalidated.
+    expect((await get(server.url, '/ort/runtime.wasm')).headers['cache-control']).toBe('no-cache');
+    expect((await get(server.url, '/index.html')).headers['cache-control']).toBe('no-cache');
   });
 
   it('answers HEAD without a body, other methods with 405', async () => {

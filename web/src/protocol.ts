@@ -85,7 +85,8 @@ export type FromWorker =
   | ({ type: 'progress'; frame?: Frame } & Omit<Progress, 'image'>)
   | { type: 'paused' }
   | { type: 'resumed' }
-  | { type: 'done'; iterations: number; loss: number; interrupted: boolean; elapsedMs: number; frame: Frame }
+  /** `phases`: where the run's start-up went (src/util/phases.ts), ms from the run message: for bench/web-revisit.ts. */
+  | { type: 'done'; iterations: number; loss: number; interrupted: boolean; elapsedMs: number; frame: Frame; phases?: RunPhase[] }
   /** `message` names options by their form labels; `suggestion` is the core's advice as data (an image size that fits). */
   | { type: 'run-error'; kind: ErrorKind; message: string; suggestion?: Suggestion; frame?: Frame };
 
@@ -108,3 +109,10 @@ const FROM_WORKER: Record<FromWorker['type'], true> = {
   'run-error': true,
 };
 export const FROM_WORKER_TYPES = Object.keys(FROM_WORKER) as FromWorker['type'][];
+
+/** One start-up phase of a run in the worker: its name, and its start and length in ms, the start counted from the run message. */
+export interface RunPhase {
+  phase: string;
+  start: number;
+  duration: number;
+}

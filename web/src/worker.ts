@@ -14,7 +14,8 @@ import { registerBrowserBackends } from '../../src/browser.js';
 import { wasmLabel, wasmThreads } from './backends.js';
 import { describeError, firstLine, isOutOfMemory } from './describe-error.js';
 import { dispatch, type Handlers } from './handlers.js';
-import type { Frame, FromWorker, ToWorker } from './protocol.js';
+import type { Frame, FromWorker, RunPhase, ToWorker } from './protocol.js';
+import { clearPhases, recordedPhases } from '../../src/util/phases.js';
 import { warmUp } from './warm-up.js';
 import { deleteCached, listCached, loadWeights, type Loaded } from './weights.js';
 
@@ -97,6 +98,9 @@ async function handleRun(msg: Extract<ToWorker, { type: 'run' }>): Promise<void>
   }
   const state: RunControl = { abort: new AbortController(), paused: false };
   run = state;
+  // The warm-up's phases are not this run's; the run's go back with 'done'.
+  const runStart = performance.now();
+  clearPhases();
   const imageSize = msg.options.imageSize;
   let backend: 'webgpu' | 'wasm' = 'wasm';
   let lastImage: RgbImage | undefined;
@@ -167,7 +171,7 @@ async function handleRun(msg: Extract<ToWorker, { type: 'run' }>): Promise<void>
         });
         const frame = frameOf(result.image);
         post(
-          { type: 'done', iterations: result.iterations, loss: result.loss, interrupted: result.interrupted, elapsedMs: result.elapsedMs, frame },
+          { type: 'done', iterations: result.iterations, loss: result.loss, interrupted: result.interrupted, elapsedMs: result.elapsedMs, frame, phases: runPhases(runStart) },
           [frame.rgba.buffer],
         );
         return;
@@ -197,7 +201,9 @@ async function handleRun(msg: Extract<ToWorker, { type: 'run' }>): Promise<void>
 /** What the worker does with each message from the page. */
 const HANDLERS: Handlers<ToWorker> = {
   init: (msg) => {
-    ort.env.wasm.wasmPaths = msg.wasmPaths;
+    // The build puts the runtime under ort/<its version>/ (web/vite.config.ts), so that the
+    // server can mark it immutable and Chromium keep V8's compiled code between visits.
+    ort.env.wasm.wasmPaths = new URL(`${ort.env.versions.web}/`, msg.wasmPaths).href;
     ort.env.wasm.numThreads = wasmThreads();
     ort.env.logLevel = 'error';
     void backendProfile('webgpu')
@@ -233,3 +239,8 @@ const HANDLERS: Handlers<ToWorker> = {
 };
 
 scope.onmessage = (event: MessageEvent<ToWorker>) => dispatch(HANDLERS, event.data);
+
+/** The run's start-up phases so far, timed from the run message (`runStart`). */
+function runPhases(runStart: number): RunPhase[] {
+  return recordedPhases().map((p) => ({ phase: p.phase, start: Math.round(p.start - runStart), duration: Math.round(p.duration) }));
+}

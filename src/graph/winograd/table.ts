@@ -64,6 +64,35 @@ export const CPU_CONV_FORMS: readonly ConvFormRow[] = [
 ];
 
 /**
+ * onnxruntime-web 1.30's WASM build, 2 threads, in Node's V8 (Chromium's engine), from
+ * `npx tsx bench/conv-forms.ts --backend wasm --size 128|256 --warmup 3` (2026-12-06,
+ * bench/RESULTS.md "Conv forms in WASM"). WASM's direct Conv is im2col + a 128-bit SIMD
+ * GEMM without MLAS's NCHWc kernels, so Winograd's fewer multiplies pay off far more widely
+ * than on the CPU provider: F4 won every VGG shape (0.4–0.9× of direct, forward and
+ * input gradient alike) except 512→512 on an 8² map, where its tiles are mostly padding
+ * (F4 1.9–2.0× of direct). F6 was within noise of F4 at best and lost on small maps.
+ */
+export const WASM_CONV_FORMS: readonly ConvFormRow[] = [
+  // --size 128
+  row(64, 64, 128, 'F4'), // 0.91× forward, 0.50× input gradient
+  row(64, 128, 64, 'F4'), row(128, 64, 64, 'F4'),
+  row(128, 128, 64, 'F4'),
+  row(128, 256, 32, 'F4'), row(256, 128, 32, 'F4'),
+  row(256, 256, 32, 'F4'),
+  row(256, 512, 16, 'F4'), row(512, 256, 16, 'F4'),
+  row(512, 512, 16, 'F4'), // 0.44×/0.62× (the CPU provider: direct)
+  row(512, 512, 8, 'direct'), // F4 1.87×/2.01×
+  // --size 256
+  row(64, 64, 256, 'F4'), // 0.72×/0.74×
+  row(64, 128, 128, 'F4'), row(128, 64, 128, 'F4'),
+  row(128, 128, 128, 'F4'),
+  row(128, 256, 64, 'F4'), row(256, 128, 64, 'F4'),
+  row(256, 256, 64, 'F4'),
+  row(256, 512, 32, 'F4'), row(512, 256, 32, 'F4'),
+  row(512, 512, 32, 'F4'),
+];
+
+/**
  * For channel counts never measured: F4 once both reach 128, on maps at most 128 a side.
  * Conservative — the measured rows also take F4 on larger maps (up to 512² at 128
  * channels) — since an unmeasured shape that loses costs more than one that could win.
