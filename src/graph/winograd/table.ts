@@ -61,6 +61,11 @@ export const CPU_CONV_FORMS: readonly ConvFormRow[] = [
   row(256, 256, 256, 'F6'), // F6 0.56×/0.59×, F4 0.63×/0.64×
   row(256, 512, 128, 'F4'), row(512, 256, 128, 'F4'),
   row(512, 512, 128, 'F6'), // F6 0.47×/0.45×, F4 0.50×/0.51×
+  // --size 512x384 and 384x512 (2026-12-06 06:27, 7 reps, load 1.7–1.9): the same picks as the
+  // 512 rows but at conv3_x, whose 128×96 maps take tiles of 6 without padding (128² pads
+  // to 132²): F6 beat F4 by 6–14% over forward and input gradient together, both ways round.
+  rowWH(128, 256, 128, 96, 'F6'), rowWH(256, 128, 128, 96, 'F6'), rowWH(256, 256, 128, 96, 'F6'), // F6 0.82/0.69 and 0.53/0.62×, F4 0.89/0.72 and 0.60/0.69×
+  rowWH(128, 256, 96, 128, 'F6'), rowWH(256, 128, 96, 128, 'F6'), rowWH(256, 256, 96, 128, 'F6'), // F6 0.86/0.59 and 0.58/0.61×, F4 0.94/0.75 and 0.65/0.63×
 ];
 
 /**
