@@ -131,7 +131,7 @@ describe('bench:summary markdown', () => {
       'npm run bench -- --sizes 32 --reps 1 --warmup 0 --backends cpu --stylize-optimizer lbfgs --stylize-steps 10 --stylize-size 512 --json',
       'npm run bench:startup -- --size 64 --runs 5 --json',
       'npm run bench:startup -- --size 256 --runs 5 --json',
-      'npm run bench:web -- --sizes 128,256 --iterations 12 --warmup 2 --rounds 1 --backends wasm --json',
+      'npm run bench:web -- --sizes 128,256 --iterations 14 --warmup 4 --rounds 1 --think 20 --backends wasm --json',
     ]);
     expect(makePlan({ quick: true, only: ['tab'] }).map((s) => s.id)).toEqual(['tab']);
   });
