@@ -28,6 +28,9 @@ export {
 } from './errors.js';
 export type { MessagePart, OptionNamer, OptionRef, Suggestion } from './errors.js';
 
+// Where a run's start-up went: each phase is a User Timing measure (`neural-style:<phase>`)
+export { clearPhases, recordedPhases, type PhaseTime } from './util/phases.js';
+
 // Masks (Gatys et al. 2017 spatial control)
 export { checkMasks, isEmptyMask, maskFromImage, resizeMask } from './masks/index.js';
 export type { Mask, MaskMode } from './masks/index.js';

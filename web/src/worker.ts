@@ -9,13 +9,12 @@
  * Must not import anything Node-only (test/web/no-node-imports.test.ts walks its imports).
  */
 import * as ort from 'onnxruntime-web';
-import { NeuralStyleError, backendProfile, preflight, progressData, resolveOptions, stylize, toRgbaBytes, type OrtModule, type Progress, type RgbImage } from '../../src/index.js';
+import { NeuralStyleError, backendProfile, clearPhases, preflight, progressData, recordedPhases, resolveOptions, stylize, toRgbaBytes, type OrtModule, type Progress, type RgbImage } from '../../src/index.js';
 import { registerBrowserBackends } from '../../src/browser.js';
 import { wasmLabel, wasmThreads } from './backends.js';
 import { describeError, firstLine, isOutOfMemory } from './describe-error.js';
 import { dispatch, type Handlers } from './handlers.js';
 import type { Frame, FromWorker, RunPhase, ToWorker } from './protocol.js';
-import { clearPhases, recordedPhases } from '../../src/util/phases.js';
 import { warmUp } from './warm-up.js';
 import { deleteCached, listCached, loadWeights, type Loaded } from './weights.js';
 
