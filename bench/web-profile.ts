@@ -11,10 +11,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import sharp from 'sharp';
 import { ensureWebBuilt, WEB_DIST } from '../scripts/web-build.js';
 import { serveApp } from '../src/web-server/serve-node.js';
 import { flag, int, readArgs, str } from './args.js';
+import { fillAdamRun, makeImages } from './web-page.js';
 import { selfTimes, wasmCompileMs, type TraceEvent } from './web-profile-trace.js';
 
 const o = readArgs(
@@ -35,20 +35,6 @@ const o = readArgs(
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-gpu'];
 
-async function images(dir: string, size: number): Promise<{ content: string; style: string }> {
-  const c = Buffer.alloc(size * size * 3);
-  const s = Buffer.alloc(size * size * 3);
-  for (let i = 0; i < size * size; i++) {
-    c.set([(i * 7) % 256, (i * 13) % 256, (i * 3) % 256], 3 * i);
-    s.set(Math.floor(i / 6) % 2 ? [230, 180, 30] : [20, 60, 200], 3 * i);
-  }
-  const content = join(dir, 'c.png');
-  const style = join(dir, 's.png');
-  await sharp(c, { raw: { width: size, height: size, channels: 3 } }).png().toFile(content);
-  await sharp(s, { raw: { width: size, height: size, channels: 3 } }).png().toFile(style);
-  return { content, style };
-}
-
 ensureWebBuilt(() => console.error('building web-dist/…'));
 const dir = mkdtempSync(join(tmpdir(), 'ns-web-profile-'));
 const server = await serveApp({ port: 0, root: o.root || WEB_DIST });
@@ -68,14 +54,7 @@ try {
   });
   await page.goto(server.url);
   await page.waitForSelector('body[data-weights="ready"]', { timeout: 120_000 });
-  const img = await images(dir, o.size);
-  await page.setInputFiles('#content-file', img.content);
-  await page.setInputFiles('#style-files', img.style);
-  await page.waitForSelector('#style-list li');
-  await page.fill('#image-size', String(o.size));
-  await page.selectOption('#optimizer', 'adam');
-  await page.fill('#num-iterations', String(o.iterations));
-  await page.selectOption('#backend-choice', 'wasm');
+  await fillAdamRun(page, await makeImages(dir, o.size), o.size, o.iterations);
   if (!o['no-profile']) await browser.startTracing(page, { categories: ['disabled-by-default-v8.cpu_profiler', 'v8', 'v8.wasm', 'disabled-by-default-v8.wasm.detailed', 'devtools.timeline', 'toplevel'] });
   await page.click('#start');
   await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 600_000 });

@@ -18,10 +18,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import sharp from 'sharp';
 import { ensureWebBuilt, WEB_DIST } from '../scripts/web-build.js';
 import { serveApp } from '../src/web-server/serve-node.js';
 import { int, num, readArgs, str } from './args.js';
+import { fillAdamRun, makeImages } from './web-page.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-gpu'];
@@ -56,11 +56,7 @@ function codeCacheMiB(folder: string): number {
 
 const dir = mkdtempSync(join(tmpdir(), 'ns-revisit-'));
 const profile = args['keep-profile'] ? resolve(args['keep-profile']) : join(dir, 'profile');
-const images = { content: join(dir, 'content.png'), style: join(dir, 'style.png') };
-const n = args.size;
-const px = (f: (x: number, y: number) => number[]) => Buffer.from(Array.from({ length: n * n }, (_, i) => f(i % n, Math.floor(i / n))).flat());
-await sharp(px((x, y) => [(x * 255) / n, (y * 255) / n, 90]), { raw: { width: n, height: n, channels: 3 } }).png().toFile(images.content);
-await sharp(px((x, y) => (Math.floor((x + y) / 6) % 2 ? [230, 180, 30] : [20, 60, 200])), { raw: { width: n, height: n, channels: 3 } }).png().toFile(images.style);
+const images = await makeImages(dir, args.size);
 
 if (!args.root) ensureWebBuilt(() => console.log('building web-dist/ (npm run build:web)…'));
 // One server for every visit: the caches are per origin, and the port is part of it.
@@ -91,13 +87,7 @@ try {
       await page.waitForSelector('body[data-weights="ready"]', { timeout: 300_000 });
       const ready = Date.now() - t0;
       await page.waitForTimeout(args.think * 1000);
-      await page.setInputFiles('#content-file', images.content);
-      await page.setInputFiles('#style-files', images.style);
-      await page.waitForSelector('#style-list li');
-      await page.fill('#image-size', String(args.size));
-      await page.selectOption('#optimizer', 'adam');
-      await page.fill('#num-iterations', String(args.iterations));
-      await page.selectOption('#backend-choice', 'wasm');
+      await fillAdamRun(page, images, args.size, args.iterations);
       const start = await page.evaluate(() => {
         const t = performance.now();
         (document.querySelector('#start') as HTMLButtonElement).click();

@@ -33,11 +33,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import sharp from 'sharp';
 import { ensureWebBuilt, REPO, WEB_DIST } from '../scripts/web-build.js';
 import { serveApp } from '../src/web-server/serve-node.js';
 import { ArgsError, custom, flag, int, ints, num, readArgs, repeated } from './args.js';
 import { median } from './common.js';
+import { fillAdamRun, makeImages } from './web-page.js';
 import { formatTable, iterationTimes, ticksFromJsonLines, type Row, type Tick } from './web-timing.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -120,27 +120,6 @@ function readOptions(): Options {
 
 // ---------------------------------------------------------------------------------------
 // The app, the images, the CLI
-
-/** A content image (gradients and a disc) and a style image (stripes), size × size. */
-async function makeImages(dir: string, size: number): Promise<{ content: string; style: string }> {
-  const c = Buffer.alloc(size * size * 3);
-  const s = Buffer.alloc(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const i = 3 * (y * size + x);
-      c[i] = Math.round((x * 255) / (size - 1));
-      c[i + 1] = Math.round((y * 255) / (size - 1));
-      c[i + 2] = (x - size / 2) ** 2 + (y - size / 2) ** 2 < (size / 4) ** 2 ? 255 : 40;
-      const stripe = Math.floor((x + y) / 6) % 2;
-      s.set(stripe ? [230, 180, 30] : [20, 60, 200], i);
-    }
-  }
-  const content = join(dir, `content-${size}.png`);
-  const style = join(dir, `style-${size}.png`);
-  await sharp(c, { raw: { width: size, height: size, channels: 3 } }).png().toFile(content);
-  await sharp(s, { raw: { width: size, height: size, channels: 3 } }).png().toFile(style);
-  return { content, style };
-}
 
 /** One CLI run from source (not dist/, which may be older than src/): its progress ticks. */
 function runCli(images: { content: string; style: string }, size: number, o: Options, out: string): Promise<Tick[]> {
@@ -226,14 +205,8 @@ async function runIn(page: Page, tab: Tab, images: { content: string; style: str
   if (!(await page.evaluate(() => self.crossOriginIsolated))) throw new Error('the page is not cross-origin isolated: WASM would run on one thread');
   await page.waitForSelector('body[data-weights="ready"]', { timeout: 120_000 });
   if (o.thinkS > 0) await page.waitForTimeout(o.thinkS * 1000);
-  await page.setInputFiles('#content-file', images.content);
-  await page.setInputFiles('#style-files', images.style);
-  await page.waitForSelector('#style-list li');
+  await fillAdamRun(page, images, size, o.iterations, tab.backend);
   await page.waitForSelector('#content-preview:not([hidden])');
-  await page.fill('#image-size', String(size));
-  await page.selectOption('#optimizer', 'adam');
-  await page.fill('#num-iterations', String(o.iterations));
-  await page.selectOption('#backend-choice', tab.backend);
   const startAt = await page.evaluate(() => performance.now());
   await page.click('#start');
   await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: o.timeoutS * 1000 });
