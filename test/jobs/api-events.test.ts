@@ -4,17 +4,11 @@
  * refusals that carry their message parts (option references as data) so the page can
  * name options by its labels.
  */
-import { readFile, rm, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJobsApi } from '../../src/jobs/api.js';
-import { JobClient } from '../../src/jobs/client.js';
-import { runWorker } from '../../src/jobs/worker.js';
-import { serveApp, type RunningServer } from '../../src/web-server/serve-node.js';
-import { makeFixture, type Fixture } from '../cli/helpers.js';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { narrowModel } from './helpers.js';
+import type { JobClient } from '../../src/jobs/client.js';
+import type { Fixture } from '../cli/helpers.js';
+import { startApiServer, type ApiServer } from './api-server.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -39,33 +33,16 @@ async function readEvents(res: Response): Promise<Sse[]> {
 }
 
 describe('the job API for the browser app', () => {
-  let redis: TestRedis;
+  let api: ApiServer;
   let client: JobClient;
-  let server: RunningServer;
   let f: Fixture;
-  let root: string;
   let base: string;
-  const stopWorker = new AbortController();
-  let worker: Promise<void> | undefined;
 
   beforeAll(async () => {
-    [redis, f] = await Promise.all([startRedis(), makeFixture('ns-api-ev-')]);
-    root = await mkdtemp(join(tmpdir(), 'ns-api-ev-root-'));
-    await writeFile(join(root, 'index.html'), '<!doctype html><title>app</title>');
-    client = await JobClient.connect(redis.url);
-    await client.queueEvents();
-    server = await serveApp({ port: 0, root, api: createJobsApi({ client, token: TOKEN }) });
-    base = server.url.replace(/\/$/, '');
+    api = await startApiServer('ns-api-ev-', { token: TOKEN });
+    ({ client, f, base } = api);
   });
-  afterAll(async () => {
-    stopWorker.abort();
-    await worker;
-    await server?.close();
-    await client?.close();
-    await redis?.stop();
-    await f?.cleanup();
-    await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => api?.stop());
 
   const form = async (options: unknown) => {
     const fd = new FormData();
@@ -97,7 +74,7 @@ describe('the job API for the browser app', () => {
     // Both streams open before the worker starts, so neither misses an event.
     const whole = await fetch(`${base}${events}`, { headers: auth });
     const resumed = await fetch(`${base}${events}`, { headers: { ...auth, 'Last-Event-ID': '3' } });
-    worker = runWorker({ redis: redis.url, backend: 'cpu', models: async () => narrowModel(), signal: stopWorker.signal });
+    api.startWorker();
     const [all, after] = await Promise.all([readEvents(whole), readEvents(resumed)]);
     const ids = (got: Sse[]) => got.filter((e) => e.event === 'progress').map((e) => [e.id, e.data.iteration]);
     expect(ids(all)).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => [String(i), i]));

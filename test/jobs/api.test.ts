@@ -3,50 +3,28 @@
  * input with nothing queued, upload caps, unknown jobs, per-client queue limits, cancelling,
  * and a server-sent event stream that delivers progress in order and ends with the result.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJobsApi } from '../../src/jobs/api.js';
-import { JobClient } from '../../src/jobs/client.js';
-import { runWorker } from '../../src/jobs/worker.js';
-import { serveApp, type RunningServer } from '../../src/web-server/serve-node.js';
-import { cli, makeFixture, small, type Fixture } from '../cli/helpers.js';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { jobsInQueue, narrowModel } from './helpers.js';
+import type { JobClient } from '../../src/jobs/client.js';
+import { cli, small, type Fixture } from '../cli/helpers.js';
+import { startApiServer, type ApiServer } from './api-server.js';
+import { jobsInQueue } from './helpers.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const auth = { Authorization: `Bearer ${TOKEN}` };
 
 describe('the job API', () => {
-  let redis: TestRedis;
+  let api: ApiServer;
   let client: JobClient;
-  let server: RunningServer;
   let f: Fixture;
-  let root: string;
   let base: string;
-  const stopWorker = new AbortController();
-  let worker: Promise<void> | undefined;
 
   beforeAll(async () => {
-    [redis, f] = await Promise.all([startRedis(), makeFixture('ns-api-')]);
-    root = await mkdtemp(join(tmpdir(), 'ns-api-root-'));
-    await writeFile(join(root, 'index.html'), '<!doctype html><title>app</title>');
-    client = await JobClient.connect(redis.url);
-    await client.queueEvents();
-    const api = createJobsApi({ client, token: TOKEN, maxUploadBytes: 256 * 1024, maxQueuedPerClient: 2, limits: { maxIterations: 100 } });
-    server = await serveApp({ port: 0, root, api });
-    base = server.url.replace(/\/$/, '');
+    api = await startApiServer('ns-api-', { token: TOKEN, maxUploadBytes: 256 * 1024, maxQueuedPerClient: 2, limits: { maxIterations: 100 } });
+    ({ client, f, base } = api);
   });
-  afterAll(async () => {
-    stopWorker.abort();
-    await worker;
-    await server?.close();
-    await client?.close();
-    await redis?.stop();
-    await f?.cleanup();
-    await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => api?.stop());
 
   const form = async (parts: { content?: Buffer; contentName?: string; style?: Buffer; options?: unknown }) => {
     const fd = new FormData();
@@ -134,7 +112,7 @@ describe('the job API', () => {
     const stream = await fetch(`${base}${events}`, { headers: auth });
     expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
     // The worker starts after the stream is open, so every progress event is seen.
-    worker = runWorker({ redis: redis.url, backend: 'cpu', models: async () => narrowModel(), signal: stopWorker.signal });
+    api.startWorker();
     const got: Array<{ event: string; data: Record<string, unknown> }> = [];
     const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
     let text = '';
