@@ -17,6 +17,7 @@ import { cpuBackend } from './cpu.js';
 import { registerBackend } from './registry.js';
 import type { BackendProbe, BackendProfile } from './types.js';
 import { webgpuBackend } from './webgpu.js';
+import { firstLine } from '../util/first-line.js';
 
 /** Why WebGPU cannot work here, or undefined if a probe is worth trying. */
 function noGpuDevice(): string | undefined {
@@ -41,7 +42,7 @@ async function tryWebgpuSession(ort: OrtModule): Promise<BackendProbe> {
     }
     return { available: true, detail: 'a GPU adapter answered' };
   } catch (e) {
-    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+    const msg = firstLine(e);
     // onnxruntime prefixes its source location; the part after the last '. ' or ': ' says it.
     return { available: false, reason: msg.replace(/^.*?(Failed to|No supported)/, '$1').trim() || 'unknown error' };
   }

@@ -16,6 +16,7 @@ import { cachePaths, checkCacheDir, fileSize, resolveCacheDir, writeFileAtomic }
 import { type DownloadOptions, downloadFile, hashFile, type ProgressCallback, type Timeouts } from './download-node.js';
 import { fileSource } from './formats/byte-source-node.js';
 import { lazyConvWeights, readWithRecipes } from './lazy-weights-node.js';
+import { firstLine } from '../util/first-line.js';
 import { detectFormat, readConvWeights } from './formats/detect.js';
 import { encodeSafetensors } from './formats/safetensors.js';
 import { convLayers, layerTableFor } from './layers.js';
@@ -346,10 +347,6 @@ export async function fetchModel(name: string, options: FetchOptions = {}): Prom
   }
   const result = await download(entry, paths.file, options);
   return { name: entry.name, path: result.path, bytes: result.bytes, downloaded: true };
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 }
 
 function formatBytes(n: number): string {

@@ -46,6 +46,7 @@ import type { InferenceSession } from 'onnxruntime-common';
 import { joinParts } from '../graph/encode.js';
 import { bytesModel, type ModelSource } from './model-source.js';
 import type { OrtModule } from './ort.js';
+import { firstLine } from '../util/first-line.js';
 
 /** Entries kept: enough for a few settings of a few models; each is about the weights' size. */
 export const KEPT_ENTRIES = 6;
@@ -218,4 +219,3 @@ function canonical(value: unknown): unknown {
 }
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
-const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
