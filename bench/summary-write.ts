@@ -1,10 +1,11 @@
 /**
  * `npm run bench:summary -- --write docs/performance.md`: the summary replaces the text
  * between two markers in a file, leaving the markers and everything outside them as they
- * were. The file is written whole to a temporary name beside it and renamed over it, so an
- * interrupted write never leaves half a page.
+ * were. The file is written as the weights' cache writes its files (writeFileAtomic: a
+ * temporary sibling, then a rename), so an interrupted write never leaves half a page.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../src/models/cache-node.js';
 
 export const BLOCK_START = '<!-- bench:summary start -->';
 export const BLOCK_END = '<!-- bench:summary end -->';
@@ -24,10 +25,8 @@ export function replaceBlock(text: string, block: string, where = 'the file'): s
   return `${text.slice(0, start + BLOCK_START.length)}\n${block.trimEnd()}\n${text.slice(end)}`;
 }
 
-/** Replaces the block in `file`: read, replace, write to a temporary file beside it, rename. */
-export function writeBlock(file: string, block: string): void {
-  const next = replaceBlock(readFileSync(file, 'utf8'), block, file);
-  const tmp = `${file}.bench-summary-${process.pid}.tmp`;
-  writeFileSync(tmp, next);
-  renameSync(tmp, file);
+/** Replaces the block in `file`: read, replace, write atomically. */
+export async function writeBlock(file: string, block: string): Promise<void> {
+  const next = replaceBlock(await readFile(file, 'utf8'), block, file);
+  await writeFileAtomic(file, new TextEncoder().encode(next));
 }

@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   const block = `${header({ quick: o.quick, machine, command: ownCommand() })}\n\n${markdownTable(rows)}`;
   console.log(`\n${block}`);
   if (o.write) {
-    writeBlock(o.write, block);
+    await writeBlock(o.write, block);
     process.stderr.write(`bench:summary: wrote the table into ${o.write}\n`);
   }
   const failed = runs.filter((r) => r.error !== undefined || rows.some((row) => row.failed && row.command === r.command));
