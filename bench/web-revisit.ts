@@ -9,7 +9,7 @@
  * click Start; the timeline of the worker's messages is taken from the page's side of the
  * worker (a wrapped `Worker`), on the page's clock.
  *
- *   npx tsx bench/web-revisit.ts [--size 128] [--visits 2] [--think 5] [--iterations 5] [--root web-dist] [--keep-profile DIR]
+ *   npx tsx bench/web-revisit.ts [--size 128] [--visits 2] [--think 5] [--iterations 5] [--first-iterations N] [--root web-dist] [--keep-profile DIR]
  *
  * Prints per visit: page load → weights ready, Start → first iteration (the goal's
  * number), Start → each status message, and the iterations' times.
@@ -33,6 +33,7 @@ const { values: args } = readArgs({
     visits: int(2, 'visits with the same browser profile (the browser restarted in between)'),
     think: num(5, 'seconds between the weights being ready and Start (a visitor choosing images)'),
     iterations: int(5, 'Adam iterations a run'),
+    'first-iterations': int(0, "Adam iterations of the first visit's run (a visitor's first whole run; default --iterations)"),
     root: str('', 'the built app to serve (default web-dist/)', 'DIR'),
     'keep-profile': str('', 'use (and keep) this profile directory instead of a fresh temporary one', 'DIR'),
   },
@@ -87,7 +88,7 @@ try {
       await page.waitForSelector('body[data-weights="ready"]', { timeout: 300_000 });
       const ready = Date.now() - t0;
       await page.waitForTimeout(args.think * 1000);
-      await fillAdamRun(page, images, args.size, args.iterations);
+      await fillAdamRun(page, images, args.size, visit === 1 && args['first-iterations'] > 0 ? args['first-iterations'] : args.iterations);
       const start = await page.evaluate(() => {
         const t = performance.now();
         (document.querySelector('#start') as HTMLButtonElement).click();
