@@ -3,7 +3,7 @@
  * apart from the running so it can be tested on canned reports. Every goal mark is computed
  * from the numbers here, never written by hand.
  */
-import type { Step } from './summary-plan.js';
+import type { Step, StepId } from './summary-plan.js';
 
 /** One sub-bench run as the summary saw it: when, under what load, and its report or error. */
 export interface StepRun {
@@ -70,6 +70,10 @@ interface WebReport {
   rows: { size: number; backend: string; tabMs: number; cliMs: number; note?: string; startToFirstMs?: number[] }[];
   skipped: Record<string, string>;
   options: { baselines: Record<string, string> };
+}
+interface RevisitReport {
+  options: { size: number; think: number; iterations: number; firstIterations: number };
+  visits: { visit: number; iterations: number; startToFirstMs: number | null; iterationMs: number[] }[];
 }
 interface NeuralStylePtReport {
   size: number;
@@ -174,23 +178,43 @@ function tabCells(r: WebReport, goals: Record<string, number>, quick: boolean): 
   });
 }
 
+function revisitCells(r: RevisitReport, goals: Record<string, number>, quick: boolean): Cells[] {
+  const [first, ...later] = r.visits;
+  if (!first || later.length === 0) throw new MissingResult('fewer than two visits in the report');
+  const o = r.options;
+  // JSON writes a visit without a first iteration (NaN) as null.
+  const startToFirst = (v: { startToFirstMs: number | null }) => v.startToFirstMs ?? NaN;
+  return later.map((v) => {
+    const its = [...v.iterationMs].sort((a, b) => a - b);
+    const s = startToFirst(v);
+    return {
+      compared:
+        `The tab on visit ${v.visit} at ${o.size} px: Start (${o.think} s after the weights) → first iteration; ` +
+        `the first visit ran ${first.iterations} iterations (its Start → first iteration: ${Number.isFinite(startToFirst(first)) ? seconds(startToFirst(first)) : '—'})`,
+      ours: `${Number.isFinite(s) ? seconds(s) : '—'}${its.length ? `; iterations after it ${its.map(ms).join(', ')}` : ''}`,
+      reference: '—',
+      ratio: '—',
+      goal: goalMark(Number.isFinite(s) ? s / 1000 : undefined, goals[String(o.size)], ' s', quick),
+    };
+  });
+}
+
+/** How each step's report becomes cells; the L-BFGS step reads neural-style-pt's report when it ran the script. */
+const CELLS: Record<StepId, (run: StepRun, goals: Record<string, number>, quick: boolean) => Cells[]> = {
+  eval: (run, goals, quick) => evalCells(run.report as BenchReport, goals, quick),
+  lbfgs: (run) => (run.step.script.endsWith('neural-style-pt.ts') ? lbfgsScriptCells(run.report as NeuralStylePtReport) : lbfgsTorchCells(run.report as BenchReport)),
+  startup: (run, goals, quick) => startupCells(run.report as StartupReport, goals, quick),
+  tab: (run, goals, quick) => tabCells(run.report as WebReport, goals, quick),
+  revisit: (run, goals, quick) => revisitCells(run.report as RevisitReport, goals, quick),
+};
+
 /** The table rows of one sub-bench run: its results, or one row with its error. */
 export function rowsOf(run: StepRun, quick: boolean): Row[] {
   const common = { measured: measuredCell(run), command: run.command };
   const failedRow = (why: string): Row[] => [{ compared: `${run.step.id}: failed`, ours: why, reference: '—', ratio: '—', goal: '—', ...common, failed: true }];
   if (run.error !== undefined || run.report === undefined) return failedRow(run.error ?? 'no JSON report');
   try {
-    const goals = run.step.goals;
-    const cells =
-      run.step.id === 'eval'
-        ? evalCells(run.report as BenchReport, goals, quick)
-        : run.step.id === 'lbfgs'
-          ? run.step.script.endsWith('neural-style-pt.ts')
-            ? lbfgsScriptCells(run.report as NeuralStylePtReport)
-            : lbfgsTorchCells(run.report as BenchReport)
-          : run.step.id === 'startup'
-            ? startupCells(run.report as StartupReport, goals, quick)
-            : tabCells(run.report as WebReport, goals, quick);
+    const cells = CELLS[run.step.id](run, run.step.goals, quick);
     return cells.map((c) => ({ ...c, ...common, failed: false }));
   } catch (err) {
     // A report of another shape (a bench changed its JSON) is a failed row too, not a crash.

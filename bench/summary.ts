@@ -6,14 +6,15 @@
  * met or not (computed), when and under what load, and the sub-command — the performance
  * table of docs/performance.md.
  *
- *   npm run bench:summary -- [--quick] [--only eval,lbfgs,startup,tab] [--write docs/performance.md]
+ *   npm run bench:summary -- [--quick] [--only eval,lbfgs,startup,tab,revisit] [--write docs/performance.md]
  *                            [--neural-style-pt PATH/neural_style.py --neural-style-pt-model PATH.pth [--python python3]]
  *
  * Steps (bench/summary-plan.ts): per evaluation at 512², 512×384, 384×512 and Adam per
  * iteration at 512×384 and 384×512 against the faster PyTorch (bench.ts); 10 L-BFGS steps
  * at 512 px against neural-style-pt's own script when given, else torch.optim.LBFGS as that
  * script configures it (bench.ts); start-up at 64 and 256 px (startup.ts); the tab against
- * the CLI at 128 and 256 px (web.ts, needs Debian's chromium). The sub-benches' own tables
+ * the CLI at 128 and 256 px (web.ts, needs Debian's chromium); the tab's second visit at
+ * 128 px, after a first visit with a whole run (web-revisit.ts). The sub-benches' own tables
  * go to stderr as they run; the summary goes to stdout. Exit code 1 when any step failed.
  */
 import { spawn } from 'node:child_process';

@@ -12,7 +12,8 @@
  *   npx tsx bench/web-revisit.ts [--size 128] [--visits 2] [--think 5] [--iterations 5] [--first-iterations N] [--root web-dist] [--keep-profile DIR]
  *
  * Prints per visit: page load → weights ready, Start → first iteration (the goal's
- * number), Start → each status message, and the iterations' times.
+ * number), Start → each status message, and the iterations' times; with `--json`, one
+ * report on stdout (the options, the load average and the visits) for bench/summary.ts.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ensureWebBuilt, WEB_DIST } from '../scripts/web-build.js';
 import { serveApp } from '../src/web-server/serve-node.js';
-import { int, num, readArgs, str } from './args.js';
+import { flag, int, num, readArgs, str } from './args.js';
 import { fillAdamRun, makeImages } from './web-page.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -36,8 +37,24 @@ const { values: args } = readArgs({
     'first-iterations': int(0, "Adam iterations of the first visit's run (a visitor's first whole run; default --iterations)"),
     root: str('', 'the built app to serve (default web-dist/)', 'DIR'),
     'keep-profile': str('', 'use (and keep) this profile directory instead of a fresh temporary one', 'DIR'),
+    json: flag('one JSON report on stdout (the lines go to stderr), for bench/summary.ts'),
   },
 });
+
+/** One visit as the JSON report gives it (times in ms, on the page's clock). */
+interface Visit {
+  visit: number;
+  iterations: number;
+  weightsReadyMs: number;
+  /** Start → the first iteration's report; NaN when none came. */
+  startToFirstMs: number;
+  /** The times between the later iterations' reports. */
+  iterationMs: number[];
+  phases: { phase: string; start: number; duration: number }[];
+  codeCacheMiB: number;
+}
+const log = (line: string) => (args.json ? process.stderr.write(`${line}\n`) : console.log(line));
+const visits: Visit[] = [];
 
 interface Mark {
   t: number;
@@ -59,10 +76,11 @@ const dir = mkdtempSync(join(tmpdir(), 'ns-revisit-'));
 const profile = args['keep-profile'] ? resolve(args['keep-profile']) : join(dir, 'profile');
 const images = await makeImages(dir, args.size);
 
-if (!args.root) ensureWebBuilt(() => console.log('building web-dist/ (npm run build:web)…'));
+if (!args.root) ensureWebBuilt(() => log('building web-dist/ (npm run build:web)…'));
 // One server for every visit: the caches are per origin, and the port is part of it.
 const server = await serveApp({ port: 0, root: args.root || WEB_DIST });
-console.log(`web-revisit: ${args.size} px, ${args.iterations} iterations, think ${args.think} s, app ${args.root || 'web-dist/'}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+const loadBefore = loadavg();
+log(`web-revisit: ${args.size} px, ${args.iterations} iterations, think ${args.think} s, app ${args.root || 'web-dist/'}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 try {
   for (let visit = 1; visit <= args.visits; visit++) {
     const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, viewport: { width: 1280, height: 900 } });
@@ -88,7 +106,8 @@ try {
       await page.waitForSelector('body[data-weights="ready"]', { timeout: 300_000 });
       const ready = Date.now() - t0;
       await page.waitForTimeout(args.think * 1000);
-      await fillAdamRun(page, images, args.size, visit === 1 && args['first-iterations'] > 0 ? args['first-iterations'] : args.iterations);
+      const iterations = visit === 1 && args['first-iterations'] > 0 ? args['first-iterations'] : args.iterations;
+      await fillAdamRun(page, images, args.size, iterations);
       const start = await page.evaluate(() => {
         const t = performance.now();
         (document.querySelector('#start') as HTMLButtonElement).click();
@@ -100,19 +119,26 @@ try {
       const its = marks.filter((m) => m.type === 'progress' && (m.iteration ?? 0) >= 1);
       const first = its[0];
       const gaps = its.slice(1).map((m, i) => Math.round(m.t - its[i]!.t));
-      console.log(
+      log(
         `visit ${visit}: weights ready ${(ready / 1000).toFixed(1)} s after load; Start → first iteration ${first ? ((first.t - start) / 1000).toFixed(2) : '?'} s; ` +
           `iterations after it ${gaps.join(' ')} ms; load ${loadavg()[0]!.toFixed(2)}`,
       );
       for (const m of marks.filter((m) => m.type === 'status' || m.type === 'backend' || (m.type === 'progress' && (m.iteration ?? 0) <= 1))) {
-        console.log(`   +${((m.t - start) / 1000).toFixed(2).padStart(6)} s  ${m.type}${m.text ? `: ${m.text}` : ''}${m.iteration !== undefined ? ` ${m.iteration}` : ''}`);
+        log(`   +${((m.t - start) / 1000).toFixed(2).padStart(6)} s  ${m.type}${m.text ? `: ${m.text}` : ''}${m.iteration !== undefined ? ` ${m.iteration}` : ''}`);
       }
       const phases = marks.find((m) => m.type === 'done')?.phases ?? [];
-      console.log(`   the worker's phases (start+length ms, from the run message): ${phases.map((p) => `${p.phase} ${p.start}+${p.duration}`).join(', ')}`);
+      log(`   the worker's phases (start+length ms, from the run message): ${phases.map((p) => `${p.phase} ${p.start}+${p.duration}`).join(', ')}`);
+      visits.push({ visit, iterations, weightsReadyMs: ready, startToFirstMs: first ? first.t - start : NaN, iterationMs: gaps, phases, codeCacheMiB: 0 });
     } finally {
       await context.close();
     }
-    console.log(`   V8's WASM code cache in the profile: ${codeCacheMiB(join(profile, 'Default', 'Code Cache', 'wasm')).toFixed(1)} MiB`);
+    const cache = codeCacheMiB(join(profile, 'Default', 'Code Cache', 'wasm'));
+    if (visits.at(-1)?.visit === visit) visits.at(-1)!.codeCacheMiB = cache;
+    log(`   V8's WASM code cache in the profile: ${cache.toFixed(1)} MiB`);
+  }
+  if (args.json) {
+    const options = { size: args.size, think: args.think, iterations: args.iterations, firstIterations: args['first-iterations'] || args.iterations };
+    console.log(JSON.stringify({ options, loadavgBefore: loadBefore, loadavgAfter: loadavg(), visits }));
   }
 } finally {
   await server.close();

@@ -37,6 +37,7 @@ import { ensureWebBuilt, REPO, WEB_DIST } from '../scripts/web-build.js';
 import { serveApp } from '../src/web-server/serve-node.js';
 import { ArgsError, custom, flag, int, ints, num, readArgs, repeated } from './args.js';
 import { commandEnv, median } from './common.js';
+import { waitForQuietChildren } from './quiet.js';
 import { fillAdamRun, makeImages } from './web-page.js';
 import { formatTable, iterationTimes, ticksFromJsonLines, type Row, type Tick } from './web-timing.js';
 
@@ -290,6 +291,9 @@ async function main(): Promise<void> {
       const startToFirst = new Map<Tab, number[]>(tabs.map((t) => [t, []]));
       const failed = new Map<Tab, string>();
       for (let r = 0; r < o.rounds; r++) {
+        // The open browser may still be compiling the WASM runtime from its last run.
+        const wait = await waitForQuietChildren();
+        if (wait.waitedMs > 1500 || !wait.quiet) log(`  (waited ${(wait.waitedMs / 1000).toFixed(0)} s for the browser to go quiet before the CLI run${wait.quiet ? '' : '; it did not'})`);
         cli.push(...iterationTimes(await runCli(images, size, o, join(dir, 'out.png')), o.warmup));
         for (const t of tabs) {
           if (failed.has(t)) continue;

@@ -77,6 +77,28 @@ describe('bench:summary rows from the sub-benches’ reports', () => {
     expect(rows[0]!.ours).toContain(`Start → iteration 1: ${(small.startToFirstMs[0] / 1000).toFixed(2)} s`);
   });
 
+  it('marks the second-visit goal (≤ 3 s) from Start → first iteration of each later visit, and says how long the first visit’s run was', () => {
+    const run = canned('revisit');
+    const [first, second] = run.report.visits;
+    const [row, ...more] = rowsOf(run, false);
+    expect(more).toHaveLength(run.report.visits.length - 2);
+    expect(row!.compared).toContain(`visit 2 at ${run.report.options.size} px: Start (${run.report.options.think} s after the weights)`);
+    expect(row!.compared).toContain(`the first visit ran ${first.iterations} iterations`);
+    expect(row!.ours.startsWith(`${(second.startToFirstMs / 1000).toFixed(2)} s`)).toBe(true);
+    const size = String(run.report.options.size);
+    run.step.goals = { [size]: 3 };
+    second.startToFirstMs = 2900;
+    expect(rowsOf(run, false)[0]!.goal).toBe('≤ 3 s: **met**');
+    second.startToFirstMs = 3100;
+    expect(rowsOf(run, false)[0]!.goal).toBe('≤ 3 s: not met');
+    // A visit whose run never reported an iteration (JSON writes NaN as null) is not measured.
+    second.startToFirstMs = null;
+    expect(rowsOf(run, false)[0]!.goal).toBe('≤ 3 s: not measured');
+    // One visit is no second visit: a failed row, not a crash.
+    run.report.visits = [first];
+    expect(rowsOf(run, false)[0]!.failed).toBe(true);
+  });
+
   it('says plainly when torch stands in for neural-style-pt’s script', () => {
     const [row] = rowsOf(canned('lbfgs'), true);
     expect(row!.compared).toMatch(/L-BFGS steps .* torch\.optim\.LBFGS as neural-style-pt configures it .*neural_style\.py itself not given/);
@@ -134,6 +156,9 @@ describe('bench:summary markdown', () => {
       'npm run bench:web -- --sizes 128,256 --iterations 14 --warmup 4 --rounds 1 --think 20 --backends wasm --json',
     ]);
     expect(makePlan({ quick: true, only: ['tab'] }).map((s) => s.id)).toEqual(['tab']);
+    expect(makePlan({ quick: false, only: ['revisit'] }).map(commandLine)).toEqual([
+      'npm run bench:revisit -- --size 128 --visits 2 --think 5 --iterations 4 --first-iterations 100 --json',
+    ]);
   });
 });
 
