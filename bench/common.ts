@@ -3,7 +3,6 @@
  * objective (content relu4_2, style relu1_1..relu5_1, TV, max pooling), random images, and
  * the targets computed from them. Nothing is downloaded.
  */
-import { readFileSync } from 'node:fs';
 import type { BackendProfile } from '../src/backends/index.js';
 import { vgg19Table } from '../src/models/layers.js';
 import { randomVggWeights } from '../src/models/random-model.js';
@@ -68,15 +67,4 @@ export function median(xs: number[]): number {
 /** Peak resident set size of this process so far, in bytes (Linux reports KiB). */
 export function peakRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
-}
-
-/**
- * The environment the installed `neural-style` command runs with: the caller's, plus the
- * variables bin/neural-style.js's first line sets (`#!/usr/bin/env -S NAME=VALUE … node`),
- * for benches that run the CLI from source but should time it as users get it.
- */
-export function commandEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const first = readFileSync(new URL('../bin/neural-style.js', import.meta.url), 'utf8').split('\n')[0]!;
-  const set = Object.fromEntries([...first.matchAll(/\s([A-Z_][A-Z0-9_]*)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
-  return { ...base, ...set };
 }

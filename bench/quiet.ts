@@ -1,9 +1,8 @@
 /**
  * Waiting until this process's children have gone quiet before a timed run: the benches
  * that keep a browser open beside the CLI (web.ts) would otherwise time the CLI while V8 in
- * the browser is still compiling onnxruntime-web's WASM on both cores, long after the tab's
- * run ended — at 07:58–08:05 on 2026-12-06 that made the CLI's 256 px run 600 ms an
- * iteration against its 312–332 alone, and the tab's ratio look better than it was
+ * the browser is still compiling onnxruntime-web's WASM on the same cores, long after the
+ * tab's run ended, and the tab's ratio would look better than it is
  * (bench/RESULTS.md#huge-pages).
  *
  * Linux only (it reads /proc); elsewhere it returns at once.
@@ -11,8 +10,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** CPU time (clock ticks) of every descendant of `root`, from /proc/PID/stat. */
-export function descendantTicks(root: number, procDir = '/proc'): number {
+/** CPU time (clock ticks, utime + stime) of each descendant of `root`, by pid, from /proc/PID/stat. */
+export function descendantTicks(root: number, procDir = '/proc'): Map<number, number> {
   const children = new Map<number, number[]>();
   const ticks = new Map<number, number>();
   for (const name of readdirSync(procDir)) {
@@ -27,17 +26,30 @@ export function descendantTicks(root: number, procDir = '/proc'): number {
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const pid = Number(name);
     const ppid = Number(f[1]);
-    ticks.set(pid, Number(f[11]) + Number(f[12])); // utime + stime
-    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    ticks.set(pid, Number(f[11]) + Number(f[12]));
+    const siblings = children.get(ppid);
+    if (siblings) siblings.push(pid);
+    else children.set(ppid, [pid]);
   }
-  let sum = 0;
+  const out = new Map<number, number>();
   const stack = [...(children.get(root) ?? [])];
   while (stack.length) {
     const pid = stack.pop()!;
-    sum += ticks.get(pid) ?? 0;
+    out.set(pid, ticks.get(pid) ?? 0);
     stack.push(...(children.get(pid) ?? []));
   }
-  return sum;
+  return out;
+}
+
+/**
+ * The CPU ticks the descendants used between two readings: each process's own increase, a
+ * new one's whole count. Not the difference of two totals, in which a process that exited
+ * meanwhile (Chromium ends renderers) would take its whole lifetime off the second.
+ */
+export function ticksBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let used = 0;
+  for (const [pid, t] of after) used += t - (before.get(pid) ?? 0);
+  return used;
 }
 
 /**
@@ -52,7 +64,7 @@ export async function waitForQuietChildren(o: { maxCores?: number; windowMs?: nu
   for (;;) {
     const before = descendantTicks(process.pid);
     await sleep(windowMs);
-    const used = (descendantTicks(process.pid) - before) / hz / (windowMs / 1000);
+    const used = ticksBetween(before, descendantTicks(process.pid)) / hz / (windowMs / 1000);
     const waitedMs = performance.now() - start;
     if (used < maxCores) return { waitedMs, quiet: true };
     if (waitedMs >= timeoutMs) return { waitedMs, quiet: false };

@@ -4,9 +4,8 @@
  *
  *   npm run bench:startup -- [--size 64] [--runs 5] [--compare OTHER/bin/neural-style.js] [--json]
  *
- * Each run is a fresh `bin/neural-style.js` process, started as the installed `neural-style`
- * command is (the file itself, so its first line's settings hold; `node FILE` on Windows,
- * where a file has no first-line interpreter): a 1-iteration run with VGG-19 of the
+ * Each run is a fresh `node bin/neural-style.js` process (which, on Linux, may start itself
+ * again with huge pages: src/cli/huge-pages-node.ts): a 1-iteration run with VGG-19 of the
  * real widths (random weights, written once as a safetensors --model-file, the size of the
  * cached compact copy of the real ones) on a 160×120 photo and a 96×96 painting. The first
  * run of each command starts with an empty cache folder (what a user's first run pays);
@@ -50,8 +49,7 @@ function runOnce(bin: string, cache: string): Promise<Run> {
   const argv = [bin, '-c', f.photo, '-s', f.painting, '--model', 'vgg19', '--model-file', weights, '--image-size', String(args.size), '--num-iterations', '1', '--backend', 'cpu', '--cache-dir', cache, '-o', join(f.dir, 'out.png'), '--quiet'];
   return new Promise((done, fail) => {
     const start = performance.now();
-    const [file, fileArgs] = process.platform === 'win32' ? [process.execPath, argv] : [bin, argv.slice(1)];
-    const child = spawn(file, fileArgs, { env: { ...process.env, NEURAL_STYLE_TIMING: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, argv, { env: { ...process.env, NEURAL_STYLE_TIMING: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     child.on('error', fail);

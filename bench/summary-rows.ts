@@ -185,7 +185,7 @@ function revisitCells(r: RevisitReport, goals: Record<string, number>, quick: bo
   // JSON writes a visit without a first iteration (NaN) as null.
   const startToFirst = (v: { startToFirstMs: number | null }) => v.startToFirstMs ?? NaN;
   return later.map((v) => {
-    const its = [...v.iterationMs].sort((a, b) => a - b);
+    const its = v.iterationMs;
     const s = startToFirst(v);
     return {
       compared:
@@ -200,7 +200,7 @@ function revisitCells(r: RevisitReport, goals: Record<string, number>, quick: bo
 }
 
 /** How each step's report becomes cells; the L-BFGS step reads neural-style-pt's report when it ran the script. */
-const CELLS: Record<StepId, (run: StepRun, goals: Record<string, number>, quick: boolean) => Cells[]> = {
+const cellsByStep: Record<StepId, (run: StepRun, goals: Record<string, number>, quick: boolean) => Cells[]> = {
   eval: (run, goals, quick) => evalCells(run.report as BenchReport, goals, quick),
   lbfgs: (run) => (run.step.script.endsWith('neural-style-pt.ts') ? lbfgsScriptCells(run.report as NeuralStylePtReport) : lbfgsTorchCells(run.report as BenchReport)),
   startup: (run, goals, quick) => startupCells(run.report as StartupReport, goals, quick),
@@ -214,7 +214,7 @@ export function rowsOf(run: StepRun, quick: boolean): Row[] {
   const failedRow = (why: string): Row[] => [{ compared: `${run.step.id}: failed`, ours: why, reference: '—', ratio: '—', goal: '—', ...common, failed: true }];
   if (run.error !== undefined || run.report === undefined) return failedRow(run.error ?? 'no JSON report');
   try {
-    const cells = CELLS[run.step.id](run, run.step.goals, quick);
+    const cells = cellsByStep[run.step.id](run, run.step.goals, quick);
     return cells.map((c) => ({ ...c, ...common, failed: false }));
   } catch (err) {
     // A report of another shape (a bench changed its JSON) is a failed row too, not a crash.

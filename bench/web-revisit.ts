@@ -80,7 +80,7 @@ if (!args.root) ensureWebBuilt(() => log('building web-dist/ (npm run build:web)
 // One server for every visit: the caches are per origin, and the port is part of it.
 const server = await serveApp({ port: 0, root: args.root || WEB_DIST });
 const loadBefore = loadavg();
-log(`web-revisit: ${args.size} px, ${args.iterations} iterations, think ${args.think} s, app ${args.root || 'web-dist/'}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+log(`web-revisit: ${args.size} px, ${args.iterations} iterations (the first visit ${args['first-iterations'] || args.iterations}), think ${args.think} s, app ${args.root || 'web-dist/'}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
 try {
   for (let visit = 1; visit <= args.visits; visit++) {
     const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, viewport: { width: 1280, height: 900 } });

@@ -36,7 +36,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { ensureWebBuilt, REPO, WEB_DIST } from '../scripts/web-build.js';
 import { serveApp } from '../src/web-server/serve-node.js';
 import { ArgsError, custom, flag, int, ints, num, readArgs, repeated } from './args.js';
-import { commandEnv, median } from './common.js';
+import { median } from './common.js';
+import { hugePageFacts, hugePagesEnv } from '../src/cli/huge-pages-node.js';
 import { waitForQuietChildren } from './quiet.js';
 import { fillAdamRun, makeImages } from './web-page.js';
 import { formatTable, iterationTimes, ticksFromJsonLines, type Row, type Tick } from './web-timing.js';
@@ -131,8 +132,9 @@ function runCli(images: { content: string; style: string }, size: number, o: Opt
     ...['--optimizer', 'adam', '--num-iterations', String(o.iterations), '--image-size', String(size), '--json'],
   ];
   return new Promise((resolve, reject) => {
-    // With the settings the installed command's first line gives it (bin/neural-style.js).
-    const child = spawn(process.execPath, args, { env: commandEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    // With the huge pages the installed command starts itself with (bin/neural-style.js).
+    const env = hugePagesEnv(hugePageFacts()) ?? process.env;
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

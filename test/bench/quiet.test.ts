@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { descendantTicks, waitForQuietChildren } from '../../bench/quiet.js';
+import { descendantTicks, ticksBetween, waitForQuietChildren } from '../../bench/quiet.js';
 
 /** /proc/PID/stat as Linux writes it: pid (comm) state ppid … utime (14th) stime (15th) … */
 function stat(pid: number, comm: string, ppid: number, utime: number, stime: number): string {
@@ -31,12 +31,20 @@ describe('descendantTicks', () => {
       add(13, 'Web Content', 12, 1, 1);
       add(20, 'other', 1, 900, 900);
       mkdirSync(join(proc, 'self'));
-      expect(descendantTicks(10, proc)).toBe(7 + 3 + 40 + 2 + 1 + 1);
-      expect(descendantTicks(12, proc)).toBe(2);
-      expect(descendantTicks(99, proc)).toBe(0);
+      expect(descendantTicks(10, proc)).toEqual(new Map([[11, 10], [12, 42], [13, 2]]));
+      expect(descendantTicks(12, proc)).toEqual(new Map([[13, 2]]));
+      expect(descendantTicks(99, proc).size).toBe(0);
     } finally {
       rmSync(proc, { recursive: true, force: true });
     }
+  });
+});
+
+describe('ticksBetween', () => {
+  it('adds each process’s own increase and a new one’s whole count; one that exited takes nothing off', () => {
+    const before = new Map([[11, 100], [12, 5000]]);
+    const after = new Map([[11, 130], [13, 20]]); // 12 exited (a closed renderer), 13 is new
+    expect(ticksBetween(before, after)).toBe(30 + 20);
   });
 });
 
