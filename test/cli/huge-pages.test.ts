@@ -66,6 +66,32 @@ describe.skipIf(!relaunches)('bin/neural-style.js relaunched with huge pages (Li
     expect(off.stderr.split('\n').filter((l) => l.startsWith('probe '))).toHaveLength(1);
   });
 
+  it.skipIf(!existsSync('/usr/bin/script'))('stops cleanly, once, on Ctrl-C in a terminal, which signals both processes', { timeout: 60_000 }, async () => {
+    // util-linux's `script` runs the command on a pseudo-terminal and copies its stdin there,
+    // so the \x03 below is a real Ctrl-C: the terminal sends SIGINT to its foreground process
+    // group, the first process and the relaunched one alike. Passed on as well, the run would
+    // get it twice and quit without saving.
+    const out = join(f.dir, 'tty.png');
+    const command = [process.execPath, bin, ...small(f, ['--num-iterations', '3000', '-o', out])].map((a) => `'${a}'`).join(' ');
+    const child = spawn('/usr/bin/script', ['-qefc', command, '/dev/null'], { cwd: ROOT, env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let text = '';
+    let sent = false;
+    child.stdout.on('data', (d: Buffer) => {
+      text += d;
+      if (!sent && /\s\d+\/3000/.test(text)) {
+        sent = true;
+        child.stdin.write('\x03');
+      }
+    });
+    const overrun = setTimeout(() => spawnSync('pkill', ['-KILL', '-f', out]), 40_000);
+    const exit = await new Promise<number | null>((ok) => child.on('close', (c) => ok(c))).finally(() => clearTimeout(overrun));
+    expect(sent).toBe(true);
+    expect(text.match(/SIGINT: stopping cleanly/g)).toHaveLength(1);
+    expect(text).not.toContain('quitting without saving');
+    expect(exit).toBe(130);
+    expect(existsSync(out)).toBe(true);
+  });
+
   for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
     it(`passes ${signal} sent to the first process on to the run, which stops cleanly and writes its image`, { timeout: 60_000 }, async () => {
       const out = join(f.dir, `${signal}.png`);
