@@ -21,6 +21,8 @@ import { readFileSync } from 'node:fs';
 
 export const HUGE_PAGES_ENV = 'NEURAL_STYLE_HUGE_PAGES';
 const TUNABLE = 'glibc.malloc.hugetlb=1';
+/** A GLIBC_TUNABLES value that already says what malloc does about huge pages (any value: the caller's choice). */
+const SETS_HUGETLB = /(^|:)glibc\.malloc\.hugetlb=/;
 
 export interface HugePageFacts {
   platform: string;
@@ -37,14 +39,14 @@ export function hugePagesEnv(f: HugePageFacts): Record<string, string | undefine
   const [major = 0, minor = 0] = (f.glibc ?? '').split('.').map(Number);
   if (major < 2 || (major === 2 && minor < 35)) return undefined;
   const current = f.env.GLIBC_TUNABLES ?? '';
-  if (/(^|:)glibc\.malloc\.hugetlb=/.test(current)) return undefined;
+  if (SETS_HUGETLB.test(current)) return undefined;
   return { ...f.env, GLIBC_TUNABLES: current ? `${current}:${TUNABLE}` : TUNABLE };
 }
 
 /** This machine's facts; the cheap ones first, glibc's version (a process report) only when they pass. */
 export function hugePageFacts(): HugePageFacts {
   const base: HugePageFacts = { platform: process.platform, env: process.env };
-  if (base.platform !== 'linux' || process.env[HUGE_PAGES_ENV] === '0' || /(^|:)glibc\.malloc\.hugetlb=/.test(process.env.GLIBC_TUNABLES ?? '')) return base;
+  if (base.platform !== 'linux' || process.env[HUGE_PAGES_ENV] === '0' || SETS_HUGETLB.test(process.env.GLIBC_TUNABLES ?? '')) return base;
   try {
     base.thpMode = /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1];
   } catch {
