@@ -17,9 +17,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuilt, REPO, WEB_DIST } from '../../scripts/web-build.js';
+import { makeStylizeImages } from './stylize-images.js';
 import { cli } from '../cli/helpers.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { spawnWorker, stopWorker, type WorkerProcess } from '../jobs/helpers.js';
@@ -57,25 +57,6 @@ function spawnServe(redis: string): Promise<{ child: ChildProcess; url: string; 
   });
 }
 
-async function makeImages(dir: string): Promise<{ content: string; style: string }> {
-  const W = 64;
-  const H = 48;
-  const c = Buffer.alloc(W * H * 3);
-  const s = Buffer.alloc(W * H * 3);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const i = 3 * (y * W + x);
-      c.set([Math.round((x * 255) / (W - 1)), Math.round((y * 255) / (H - 1)), (x - 32) ** 2 + (y - 24) ** 2 < 200 ? 255 : 40], i);
-      s.set(Math.floor((x + y) / 6) % 2 ? [230, 180, 30] : [20, 60, 200], i);
-    }
-  }
-  const content = join(dir, 'content.png');
-  const style = join(dir, 'style.png');
-  await sharp(c, { raw: { width: W, height: H, channels: 3 } }).png().toFile(content);
-  await sharp(s, { raw: { width: W, height: H, channels: 3 } }).png().toFile(style);
-  return { content, style };
-}
-
 describe.skipIf(noChromium !== null)(`the page as the job service's front end (Chromium, serve --api, one worker)${noChromium ? ` — skipped: ${noChromium}` : ''}`, () => {
   let dir: string;
   let images: { content: string; style: string };
@@ -89,7 +70,7 @@ describe.skipIf(noChromium !== null)(`the page as the job service's front end (C
   beforeAll(async () => {
     ensureWebBuilt();
     dir = mkdtempSync(join(tmpdir(), 'ns-e2e-jobs-'));
-    images = await makeImages(dir);
+    images = await makeStylizeImages(dir, 64, 48, 200);
     redis = await startRedis();
     reference = join(dir, 'cli.png');
     // The same settings: the form's starting values are the options table's defaults but

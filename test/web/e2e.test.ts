@@ -17,6 +17,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuilt, REPO, WEB_DIST } from '../../scripts/web-build.js';
+import { makeStylizeImages } from './stylize-images.js';
 import { serveApp, type RunningServer } from '../../src/web-server/serve-node.js';
 import { blackPng } from './black-png.js';
 
@@ -48,31 +49,6 @@ if (noChromium && inCI) {
   });
 }
 
-/** A smooth gradient with a disc (content) and diagonal stripes (style), as PNG files. */
-async function makeImages(dir: string): Promise<{ content: string; style: string }> {
-  const W = 96;
-  const H = 64;
-  const c = Buffer.alloc(W * H * 3);
-  const s = Buffer.alloc(W * H * 3);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const i = 3 * (y * W + x);
-      c[i] = Math.round((x * 255) / (W - 1));
-      c[i + 1] = Math.round((y * 255) / (H - 1));
-      c[i + 2] = (x - 48) ** 2 + (y - 32) ** 2 < 400 ? 255 : 40;
-      const stripe = Math.floor((x + y) / 6) % 2;
-      s[i] = stripe ? 230 : 20;
-      s[i + 1] = stripe ? 180 : 60;
-      s[i + 2] = stripe ? 30 : 200;
-    }
-  }
-  const content = join(dir, 'content.png');
-  const style = join(dir, 'style.png');
-  await sharp(c, { raw: { width: W, height: H, channels: 3 } }).png().toFile(content);
-  await sharp(s, { raw: { width: W, height: H, channels: 3 } }).png().toFile(style);
-  return { content, style };
-}
-
 /** The result canvas's pixels (RGBA). */
 async function canvasPixels(page: Page): Promise<number[]> {
   return page.evaluate(() => {
@@ -97,7 +73,7 @@ describe.skipIf(noChromium !== null)(`browser app end to end (Chromium, WASM)${n
   beforeAll(async () => {
     ensureWebBuilt();
     dir = mkdtempSync(join(tmpdir(), 'ns-e2e-'));
-    images = await makeImages(dir);
+    images = await makeStylizeImages(dir, 96, 64, 400);
     server = await serveApp({ port: 0, root: WEB_DIST });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   }, 120_000);
